@@ -1,0 +1,121 @@
+"""run_audit: spec → context → steps → result. The one call behind the CLI and notebooks."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .context import build_context
+from .exceptions import InputError
+from .result import AuditResult, Finding, StepResult
+from .spec import AuditSpec
+
+PROVENANCE_PACKAGES = (
+    "numpy", "pandas", "scipy", "scikit-learn", "fairlearn", "shap", "lime", "skops", "papermill",
+)
+
+
+def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
+          **settings: Any) -> AuditResult:
+    """Run an audit and return its result.
+
+    Parameters
+    ----------
+    spec : AuditSpec, optional
+        What to audit. Alternatively pass the settings of :class:`AuditSpec` as keywords.
+    log : callable, optional
+        Called with a one-line progress message before each stage.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=300, seed=1)
+    >>> result.table("fairness", "sex")[["sex", "n", "selection_rate"]].shape
+    (2, 3)
+    """
+    if spec is None:
+        spec = AuditSpec(**settings)
+    elif settings:
+        raise InputError("pass either an AuditSpec or keyword settings, not both")
+    say = log or (lambda message: None)
+    started = _now()
+    say("loading data and computing predictions")
+    ctx = build_context(spec)
+    results = []
+    for name in spec.step_names:
+        say(f"running step {name}")
+        results.append(_run_step(name, spec, ctx))
+    provenance = {
+        "auditkit_version": __version__,
+        "python": platform.python_version(),
+        "packages": _package_versions(),
+        **ctx.provenance,
+        "started": started,
+        "finished": _now(),
+    }
+    dataset = {
+        "name": ctx.dataset_name,
+        "n_rows": ctx.n_rows,
+        "target": ctx.target,
+        "positive_label": ctx.positive_label,
+        "sensitive_features": ctx.sensitive_features,
+        "mode": ctx.mode,
+        "spec": {k: v for k, v in spec.to_dict().items() if k != "policy"},
+    }
+    return AuditResult(provenance=provenance, dataset=dataset, steps=results)
+
+
+def _run_step(name: str, spec: AuditSpec, ctx) -> StepResult:
+    from .steps import STEPS
+
+    step = STEPS[name](**spec.step_options.get(name, {}))
+    try:
+        return step.run(ctx)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - record the failure, keep the other steps
+        print(f"auditkit: step '{name}' failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        finding = Finding(
+            id=f"{name}.failed",
+            step=name,
+            severity="error",
+            message=f"The {name} step failed and its results are missing: {type(exc).__name__}: {exc}",
+            evidence={"error_type": type(exc).__name__},
+        )
+        return StepResult(name=name, section="checks", findings=[finding])
+
+
+def _package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def audit_to_dir(spec: AuditSpec, out_dir: str | Path, *, report: bool = True,
+                 log: Callable[[str], None] | None = None) -> AuditResult:
+    """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``."""
+    from .report import render_report, write_audit
+
+    say = log or (lambda message: None)
+    result = audit(spec, log=log)
+    path = write_audit(result, out_dir)
+    say(f"wrote {path}")
+    if report:
+        say("rendering report notebook with papermill")
+        html_path = render_report(out_dir)
+        say(f"wrote {html_path}")
+    return result

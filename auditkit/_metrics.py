@@ -1,0 +1,110 @@
+"""Group metrics computed from confusion-matrix counts.
+
+Every rate is a function of the four counts ``(tp, fp, fn, tn)``, vectorised over any
+leading axes, so point estimates and bootstrap resamples share one implementation.
+Undefined rates (zero denominator) are NaN, never 0.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+TP, FP, FN, TN = 0, 1, 2, 3
+
+RATE_METRICS = (
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "true_negative_rate",
+    "precision",
+    "negative_predictive_value",
+    "accuracy",
+    "balanced_accuracy",
+    "base_rate",
+)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """All rate metrics from counts of shape ``(..., 4)`` ordered ``tp, fp, fn, tn``."""
+    counts = np.asarray(counts, dtype=float)
+    tp, fp, fn, tn = (counts[..., i] for i in (TP, FP, FN, TN))
+    n = tp + fp + fn + tn
+    tpr = _ratio(tp, tp + fn)
+    tnr = _ratio(tn, tn + fp)
+    return {
+        "selection_rate": _ratio(tp + fp, n),
+        "true_positive_rate": tpr,
+        "false_positive_rate": _ratio(fp, fp + tn),
+        "false_negative_rate": _ratio(fn, tp + fn),
+        "true_negative_rate": tnr,
+        "precision": _ratio(tp, tp + fp),
+        "negative_predictive_value": _ratio(tn, tn + fn),
+        "accuracy": _ratio(tp + tn, n),
+        "balanced_accuracy": (tpr + tnr) / 2.0,
+        "base_rate": _ratio(tp + fn, n),
+    }
+
+
+def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    return 2 * (1 - y_pred) + (1 - y_true)
+
+
+def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code per row and the table of group keys, sorted by key."""
+    keys = sensitive[list(features)].astype(str)
+    groups = keys.drop_duplicates().sort_values(list(features)).reset_index(drop=True)
+    lookup = {tuple(row): i for i, row in enumerate(groups.itertuples(index=False, name=None))}
+    codes = np.fromiter((lookup[tuple(r)] for r in keys.itertuples(index=False, name=None)),
+                        dtype=np.int64, count=len(keys))
+    return codes, groups
+
+
+def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndarray:
+    """Counts array of shape ``(n_groups, 4)``."""
+    flat = np.bincount(codes * 4 + cells, minlength=n_groups * 4)
+    return flat.reshape(n_groups, 4)
+
+
+def groupings(features: list[str], intersections: bool = True) -> list[tuple[str, ...]]:
+    """Each sensitive feature alone, then (optionally) every intersection of two or more."""
+    out: list[tuple[str, ...]] = [(f,) for f in features]
+    if intersections:
+        for size in range(2, len(features) + 1):
+            out.extend(combinations(features, size))
+    return out
+
+
+def grouping_name(features: tuple[str, ...]) -> str:
+    return " × ".join(features)
+
+
+def by_group_table(
+    sensitive: pd.DataFrame,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    features: tuple[str, ...],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Tidy by-group table (keys, counts, rates) and the ``(n_groups, 4)`` counts array."""
+    codes, groups = group_codes(sensitive, features)
+    counts = group_counts(codes, confusion_cells(y_true, y_pred), len(groups))
+    table = groups.copy()
+    table["n"] = counts.sum(axis=1)
+    for name, cell in zip(("tp", "fp", "fn", "tn"), (TP, FP, FN, TN), strict=True):
+        table[name] = counts[:, cell]
+    for name, values in rates_from_counts(counts).items():
+        table[name] = values
+    return table, counts

@@ -1,0 +1,86 @@
+"""Validation at the boundary: messages say what was expected and what was given."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ColumnNotFoundError, InputError, TargetNotBinaryError
+
+
+def require_target(frame: pd.DataFrame, target: str | None) -> None:
+    if not target:
+        raise InputError("no target column given; pass --target COLUMN")
+    require_columns(frame, [target], "target")
+    if frame[target].isna().any():
+        n_missing = int(frame[target].isna().sum())
+        raise InputError(f"target column '{target}' has {n_missing} missing values; drop or fill them first")
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], role: str) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise ColumnNotFoundError(column, role, [str(c) for c in frame.columns])
+
+
+def resolve_positive_label(frame: pd.DataFrame, target: str, given: Any, default: Any) -> Any:
+    """The positive label as a value of the target column's own type."""
+    values = list(pd.unique(frame[target].dropna()))
+    candidate = given if given is not None else default
+    if candidate is None:
+        return _implicit_positive(values, target)
+    for value in values:
+        if value == candidate or str(value) == str(candidate):
+            return value
+    shown = ", ".join(repr(v) for v in sorted(values, key=str)[:10])
+    raise InputError(
+        f"positive label {candidate!r} does not occur in target column '{target}'; its values are: {shown}"
+    )
+
+
+def _implicit_positive(values: list[Any], target: str) -> Any:
+    as_set = {str(v).lower() for v in values}
+    if as_set <= {"0", "1"} or as_set <= {"true", "false"}:
+        for value in values:
+            if str(value).lower() in {"1", "true"}:
+                return value
+    raise InputError(
+        f"cannot tell which value of target '{target}' is the positive outcome; pass --positive-label "
+        f"(values: {', '.join(repr(v) for v in sorted(values, key=str)[:10])})"
+    )
+
+
+def binary_labels(target_values: pd.Series, target: str, positive: Any) -> tuple[Any, Any]:
+    """``(negative label, positive label)``; raises unless the column has exactly two values."""
+    values = list(pd.unique(target_values.dropna()))
+    if len(values) != 2:
+        raise TargetNotBinaryError(target, sorted(values, key=str))
+    negative = values[0] if values[1] == positive else values[1]
+    return negative, positive
+
+
+def binary_predictions(values: pd.Series, column: str, positive: Any) -> np.ndarray:
+    """Existing decisions as 0/1 (1 = positive label, or 1/True for 0/1 and boolean columns)."""
+    if values.isna().any():
+        raise InputError(f"predictions column '{column}' has {int(values.isna().sum())} missing values")
+    distinct = list(pd.unique(values))
+    if len(distinct) > 2:
+        raise TargetNotBinaryError(column, sorted(distinct, key=str))
+    matches = values.map(lambda v: v == positive or str(v) == str(positive))
+    if matches.any() or not _is_zero_one(distinct):
+        return matches.to_numpy(dtype=np.int8)
+    return values.map(lambda v: str(v).lower() in {"1", "true", "1.0"}).to_numpy(dtype=np.int8)
+
+
+def _is_zero_one(distinct: list[Any]) -> bool:
+    return {str(v).lower() for v in distinct} <= {"0", "1", "0.0", "1.0", "true", "false"}
+
+
+def numeric_scores(values: pd.Series, column: str) -> np.ndarray:
+    if not pd.api.types.is_numeric_dtype(values):
+        raise InputError(f"scores column '{column}' must be numeric; it has dtype {values.dtype}")
+    if values.isna().any():
+        raise InputError(f"scores column '{column}' has {int(values.isna().sum())} missing values")
+    return values.to_numpy(dtype=float)

@@ -1,0 +1,94 @@
+"""Command line: parses arguments and makes one library call per command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .exceptions import InputError
+
+DEMO_DIR = Path("reports") / "demo"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="auditkit", description="Bias and explainability audits.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    audit = commands.add_parser("audit", help="audit a model or existing decisions on a dataset")
+    audit.add_argument("--data", help="CSV/Parquet path or bundled dataset name (adult, compas, german)")
+    audit.add_argument("--target", help="target column (default: the bundled dataset's)")
+    audit.add_argument("--positive-label", help="target value that is the positive outcome")
+    audit.add_argument("--sensitive", action="append", help="sensitive column; repeat for several")
+    audit.add_argument("--model", help="scikit-learn model saved with skops (.skops)")
+    audit.add_argument("--trust-model", action="store_true", default=None,
+                       help="load types in the model file that skops does not trust by default")
+    audit.add_argument("--predictions", help="column of existing decisions to audit (no model)")
+    audit.add_argument("--scores", help="column of scores of the positive class (with --predictions)")
+    audit.add_argument("--out", default="reports/audit", help="output folder (default: reports/audit)")
+    audit.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
+    audit.add_argument("--sample", type=int, help="audit a seeded sample of N rows (quick runs)")
+    audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
+    audit.add_argument("--no-report", action="store_true", help="write audit.json only")
+    commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
+    commands.add_parser("datasets", help="list bundled datasets")
+    return parser
+
+
+def spec_from_args(args: argparse.Namespace):
+    """Assemble an AuditSpec from parsed arguments (config file first, options on top)."""
+    from .spec import AuditSpec
+
+    overrides = {
+        "data": args.data, "target": args.target, "positive_label": args.positive_label,
+        "sensitive": args.sensitive, "model": args.model, "trust_model": args.trust_model,
+        "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
+    }
+    if args.config:
+        return AuditSpec.from_yaml(args.config, **overrides)
+    if not args.data:
+        raise InputError("--data is required (a CSV/Parquet path or a bundled dataset name)")
+    return AuditSpec.from_dict({}, **overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except InputError as exc:
+        print(f"auditkit: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - internal failure: exit 1, keep outputs
+        traceback.print_exc()
+        print(f"auditkit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from . import datasets
+    from ._audit import audit_to_dir
+    from .spec import AuditSpec
+
+    if args.command == "datasets":
+        for name in datasets.list():
+            print(name)
+        return 0
+    if args.command == "demo":
+        spec, out, report = AuditSpec(data="adult"), DEMO_DIR, True
+    else:
+        spec, out, report = spec_from_args(args), Path(args.out), not args.no_report
+    result = audit_to_dir(spec, out, report=report, log=_log)
+    if report:
+        print(out / "report.html")
+    else:
+        print(out / "audit.json")
+    return 1 if result.failed_steps else 0
+
+
+def _log(message: str) -> None:
+    print(f"auditkit: {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The one exception hierarchy of auditkit.
+
+Every error a user can cause is an :class:`InputError` (also a ``ValueError``); the CLI
+turns those into exit status 2 with a one-line message. Anything else is a bug or an
+environment failure (exit status 1).
+"""
+
+from __future__ import annotations
+
+
+class AuditkitError(Exception):
+    """Root of every error raised by auditkit."""
+
+
+class InputError(AuditkitError, ValueError):
+    """The user's input (data, spec, model, options) cannot be audited as given."""
+
+
+class DatasetNotFoundError(InputError):
+    """A bundled dataset name that does not exist."""
+
+
+class ColumnNotFoundError(InputError):
+    """A column named in the spec is not in the data."""
+
+    def __init__(self, column: str, role: str, available: list[str]) -> None:
+        self.column = column
+        self.role = role
+        self.available = list(available)
+        shown = ", ".join(self.available[:20]) + (", ..." if len(self.available) > 20 else "")
+        super().__init__(f"{role} column '{column}' is not in the data. Available columns: {shown}")
+
+
+class TargetNotBinaryError(InputError):
+    """The target (or predictions) column does not have exactly two values."""
+
+    def __init__(self, column: str, values: list[object]) -> None:
+        self.column = column
+        self.values = values
+        shown = ", ".join(repr(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
+        super().__init__(
+            f"column '{column}' must be binary for a classification audit, "
+            f"but it has {len(values)} distinct values: {shown}"
+        )
+
+
+class DataReadError(InputError):
+    """A data file that is missing or cannot be parsed."""
+
+
+class ModelLoadError(InputError):
+    """A model file that cannot be loaded, or may not be loaded without an explicit opt-in."""
+
+
+class ModelPredictionError(InputError):
+    """The model raised while predicting on the audited data."""
+
+
+class StepError(AuditkitError):
+    """An audit step failed; carries the step name and the original error."""
+
+    def __init__(self, step: str, error: BaseException) -> None:
+        self.step = step
+        self.error = error
+        super().__init__(f"step '{step}' failed: {type(error).__name__}: {error}")

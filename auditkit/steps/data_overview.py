@@ -1,0 +1,68 @@
+"""Data overview: shape, column types, missingness and group sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..result import Finding, StepResult
+from ._base import Step
+
+
+@dataclass
+class DataOverviewStep(Step):
+    """Describe the audited rows: columns, types, missing values, sensitive group sizes."""
+
+    name = "data_overview"
+    section = "data"
+
+    def run(self, ctx) -> StepResult:
+        frame = ctx.frame
+        columns = pd.DataFrame(
+            {
+                "column": [str(c) for c in frame.columns],
+                "dtype": [str(t) for t in frame.dtypes],
+                "n_missing": frame.isna().sum().to_numpy(),
+                "n_unique": frame.nunique(dropna=True).to_numpy(),
+            }
+        )
+        columns["missing_fraction"] = columns["n_missing"] / max(len(frame), 1)
+        sizes = [
+            pd.DataFrame({"feature": col, "group": counts.index, "n": counts.to_numpy()})
+            for col in ctx.sensitive.columns
+            for counts in [ctx.sensitive[col].value_counts().sort_index()]
+        ]
+        group_sizes = pd.concat(sizes, ignore_index=True) if sizes else pd.DataFrame()
+        group_sizes["fraction"] = group_sizes["n"] / max(len(frame), 1)
+        payload = {
+            "overview": {
+                "n_rows": len(frame),
+                "n_columns": frame.shape[1],
+                "n_features": ctx.X.shape[1],
+                "columns": columns.to_dict(orient="records"),
+                "group_sizes": group_sizes.to_dict(orient="records"),
+            }
+        }
+        return StepResult(
+            name=self.name,
+            section=self.section,
+            payload=payload,
+            tables={"columns": columns, "group_sizes": group_sizes},
+            findings=self._missing_findings(columns),
+        )
+
+    def _missing_findings(self, columns: pd.DataFrame) -> list[Finding]:
+        missing = columns[columns["n_missing"] > 0]
+        if missing.empty:
+            return []
+        listing = ", ".join(f"{r.column} ({r.missing_fraction:.1%})" for r in missing.itertuples())
+        return [
+            Finding(
+                id=f"{self.name}.missing_values",
+                step=self.name,
+                severity="info",
+                message=f"{len(missing)} column(s) have missing values: {listing}.",
+                evidence={"columns": missing[["column", "n_missing", "missing_fraction"]].to_dict("records")},
+            )
+        ]
