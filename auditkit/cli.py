@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--sample", type=int, help="audit a seeded sample of N rows (quick runs)")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     audit.add_argument("--no-report", action="store_true", help="write audit.json only")
+    audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
     return parser
@@ -78,7 +79,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         spec, out, report = AuditSpec(data="adult"), DEMO_DIR, True
     else:
         spec, out, report = spec_from_args(args), Path(args.out), not args.no_report
-    result = audit_to_dir(spec, out, report=report, log=_log)
+    quiet = getattr(args, "quiet", False)
+    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log)
     if report:
         print(out / "report.html")
     else:

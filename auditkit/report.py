@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -74,6 +75,17 @@ def export_html(notebook: Path, html_path: Path) -> Path:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.embed_images = True
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    html_path.write_text(body, encoding="utf-8")
+    exporter.mermaid_js_url = ""  # no diagrams in reports; never fetch scripts from a CDN
+    exporter.mermaid_layout_elk_js_url = ""
+    resources = {"metadata": {"name": "auditkit audit report"}}
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), resources=resources)
+    html_path.write_text(strip_remote_scripts(body), encoding="utf-8")
     return html_path
+
+
+_REMOTE_SCRIPT = re.compile(r'<script\b[^>]*\bsrc="https?://[^"]*"[^>]*>.*?</script>', re.IGNORECASE | re.DOTALL)
+
+
+def strip_remote_scripts(body: str) -> str:
+    """Drop ``<script src="https://...">`` tags (require.js, MathJax CDN): the report works offline."""
+    return _REMOTE_SCRIPT.sub("", body)

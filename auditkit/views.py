@@ -53,7 +53,8 @@ def header_html(doc: dict[str, Any]) -> str:
         ("Packages", esc(", ".join(f"{k} {v}" for k, v in prov["packages"].items() if v))),
         ("Run", f"{esc(prov['started'])} → {esc(prov['finished'])}"),
     ]
-    body = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)
+    cell = "style='text-align:left'"
+    body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
     return f"<table class='auditkit-provenance'>{body}</table>"
 
 
