@@ -200,3 +200,20 @@ def test_demo_writes_the_three_outputs(tmp_path, monkeypatch):
     for name in ("audit.json", "report.ipynb", "report.html"):
         assert (tmp_path / "reports" / "demo" / name).is_file()
     assert audit_json(tmp_path / "reports" / "demo")["dataset"]["n_rows"] >= 14000
+
+
+def test_model_that_raises_exits_2(tmp_path, frame):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(frame[["income", "debt"]], frame["approved"])
+    model_path = tmp_path / "model.skops"
+    sio.dump(model, model_path)
+    broken = frame.assign(debt="not a number")
+    data = tmp_path / "broken.csv"
+    broken.to_csv(data, index=False)
+    result = run_cli("audit", "-q", "--data", str(data), "--target", "approved", "--sensitive", "sex",
+                     "--model", str(model_path), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("auditkit: error: the model raised while predicting: ValueError")
+    assert len(result.stderr.strip().splitlines()) == 1

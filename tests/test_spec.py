@@ -1,0 +1,44 @@
+import pytest
+
+from auditkit import AuditSpec, InputError
+
+
+def test_sensitive_string_becomes_list():
+    assert AuditSpec(data="adult", sensitive="sex").sensitive == ["sex"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"seed": -1}, "seed must be a non-negative integer; got -1"),
+        ({"test_size": 1.5}, "test_size must be between 0 and 1; got 1.5"),
+        ({"task": "ranking"}, "task must be one of"),
+        ({"model": "m.skops", "predictions": "p"}, "give either a model or a predictions column, not both"),
+        ({"steps": ["fairnes"]}, "unknown step(s): fairnes"),
+        ({"scores": "s"}, "--scores needs --predictions"),
+    ],
+)
+def test_invalid_settings_are_named(settings, message):
+    with pytest.raises(InputError) as err:
+        AuditSpec(data="adult", **settings)
+    assert message in str(err.value)
+
+
+def test_input_error_is_a_value_error():
+    with pytest.raises(ValueError):
+        AuditSpec(data="adult", seed=-3)
+
+
+def test_yaml_round_trip(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("data: german\nseed: 4\nsensitive: sex\n")
+    spec = AuditSpec.from_yaml(path, seed=None, sample=200)
+    assert (spec.data, spec.seed, spec.sensitive, spec.sample) == ("german", 4, ["sex"], 200)
+    assert spec.to_dict()["data"] == "german"
+
+
+def test_yaml_must_be_a_mapping(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(InputError, match="must hold a mapping"):
+        AuditSpec.from_yaml(path)
