@@ -74,7 +74,18 @@ def findings_html(doc: dict[str, Any]) -> str:
 
 def performance_table(doc: dict[str, Any]) -> pd.DataFrame:
     overall = doc.get("performance", {}).get("overall", {})
-    return pd.DataFrame({"metric": list(overall), "value": list(overall.values())})
+    return pd.DataFrame({"metric": list(overall), "value": [format_number(v) for v in overall.values()]})
+
+
+def format_number(value: Any, digits: int = 4) -> str:
+    """Integers as integers, floats rounded, None as 'undefined'."""
+    if value is None:
+        return "undefined"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 10):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
 
 
 def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None) -> pd.DataFrame:
