@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import platform
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._policy import check_groupings, evaluate_policy, load_policy
 from ._version import __version__
 from .context import build_context
 from .exceptions import InputError
@@ -45,12 +46,16 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         raise InputError("pass either an AuditSpec or keyword settings, not both")
     say = log or (lambda message: None)
     started = _now()
+    rules = load_policy(spec.policy, spec.task)
     say("loading data and computing predictions")
     ctx = build_context(spec)
+    check_groupings(rules, ctx.sensitive_features)
     results = []
     for name in spec.step_names:
         say(f"running step {name}")
         results.append(_run_step(name, spec, ctx))
+    if rules is not None:
+        results.append(_policy_checks(rules, results))
     provenance = {
         "auditkit_version": __version__,
         "python": platform.python_version(),
@@ -69,6 +74,12 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         "spec": {k: v for k, v in spec.to_dict().items() if k != "policy"},
     }
     return AuditResult(provenance=provenance, dataset=dataset, steps=results)
+
+
+def _policy_checks(rules, results: list[StepResult]) -> StepResult:
+    fairness = next((r.payload for r in results if r.name == "fairness" and r.payload), {})
+    level = fairness.get("settings", {}).get("ci_level", 0.95)
+    return evaluate_policy(rules, fairness.get("disparities", []), level)
 
 
 def _run_step(name: str, spec: AuditSpec, ctx) -> StepResult:

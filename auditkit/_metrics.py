@@ -7,6 +7,7 @@ Undefined rates (zero denominator) are NaN, never 0.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -108,3 +109,50 @@ def by_group_table(
     for name, values in rates_from_counts(counts).items():
         table[name] = values
     return table, counts
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Groups of every grouping, derived from the finest partition (all features intersected).
+
+    Attributes
+    ----------
+    groupings : list of tuple of str
+    fine_codes : ndarray of int
+        Finest-group code of every row.
+    n_fine : int
+    keys : list of DataFrame
+        Per grouping, one row per group (sorted by key).
+    members : list of ndarray of int
+        Per grouping, the grouping's group of each finest group.
+    """
+
+    groupings: list[tuple[str, ...]]
+    fine_codes: np.ndarray
+    n_fine: int
+    keys: list[pd.DataFrame]
+    members: list[np.ndarray]
+
+    def row_codes(self, index: int) -> np.ndarray:
+        """Group code of every row in grouping ``index``."""
+        return self.members[index][self.fine_codes]
+
+    def aggregate(self, fine: np.ndarray, index: int, axis: int) -> np.ndarray:
+        """Sum an array over finest groups (on ``axis``) into the groups of grouping ``index``."""
+        n_groups = len(self.keys[index])
+        onehot = np.zeros((self.n_fine, n_groups), dtype=np.asarray(fine).dtype)
+        onehot[np.arange(self.n_fine), self.members[index]] = 1
+        summed = np.tensordot(fine, onehot, axes=([axis], [0]))
+        return np.moveaxis(summed, -1, axis)
+
+
+def partition(sensitive: pd.DataFrame, groupings_: list[tuple[str, ...]]) -> Partition:
+    """The :class:`Partition` of the rows of ``sensitive`` for ``groupings_``."""
+    features = tuple(dict.fromkeys(f for g in groupings_ for f in g))
+    fine_codes, fine_keys = group_codes(sensitive, features)
+    members, keys = [], []
+    for grouping in groupings_:
+        member, grouping_keys = group_codes(fine_keys, grouping)
+        members.append(member)
+        keys.append(grouping_keys)
+    return Partition(list(groupings_), fine_codes, len(fine_keys), keys, members)

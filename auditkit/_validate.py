@@ -84,3 +84,39 @@ def numeric_scores(values: pd.Series, column: str) -> np.ndarray:
     if values.isna().any():
         raise InputError(f"scores column '{column}' has {int(values.isna().sum())} missing values")
     return values.to_numpy(dtype=float)
+
+
+def require_binary(values: pd.Series, column: str) -> None:
+    """Raise :class:`TargetNotBinaryError` (which suggests ``--task``) unless ``values`` has two values."""
+    distinct = list(pd.unique(values.dropna()))
+    if len(distinct) != 2:
+        raise TargetNotBinaryError(column, sorted(distinct, key=str))
+
+
+def class_labels(*columns: pd.Series) -> tuple[Any, ...]:
+    """The classes of a multiclass audit: the distinct values of ``columns``, matched and sorted as text."""
+    by_text: dict[str, Any] = {}
+    for values in columns:
+        for value in pd.unique(values.dropna()):
+            by_text.setdefault(str(value), value)
+    return tuple(by_text[k] for k in sorted(by_text))
+
+
+def class_codes(values: Any, labels: tuple[Any, ...], column: str) -> np.ndarray:
+    """Index of each value in ``labels`` (matched as text)."""
+    series = pd.Series(np.asarray(values, dtype=object))
+    if series.isna().any():
+        raise InputError(f"column '{column}' has {int(series.isna().sum())} missing values")
+    lookup = {str(label): i for i, label in enumerate(labels)}
+    return series.map(lambda v: lookup[str(v)]).to_numpy(dtype=np.int64)
+
+
+def numeric_values(values: pd.Series, column: str, role: str) -> np.ndarray:
+    """A numeric column without missing values as floats (regression targets and predictions)."""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise InputError(
+            f"{role} column '{column}' must be numeric for a regression audit; it has dtype {values.dtype}"
+        )
+    if values.isna().any():
+        raise InputError(f"{role} column '{column}' has {int(values.isna().sum())} missing values")
+    return values.to_numpy(dtype=float)

@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--out", default="reports/audit", help="output folder (default: reports/audit)")
     audit.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
     audit.add_argument("--sample", type=int, help="audit a seeded sample of N rows (quick runs)")
+    audit.add_argument("--task", choices=("binary", "multiclass", "regression"),
+                       help="kind of target (default binary)")
+    audit.add_argument("--policy", help="YAML file of fairness thresholds, checked as pass/fail")
+    audit.add_argument("--fail-on", choices=("low", "medium", "high"),
+                       help="exit with status 3 when a policy check of this severity or higher fails")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     audit.add_argument("--no-report", action="store_true", help="write audit.json only")
     audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
@@ -45,6 +50,7 @@ def spec_from_args(args: argparse.Namespace):
         "data": args.data, "target": args.target, "positive_label": args.positive_label,
         "sensitive": args.sensitive, "model": args.model, "trust_model": args.trust_model,
         "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
+        "task": args.task, "policy": args.policy,
     }
     if args.config:
         return AuditSpec.from_yaml(args.config, **overrides)
@@ -79,13 +85,32 @@ def _dispatch(args: argparse.Namespace) -> int:
         spec, out, report = AuditSpec(data="adult"), DEMO_DIR, True
     else:
         spec, out, report = spec_from_args(args), Path(args.out), not args.no_report
+    fail_on = getattr(args, "fail_on", None)
+    if fail_on and spec.policy is None:
+        raise InputError("--fail-on needs a policy (--policy FILE or 'policy:' in the config): "
+                         "without one there are no checks that could fail")
     quiet = getattr(args, "quiet", False)
     result = audit_to_dir(spec, out, report=report, log=None if quiet else _log)
     if report:
         print(out / "report.html")
     else:
         print(out / "audit.json")
-    return 1 if result.failed_steps else 0
+    return exit_status(result, fail_on)
+
+
+def exit_status(result, fail_on: str | None) -> int:
+    """1 if a step failed; 3 if a policy check at or above ``fail_on`` did not pass; else 0."""
+    from ._policy import failing_checks
+
+    if result.failed_steps:
+        return 1
+    failing = failing_checks(result.to_dict(), fail_on) if fail_on else []
+    if failing:
+        names = ", ".join(f"{c['name']} ({c['status']})" for c in failing)
+        print(f"auditkit: {len(failing)} policy check(s) at severity {fail_on} or higher did not pass: {names}",
+              file=sys.stderr)
+        return 3
+    return 0
 
 
 def _log(message: str) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 from . import _validate as check
 from ._data_io import LoadedData, read_data
 from .exceptions import InputError
-from .models import load_model, make_reference_model, predict_binary, prepare_features
+from .models import load_model, make_reference_model, predict_binary, predict_other, prepare_features
 from .spec import AuditSpec
 
 MISSING_GROUP = "missing"
@@ -34,9 +34,13 @@ class AuditContext:
         Model input features (original columns) of the audited rows; empty columns for
         predictions-only audits without a model.
     y_true, y_pred : ndarray
-        For binary tasks, 0/1 with 1 = ``positive_label``.
+        Binary tasks: 0/1 with 1 = ``positive_label``. Multiclass: index of the class in
+        ``labels``. Regression: floats.
     y_score : ndarray or None
-        Score/probability of the positive class.
+        Score/probability of the positive class (binary tasks only).
+    labels : tuple
+        Binary: ``(negative, positive)``; multiclass: every class (sorted as text);
+        regression: empty.
     sensitive : DataFrame
         Sensitive columns as strings; NaN became the explicit group ``"missing"``.
     model : object or None
@@ -70,12 +74,22 @@ class AuditContext:
         return list(self.sensitive.columns)
 
     @property
+    def task(self) -> str:
+        """``"binary"``, ``"multiclass"`` or ``"regression"``."""
+        return self.spec.task
+
+    @property
     def n_rows(self) -> int:
         return len(self.frame)
 
     def rng(self, salt: str) -> np.random.Generator:
-        """A generator seeded by the audit seed and a per-use salt (stable across runs)."""
-        salt_int = int.from_bytes(salt.encode()[:8].ljust(8, b"\0"), "little")
+        """A generator seeded by the audit seed and a per-use salt (stable across runs).
+
+        The whole salt counts (it is hashed), so ``"shap.row"`` and ``"shap.rows"`` differ.
+        """
+        import hashlib
+
+        salt_int = int.from_bytes(hashlib.sha256(salt.encode()).digest()[:8], "little")
         return np.random.default_rng([self.seed, salt_int])
 
 
@@ -86,18 +100,20 @@ def build_context(spec: AuditSpec) -> AuditContext:
     sensitive = spec.sensitive or loaded.sensitive_features
     frame = loaded.frame
     check.require_target(frame, target)
+    if not sensitive:
+        raise InputError("no sensitive feature given; pass --sensitive COLUMN (repeat it for several)")
     check.require_columns(frame, sensitive, "sensitive")
     for role, col in (("predictions", spec.predictions), ("scores", spec.scores)):
         if col is not None:
             check.require_columns(frame, [col], role)
-    positive = check.resolve_positive_label(frame, target, spec.positive_label, loaded.positive_label)
-    labels = check.binary_labels(frame[target], target, positive)
+    positive, labels = _target_task(spec, loaded, frame, target)
     if spec.sample is not None and spec.sample < len(frame):
         frame = frame.sample(n=int(spec.sample), random_state=spec.seed).sort_index()
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model else "reference"
     parts = builder[mode](spec, loaded, frame, target, positive, sensitive)
     audited = parts["frame"]
+    labels, y_true, y_pred = _encode(spec.task, audited[target], target, labels, parts["y_pred"])
     return AuditContext(
         spec=spec,
         dataset_name=loaded.name,
@@ -106,8 +122,8 @@ def build_context(spec: AuditSpec) -> AuditContext:
         labels=labels,
         frame=audited,
         X=parts["X"],
-        y_true=(audited[target] == positive).to_numpy(dtype=np.int8),
-        y_pred=parts["y_pred"],
+        y_true=y_true,
+        y_pred=y_pred,
         y_score=parts["y_score"],
         sensitive=sensitive_frame(audited, sensitive),
         model=parts.get("model"),
@@ -116,6 +132,31 @@ def build_context(spec: AuditSpec) -> AuditContext:
         seed=spec.seed,
         provenance=_provenance(loaded, spec, parts),
     )
+
+
+def _target_task(spec: AuditSpec, loaded: LoadedData, frame: pd.DataFrame,
+                 target: str) -> tuple[Any, tuple[Any, ...]]:
+    """Check the target fits the task: ``(positive label, (negative, positive))`` or ``(None, ())``."""
+    if spec.task == "binary":
+        check.require_binary(frame[target], target)
+        positive = check.resolve_positive_label(frame, target, spec.positive_label, loaded.positive_label)
+        return positive, check.binary_labels(frame[target], target, positive)
+    if spec.positive_label is not None:
+        raise InputError(f"a positive label only applies to binary audits; this audit's task is {spec.task}")
+    if spec.task == "regression":
+        check.numeric_values(frame[target], target, "target")
+    return None, ()
+
+
+def _encode(task: str, target_values: pd.Series, target: str, labels: tuple[Any, ...],
+            predicted: np.ndarray) -> tuple[tuple[Any, ...], np.ndarray, np.ndarray]:
+    """``(labels, y_true, y_pred)`` in the encoding of the task (see :class:`AuditContext`)."""
+    if task == "binary":
+        return labels, (target_values == labels[1]).to_numpy(dtype=np.int8), predicted
+    if task == "regression":
+        return (), target_values.to_numpy(dtype=float), np.asarray(predicted, dtype=float)
+    labels = check.class_labels(target_values, pd.Series(predicted, dtype=object))
+    return labels, check.class_codes(target_values, labels, target), check.class_codes(predicted, labels, "predictions")
 
 
 def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -140,8 +181,24 @@ def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str])
     return [c for c in frame.columns if c not in exclude]
 
 
+def _existing_predictions(spec: AuditSpec, values: pd.Series, positive: Any) -> np.ndarray:
+    if spec.task == "binary":
+        return check.binary_predictions(values, spec.predictions, positive)
+    if spec.task == "regression":
+        return check.numeric_values(values, spec.predictions, "predictions")
+    if values.isna().any():
+        raise InputError(f"predictions column '{spec.predictions}' has {int(values.isna().sum())} missing values")
+    return values.to_numpy(dtype=object)
+
+
+def _predict(model: Any, X: pd.DataFrame, task: str, positive: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    if task == "binary":
+        return predict_binary(model, X, positive)
+    return predict_other(model, X, task), None
+
+
 def _from_predictions(spec, loaded, frame, target, positive, sensitive) -> dict[str, Any]:
-    y_pred = check.binary_predictions(frame[spec.predictions], spec.predictions, positive)
+    y_pred = _existing_predictions(spec, frame[spec.predictions], positive)
     y_score = None
     if spec.scores is not None:
         y_score = check.numeric_scores(frame[spec.scores], spec.scores)
@@ -156,7 +213,7 @@ def _from_model(spec, loaded, frame, target, positive, sensitive) -> dict[str, A
     columns = list(names) if names is not None else _feature_columns(loaded, frame, {target})
     check.require_columns(frame, columns, "model feature")
     X = prepare_features(frame[columns])
-    y_pred, y_score = predict_binary(model, X, positive)
+    y_pred, y_score = _predict(model, X, spec.task, positive)
     return {"frame": frame, "X": X, "y_pred": y_pred, "y_score": y_score, "model": model}
 
 
@@ -167,14 +224,15 @@ def _from_reference(spec, loaded, frame, target, positive, sensitive) -> dict[st
     if not columns:
         raise InputError("no feature columns left to train a reference model on")
     X_all = prepare_features(frame[columns])
-    y_all = (frame[target] == positive).to_numpy(dtype=np.int8)
     train_idx, test_idx = train_test_split(
-        np.arange(len(frame)), test_size=spec.test_size, random_state=spec.seed, stratify=y_all
+        np.arange(len(frame)), test_size=spec.test_size, random_state=spec.seed,
+        stratify=_strata(frame[target], spec.task, positive),
     )
-    model = make_reference_model(X_all, spec.seed)
-    model.fit(X_all.iloc[train_idx], frame[target].iloc[train_idx])
+    model = make_reference_model(X_all, spec.seed, spec.task)
+    y_fit = frame[target].iloc[train_idx]
+    model.fit(X_all.iloc[train_idx], y_fit.astype(float) if spec.task == "regression" else y_fit)
     X_test = X_all.iloc[test_idx]
-    y_pred, y_score = predict_binary(model, X_test, positive)
+    y_pred, y_score = _predict(model, X_test, spec.task, positive)
     return {
         "frame": frame.iloc[test_idx],
         "X": X_test,
@@ -184,6 +242,16 @@ def _from_reference(spec, loaded, frame, target, positive, sensitive) -> dict[st
         "X_train": X_all.iloc[train_idx],
         "reference": {"train_rows": len(train_idx), "test_rows": len(test_idx)},
     }
+
+
+def _strata(values: pd.Series, task: str, positive: Any) -> np.ndarray | None:
+    """Labels to stratify the reference split on (None for regression or classes too rare to split)."""
+    if task == "regression":
+        return None
+    if task == "binary":
+        return (values == positive).to_numpy(dtype=np.int8)
+    labels = values.astype(str).to_numpy()
+    return labels if values.astype(str).value_counts().min() >= 2 else None
 
 
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:

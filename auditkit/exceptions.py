@@ -31,6 +31,9 @@ class ColumnNotFoundError(InputError):
         super().__init__(f"{role} column '{column}' is not in the data. Available columns: {shown}")
 
 
+TASK_HINT = "; for more than two classes pass --task multiclass, for a numeric outcome --task regression"
+
+
 class TargetNotBinaryError(InputError):
     """The target (or predictions) column does not have exactly two values."""
 
@@ -38,9 +41,10 @@ class TargetNotBinaryError(InputError):
         self.column = column
         self.values = values
         shown = ", ".join(repr(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
+        hint = TASK_HINT if len(values) > 2 else ""
         super().__init__(
             f"column '{column}' must be binary for a classification audit, "
-            f"but it has {len(values)} distinct values: {shown}"
+            f"but it has {len(values)} distinct values: {shown}{hint}"
         )
 
 

@@ -47,14 +47,15 @@ def load_model(path: str | Path, *, trust: bool = False) -> Any:
         raise ModelLoadError(f"{path}: could not load the model ({exc})") from None
 
 
-def make_reference_model(X: pd.DataFrame, seed: int) -> Any:
+def make_reference_model(X: pd.DataFrame, seed: int, task: str = "binary") -> Any:
     """An untrained reference model: one-hot categoricals + histogram gradient boosting.
 
     Categorical columns are one-hot encoded (unknown categories ignored, NaN kept as its own
-    category); numeric columns pass through (the booster handles NaN natively).
+    category); numeric columns pass through (the booster handles NaN natively). The final
+    estimator is a classifier, or a regressor when ``task`` is ``"regression"``.
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
@@ -65,6 +66,9 @@ def make_reference_model(X: pd.DataFrame, seed: int) -> Any:
         [("categorical", encoder, categorical), ("numeric", "passthrough", numeric)],
         verbose_feature_names_out=True,
     )
+    if task == "regression":
+        regressor = HistGradientBoostingRegressor(random_state=seed, early_stopping=False)
+        return Pipeline([("preprocess", prep), ("regressor", regressor)])
     booster = HistGradientBoostingClassifier(random_state=seed, early_stopping=False)
     return Pipeline([("preprocess", prep), ("classifier", booster)])
 
@@ -93,6 +97,21 @@ def predict_binary(model: Any, X: pd.DataFrame, positive_label: Any) -> tuple[np
             f"the model raised while predicting: {type(exc).__name__}: {exc}"
         ) from None
     return _as_positive(predicted, positive_label), None
+
+
+def predict_other(model: Any, X: pd.DataFrame, task: str) -> np.ndarray:
+    """Call ``model.predict`` once: class labels (multiclass) or numbers (regression)."""
+    try:
+        predicted = np.asarray(model.predict(X))
+    except Exception as exc:  # noqa: BLE001 - a model that raises is bad input
+        raise ModelPredictionError(
+            f"the model raised while predicting: {type(exc).__name__}: {exc}"
+        ) from None
+    if task == "regression":
+        if not np.issubdtype(predicted.dtype, np.number):
+            raise ModelPredictionError(f"a regression model must predict numbers; it predicted {predicted.dtype}")
+        return predicted.astype(float).ravel()
+    return predicted.astype(object).ravel()
 
 
 def _positive_index(classes: list[Any], positive_label: Any) -> int:

@@ -15,7 +15,7 @@ import yaml
 from .exceptions import InputError
 
 TASKS = ("binary", "multiclass", "regression")
-DEFAULT_STEPS = ("data_overview", "performance", "fairness")
+DEFAULT_STEPS = ("data_overview", "data_bias", "performance", "fairness", "shap", "lime", "agreement")
 
 
 @dataclass
@@ -91,6 +91,8 @@ class AuditSpec:
             raise InputError("give either a model or a predictions column, not both")
         if self.scores is not None and self.predictions is None and self.model is None:
             raise InputError("--scores needs --predictions (scores of existing decisions)")
+        if self.scores is not None and self.task != "binary":
+            raise InputError(f"--scores applies to binary audits only; this audit's task is {self.task}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise InputError(f"seed must be a non-negative integer; got {self.seed!r}")
         if not 0.0 < float(self.test_size) < 1.0:

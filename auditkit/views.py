@@ -14,6 +14,7 @@ import pandas as pd
 
 from .result import load_audit_json
 
+RATE_NAMES = {"selection_rate", "true_positive_rate", "false_positive_rate"}
 SEVERITY_ORDER = {"error": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SEVERITY_COLOURS = {"error": "#7f0000", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a"}
 
@@ -96,6 +97,8 @@ def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None)
         if features is not None and keys != tuple(features):
             continue
         record = {"grouping": " × ".join(keys), "group": ", ".join(f"{k}={v}" for k, v in row["group"].items())}
+        if "class" in row:
+            record["class"] = row["class"]
         record.update({"n": row["n"], **row["metrics"], "small_group": row.get("small_group", False)})
         records.append(record)
     return pd.DataFrame.from_records(records)
@@ -117,7 +120,10 @@ def plot_group_rates(doc: dict[str, Any], features: tuple[str, ...],
     import numpy as np
 
     rows = [r for r in doc["fairness"]["by_group"] if tuple(r["group"]) == tuple(features)]
-    labels = [", ".join(str(v) for v in r["group"].values()) for r in rows]
+    present = [m for m in metrics if any(m in r["metrics"] for r in rows)]
+    metrics = tuple(present) or tuple(m for m in ("mae", "rmse") if rows and m in rows[0]["metrics"])
+    labels = [", ".join(str(v) for v in r["group"].values()) + (f" [{r['class']}]" if "class" in r else "")
+              for r in rows]
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(rows) * len(metrics) / 2), 3.5))
     width = 0.8 / len(metrics)
     x = np.arange(len(rows))
@@ -127,7 +133,8 @@ def plot_group_rates(doc: dict[str, Any], features: tuple[str, ...],
         ax.bar(x + i * width, values, width, label=metric.replace("_", " "), yerr=err, capsize=2)
     ax.set_xticks(x + width * (len(metrics) - 1) / 2)
     ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylim(0, 1)
+    if set(metrics) <= RATE_NAMES:
+        ax.set_ylim(0, 1)
     ax.set_title(f"Rates by {' × '.join(features)}")
     ax.legend(fontsize=8, ncol=len(metrics))
     fig.tight_layout()

@@ -7,19 +7,29 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._metrics import TN, TP, FP, FN, rates_from_counts
+from .._metrics import FN, FP, TN, TP, rates_from_counts
 from ..result import StepResult
 from ._base import Step
 
 
 @dataclass
 class PerformanceStep(Step):
-    """Confusion matrix and headline metrics over all audited rows (plus AUC/Brier with scores)."""
+    """Headline metrics over all audited rows.
+
+    Binary: confusion matrix and rates (plus AUC/Brier with scores); multiclass: accuracy,
+    balanced accuracy, macro precision/recall/F1 and the confusion matrix (rows = truth);
+    regression: MAE, RMSE, R², mean error and mean prediction.
+    """
 
     name = "performance"
     section = "performance"
 
     def run(self, ctx) -> StepResult:
+        if ctx.spec.task == "regression":
+            return self._result(_regression_metrics(ctx.y_true, ctx.y_pred), {})
+        if ctx.spec.task == "multiclass":
+            metrics, confusion = _multiclass_metrics(ctx.y_true, ctx.y_pred, ctx.labels)
+            return self._result(metrics, confusion)
         cells = np.bincount(2 * (1 - ctx.y_pred.astype(int)) + (1 - ctx.y_true.astype(int)), minlength=4)
         rates = {k: float(v) for k, v in rates_from_counts(cells).items()}
         precision, recall = rates["precision"], rates["true_positive_rate"]
@@ -28,13 +38,47 @@ class PerformanceStep(Step):
         if ctx.y_score is not None:
             metrics.update(_score_metrics(ctx.y_true, ctx.y_score))
         confusion = {"tp": int(cells[TP]), "fp": int(cells[FP]), "fn": int(cells[FN]), "tn": int(cells[TN])}
+        return self._result(metrics, confusion)
+
+    def _result(self, metrics: dict, confusion: dict) -> StepResult:
         table = pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())})
-        return StepResult(
-            name=self.name,
-            section=self.section,
-            payload={"overall": metrics, "confusion_matrix": confusion},
-            tables={"overall": table},
-        )
+        payload = {"overall": metrics}
+        if confusion:
+            payload["confusion_matrix"] = confusion
+        return StepResult(name=self.name, section=self.section, payload=payload, tables={"overall": table})
+
+
+def _regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    error = y_pred - y_true
+    total = float(((y_true - y_true.mean()) ** 2).sum())
+    return {
+        "n": len(y_true),
+        "mean_prediction": float(y_pred.mean()),
+        "mean_target": float(y_true.mean()),
+        "mean_error": float(error.mean()),
+        "mae": float(np.abs(error).mean()),
+        "rmse": float(np.sqrt((error**2).mean())),
+        "r2": 1.0 - float((error**2).sum()) / total if total > 0 else float("nan"),
+    }
+
+
+def _multiclass_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple) -> tuple[dict, dict]:
+    k = len(labels)
+    confusion = np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(confusion.sum(1) > 0, np.diag(confusion) / confusion.sum(1), np.nan)
+        precision = np.where(confusion.sum(0) > 0, np.diag(confusion) / confusion.sum(0), np.nan)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    metrics = {
+        "n": len(y_true),
+        "accuracy": float(np.trace(confusion) / max(len(y_true), 1)),
+        "balanced_accuracy": float(np.nanmean(recall)),
+        "macro_precision": float(np.nanmean(precision)),
+        "macro_recall": float(np.nanmean(recall)),
+        "macro_f1": float(np.nanmean(np.where(np.isnan(recall) & np.isnan(precision), np.nan, f1))),
+    }
+    as_text = [str(label) for label in labels]
+    return metrics, {"labels": as_text, "matrix": confusion.tolist()}
 
 
 def _score_metrics(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, float]:

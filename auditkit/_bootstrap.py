@@ -1,0 +1,111 @@
+"""Seeded bootstrap resampling without calling metric functions.
+
+Resampling the rows of a dataset with replacement (as ``fairlearn.metrics.MetricFrame``
+does with ``n_boot``) changes only how often each row occurs. For metrics that are
+functions of cell counts (confusion matrices by group) the counts of one resample are
+exactly ``Multinomial(N, observed cell proportions)``, so every resample of every group
+is drawn at once with one call and no metric function is ever called per resample.
+For metrics that need the rows (AUC, Brier score, regression errors) each resample is a
+vector of row multiplicities, drawn in chunks to bound memory.
+
+Confidence intervals are percentile intervals computed with ``numpy.nanquantile`` at
+``(1 - level) / 2`` and ``(1 + level) / 2`` -- the definition ``MetricFrame`` uses for its
+``ci_quantiles`` -- so the two are directly comparable.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+
+DEFAULT_N_BOOT = 1000
+DEFAULT_LEVEL = 0.95
+ROW_CHUNK_CELLS = 4_000_000  # row multiplicities held in memory at once (n_boot x n_rows)
+
+
+def resample_counts(counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap resamples of a table of counts.
+
+    Parameters
+    ----------
+    counts : ndarray of int
+        Counts of any shape (e.g. ``(n_groups, 4)`` confusion cells by group); all the
+        cells together are one sample of ``counts.sum()`` rows.
+    n_boot : int
+        Number of resamples.
+    rng : numpy.random.Generator
+        Seeded generator (``AuditContext.rng``).
+
+    Returns
+    -------
+    ndarray of int, shape ``(n_boot, *counts.shape)``
+        Counts of each resample; each resample has the same total as ``counts``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = resample_counts(np.array([[3, 1], [0, 6]]), 5, np.random.default_rng(0))
+    >>> draws.shape, bool((draws.sum(axis=(1, 2)) == 10).all())
+    ((5, 2, 2), True)
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros((n_boot, *counts.shape), dtype=np.int64)
+    flat = counts.reshape(-1).astype(float) / total
+    draws = rng.multinomial(total, flat, size=n_boot)
+    return draws.reshape((n_boot, *counts.shape))
+
+
+def row_multiplicities(n_rows: int, n_boot: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Resamples of ``n_rows`` rows as multiplicities, in chunks of resamples.
+
+    Yields
+    ------
+    ndarray of int, shape ``(chunk, n_rows)``
+        How often each row occurs in each resample; every row of the array sums to
+        ``n_rows``. The chunks together hold ``n_boot`` resamples.
+    """
+    if n_rows == 0:
+        yield np.zeros((n_boot, 0), dtype=np.int64)
+        return
+    chunk = max(1, min(n_boot, ROW_CHUNK_CELLS // n_rows))
+    done = 0
+    while done < n_boot:
+        size = min(chunk, n_boot - done)
+        picks = rng.integers(0, n_rows, size=(size, n_rows))
+        offsets = (np.arange(size) * n_rows)[:, None]
+        yield np.bincount((picks + offsets).ravel(), minlength=size * n_rows).reshape(size, n_rows)
+        done += size
+
+
+def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval along axis 0, ignoring undefined (NaN) resamples.
+
+    Parameters
+    ----------
+    samples : ndarray, shape ``(n_boot, ...)``
+    level : float, default 0.95
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Shape ``samples.shape[1:]``; NaN where every resample is undefined.
+    """
+    samples = np.asarray(samples, dtype=float)
+    quantiles = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as intended
+        lower, upper = np.nanquantile(samples, quantiles, axis=0)
+    return lower, upper
+
+
+def interval_pairs(lower: np.ndarray, upper: np.ndarray) -> list[list[float | None]]:
+    """``[[lo, hi], ...]`` with None for undefined bounds (the ``ci`` shape of ``audit.json``)."""
+    return [[_finite(lo), _finite(hi)] for lo, hi in zip(np.ravel(lower), np.ravel(upper), strict=True)]
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None

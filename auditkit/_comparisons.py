@@ -1,0 +1,102 @@
+"""Each group against the reference group: gap, ratio, bootstrap intervals and a p-value.
+
+The p-values of all comparisons of an audit are corrected together afterwards
+(:func:`correct`), so a flag means "unlikely to be chance even though many gaps were
+looked at".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._bootstrap import percentile_interval
+from ._metrics import FN, FP, TN, TP
+from ._significance import adjust_pvalues, proportion_test
+
+# Numerator and denominator cells of the rates that are tested group against reference.
+RATE_CELLS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    "selection_rate": ((TP, FP), (TP, FP, FN, TN)),
+    "true_positive_rate": ((TP,), (TP, FN)),
+    "false_positive_rate": ((FP,), (FP, TN)),
+    "precision": ((TP,), (TP, FP)),
+}
+
+Test = Callable[[int, int, str], tuple[float | None, str]]
+
+
+def count_test(counts: np.ndarray) -> Test:
+    """A test of a count-based rate between two groups of a ``(n_groups, 4)`` counts table."""
+
+    def test(group: int, ref: int, metric: str) -> tuple[float | None, str]:
+        num, den = RATE_CELLS[metric]
+        x1, n1 = int(counts[group, list(num)].sum()), int(counts[group, list(den)].sum())
+        x2, n2 = int(counts[ref, list(num)].sum()), int(counts[ref, list(den)].sum())
+        return proportion_test(x1, n1, x2, n2)
+
+    return test
+
+
+def comparisons(point: dict[str, np.ndarray], boot: dict[str, np.ndarray] | None, metrics: tuple[str, ...],
+                eligible: np.ndarray, ref: int, test: Test, level: float) -> list[dict]:
+    """Every eligible non-reference group against the reference, for each metric.
+
+    Returns
+    -------
+    list of dict
+        ``group_index``, ``metric``, ``value``, ``reference_value``, ``difference`` (group
+        minus reference) and ``ratio`` (group / reference) with their intervals
+        (``difference_ci``, ``ratio_ci``), ``test`` and ``p_value``. Group keys are added
+        by the caller.
+    """
+    out = []
+    for group in np.flatnonzero(eligible):
+        if group == ref:
+            continue
+        for metric in metrics:
+            out.append(_one(point[metric], None if boot is None else boot[metric], int(group), ref,
+                            metric, test, level))
+    return out
+
+
+def _one(point, boot, group, ref, metric, test, level) -> dict:
+    value, base = float(point[group]), float(point[ref])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = value / base if base != 0 else float("nan")
+    p_value, name = test(group, ref, metric) if np.isfinite(value) and np.isfinite(base) else (None, "undefined")
+    record = {
+        "group_index": group,
+        "metric": metric,
+        "value": _finite(value),
+        "reference_value": _finite(base),
+        "difference": _finite(value - base),
+        "difference_ci": [None, None],
+        "ratio": _finite(ratio),
+        "ratio_ci": [None, None],
+        "test": name,
+        "p_value": p_value,
+    }
+    if boot is not None and p_value is not None:
+        record["difference_ci"] = _interval(boot[:, group] - boot[:, ref], level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(boot[:, ref] != 0, boot[:, group] / np.where(boot[:, ref] != 0, boot[:, ref], 1), np.nan)
+        record["ratio_ci"] = _interval(ratios, level)
+    return record
+
+
+def correct(records: list[dict], method: str, alpha: float) -> None:
+    """Add ``p_adjusted`` and ``significant`` to every comparison record, in place."""
+    adjusted = adjust_pvalues([r["p_value"] for r in records], method)
+    for record, p_adj in zip(records, adjusted, strict=True):
+        record["p_adjusted"] = p_adj
+        record["significant"] = bool(p_adj is not None and p_adj < alpha)
+
+
+def _interval(samples: np.ndarray, level: float) -> list[float | None]:
+    lower, upper = percentile_interval(np.asarray(samples, dtype=float)[:, None], level)
+    return [_finite(lower[0]), _finite(upper[0])]
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None

@@ -1,0 +1,172 @@
+"""Plain-language findings of the fairness step, each with the numbers (and intervals) behind it."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import numpy as np
+
+from ._fairness import FairnessSettings, GroupingResult
+from ._text import number
+from .result import Finding
+
+STEP = "fairness"
+FOUR_FIFTHS = 0.8
+# Severity of a significant gap in a rate, by its absolute size.
+RATE_GAP_HIGH, RATE_GAP_MEDIUM = 0.10, 0.05
+# Severity of a significant gap in a regression metric, by its size relative to the reference.
+RELATIVE_GAP_HIGH, RELATIVE_GAP_MEDIUM = 0.20, 0.10
+
+METRIC_WORDS = {
+    "selection_rate": "share of positive decisions (selection rate)",
+    "true_positive_rate": "true positive rate (share of actual positives who got a positive decision)",
+    "false_positive_rate": "false positive rate (share of actual negatives who got a positive decision)",
+    "false_negative_rate": "false negative rate (share of actual positives who got a negative decision)",
+    "precision": "precision (share of positive decisions that were right)",
+    "mean_prediction": "average prediction",
+    "mean_error": "average error (prediction minus truth; above 0 means over-predicted)",
+    "mae": "mean absolute error",
+    "rmse": "root mean squared error",
+}
+UNDEFINED_REASONS = {
+    "true_positive_rate": "no actual positives",
+    "false_positive_rate": "no actual negatives",
+    "precision": "no positive decisions",
+    "negative_predictive_value": "no negative decisions",
+}
+
+
+def group_text(group: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+def _about(result: GroupingResult) -> str:
+    return result.name if result.klass is None else f"{result.name} (class {result.klass!r} against the rest)"
+
+
+def _suffix(result: GroupingResult) -> str:
+    return result.name if result.klass is None else f"{result.name}.class={result.klass}"
+
+
+def small_group_findings(result: GroupingResult, settings: FairnessSettings) -> list[Finding]:
+    small = result.table[result.table["small_group"]]
+    if small.empty:
+        return []
+    listing = "; ".join(f"{group_text(result.group_key(i))} (n={int(result.table.iloc[i]['n'])})"
+                        for i in small.index)
+    return [Finding(
+        id=f"{STEP}.small_groups.{result.name}", step=STEP, severity="medium",
+        message=(f"{len(small)} group(s) by {result.name} have fewer than {settings.min_group_size} rows: "
+                 f"{listing}. They stay in the tables, but their rates are too uncertain to compare, "
+                 "so they are left out of the headline disparities and significance tests."),
+        evidence={"min_group_size": settings.min_group_size,
+                  "groups": [{"group": result.group_key(i), "n": int(result.table.iloc[i]["n"])} for i in small.index]},
+    )]
+
+
+def undefined_findings(result: GroupingResult) -> list[Finding]:
+    items = []
+    for i in np.flatnonzero(result.eligible):
+        for metric, reason in UNDEFINED_REASONS.items():
+            if metric in result.table and not np.isfinite(result.table.iloc[i][metric]):
+                items.append({"group": result.group_key(i), "metric": metric, "reason": reason})
+    if not items:
+        return []
+    listing = "; ".join(f"{METRIC_WORDS.get(x['metric'], x['metric']).split(' (')[0]} of "
+                        f"{group_text(x['group'])} ({x['reason']})" for x in items)
+    return [Finding(
+        id=f"{STEP}.undefined_rates.{_suffix(result)}", step=STEP, severity="info",
+        message=(f"Some rates by {_about(result)} cannot be computed because the group has none of the rows "
+                 f"they are a share of: {listing}. They are reported as undefined (not 0) and left out "
+                 "of the disparities."),
+        evidence={"undefined": items},
+    )]
+
+
+def four_fifths_findings(result: GroupingResult, level: float) -> list[Finding]:
+    record = next((d for d in result.disparities if d["name"] == "demographic_parity_ratio"
+                   and d["method"] == "between_groups"), None)
+    if record is None or record["value"] is None or record["value"] >= FOUR_FIFTHS:
+        return []
+    rates = np.where(result.eligible, result.table["selection_rate"].to_numpy(dtype=float), np.nan)
+    low, high = int(np.nanargmin(rates)), int(np.nanargmax(rates))
+    lo, hi = record["ci"]
+    sure = hi is not None and hi < FOUR_FIFTHS
+    ci_text = f" ({level:.0%} CI {lo:.2f} to {hi:.2f})" if lo is not None else ""
+    return [Finding(
+        id=f"{STEP}.four_fifths.{_suffix(result)}", step=STEP, severity="high" if sure else "medium",
+        message=(f"Four-fifths rule: by {_about(result)}, {group_text(result.group_key(low))} gets a positive "
+                 f"decision {rates[low]:.1%} of the time, only {record['value']:.2f} times the rate of "
+                 f"{group_text(result.group_key(high))} ({rates[high]:.1%}){ci_text}. A ratio below 0.8 is the "
+                 "usual warning sign of adverse impact"
+                 + ("." if sure else "; the interval reaches 0.8, so the evidence is not conclusive.")),
+        evidence={"ratio": record["value"], "ci": record["ci"], "threshold": FOUR_FIFTHS,
+                  "lowest": {"group": result.group_key(low), "selection_rate": float(rates[low])},
+                  "highest": {"group": result.group_key(high), "selection_rate": float(rates[high])}},
+    )]
+
+
+def gap_findings(comparisons: list[dict], settings: FairnessSettings, task: str) -> list[Finding]:
+    """One finding per grouping, metric and class with at least one significant gap to the reference."""
+    n_tests = sum(1 for c in comparisons if c["p_value"] is not None)
+    key = lambda c: (c["grouping"], str(c.get("class", "")), c["metric"])  # noqa: E731
+    findings = []
+    for _, items in groupby(sorted((c for c in comparisons if c["significant"]), key=key), key=key):
+        findings.append(_gap_finding(list(items), settings, task, n_tests))
+    return findings
+
+
+def _severity(record: dict, task: str) -> str:
+    if task != "regression":
+        size = abs(record["difference"])
+        high, medium = RATE_GAP_HIGH, RATE_GAP_MEDIUM
+    else:
+        base = abs(record["reference_value"]) if record["metric"] != "mean_error" else None
+        size = abs(record["difference"]) / base if base else abs(record["difference"])
+        high, medium = RELATIVE_GAP_HIGH, RELATIVE_GAP_MEDIUM
+    return "high" if size >= high else "medium" if size >= medium else "low"
+
+
+def _gap_finding(items: list[dict], settings: FairnessSettings, task: str, n_tests: int) -> Finding:
+    first = items[0]
+    severities = [_severity(c, task) for c in items]
+    worst = min(severities, key=["high", "medium", "low"].index)
+    about = first["grouping"] + (f" (class {first['class']!r} against the rest)" if "class" in first else "")
+    words = METRIC_WORDS.get(first["metric"], first["metric"])
+    level = f"{settings.ci_level:.0%}"
+    parts = [f"{group_text(c['group'])} {number(c['value'])} (difference {number(c['difference'], True)}, {level} CI "
+             f"{_bound(c['difference_ci'][0])} to {_bound(c['difference_ci'][1])}; adjusted p {_p(c['p_adjusted'])})"
+             for c in items]
+    method = {"holm": "Holm", "bh": "Benjamini-Hochberg"}[settings.correction]
+    message = (f"By {about}, the {words} differs from the reference group {group_text(first['reference'])} "
+               f"({number(first['reference_value'])}): {'; '.join(parts)}. Gaps like these are unlikely to be chance: "
+               f"they stay significant at {settings.alpha:g} after a {method} correction for the {n_tests} "
+               "comparisons made in this audit.")
+    suffix = first["grouping"] + (f".class={first['class']}" if "class" in first else "")
+    return Finding(id=f"{STEP}.gap.{suffix}.{first['metric']}", step=STEP, severity=worst, message=message,
+                   evidence={"metric": first["metric"], "reference": first["reference"], "comparisons": items,
+                             "correction": settings.correction, "alpha": settings.alpha, "n_tests": n_tests})
+
+
+def _bound(value: float | None) -> str:
+    return number(value, sign=True)
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def fairness_findings(results: list[GroupingResult], comparisons: list[dict], settings: FairnessSettings,
+                      task: str) -> list[Finding]:
+    """Every finding of the fairness step, in a stable order."""
+    findings: list[Finding] = []
+    seen_small: set[str] = set()
+    for result in results:
+        if result.name not in seen_small:
+            seen_small.add(result.name)
+            findings.extend(small_group_findings(result, settings))
+        if task != "regression":
+            findings.extend(undefined_findings(result))
+            findings.extend(four_fifths_findings(result, settings.ci_level))
+    findings.extend(gap_findings(comparisons, settings, task))
+    return findings

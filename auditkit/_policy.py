@@ -1,0 +1,171 @@
+"""Policy: thresholds on disparities turned into pass/fail checks (the CI gate of an audit).
+
+A policy is a YAML file (or mapping) with one entry per disparity::
+
+    demographic_parity_difference: {max: 0.1, severity: high}
+    demographic_parity_ratio: {min: 0.8}
+    equalized_odds_difference: {max: 0.1, method: to_reference, basis: ci, groupings: [sex]}
+
+Each entry is checked for every grouping of the audit (or those listed in ``groupings``)
+and, for multiclass audits, every class. ``method`` is ``between_groups`` (default) or
+``to_reference``; ``basis`` is ``estimate`` (default: the point estimate must meet the
+threshold) or ``ci`` (the unfavourable end of the confidence interval must meet it: pass
+only when confident). A check whose value is undefined does not pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ._disparities import check_names
+from ._metrics import grouping_name, groupings
+from ._text import number
+from .exceptions import InputError
+from .result import Finding, StepResult
+
+STEP = "policy"
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+RULE_KEYS = {"max", "min", "severity", "method", "basis", "groupings"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy entry."""
+
+    metric: str
+    max: float | None = None
+    min: float | None = None
+    severity: str = "high"
+    method: str = "between_groups"
+    basis: str = "estimate"
+    groupings: tuple[str, ...] | None = None
+
+    def threshold(self) -> dict[str, float]:
+        return {k: v for k, v in (("max", self.max), ("min", self.min)) if v is not None}
+
+
+def load_policy(policy: Any, task: str) -> list[Rule] | None:
+    """Read and validate a policy (path or mapping); None when there is none.
+
+    Raises
+    ------
+    InputError
+        Naming the entry and what is wrong with it.
+    """
+    if policy is None:
+        return None
+    if isinstance(policy, str | Path):
+        from .spec import read_yaml_mapping
+
+        mapping = read_yaml_mapping(policy)
+    elif isinstance(policy, dict):
+        mapping = policy
+    else:
+        raise InputError(f"policy must be a YAML file path or a mapping; got {type(policy).__name__}")
+    known = check_names(task)
+    rules = []
+    for metric, settings in mapping.items():
+        if metric not in known:
+            raise InputError(f"policy entry '{metric}' is not a disparity of a {task} audit; "
+                             f"known: {', '.join(known)}")
+        rules.append(_rule(metric, settings))
+    return rules
+
+
+def _rule(metric: str, settings: Any) -> Rule:
+    if not isinstance(settings, dict) or not settings.keys() & {"max", "min"}:
+        raise InputError(f"policy entry '{metric}' needs a threshold, e.g. {{max: 0.1}} or {{min: 0.8}}")
+    unknown = set(settings) - RULE_KEYS
+    if unknown:
+        raise InputError(f"policy entry '{metric}' has unknown key(s) {', '.join(sorted(unknown))}; "
+                         f"allowed: {', '.join(sorted(RULE_KEYS))}")
+    for bound in ("max", "min"):
+        value = settings.get(bound)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InputError(f"policy entry '{metric}': {bound} must be a number; got {value!r}")
+    choices = {"severity": tuple(SEVERITY_RANK), "method": ("between_groups", "to_reference"),
+               "basis": ("estimate", "ci")}
+    for key, allowed in choices.items():
+        if key in settings and settings[key] not in allowed:
+            raise InputError(f"policy entry '{metric}': {key} must be one of {', '.join(allowed)}; "
+                             f"got {settings[key]!r}")
+    names = settings.get("groupings")
+    return Rule(metric=metric, **{k: v for k, v in settings.items() if k != "groupings"},
+                groupings=None if names is None else tuple(str(n) for n in names))
+
+
+def check_groupings(rules: list[Rule] | None, sensitive: list[str]) -> None:
+    """Raise InputError when a rule names a grouping the audit does not have."""
+    available = [grouping_name(g) for g in groupings(sensitive, True)]
+    for rule in rules or []:
+        unknown = [g for g in rule.groupings or () if g not in available]
+        if unknown:
+            raise InputError(f"policy entry '{rule.metric}' names grouping(s) {', '.join(unknown)}; "
+                             f"this audit has: {', '.join(available)}")
+
+
+def evaluate_policy(rules: list[Rule], disparities: list[dict], level: float = 0.95) -> StepResult:
+    """Check every rule against the fairness disparities; failed checks are also findings."""
+    results = [check for rule in rules for check in _checks(rule, disparities)]
+    findings = [_finding(c, level) for c in results if c["status"] != "passed"]
+    payload = {"policy": [asdict(r) for r in rules], "results": results,
+               "passed": all(c["status"] == "passed" for c in results),
+               "n_failed": sum(c["status"] != "passed" for c in results)}
+    return StepResult(name=STEP, section="checks", payload=payload, findings=findings)
+
+
+def _checks(rule: Rule, disparities: list[dict]) -> list[dict]:
+    matching = [d for d in disparities if d["name"] == rule.metric and d["method"] == rule.method
+                and (rule.groupings is None or d["grouping"] in rule.groupings)]
+    if not matching:
+        return [_check(rule, None)]
+    return [_check(rule, d) for d in matching]
+
+
+def _check(rule: Rule, record: dict | None) -> dict:
+    observed = None if record is None else record["value"]
+    ci = [None, None] if record is None else record["ci"]
+    compared = observed
+    if rule.basis == "ci":
+        compared = ci[1] if rule.max is not None else ci[0]
+    passed = None
+    if compared is not None:
+        passed = (rule.max is None or compared <= rule.max) and (rule.min is None or compared >= rule.min)
+    name = rule.metric if record is None else f"{rule.metric}[{record['grouping']}]"
+    check = {"name": name + (f"[class={record['class']}]" if record and "class" in record else ""),
+             "metric": rule.metric, "grouping": None if record is None else record["grouping"],
+             "method": rule.method, "basis": rule.basis, "threshold": rule.threshold(), "observed": observed,
+             "ci": ci, "compared_value": compared, "passed": passed,
+             "status": "undefined" if passed is None else "passed" if passed else "failed", "severity": rule.severity}
+    if record is not None and "class" in record:
+        check["class"] = record["class"]
+    return check
+
+
+def _finding(check: dict, level: float) -> Finding:
+    what = f"{check['metric'].replace('_', ' ')}" + (f" by {check['grouping']}" if check["grouping"] else "")
+    if "class" in check:
+        what += f" (class {check['class']!r})"
+    limit = " and ".join(f"{'at most' if k == 'max' else 'at least'} {v:g}" for k, v in check["threshold"].items())
+    if check["status"] == "undefined":
+        message = (f"Policy check could not be evaluated: {what} is undefined here (for example, fewer than two "
+                   f"groups are large enough to compare, or the fairness step did not run). The policy requires "
+                   f"{limit}; a check that cannot be evaluated does not pass.")
+    else:
+        ci = check["ci"]
+        ci_text = f" ({level:.0%} CI {number(ci[0])} to {number(ci[1])})" if ci[0] is not None else ""
+        basis = (f"; the policy judges the unfavourable end of the interval, {number(check['compared_value'])}"
+                 if check["basis"] == "ci" else "")
+        message = (f"Policy check failed: {what} is {number(check['observed'])}{ci_text}; "
+                   f"the policy requires {limit}{basis}.")
+    return Finding(id=f"{STEP}.{check['name']}", step=STEP, severity=check["severity"], message=message,
+                   evidence=check)
+
+
+def failing_checks(doc: dict, fail_on: str) -> list[dict]:
+    """Checks of an ``audit.json`` document that did not pass, at or above severity ``fail_on``."""
+    rank = SEVERITY_RANK[fail_on]
+    results = doc.get("checks", {}).get("results", [])
+    return [c for c in results if c["status"] != "passed" and SEVERITY_RANK[c["severity"]] >= rank]

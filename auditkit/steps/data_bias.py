@@ -1,0 +1,118 @@
+"""Data bias: representation, label base rates, missingness and proxies by group -- no model needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import _data_bias as bias
+from .. import _data_bias_findings as found
+from .._metrics import groupings
+from ..exceptions import InputError
+from ..result import StepResult
+from ._base import Step
+
+
+@dataclass
+class DataBiasStep(Step):
+    """Bias in the audited rows themselves, before any model.
+
+    Reports, for every sensitive feature (and their intersections): how many rows each
+    group has (against a reference distribution when given), the recorded outcome by group
+    (positive share, class shares or mean), how often each column is missing by group,
+    and which columns act as proxies of a sensitive feature, strongest first.
+
+    Parameters
+    ----------
+    min_group_size : int, optional
+        Groups smaller than this are left out of the tests; default the spec's.
+    intersections : bool, default True
+        Also report representation and base rates of intersections.
+    reference_distribution : dict, optional
+        ``{feature: {group: share}}`` expected shares (e.g. census figures).
+    proxy_threshold : float, default 0.3
+        Cramér's V at or above which a column is reported as a proxy (0.5 or more: high).
+    columns : list of str, optional
+        Columns to check for proxies and missingness. Default: for proxies every column
+        except the target, prediction, score and sensitive columns (a column that is not a
+        model input can still reveal a proxy in the data); for missingness the model's
+        input features.
+    n_boot : int, default 500
+        Bootstrap resamples for the intervals (0: none).
+    ci_level : float, default 0.95
+    alpha : float, default 0.05
+        Significance level of the tests (Holm-corrected within each kind of test).
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", seed=1, steps=["data_bias"])
+    >>> result.step("data_bias").payload["bias"]["proxies"][0]["feature"]
+    'personal_status_sex'
+    """
+
+    min_group_size: int | None = None
+    intersections: bool = True
+    reference_distribution: dict[str, dict[str, float]] = field(default_factory=dict)
+    proxy_threshold: float = 0.3
+    columns: list[str] | None = None
+    n_boot: int = 500
+    ci_level: float = 0.95
+    alpha: float = 0.05
+
+    name = "data_bias"
+    section = "data"
+
+    def run(self, ctx) -> StepResult:
+        min_size = int(self.min_group_size or ctx.spec.min_group_size)
+        chosen = groupings(ctx.sensitive_features, self.intersections)
+        columns = self._columns(ctx, list(ctx.frame.columns))
+        features = self._columns(ctx, list(ctx.X.columns))
+        unknown = set(self.reference_distribution) - set(ctx.sensitive_features)
+        if unknown:
+            raise InputError(f"reference_distribution names {', '.join(sorted(unknown))}, which is not a "
+                             f"sensitive feature of this audit ({', '.join(ctx.sensitive_features)})")
+        n_boot, level = int(self.n_boot), float(self.ci_level)
+        represented, fit_tests = bias.representation(ctx.sensitive, chosen, self.reference_distribution, n_boot,
+                                                     ctx.rng("data_bias.representation"), level)
+        rates, rate_tests = bias.base_rates(ctx, chosen, min_size, n_boot, ctx.rng("data_bias.base_rates"), level)
+        missing, missing_tests = bias.missingness(ctx.frame, ctx.sensitive, features, min_size, n_boot,
+                                                  ctx.rng("data_bias.missingness"), level)
+        proxies, skipped = bias.proxies(ctx.frame, ctx.sensitive, columns, n_boot, ctx.rng("data_bias.proxies"),
+                                        level)
+        findings = [
+            *found.missing_sensitive_findings(represented),
+            *found.representation_findings(represented, fit_tests, self.alpha),
+            *found.base_rate_findings(rates, rate_tests, ctx.spec.task, self.alpha),
+            *found.missingness_findings(missing_tests, self.alpha),
+            *found.proxy_findings(proxies, float(self.proxy_threshold)),
+        ]
+        payload = {"bias": {
+            "rows": ctx.n_rows, "representation": represented, "representation_tests": fit_tests,
+            "base_rates": rates, "base_rate_tests": rate_tests, "missingness": missing,
+            "missingness_tests": missing_tests, "proxies": proxies, "skipped_columns": skipped,
+            "settings": {"min_group_size": min_size, "proxy_threshold": float(self.proxy_threshold),
+                         "n_boot": n_boot, "ci_level": level, "alpha": float(self.alpha)},
+        }}
+        tables = {"representation": _flat(represented), "base_rates": _flat(rates),
+                  "missingness": pd.DataFrame(missing), "proxies": pd.DataFrame(proxies)}
+        return StepResult(name=self.name, section=self.section, payload=payload, tables=tables, findings=findings)
+
+    def _columns(self, ctx, default: list[str]) -> list[str]:
+        excluded = {ctx.target, ctx.spec.predictions, ctx.spec.scores, *ctx.sensitive_features}
+        if self.columns is None:
+            return [c for c in default if c not in excluded and c in ctx.frame.columns]
+        missing = [c for c in self.columns if c not in ctx.frame.columns]
+        if missing:
+            raise InputError(f"data_bias columns not in the data: {', '.join(map(str, missing))}")
+        return [c for c in self.columns if c not in excluded]
+
+
+def _flat(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows with a ``group`` mapping as a frame with a readable ``group`` column."""
+    frame = pd.DataFrame(rows)
+    if "group" in frame:
+        frame["group"] = frame["group"].map(lambda g: ", ".join(f"{k}={v}" for k, v in g.items()))
+    return frame

@@ -1,0 +1,247 @@
+"""LIME: local explanations of chosen rows, each repeated with several seeds to measure stability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._agreement import top_k
+from .._explain import cached
+from .._lime import LimeRuns, explain_with_lime
+from ..result import Finding, StepResult
+from ._base import Step
+from ._explain_common import SECTION, needs_model, require, row_ids
+
+
+@dataclass(frozen=True)
+class LimeOutcome:
+    """The explained instances and their LIME runs.
+
+    Attributes
+    ----------
+    instances : DataFrame
+        ``position`` (in the audited rows), ``row_id`` and ``reason`` (why it was chosen).
+    runs : LimeRuns
+    seeds : list of int
+        The seed of each repeat.
+    missing_ids : list
+        Requested row ids that are not among the audited rows.
+    """
+
+    instances: pd.DataFrame
+    runs: LimeRuns | None
+    seeds: list[int]
+    missing_ids: list[Any]
+
+    @property
+    def mean_weights(self) -> np.ndarray:
+        """LIME weights averaged over the repeats, shape ``(n_instances, n_features)``."""
+        return self.runs.weights.mean(axis=1)
+
+
+@dataclass
+class LimeStep(Step):
+    """LIME explanations of chosen instances, repeated with ``repeats`` seeds.
+
+    Parameters
+    ----------
+    n_instances : int, default 20
+        Instances explained when ``row_ids`` is not given: the most confident errors of each
+        sensitive group (``errors_per_group`` each) and a seeded random sample for the rest.
+    row_ids : list, optional
+        Explain exactly these rows (labels of the audited data's index).
+    errors_per_group : int, default 1
+    repeats : int, default 5
+        Each explanation is computed this many times, repeat ``r`` with a seed derived from
+        the audit seed and ``r``; the spread across repeats measures stability.
+    num_samples : int, default 5000
+        Perturbed samples LIME draws per explanation.
+    top_k : int, default 5
+        Size of the top-feature sets compared across repeats (Jaccard index).
+    min_jaccard : float, default 0.6
+        Instances whose mean top-k Jaccard across repeats is below this are unstable.
+    discretize_continuous : bool, default True
+        Explain numeric columns through quartile bins (LIME's default).
+    """
+
+    n_instances: int = 20
+    row_ids: list[Any] | None = None
+    errors_per_group: int = 1
+    repeats: int = 5
+    num_samples: int = 5000
+    top_k: int = 5
+    min_jaccard: float = 0.6
+    discretize_continuous: bool = True
+
+    name = "lime"
+    section = SECTION
+
+    def explain(self, ctx) -> LimeOutcome:
+        """Choose the instances and explain them (computed once per audit and settings)."""
+        key = ("lime", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
+               self.num_samples, self.discretize_continuous)
+        return cached(ctx, key, lambda: self._explain(ctx))
+
+    def _explain(self, ctx) -> LimeOutcome:
+        instances, missing = self.select_instances(ctx)
+        seeds = lime_seeds(ctx, self.repeats)
+        runs = None
+        if len(instances):
+            training = ctx.X_train if ctx.X_train is not None else ctx.X
+            runs = explain_with_lime(
+                ctx.model, ctx.X.iloc[instances["position"].to_numpy()], training, seeds,
+                positive_label=ctx.positive_label, num_samples=self.num_samples,
+                discretize_continuous=self.discretize_continuous,
+            )
+        return LimeOutcome(instances, runs, seeds, missing)
+
+    def select_instances(self, ctx) -> tuple[pd.DataFrame, list[Any]]:
+        """``(instances, requested ids not found)``: requested rows, or errors + a seeded sample."""
+        if self.row_ids is not None:
+            return _requested(ctx, self.row_ids)
+        picked = _confident_errors(ctx, self.errors_per_group)[: self.n_instances]
+        taken = {p for p, _ in picked}
+        rest = np.array([p for p in range(ctx.n_rows) if p not in taken])
+        n_random = min(self.n_instances - len(picked), len(rest))
+        if n_random > 0:
+            chosen = np.sort(ctx.rng("lime.instances").choice(rest, size=n_random, replace=False))
+            picked += [(int(p), "random sample") for p in chosen]
+        frame = pd.DataFrame(picked, columns=["position", "reason"])
+        frame.insert(1, "row_id", row_ids(ctx.X.index[frame["position"].to_numpy()]))
+        return frame, []
+
+    def run(self, ctx) -> StepResult:
+        if ctx.model is None:
+            return needs_model(self.name)
+        self._check()
+        outcome = self.explain(ctx)
+        table = self._instance_table(ctx, outcome)
+        payload = {"lime": self._payload(ctx, outcome, table)}
+        return StepResult(name=self.name, section=self.section, payload=payload,
+                          tables={"instances": table}, findings=self._findings(outcome, table))
+
+    def _check(self) -> None:
+        for option in ("n_instances", "repeats", "num_samples", "top_k"):
+            require(int(getattr(self, option)) >= 1, self.name, f"{option} must be at least 1")
+        require(int(self.errors_per_group) >= 0, self.name, "errors_per_group must be 0 or more")
+        require(self.row_ids is None or isinstance(self.row_ids, list | tuple), self.name,
+                f"row_ids must be a list of row labels; got {self.row_ids!r}")
+
+    def _instance_table(self, ctx, outcome: LimeOutcome) -> pd.DataFrame:
+        table = outcome.instances.copy()
+        if outcome.runs is None:
+            return table
+        positions = table["position"].to_numpy()
+        weights = outcome.runs.weights
+        table["y_true"] = ctx.y_true[positions]
+        table["y_pred"] = ctx.y_pred[positions]
+        table["score"] = ctx.y_score[positions] if ctx.y_score is not None else np.nan
+        table["top_k_jaccard"] = [mean_pairwise_jaccard(w, self.top_k) for w in weights]
+        table["mean_weight_variance"] = weights.var(axis=1).mean(axis=1)
+        table["max_weight_std"] = weights.std(axis=1).max(axis=1)
+        table["local_r2"] = outcome.runs.local_r2.mean(axis=1)
+        return table
+
+    def _payload(self, ctx, outcome: LimeOutcome, table: pd.DataFrame) -> dict[str, Any]:
+        runs = outcome.runs
+        out: dict[str, Any] = {
+            "num_samples": self.num_samples, "repeats": self.repeats, "seeds": outcome.seeds,
+            "top_k": self.top_k, "min_jaccard": self.min_jaccard,
+            "discretize_continuous": self.discretize_continuous,
+            "training_rows": len(ctx.X_train if ctx.X_train is not None else ctx.X),
+            "output_space": runs.output_space if runs else None,
+            "imputed_numeric_values": runs.imputed_numeric if runs else 0,
+            "missing_row_ids": outcome.missing_ids,
+            "instances": [],
+        }
+        if runs is None:
+            return out
+        for i, row in enumerate(table.to_dict("records")):
+            out["instances"].append({
+                **{k: row[k] for k in ("row_id", "reason", "y_true", "y_pred", "score", "top_k_jaccard",
+                                       "mean_weight_variance", "max_weight_std", "local_r2")},
+                "weights": dict(zip(runs.features, outcome.mean_weights[i].tolist(), strict=True)),
+                "weight_std": dict(zip(runs.features, runs.weights[i].std(axis=0).tolist(), strict=True)),
+                "conditions": [{"condition": c, "weight": w} for c, w in runs.conditions[i][: self.top_k]],
+            })
+        jac = table["top_k_jaccard"]
+        out["stability"] = {
+            "mean_top_k_jaccard": float(jac.mean()),
+            "min_top_k_jaccard": float(jac.min()),
+            "mean_weight_variance": float(table["mean_weight_variance"].mean()),
+            "unstable_instances": int((jac < self.min_jaccard).sum()),
+        }
+        return out
+
+    def _findings(self, outcome: LimeOutcome, table: pd.DataFrame) -> list[Finding]:
+        findings = []
+        if outcome.missing_ids:
+            shown = ", ".join(map(str, outcome.missing_ids[:10]))
+            findings.append(Finding(
+                id=f"{self.name}.missing_rows", step=self.name, severity="medium",
+                message=(f"{len(outcome.missing_ids)} requested row id(s) are not among the audited rows "
+                         f"and were not explained: {shown}."),
+                evidence={"missing_row_ids": outcome.missing_ids},
+            ))
+        if outcome.runs is None or self.repeats < 2:
+            return findings
+        unstable = table[table["top_k_jaccard"] < self.min_jaccard]
+        if len(unstable):
+            findings.append(Finding(
+                id=f"{self.name}.unstable", step=self.name, severity="medium",
+                message=(
+                    f"LIME explanations of {len(unstable)} of {len(table)} instances change with the random "
+                    f"seed: across {self.repeats} repeats their top-{self.top_k} features overlap by less than "
+                    f"{self.min_jaccard:.0%} (mean Jaccard index). Do not act on a single LIME explanation "
+                    f"of these rows; raise num_samples (now {self.num_samples}) or rely on SHAP."
+                ),
+                evidence={"row_ids": unstable["row_id"].tolist(),
+                          "top_k_jaccard": unstable["top_k_jaccard"].tolist()},
+            ))
+        return findings
+
+
+def lime_seeds(ctx, repeats: int) -> list[int]:
+    """Seed of each repeat, derived from the audit seed (the first seeds do not depend on ``repeats``)."""
+    return [int(s) for s in ctx.rng("lime.seeds").integers(0, 2**31 - 1, size=repeats)]
+
+
+def mean_pairwise_jaccard(weights: np.ndarray, k: int) -> float:
+    """Mean Jaccard index of the top-k feature sets over all pairs of repeats (1.0 for one repeat)."""
+    sets = [set(top_k(w, k).tolist()) for w in weights]
+    pairs = list(combinations(sets, 2))
+    if not pairs:
+        return 1.0
+    return float(np.mean([len(a & b) / len(a | b) for a, b in pairs]))
+
+
+def _requested(ctx, ids: list[Any]) -> tuple[pd.DataFrame, list[Any]]:
+    lookup = {str(label): i for i, label in enumerate(ctx.X.index)}
+    ids = list(dict.fromkeys(ids))
+    found = [(lookup[str(r)], "requested") for r in ids if str(r) in lookup]
+    missing = [r for r in ids if str(r) not in lookup]
+    frame = pd.DataFrame(found, columns=["position", "reason"])
+    frame.insert(1, "row_id", row_ids(ctx.X.index[frame["position"].to_numpy()]))
+    return frame, missing
+
+
+def _confident_errors(ctx, per_group: int) -> list[tuple[int, str]]:
+    """The most confident wrong decisions of every sensitive group (largest margin first)."""
+    if ctx.y_score is None or per_group == 0:
+        return []
+    wrong = ctx.y_pred != ctx.y_true
+    confidence = np.where(ctx.y_pred == 1, ctx.y_score, 1.0 - ctx.y_score)
+    picked: list[tuple[int, str]] = []
+    for feature in ctx.sensitive_features:
+        labels = ctx.sensitive[feature].to_numpy()
+        for group in sorted(set(labels.tolist()), key=str):
+            candidates = np.flatnonzero(wrong & (labels == group))
+            order = candidates[np.argsort(-confidence[candidates], kind="stable")]
+            for p in order[:per_group]:
+                if int(p) not in {q for q, _ in picked}:
+                    picked.append((int(p), f"most confident error, {feature}={group}"))
+    return picked

@@ -1,0 +1,298 @@
+"""SHAP: global importance, additivity check and attributions by sensitive group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._explain import EXPLAINERS, Attribution, ShapEngine, build_shap_engine, cached
+from .._group_attributions import gap_decomposition, group_means, reference_group
+from ..result import Finding, StepResult
+from ._base import Step
+from ._explain_common import SECTION, needs_model, require, row_ids, shap_row_seeds, top_names
+
+
+@dataclass
+class ShapStep(Step):
+    """SHAP values of the audited rows, reported on the original feature columns.
+
+    The explainer is chosen for the model (TreeSHAP for tree ensembles, the linear explainer
+    for linear models, the permutation explainer otherwise); Pipelines are explained on the
+    final estimator's inputs and the attributions of one-hot dummies summed back to their
+    column. Every audit checks additivity (SHAP values + base value = model output).
+
+    Parameters
+    ----------
+    explainer : {"auto", "tree", "linear", "permutation"}, default "auto"
+    max_rows : int, optional
+        Rows explained (a seeded sample when fewer than the audited rows). Default: all rows
+        for the tree and linear explainers, ``agnostic_max_rows`` for the permutation explainer.
+    agnostic_max_rows : int, default 200
+    background_size : int, default 100
+        Seeded sample of training rows (audited rows for user models) the linear and
+        permutation explainers integrate over. Path-dependent TreeSHAP needs none.
+    n_permutations : int, default 10
+        Permutation explainer: forward and backward passes per row.
+    additivity_tolerance : float, default 1e-5
+        Largest acceptable ``|sum + base - output|`` (float32 models such as XGBoost reach ~1e-6).
+    top_features : int, default 5
+        Features shown in dependence plots and named in findings.
+    min_group_size : int, optional
+        Groups smaller than this get no gap decomposition; default the spec's.
+    direct_use_share : float, default 0.1
+        Flag a sensitive feature that is a model input and accounts for at least this share
+        of the largest gap in mean output between its groups.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["shap"])
+    >>> result.step("shap").payload["shap"]["explainer"]
+    'tree'
+    """
+
+    explainer: str = "auto"
+    max_rows: int | None = None
+    agnostic_max_rows: int = 200
+    background_size: int = 100
+    n_permutations: int = 10
+    additivity_tolerance: float = 1e-5
+    top_features: int = 5
+    min_group_size: int | None = None
+    direct_use_share: float = 0.1
+
+    name = "shap"
+    section = SECTION
+
+    def engine(self, ctx) -> ShapEngine:
+        """The prepared explainer for the audit's model (built once per audit)."""
+        key = ("shap", self.explainer, self.background_size, self.n_permutations)
+        return cached(ctx, key, lambda: build_shap_engine(
+            ctx.model, background_rows(ctx, self.background_size), ctx.positive_label,
+            explainer=self.explainer, n_permutations=self.n_permutations, rows=ctx.X,
+        ))
+
+    def run(self, ctx) -> StepResult:
+        if ctx.model is None:
+            return needs_model(self.name)
+        self._check()
+        engine = self.engine(ctx)
+        positions = self.rows_to_explain(ctx, engine)
+        attribution = engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions])
+        importance = attribution_importance(attribution, engine.features)
+        groups = self._group_view(ctx, attribution, engine, positions)
+        payload = {
+            "global_importance": importance.to_dict("records"),
+            "shap": self._summary(ctx, engine, attribution, positions, importance),
+            "group_attributions": groups,
+        }
+        return StepResult(
+            name=self.name, section=self.section, payload=payload,
+            tables={"global_importance": importance, **_group_tables(groups)},
+            findings=self._findings(ctx, engine, payload),
+            artifacts=_artifacts(ctx, attribution, engine, positions),
+        )
+
+    def _check(self) -> None:
+        require(self.explainer in EXPLAINERS, self.name,
+                f"explainer must be one of {', '.join(EXPLAINERS)}; got {self.explainer!r}")
+        for option in ("agnostic_max_rows", "background_size", "n_permutations", "top_features"):
+            require(int(getattr(self, option)) >= 1, self.name, f"{option} must be at least 1")
+        require(self.max_rows is None or int(self.max_rows) >= 1, self.name, "max_rows must be at least 1")
+
+    def row_limit(self, engine: ShapEngine) -> int | None:
+        """How many rows to explain (None: all)."""
+        if self.max_rows is not None:
+            return int(self.max_rows)
+        return None if engine.explainer in ("tree", "linear") else int(self.agnostic_max_rows)
+
+    def rows_to_explain(self, ctx, engine: ShapEngine) -> np.ndarray:
+        """Positions of the explained rows: all, or a seeded sample of ``row_limit`` rows."""
+        limit = self.row_limit(engine)
+        if limit is None or limit >= ctx.n_rows:
+            return np.arange(ctx.n_rows)
+        return np.sort(ctx.rng("shap.rows").choice(ctx.n_rows, size=limit, replace=False))
+
+    def _summary(self, ctx, engine, attribution, positions, importance) -> dict[str, Any]:
+        errors = attribution.additivity_error
+        budget = {
+            "rows_explained": len(positions),
+            "rows_audited": ctx.n_rows,
+            "max_rows": self.row_limit(engine),
+            "rows_sampled": len(positions) < ctx.n_rows,
+            "background_rows": engine.background_rows,
+            "background_source": background_source(ctx) if engine.background_rows else None,
+        }
+        if engine.explainer == "permutation":
+            budget["n_permutations"] = self.n_permutations
+        return {
+            "explainer": engine.explainer,
+            "output_space": engine.output_space,
+            "fallback_reason": engine.fallback_reason,
+            "model": _final_estimator_name(ctx.model),
+            "encoded_columns": engine.feature_map.encoded_counts(),
+            "budget": budget,
+            "base_value": attribution.base_value,
+            "mean_output": float(np.mean(attribution.output)),
+            "additivity": {
+                "max_abs_error": float(errors.max()) if len(errors) else 0.0,
+                "mean_abs_error": float(errors.mean()) if len(errors) else 0.0,
+                "tolerance": self.additivity_tolerance,
+                "holds": bool(len(errors) == 0 or errors.max() <= self.additivity_tolerance),
+            },
+            "top_features": importance["feature"].head(self.top_features).tolist(),
+        }
+
+    def _group_view(self, ctx, attribution: Attribution, engine: ShapEngine, positions) -> list[dict]:
+        min_size = self.min_group_size or ctx.spec.min_group_size
+        out = []
+        for feature in ctx.sensitive_features:
+            labels = ctx.sensitive[feature].to_numpy()[positions]
+            means = group_means(attribution.values, attribution.output, labels, engine.features)
+            reference = reference_group(means, ctx.spec.reference_groups.get(feature))
+            big = [g for g, n in zip(means.groups, means.n, strict=True) if n >= min_size]
+            gaps = [gap_decomposition(means, g, reference) for g in big if g != reference]
+            if reference not in big:
+                gaps = []
+            out.append({
+                "sensitive_feature": feature,
+                "reference": reference,
+                "min_group_size": min_size,
+                "groups": [
+                    {"group": g, "n": int(n), "mean_output": float(o),
+                     "mean_shap": dict(zip(engine.features, row.tolist(), strict=True))}
+                    for g, n, o, row in zip(means.groups, means.n, means.mean_output, means.mean_shap, strict=True)
+                ],
+                "gaps": gaps,
+            })
+        return out
+
+    def _findings(self, ctx, engine: ShapEngine, payload: dict) -> list[Finding]:
+        summary = payload["shap"]
+        findings = [_budget_finding(self.name, summary)] if _worth_stating(summary) else []
+        if not summary["additivity"]["holds"]:
+            findings.append(_additivity_finding(self.name, summary))
+        for view in payload["group_attributions"]:
+            findings.extend(self._gap_findings(view, engine))
+        return findings
+
+    def _gap_findings(self, view: dict, engine: ShapEngine) -> list[Finding]:
+        if not view["gaps"]:
+            return []
+        feature = view["sensitive_feature"]
+        widest = max(view["gaps"], key=lambda g: (abs(g["gap"]), g["group"]))
+        space = engine.output_space
+        parts = ", ".join(f"{c['feature']} {c['contribution']:+.3g}" for c in widest["contributions"][:3])
+        direction = "higher" if widest["gap"] > 0 else "lower"
+        evidence = {"sensitive_feature": feature, "output_space": space, **widest}
+        out = [Finding(
+            id=f"{self.name}.group_gap.{feature}", step=self.name, severity="info",
+            message=(
+                f"Mean model output ({space}) is {abs(widest['gap']):.3g} {direction} for "
+                f"{feature}={widest['group']} than for {feature}={widest['reference']} (reference). "
+                f"By SHAP additivity this gap splits exactly over the features; the largest parts: {parts}."
+            ),
+            evidence=evidence,
+        )]
+        direct = next((c["contribution"] for c in widest["contributions"] if c["feature"] == feature), None)
+        share = abs(direct) / abs(widest["gap"]) if direct is not None and widest["gap"] != 0 else 0.0
+        if share >= self.direct_use_share:
+            out.append(Finding(
+                id=f"{self.name}.direct_use.{feature}", step=self.name, severity="medium",
+                message=(
+                    f"The model uses the sensitive feature {feature} directly: it accounts for "
+                    f"{direct:+.3g} of the {widest['gap']:+.3g} {space} gap between {feature}={widest['group']} "
+                    f"and {feature}={widest['reference']} ({share:.0%}). The rest comes through other "
+                    "features, so dropping the column alone would not close the gap."
+                ),
+                evidence={**evidence, "direct_contribution": direct, "share": share},
+            ))
+        return out
+
+
+def background_source(ctx) -> str:
+    return "training rows" if ctx.X_train is not None else "audited rows"
+
+
+def background_rows(ctx, size: int) -> pd.DataFrame:
+    """A seeded sample of ``size`` rows of the training data (or of the audited rows)."""
+    source = ctx.X_train if ctx.X_train is not None else ctx.X
+    if len(source) <= size:
+        return source
+    picked = np.sort(ctx.rng("shap.background").choice(len(source), size=int(size), replace=False))
+    return source.iloc[picked]
+
+
+def attribution_importance(attribution: Attribution, features: list[str]) -> pd.DataFrame:
+    """Mean absolute SHAP value per feature, largest first (ties: column order)."""
+    scores = np.abs(attribution.values).mean(axis=0) if len(attribution.values) else np.zeros(len(features))
+    order = top_names(features, scores, len(features))
+    lookup = dict(zip(features, scores.tolist(), strict=True))
+    return pd.DataFrame({"feature": order, "mean_abs_shap": [lookup[f] for f in order]})
+
+
+def _final_estimator_name(model: Any) -> str:
+    steps = getattr(model, "steps", None)
+    return type(steps[-1][1] if steps else model).__name__
+
+
+def _worth_stating(summary: dict) -> bool:
+    return summary["budget"]["rows_sampled"] or summary["fallback_reason"] is not None
+
+
+def _budget_finding(step: str, summary: dict) -> Finding:
+    budget = summary["budget"]
+    text = (
+        f"SHAP values were computed with the {summary['explainer']} explainer for "
+        f"{budget['rows_explained']:,} of {budget['rows_audited']:,} audited rows (a seeded sample)"
+        if budget["rows_sampled"]
+        else f"SHAP values were computed with the {summary['explainer']} explainer for all rows"
+    )
+    if budget["background_rows"]:
+        text += f", against {budget['background_rows']} background rows"
+    text += "."
+    if summary["fallback_reason"]:
+        text += f" A model-specific explainer was not used because {summary['fallback_reason']}."
+    return Finding(id=f"{step}.budget", step=step, severity="info", message=text, evidence=budget)
+
+
+def _additivity_finding(step: str, summary: dict) -> Finding:
+    add = summary["additivity"]
+    return Finding(
+        id=f"{step}.additivity", step=step, severity="high",
+        message=(
+            f"SHAP values do not add up to the model output: max |sum + base − output| = "
+            f"{add['max_abs_error']:.3g} {summary['output_space']} (tolerance {add['tolerance']:.1g}). "
+            "The attributions are not a faithful decomposition of this model's output; do not rely on "
+            "them, and report the model type to the auditkit developers."
+        ),
+        evidence=add,
+    )
+
+
+def _group_tables(groups: list[dict]) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for view in groups:
+        feature = view["sensitive_feature"]
+        rows = [{"group": g["group"], "feature": f, "mean_shap": v}
+                for g in view["groups"] for f, v in g["mean_shap"].items()]
+        tables[f"group_mean_shap.{feature}"] = pd.DataFrame(rows)
+        parts = [{"group": gap["group"], "reference": gap["reference"], "feature": c["feature"],
+                  "contribution": c["contribution"]} for gap in view["gaps"] for c in gap["contributions"]]
+        tables[f"gap_decomposition.{feature}"] = pd.DataFrame(parts)
+    return tables
+
+
+def _artifacts(ctx, attribution: Attribution, engine: ShapEngine, positions) -> dict[str, pd.DataFrame]:
+    """Per-row SHAP values, the rows' feature values and ids (for beeswarm and dependence plots)."""
+    values = pd.DataFrame(attribution.values, columns=engine.features)
+    data = ctx.X.iloc[positions].reset_index(drop=True)
+    for col in data.columns:
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            data[col] = data[col].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+    rows = pd.DataFrame({"row_id": [str(r) for r in row_ids(ctx.X.index[positions])],
+                         "output": attribution.output})
+    return {"values": values, "features": data[engine.features], "rows": rows}
