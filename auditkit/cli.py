@@ -34,12 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--policy", help="YAML file of fairness thresholds, checked as pass/fail")
     audit.add_argument("--fail-on", choices=("low", "medium", "high"),
                        help="exit with status 3 when a policy check of this severity or higher fails")
+    audit.add_argument("--steps", type=_step_list,
+                       help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     audit.add_argument("--no-report", action="store_true", help="write audit.json only")
     audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
     return parser
+
+
+def _step_list(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def spec_from_args(args: argparse.Namespace):
@@ -50,7 +56,7 @@ def spec_from_args(args: argparse.Namespace):
         "data": args.data, "target": args.target, "positive_label": args.positive_label,
         "sensitive": args.sensitive, "model": args.model, "trust_model": args.trust_model,
         "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
-        "task": args.task, "policy": args.policy,
+        "task": args.task, "policy": args.policy, "steps": args.steps,
     }
     if args.config:
         return AuditSpec.from_yaml(args.config, **overrides)

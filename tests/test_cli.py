@@ -12,6 +12,9 @@ import pytest
 
 from auditkit import cli
 
+# Steps that need no explainer: the CLI contract tests do not need SHAP/LIME (tested in tests/steps).
+QUICK = ["--steps", "data_overview,performance,fairness"]
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -41,7 +44,7 @@ def test_predictions_only_audit_writes_json(tmp_path, csv_path):
 
 def test_bundled_dataset_defaults_apply(tmp_path):
     out = tmp_path / "german"
-    assert cli.main(["audit", "--data", "german", "--sample", "300", "--out", str(out), "--no-report"]) == 0
+    assert cli.main(["audit", "--data", "german", "--sample", "300", *QUICK, "--out", str(out), "--no-report"]) == 0
     ds = audit_json(out)["dataset"]
     assert ds["target"] == "credit_risk"
     assert ds["positive_label"] == "good"
@@ -58,7 +61,7 @@ def test_model_path_with_skops(tmp_path, frame, csv_path):
     sio.dump(model, model_path)
     out = tmp_path / "out"
     code = cli.main(["audit", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
-                     "--model", str(model_path), "--out", str(out), "--no-report"])
+                     "--model", str(model_path), "--out", str(out), "--no-report", *QUICK])
     assert code == 0
     doc = audit_json(out)
     assert doc["provenance"]["model_sha256"] and len(doc["provenance"]["model_sha256"]) == 64
@@ -74,7 +77,7 @@ def test_untrusted_model_types_need_opt_in(tmp_path, frame, csv_path):
     model_path = tmp_path / "hgb.skops"
     sio.dump(model, model_path)
     base = ["audit", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
-            "--model", str(model_path), "--no-report"]
+            "--model", str(model_path), "--no-report", *QUICK]
     refused = run_cli(*base, "--out", str(tmp_path / "a"))
     assert refused.returncode == 2
     assert "not trusted by default" in refused.stderr and "--trust-model" in refused.stderr
@@ -171,7 +174,7 @@ def test_different_seed_changes_the_split(tmp_path):
     rates = []
     for seed in ("1", "2"):
         out = tmp_path / seed
-        assert cli.main(["audit", "--data", "german", "--seed", seed, "--out", str(out), "--no-report"]) == 0
+        assert cli.main(["audit", "--data", "german", "--seed", seed, *QUICK, "--out", str(out), "--no-report"]) == 0
         rates.append(audit_json(out)["performance"]["overall"]["accuracy"])
     assert not np.isclose(rates[0], rates[1])
 
@@ -217,3 +220,17 @@ def test_model_that_raises_exits_2(tmp_path, frame):
     assert result.returncode == 2
     assert result.stderr.startswith("auditkit: error: the model raised while predicting: ValueError")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_steps_option_limits_the_audit(tmp_path, csv_path):
+    out = tmp_path / "o"
+    assert cli.main(["audit", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
+                     "--predictions", "decision", "--steps", "performance", "--out", str(out), "--no-report"]) == 0
+    doc = audit_json(out)
+    assert "performance" in doc and "fairness" not in doc
+
+
+def test_unknown_step_is_named(tmp_path, csv_path, capsys):
+    assert cli.main(["audit", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
+                     "--steps", "fairness,shapp", "--out", str(tmp_path / "o")]) == 2
+    assert "unknown step(s): shapp" in capsys.readouterr().err
