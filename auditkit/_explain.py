@@ -101,6 +101,8 @@ class ShapEngine:
         Rows in the background sample (None: path-dependent TreeSHAP needs none).
     fallback_reason : str or None
         Why a faster explainer could not be used, when it could not.
+    explained_class : str or None
+        The class whose output is explained (classifiers).
     """
 
     explainer: str
@@ -110,6 +112,7 @@ class ShapEngine:
     fallback_reason: str | None
     # (rows, seeds) -> (SHAP values on the estimator's inputs, base value, model output)
     _compute: Callable[[pd.DataFrame, np.ndarray], tuple[np.ndarray, float, np.ndarray]] = field(repr=False)
+    explained_class: str | None = None
 
     @property
     def features(self) -> list[str]:
@@ -194,7 +197,7 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
     probe, _, _ = compute(background.iloc[:2], np.zeros(2))  # fail here, not mid-audit
     if probe.shape[-1] != len(fmap.sources):
         raise FeatureMapError("the feature map does not match the transformed columns")
-    return ShapEngine(kind, space, fmap, background_rows, None, compute)
+    return ShapEngine(kind, space, fmap, background_rows, None, compute, _class_name(estimator, pos))
 
 
 def _permutation_engine(model, background, codec, positive_label, n_permutations, reason) -> ShapEngine:
@@ -229,7 +232,7 @@ def _permutation_engine(model, background, codec, positive_label, n_permutations
         return np.asarray(rows, dtype=float).reshape(len(codes), -1), base, output(X)
 
     fmap = identity_map(codec.columns)
-    return ShapEngine("permutation", space, fmap, len(data), reason, compute)
+    return ShapEngine("permutation", space, fmap, len(data), reason, compute, _class_name(model, pos))
 
 
 def _class_index(estimator: Any, positive_label: Any) -> int | None:
@@ -240,6 +243,10 @@ def _class_index(estimator: Any, positive_label: Any) -> int | None:
         if positive_label is not None and (cls == positive_label or str(cls) == str(positive_label)):
             return i
     return len(classes) - 1
+
+
+def _class_name(estimator: Any, pos: int | None) -> str | None:
+    return None if pos is None else str(estimator.classes_[pos])
 
 
 def _select_class(raw: np.ndarray, expected: np.ndarray, pos: int | None,

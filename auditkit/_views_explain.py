@@ -70,7 +70,8 @@ def shap_summary_html(shap: dict[str, Any]) -> str:
     verdict = "satisfy" if add["holds"] else "<b>violate</b>"
     items = [
         f"Explainer: <b>{esc(shap['explainer'])}</b> for the model's final estimator "
-        f"<code>{esc(shap['model'])}</code>; values are in <b>{esc(shap['output_space'])}</b> space.",
+        f"<code>{esc(shap['model'])}</code>; values are in <b>{esc(shap['output_space'])}</b> space"
+        + (f" of class <code>{esc(shap['explained_class'])}</code>." if shap.get("explained_class") else "."),
         f"Rows explained: {esc(rows)}. Background: {esc(background)}."
         + (f" Permutations per row: {esc(budget['n_permutations'])}." if "n_permutations" in budget else ""),
         f"SHAP values {verdict} additivity: max |sum + base − output| = {add['max_abs_error']:.2e} "

@@ -4,6 +4,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from auditkit import _views_explain as views
 from auditkit import audit
@@ -22,8 +23,9 @@ def audit_dir(tmp_path_factory):
                           "sex": rng.choice([HOSTILE, "male"], n)})
     frame["approved"] = ((frame["income"] + 10 * (frame["region"] == "south") + rng.normal(0, 10, n)) > 55).astype(int)
     options = {"lime": {"n_instances": 3, "repeats": 2, "num_samples": 300}}
-    result = audit(data=frame, target="approved", sensitive=["sex"], steps=["shap", "lime", "agreement"],
-                   step_options=options)
+    with threadpool_limits(limits=1, user_api="openmp"):  # small data: as fast, and calm on a busy machine
+        result = audit(data=frame, target="approved", sensitive=["sex"], steps=["shap", "lime", "agreement"],
+                       step_options=options)
     out = tmp_path_factory.mktemp("audit")
     write_audit(result, out)
     return out

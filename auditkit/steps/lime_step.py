@@ -231,7 +231,7 @@ def _requested(ctx, ids: list[Any]) -> tuple[pd.DataFrame, list[Any]]:
 
 def _confident_errors(ctx, per_group: int) -> list[tuple[int, str]]:
     """The most confident wrong decisions of every sensitive group (largest margin first)."""
-    if ctx.y_score is None or per_group == 0:
+    if ctx.y_score is None or per_group == 0 or getattr(ctx.spec, "task", "binary") != "binary":
         return []
     wrong = ctx.y_pred != ctx.y_true
     confidence = np.where(ctx.y_pred == 1, ctx.y_score, 1.0 - ctx.y_score)

@@ -92,7 +92,7 @@ class ShapStep(Step):
         return StepResult(
             name=self.name, section=self.section, payload=payload,
             tables={"global_importance": importance, **_group_tables(groups)},
-            findings=self._findings(ctx, engine, payload),
+            findings=self._findings(engine, payload),
             artifacts=_artifacts(ctx, attribution, engine, positions),
         )
 
@@ -131,6 +131,7 @@ class ShapStep(Step):
         return {
             "explainer": engine.explainer,
             "output_space": engine.output_space,
+            "explained_class": engine.explained_class,
             "fallback_reason": engine.fallback_reason,
             "model": _final_estimator_name(ctx.model),
             "encoded_columns": engine.feature_map.encoded_counts(),
@@ -147,6 +148,7 @@ class ShapStep(Step):
         }
 
     def _group_view(self, ctx, attribution: Attribution, engine: ShapEngine, positions) -> list[dict]:
+        """Per sensitive feature: mean SHAP by group and the gap decomposition against the reference."""
         min_size = self.min_group_size or ctx.spec.min_group_size
         out = []
         for feature in ctx.sensitive_features:
@@ -154,23 +156,12 @@ class ShapStep(Step):
             means = group_means(attribution.values, attribution.output, labels, engine.features)
             reference = reference_group(means, ctx.spec.reference_groups.get(feature))
             big = [g for g, n in zip(means.groups, means.n, strict=True) if n >= min_size]
-            gaps = [gap_decomposition(means, g, reference) for g in big if g != reference]
-            if reference not in big:
-                gaps = []
-            out.append({
-                "sensitive_feature": feature,
-                "reference": reference,
-                "min_group_size": min_size,
-                "groups": [
-                    {"group": g, "n": int(n), "mean_output": float(o),
-                     "mean_shap": dict(zip(engine.features, row.tolist(), strict=True))}
-                    for g, n, o, row in zip(means.groups, means.n, means.mean_output, means.mean_shap, strict=True)
-                ],
-                "gaps": gaps,
-            })
+            gaps = [gap_decomposition(means, g, reference) for g in big if g != reference] if reference in big else []
+            out.append({"sensitive_feature": feature, "reference": reference, "min_group_size": min_size,
+                        "groups": _groups_json(means), "gaps": gaps})
         return out
 
-    def _findings(self, ctx, engine: ShapEngine, payload: dict) -> list[Finding]:
+    def _findings(self, engine: ShapEngine, payload: dict) -> list[Finding]:
         summary = payload["shap"]
         findings = [_budget_finding(self.name, summary)] if _worth_stating(summary) else []
         if not summary["additivity"]["holds"]:
@@ -211,6 +202,14 @@ class ShapStep(Step):
                 evidence={**evidence, "direct_contribution": direct, "share": share},
             ))
         return out
+
+
+def _groups_json(means) -> list[dict]:
+    return [
+        {"group": g, "n": int(n), "mean_output": float(o),
+         "mean_shap": dict(zip(means.features, row.tolist(), strict=True))}
+        for g, n, o, row in zip(means.groups, means.n, means.mean_output, means.mean_shap, strict=True)
+    ]
 
 
 def background_source(ctx) -> str:

@@ -21,13 +21,18 @@ def loans(n: int = 500, seed: int = 0) -> pd.DataFrame:
                          "noise": rng.normal(size=n).round(3), "approved": approved})
 
 
-def loan_context(seed: int = 0, **spec):
-    """A reference-model audit context (one-hot + histogram gradient boosting) on :func:`loans`.
+def one_openmp_thread():
+    """Generator for module fixtures: fit and predict on one OpenMP thread.
 
-    Trained on one OpenMP thread: on a small table that is as fast, and it does not crawl
-    when other processes keep the cores busy.
+    On these small tables one thread is as fast, and it does not crawl when other
+    processes keep the cores busy (OpenMP threads spin while they wait).
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="openmp"):
-        return build_context(AuditSpec(data=loans(), target="approved", sensitive=["sex"], seed=seed, **spec))
+        yield
+
+
+def loan_context(seed: int = 0, **spec):
+    """A reference-model audit context (one-hot + histogram gradient boosting) on :func:`loans`."""
+    return build_context(AuditSpec(data=loans(), target="approved", sensitive=["sex"], seed=seed, **spec))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _explain_fixtures import loan_context
+from _explain_fixtures import loan_context, one_openmp_thread
 
 from auditkit import AuditSpec, build_context
 from auditkit._agreement import (
@@ -22,6 +22,11 @@ from auditkit.steps.lime_step import LimeStep
 from auditkit.steps.shap_step import ShapStep, shap_row_seeds
 
 A = np.array([0.9, -0.7, 0.5, -0.3, 0.1, 0.05])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    yield from one_openmp_thread()
 
 
 def test_identical_explanations_agree_fully():
@@ -98,3 +103,16 @@ def test_engine_features_match_lime_columns():
     ctx = loan_context()
     engine = build_shap_engine(ctx.model, ctx.X_train.iloc[:10], ctx.positive_label)
     assert engine.features == list(ctx.X.columns)
+
+
+@pytest.mark.slow
+def test_adult_demo_explains_every_held_out_row_and_twenty_instances():
+    from auditkit import audit
+
+    result = audit(data="adult", steps=["shap", "lime", "agreement"]).to_dict()["explanations"]
+    assert result["shap"]["budget"]["rows_explained"] == result["shap"]["budget"]["rows_audited"] >= 14000
+    assert result["shap"]["explainer"] == "tree" and result["shap"]["additivity"]["max_abs_error"] < 1e-10
+    assert {r["feature"] for r in result["global_importance"]} == set(result["shap"]["encoded_columns"])
+    assert len(result["lime"]["instances"]) == 20 and len(result["lime"]["seeds"]) == 5
+    assert [r["row_id"] for r in result["agreement"]["instances"]] == [
+        r["row_id"] for r in result["lime"]["instances"]]

@@ -2,13 +2,18 @@
 
 import numpy as np
 import pytest
-from _explain_fixtures import loan_context
+from _explain_fixtures import loan_context, one_openmp_thread
 
 from auditkit import InputError
 from auditkit._lime import explain_with_lime
 from auditkit.steps.lime_step import LimeStep, mean_pairwise_jaccard
 
 SMALL = {"n_instances": 4, "repeats": 3, "num_samples": 400}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    yield from one_openmp_thread()
 
 
 @pytest.fixture(scope="module")

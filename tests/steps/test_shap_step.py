@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from _explain_fixtures import loan_context, loans
+from _explain_fixtures import loan_context, loans, one_openmp_thread
 from scipy.special import logit
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -19,6 +19,11 @@ from auditkit import AuditSpec, InputError, build_context
 from auditkit._explain import build_shap_engine, choose_explainer
 from auditkit._group_attributions import gap_decomposition, group_means, reference_group
 from auditkit.steps.shap_step import ShapStep
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    yield from one_openmp_thread()
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +187,7 @@ def test_step_payload_names_original_columns(ctx, step_result):
     summary = payload["shap"]
     assert summary["budget"]["rows_explained"] == ctx.n_rows and not summary["budget"]["rows_sampled"]
     assert summary["additivity"]["holds"] and summary["additivity"]["max_abs_error"] < 1e-10
-    assert summary["encoded_columns"]["region"] == 3
+    assert summary["encoded_columns"]["region"] == 3 and summary["explained_class"] == "1"
     values = step_result.artifacts["values"]
     assert list(values.columns) == list(ctx.X.columns) and len(values) == ctx.n_rows
     lookup = {d["feature"]: d["mean_abs_shap"] for d in importance}
