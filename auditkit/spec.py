@@ -107,6 +107,7 @@ class AuditSpec:
                 f"unknown step(s): {', '.join(sorted(unknown))}; "
                 f"available: {', '.join(_known_steps())}"
             )
+        _check_step_options(self.step_options)
 
     @property
     def step_names(self) -> list[str]:
@@ -159,6 +160,22 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
 
 def _is_frame(value: Any) -> bool:
     return type(value).__name__ == "DataFrame"
+
+
+def _check_step_options(step_options: dict[str, dict[str, Any]]) -> None:
+    """Every step named in ``step_options`` exists and every option is one of its settings."""
+    from .steps import STEPS
+
+    for step, options in step_options.items():
+        if step not in STEPS:
+            raise InputError(f"step_options names unknown step '{step}'; available: {', '.join(sorted(STEPS))}")
+        settings = {f.name for f in dataclasses.fields(STEPS[step])}
+        unknown = set(options or {}) - settings
+        if unknown:
+            raise InputError(
+                f"unknown option(s) for step '{step}': {', '.join(sorted(unknown))}; "
+                f"its settings are: {', '.join(sorted(settings))}"
+            )
 
 
 def _known_steps() -> list[str]:

@@ -16,6 +16,8 @@ def test_sensitive_string_becomes_list():
         ({"model": "m.skops", "predictions": "p"}, "give either a model or a predictions column, not both"),
         ({"steps": ["fairnes"]}, "unknown step(s): fairnes"),
         ({"scores": "s"}, "--scores needs --predictions"),
+        ({"step_options": {"lime": {"n_instance": 3}}}, "unknown option(s) for step 'lime': n_instance"),
+        ({"step_options": {"limes": {}}}, "step_options names unknown step 'limes'"),
     ],
 )
 def test_invalid_settings_are_named(settings, message):
