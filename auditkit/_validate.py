@@ -61,13 +61,30 @@ def binary_labels(target_values: pd.Series, target: str, positive: Any) -> tuple
     return negative, positive
 
 
-def binary_predictions(values: pd.Series, column: str, positive: Any) -> np.ndarray:
-    """Existing decisions as 0/1 (1 = positive label, or 1/True for 0/1 and boolean columns)."""
+def binary_predictions(values: pd.Series, column: str, positive: Any,
+                       target_values: pd.Series | None = None) -> np.ndarray:
+    """Existing decisions as 0/1 (1 = positive label, or 1/True for 0/1 and boolean columns).
+
+    The decisions must use the target's own labels, or 0/1 / True/False; anything else (e.g.
+    ``"Good"`` against a ``"good"``/``"bad"`` target) is refused rather than read as all negative.
+    """
     if values.isna().any():
         raise InputError(f"predictions column '{column}' has {int(values.isna().sum())} missing values")
     distinct = list(pd.unique(values))
+    if len(distinct) > 2 and pd.api.types.is_float_dtype(values):
+        raise InputError(
+            f"predictions column '{column}' has {len(distinct)} distinct numbers, so it looks like scores, "
+            "not decisions; pass it as --scores together with a --predictions column of decisions, "
+            "or threshold it into 0/1 decisions first"
+        )
     if len(distinct) > 2:
         raise TargetNotBinaryError(column, sorted(distinct, key=str))
+    allowed = {str(v) for v in pd.unique(target_values.dropna())} if target_values is not None else None
+    if allowed is not None and not _is_zero_one(distinct) and not {str(v) for v in distinct} <= allowed:
+        raise InputError(
+            f"predictions column '{column}' has values {', '.join(sorted(map(str, distinct)))}, "
+            f"which are neither the target's labels ({', '.join(sorted(allowed))}) nor 0/1 or True/False"
+        )
     matches = values.map(lambda v: v == positive or str(v) == str(positive))
     if matches.any() or not _is_zero_one(distinct):
         return matches.to_numpy(dtype=np.int8)
@@ -120,3 +137,29 @@ def numeric_values(values: pd.Series, column: str, role: str) -> np.ndarray:
     if values.isna().any():
         raise InputError(f"{role} column '{column}' has {int(values.isna().sum())} missing values")
     return values.to_numpy(dtype=float)
+
+
+MAX_SENSITIVE_GROUPS = 50
+
+
+def sensitive_roles(sensitive: list[str], roles: dict[str, str | None]) -> None:
+    """A sensitive column cannot also be the target, the predictions or the scores."""
+    for role, column in roles.items():
+        if column is not None and column in sensitive:
+            raise InputError(f"column '{column}' is given both as a sensitive feature and as the {role}")
+
+
+def sensitive_values(values: pd.Series, column: str) -> None:
+    """A sensitive column needs at least two observed groups and not too many (a continuous column)."""
+    observed = values.dropna().astype(str).nunique()
+    if observed < 2:
+        missing = int(values.isna().sum())
+        raise InputError(
+            f"sensitive column '{column}' has {observed} observed group(s) ({missing} missing values); "
+            "comparing groups needs at least two"
+        )
+    if observed > MAX_SENSITIVE_GROUPS:
+        raise InputError(
+            f"sensitive column '{column}' has {observed} distinct values (at most {MAX_SENSITIVE_GROUPS} groups "
+            "are compared); bin it into groups first, e.g. age into age bands"
+        )

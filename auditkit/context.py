@@ -103,6 +103,9 @@ def build_context(spec: AuditSpec) -> AuditContext:
     if not sensitive:
         raise InputError("no sensitive feature given; pass --sensitive COLUMN (repeat it for several)")
     check.require_columns(frame, sensitive, "sensitive")
+    check.sensitive_roles(sensitive, {"target": target, "predictions": spec.predictions, "scores": spec.scores})
+    for column in sensitive:
+        check.sensitive_values(frame[column], column)
     for role, col in (("predictions", spec.predictions), ("scores", spec.scores)):
         if col is not None:
             check.require_columns(frame, [col], role)
@@ -181,9 +184,9 @@ def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str])
     return [c for c in frame.columns if c not in exclude]
 
 
-def _existing_predictions(spec: AuditSpec, values: pd.Series, positive: Any) -> np.ndarray:
+def _existing_predictions(spec: AuditSpec, values: pd.Series, positive: Any, target: pd.Series) -> np.ndarray:
     if spec.task == "binary":
-        return check.binary_predictions(values, spec.predictions, positive)
+        return check.binary_predictions(values, spec.predictions, positive, target_values=target)
     if spec.task == "regression":
         return check.numeric_values(values, spec.predictions, "predictions")
     if values.isna().any():
@@ -198,7 +201,7 @@ def _predict(model: Any, X: pd.DataFrame, task: str, positive: Any) -> tuple[np.
 
 
 def _from_predictions(spec, loaded, frame, target, positive, sensitive) -> dict[str, Any]:
-    y_pred = _existing_predictions(spec, frame[spec.predictions], positive)
+    y_pred = _existing_predictions(spec, frame[spec.predictions], positive, frame[target])
     y_score = None
     if spec.scores is not None:
         y_score = check.numeric_scores(frame[spec.scores], spec.scores)

@@ -40,7 +40,7 @@ class TargetNotBinaryError(InputError):
     def __init__(self, column: str, values: list[object]) -> None:
         self.column = column
         self.values = values
-        shown = ", ".join(repr(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
+        shown = ", ".join(_show(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
         hint = TASK_HINT if len(values) > 2 else ""
         super().__init__(
             f"column '{column}' must be binary for a classification audit, "
@@ -67,3 +67,8 @@ class StepError(AuditkitError):
         self.step = step
         self.error = error
         super().__init__(f"step '{step}' failed: {type(error).__name__}: {error}")
+
+
+def _show(value: object) -> str:
+    """A value as a user typed it: strings quoted, numbers plain (never ``np.int64(0)``)."""
+    return repr(value) if isinstance(value, str) else str(value)

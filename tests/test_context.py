@@ -30,7 +30,7 @@ def test_positive_label_given_as_text_matches_numbers(frame):
 
 
 def test_target_without_obvious_positive_needs_label():
-    frame = pd.DataFrame({"y": ["a", "b"] * 5, "g": ["x"] * 10, "p": [0, 1] * 5})
+    frame = pd.DataFrame({"y": ["a", "b"] * 5, "g": ["x", "z"] * 5, "p": [0, 1] * 5})
     with pytest.raises(InputError, match="cannot tell which value of target 'y' is the positive outcome"):
         build_context(AuditSpec(data=frame, target="y", sensitive=["g"], predictions="p"))
 
@@ -48,3 +48,33 @@ def test_rng_is_stable_per_salt(frame):
     ctx = build_context(AuditSpec(data=frame, target="approved", sensitive=["sex"], predictions="decision", seed=9))
     assert ctx.rng("lime").random() == ctx.rng("lime").random()
     assert ctx.rng("lime").random() != ctx.rng("shap").random()
+
+
+def test_predictions_with_labels_unlike_the_target_are_refused():
+    frame = pd.DataFrame({"y": ["good", "bad"] * 5, "pred": ["Good", "Bad"] * 5, "g": list("ab") * 5})
+    with pytest.raises(InputError) as err:
+        build_context(AuditSpec(data=frame, target="y", positive_label="good", sensitive=["g"], predictions="pred"))
+    assert str(err.value) == (
+        "predictions column 'pred' has values Bad, Good, which are neither the target's labels (bad, good) "
+        "nor 0/1 or True/False"
+    )
+
+
+def test_score_column_given_as_predictions_gets_a_hint(frame):
+    with pytest.raises(InputError, match="looks like scores, not decisions; pass it as --scores"):
+        build_context(AuditSpec(data=frame, target="approved", sensitive=["sex"], predictions="score"))
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ("income", "sensitive column 'income' has 385 distinct values (at most 50 groups are compared); bin it"),
+        ("empty", "sensitive column 'empty' has 0 observed group(s) (400 missing values)"),
+        ("approved", "column 'approved' is given both as a sensitive feature and as the target"),
+    ],
+)
+def test_unusable_sensitive_columns_are_named(frame, column, message):
+    frame = frame.assign(empty=np.nan)
+    with pytest.raises(InputError) as err:
+        build_context(AuditSpec(data=frame, target="approved", sensitive=[column], predictions="decision"))
+    assert str(err.value).startswith(message)
