@@ -5,7 +5,10 @@ A metric is given as a callable or as an import path (``"sklearn.metrics:f1_scor
 group for the point estimate and once per group and resample for the interval, so its
 intervals use fewer resamples than the count-based metrics (``extra_metrics_n_boot``).
 A metric that is undefined for a group (it raises ``ValueError`` or returns NaN) is
-reported as undefined.
+reported as undefined. Every metric is first tried on a tiny example, so a metric with the
+wrong signature is a clear input error, not a failed step.
+
+An import path in a config file runs that function: treat audit config files like code.
 """
 
 from __future__ import annotations
@@ -23,8 +26,26 @@ from .exceptions import InputError
 
 def resolve_metric(name: str, spec: Any) -> Callable[[np.ndarray, np.ndarray], float]:
     """The callable behind ``spec`` (a callable, or ``"module:function"`` / ``"module.function"``)."""
-    if callable(spec):
-        return spec
+    func = spec if callable(spec) else _import_metric(name, spec)
+    _probe(name, func)
+    return func
+
+
+def _probe(name: str, func: Callable) -> None:
+    """Call the metric once on a tiny example; a wrong signature or return type is an input error."""
+    y_true, y_pred = np.array([0, 1, 1, 0, 1]), np.array([0, 1, 0, 0, 1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            float(func(y_true, y_pred))
+    except Exception as exc:  # noqa: BLE001 - any failure here is a bad metric
+        raise InputError(
+            f"extra metric '{name}' cannot be used as metric(y_true, y_pred) -> number: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _import_metric(name: str, spec: Any) -> Callable:
     text = str(spec)
     module_name, _, attr = text.partition(":") if ":" in text else text.rpartition(".")
     try:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .context import MISSING_GROUP
+
 
 @dataclass(frozen=True)
 class GroupMeans:
@@ -122,8 +124,12 @@ def gap_decomposition(means: GroupMeans, group: str, reference: str) -> dict:
 
 
 def reference_group(means: GroupMeans, preferred: object = None) -> str:
-    """The reference group: ``preferred`` when it is one of the groups, else the largest one."""
+    """The reference group: ``preferred`` when it is one of the groups, else the largest observed one.
+
+    As in the fairness step, the explicit ``missing`` group is never the default reference.
+    """
     if preferred is not None and str(preferred) in means.groups:
         return str(preferred)
-    order = sorted(range(len(means.groups)), key=lambda i: (-means.n[i], means.groups[i]))
+    candidates = [i for i, g in enumerate(means.groups) if g != MISSING_GROUP] or list(range(len(means.groups)))
+    order = sorted(candidates, key=lambda i: (-means.n[i], means.groups[i]))
     return means.groups[order[0]]

@@ -59,7 +59,7 @@ def load_policy(policy: Any, task: str) -> list[Rule] | None:
     if isinstance(policy, str | Path):
         from .spec import read_yaml_mapping
 
-        mapping = read_yaml_mapping(policy)
+        mapping = read_yaml_mapping(policy, role="policy")
     elif isinstance(policy, dict):
         mapping = policy
     else:
@@ -92,6 +92,11 @@ def _rule(metric: str, settings: Any) -> Rule:
             raise InputError(f"policy entry '{metric}': {key} must be one of {', '.join(allowed)}; "
                              f"got {settings[key]!r}")
     names = settings.get("groupings")
+    if isinstance(names, str):
+        names = [names]
+    elif names is not None and not isinstance(names, list):
+        raise InputError(f"policy entry '{metric}': groupings must be a list of names, e.g. [sex, race]; "
+                         f"got {names!r}")
     return Rule(metric=metric, **{k: v for k, v in settings.items() if k != "groupings"},
                 groupings=None if names is None else tuple(str(n) for n in names))
 
@@ -127,12 +132,12 @@ def _checks(rule: Rule, disparities: list[dict]) -> list[dict]:
 def _check(rule: Rule, record: dict | None) -> dict:
     observed = None if record is None else record["value"]
     ci = [None, None] if record is None else record["ci"]
-    compared = observed
-    if rule.basis == "ci":
-        compared = ci[1] if rule.max is not None else ci[0]
+    # With basis "ci" a maximum is judged on the upper end and a minimum on the lower end.
+    upper, lower = (ci[1], ci[0]) if rule.basis == "ci" else (observed, observed)
+    compared = upper if rule.max is not None and rule.min is None else lower if rule.max is None else observed
     passed = None
-    if compared is not None:
-        passed = (rule.max is None or compared <= rule.max) and (rule.min is None or compared >= rule.min)
+    if not (rule.max is not None and upper is None) and not (rule.min is not None and lower is None):
+        passed = (rule.max is None or upper <= rule.max) and (rule.min is None or lower >= rule.min)
     name = rule.metric if record is None else f"{rule.metric}[{record['grouping']}]"
     check = {"name": name + (f"[class={record['class']}]" if record and "class" in record else ""),
              "metric": rule.metric, "grouping": None if record is None else record["grouping"],

@@ -7,14 +7,22 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .exceptions import InputError
 
 DEMO_DIR = Path("reports") / "demo"
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors are one line on stderr with exit status 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"auditkit: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditkit", description="Bias and explainability audits.")
+    parser = _OneLineParser(prog="auditkit", description="Bias and explainability audits.")
     commands = parser.add_subparsers(dest="command", required=True)
     audit = commands.add_parser("audit", help="audit a model or existing decisions on a dataset")
     audit.add_argument("--data", help="CSV/Parquet path or bundled dataset name (adult, compas, german)")

@@ -145,17 +145,23 @@ class AuditSpec:
         return cls(**merged)
 
 
-def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping."""
+def read_yaml_mapping(path: str | Path, role: str = "config") -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; errors are one line naming the file's role."""
     try:
         loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"config file not found: {path}") from None
+    except (FileNotFoundError, IsADirectoryError):
+        raise InputError(f"{role} file not found: {path}") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"config file {path} is not valid YAML: {exc}") from None
+        raise InputError(f"{role} file {path} is not valid YAML: {_yaml_problem(exc)}") from None
     if not isinstance(loaded, dict):
-        raise InputError(f"config file {path} must hold a mapping of settings")
+        raise InputError(f"{role} file {path} must hold a mapping of settings")
     return loaded
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
 
 
 def _is_frame(value: Any) -> bool:

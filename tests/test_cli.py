@@ -234,3 +234,19 @@ def test_unknown_step_is_named(tmp_path, csv_path, capsys):
     assert cli.main(["audit", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
                      "--steps", "fairness,shapp", "--out", str(tmp_path / "o")]) == 2
     assert "unknown step(s): shapp" in capsys.readouterr().err
+
+
+def test_usage_errors_are_one_line():
+    result = subprocess.run([sys.executable, "-m", "auditkit.cli", "audit", "--data", "german", "--seed", "abc"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == "auditkit: error: argument --seed: invalid int value: 'abc' (see 'auditkit audit --help')\n"
+
+
+def test_invalid_yaml_is_one_line_with_its_position(tmp_path, capsys):
+    config = tmp_path / "bad.yaml"
+    config.write_text("data: [a\nb: c\n")
+    assert cli.main(["audit", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    expected = "is not valid YAML: expected ',' or ']', but got ':' (line 2, column 2)"
+    assert err.strip() == f"auditkit: error: config file {config} {expected}"

@@ -125,3 +125,20 @@ def test_fail_on_without_policy_is_bad_input(tmp_path, csv_path, capsys):
     assert capsys.readouterr().err.strip() == (
         "auditkit: error: --fail-on needs a policy (--policy FILE or 'policy:' in the config): "
         "without one there are no checks that could fail")
+
+
+def test_ci_basis_with_both_bounds_checks_each_end():
+    from auditkit._policy import Rule, _check
+
+    rule = Rule(metric="demographic_parity_ratio", min=0.8, max=1.0, basis="ci")
+    record = {"name": "demographic_parity_ratio", "grouping": "sex", "value": 0.85, "ci": [0.5, 0.9]}
+    assert _check(rule, record)["status"] == "failed"  # lower end 0.5 < 0.8
+    record["ci"] = [0.82, 0.97]
+    assert _check(rule, record)["status"] == "passed"
+
+
+def test_a_single_grouping_may_be_given_as_a_string():
+    from auditkit._policy import load_policy
+
+    (rule,) = load_policy({"demographic_parity_difference": {"max": 0.1, "groupings": "sex"}}, "binary")
+    assert rule.groupings == ("sex",)

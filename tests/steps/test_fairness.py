@@ -328,3 +328,8 @@ def test_multiclass_one_vs_rest_rates_by_group():
         assert row["metrics"]["precision"] == pytest.approx(precision, abs=1e-12)
         assert row["metrics"]["selection_rate"] == pytest.approx((part["decision"] == label).mean(), abs=1e-12)
     assert {d["class"] for d in result.payload["disparities"]} == {"hi", "lo", "mid"}
+
+
+def test_metric_with_the_wrong_signature_is_an_input_error(frame):
+    with pytest.raises(InputError, match=r"extra metric 'cwd' cannot be used as metric\(y_true, y_pred\) -> number"):
+        run(frame, "approved", ["sex"], extra_metrics={"cwd": "os:getcwd"}, n_boot=0)
