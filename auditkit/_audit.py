@@ -36,9 +36,12 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     Examples
     --------
     >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=300, seed=1)
-    >>> result.table("fairness", "sex")[["sex", "n", "selection_rate"]].shape
-    (2, 3)
+    >>> result = auditkit.audit(data="german", seed=1, steps=["performance", "fairness"])
+    >>> table = result.table("fairness", "sex")
+    >>> table["sex"].tolist(), table["n"].tolist()
+    (['female', 'male'], [86, 214])
+    >>> result.failed_steps
+    []
     """
     if spec is None:
         spec = AuditSpec(**settings)
