@@ -127,7 +127,8 @@ class AuditSpec:
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> AuditSpec:
         """Load a spec from YAML; keyword ``overrides`` that are not None win."""
-        return cls.from_dict(read_yaml_mapping(path), **overrides)
+        mapping = _resolve_relative_paths(read_yaml_mapping(path), Path(path).resolve().parent)
+        return cls.from_dict(mapping, **overrides)
 
     @classmethod
     def from_dict(cls, mapping: dict[str, Any], **overrides: Any) -> AuditSpec:
@@ -162,6 +163,19 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
+
+
+PATH_SETTINGS = ("data", "model", "policy")
+
+
+def _resolve_relative_paths(mapping: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Relative file paths in a config file are relative to that file (when such a file exists)."""
+    out = dict(mapping)
+    for key in PATH_SETTINGS:
+        value = out.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute() and (base / value).is_file():
+            out[key] = str(base / value)
+    return out
 
 
 def _is_frame(value: Any) -> bool:

@@ -44,3 +44,21 @@ def test_yaml_must_be_a_mapping(tmp_path):
     path.write_text("- a\n- b\n")
     with pytest.raises(InputError, match="must hold a mapping"):
         AuditSpec.from_yaml(path)
+
+
+def test_relative_paths_in_a_config_file_are_relative_to_it(tmp_path, monkeypatch):
+    folder = tmp_path / "audits"
+    folder.mkdir()
+    (folder / "loans.csv").write_text("y,g\n1,a\n0,b\n")
+    (folder / "policy.yaml").write_text("demographic_parity_ratio: {min: 0.8}\n")
+    (folder / "spec.yaml").write_text("data: loans.csv\npolicy: policy.yaml\n")
+    monkeypatch.chdir(tmp_path)
+    spec = AuditSpec.from_yaml("audits/spec.yaml")
+    assert spec.data == str(folder / "loans.csv")
+    assert spec.policy == str(folder / "policy.yaml")
+    assert AuditSpec.from_yaml(_write(folder / "named.yaml", "data: adult\n")).data == "adult"
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
