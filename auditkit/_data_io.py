@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,11 @@ def _read_file(path: Path) -> LoadedData:
     raw = path.read_bytes()
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(io.BytesIO(raw))
         else:
             sep = "\t" if path.suffix.lower() == ".tsv" else ","
-            frame = pd.read_csv(path, sep=sep)
+            compression = "gzip" if path.suffix.lower() == ".gz" else None
+            frame = pd.read_csv(io.BytesIO(raw), sep=sep, compression=compression)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
         raise DataReadError(f"could not read {path}: {type(exc).__name__}: {exc}") from None
     if frame.empty or frame.shape[1] < 2:
