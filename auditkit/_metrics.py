@@ -15,20 +15,6 @@ import pandas as pd
 
 TP, FP, FN, TN = 0, 1, 2, 3
 
-RATE_METRICS = (
-    "selection_rate",
-    "true_positive_rate",
-    "false_positive_rate",
-    "false_negative_rate",
-    "true_negative_rate",
-    "precision",
-    "negative_predictive_value",
-    "accuracy",
-    "balanced_accuracy",
-    "base_rate",
-)
-
-
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
@@ -91,24 +77,6 @@ def groupings(features: list[str], intersections: bool = True) -> list[tuple[str
 
 def grouping_name(features: tuple[str, ...]) -> str:
     return " × ".join(features)
-
-
-def by_group_table(
-    sensitive: pd.DataFrame,
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    features: tuple[str, ...],
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Tidy by-group table (keys, counts, rates) and the ``(n_groups, 4)`` counts array."""
-    codes, groups = group_codes(sensitive, features)
-    counts = group_counts(codes, confusion_cells(y_true, y_pred), len(groups))
-    table = groups.copy()
-    table["n"] = counts.sum(axis=1)
-    for name, cell in zip(("tp", "fp", "fn", "tn"), (TP, FP, FN, TN), strict=True):
-        table[name] = counts[:, cell]
-    for name, values in rates_from_counts(counts).items():
-        table[name] = values
-    return table, counts
 
 
 @dataclass(frozen=True)

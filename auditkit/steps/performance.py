@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._metrics import FN, FP, TN, TP, rates_from_counts
+from .._metrics import FN, FP, TN, TP, confusion_cells, rates_from_counts
 from ..result import StepResult
 from ._base import Step
 
@@ -30,7 +30,7 @@ class PerformanceStep(Step):
         if ctx.spec.task == "multiclass":
             metrics, confusion = _multiclass_metrics(ctx.y_true, ctx.y_pred, ctx.labels)
             return self._result(metrics, confusion)
-        cells = np.bincount(2 * (1 - ctx.y_pred.astype(int)) + (1 - ctx.y_true.astype(int)), minlength=4)
+        cells = np.bincount(confusion_cells(ctx.y_true, ctx.y_pred), minlength=4)
         rates = {k: float(v) for k, v in rates_from_counts(cells).items()}
         precision, recall = rates["precision"], rates["true_positive_rate"]
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else float("nan")
