@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .context import MISSING_GROUP
+from ._fairness import choose_reference
 
 
 @dataclass(frozen=True)
@@ -126,10 +126,10 @@ def gap_decomposition(means: GroupMeans, group: str, reference: str) -> dict:
 def reference_group(means: GroupMeans, preferred: object = None) -> str:
     """The reference group: ``preferred`` when it is one of the groups, else the largest observed one.
 
-    As in the fairness step, the explicit ``missing`` group is never the default reference.
+    Chosen by the fairness step's rule (:func:`auditkit._fairness.choose_reference`), so the
+    explicit ``missing`` group is never the default reference there or here.
     """
-    if preferred is not None and str(preferred) in means.groups:
-        return str(preferred)
-    candidates = [i for i, g in enumerate(means.groups) if g != MISSING_GROUP] or list(range(len(means.groups)))
-    order = sorted(candidates, key=lambda i: (-means.n[i], means.groups[i]))
-    return means.groups[order[0]]
+    keys = pd.DataFrame({"group": means.groups})
+    chosen = {"group": preferred} if preferred is not None and str(preferred) in means.groups else {}
+    every_group = np.ones(len(means.groups), dtype=bool)
+    return means.groups[choose_reference(keys, np.asarray(means.n), every_group, ("group",), chosen)]

@@ -230,3 +230,11 @@ def test_predictions_only_audit_gets_an_info_finding():
 def test_bad_option_is_an_input_error(ctx):
     with pytest.raises(InputError, match="shap step: explainer must be one of auto, tree, linear, permutation"):
         ShapStep(explainer="deep").run(ctx)
+
+
+def test_missing_group_is_never_the_default_reference():
+    values = np.zeros((5, 1))
+    means = group_means(values, np.arange(5.0), ["missing", "missing", "missing", "a", "b"], ["x"])
+    assert reference_group(means) == "a"
+    assert reference_group(means, preferred="missing") == "missing"
+    assert reference_group(means, preferred="not there") == "a"
