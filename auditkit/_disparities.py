@@ -64,7 +64,9 @@ METHODS = ("between_groups", "to_reference")
 CI_METHOD = ("percentile bootstrap of the signed gap between the pair of groups that defines the estimate "
              "(highest and lowest group; or the group furthest from the reference and the reference): "
              "first - second for a difference, first / second for a ratio; it matches the comparison of the "
-             "same two groups and may include 0 (1 for a ratio), which means no evidence of a gap")
+             "same two groups and may include 0 (1 for a ratio), which means no evidence of a gap. The p-values "
+             "of the comparisons come from chi-square, Fisher or Welch tests, not the bootstrap, so right at the "
+             "significance threshold the two can fall on different sides")
 
 Eligible = np.ndarray | Mapping[str, np.ndarray]
 

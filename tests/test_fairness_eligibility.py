@@ -230,3 +230,16 @@ def test_the_defining_gap_reproduces_every_disparity(criteria, seed):
                     assert gap is None, (criterion, measure, method)
                     continue
                 assert float(gap.of(point)) == pytest.approx(value, abs=1e-12), (criterion, measure, method)
+
+
+def test_the_report_says_which_gap_the_interval_is_about(german_payload, one_positive):
+    from auditkit._views_bias import SECTIONS, disparities_frame
+
+    frame = disparities_frame({"fairness": german_payload})
+    row = frame[(frame["grouping"] == "sex") & (frame["disparity"] == "demographic_parity_difference")].iloc[0]
+    assert row["interval of"] == "selection_rate: sex=male − sex=female"
+    assert "signed gap" in next(prose for title, prose, _ in SECTIONS if title == "Disparities")
+    payload = _run(one_positive).step("fairness").payload
+    frame = disparities_frame({"fairness": payload})
+    eo = frame[frame["disparity"] == "equal_opportunity_difference"].iloc[0]
+    assert eo["left out (too few rows)"] == "true_positive_rate of g=b (from 1)"
