@@ -118,9 +118,12 @@ class GroupingResult:
         return any(self.missing.get(f) == v for f, v in self.group_key(index).items())
 
     def too_few(self, index: int) -> list[str]:
-        """Metrics of the group left out of comparisons for a denominator below ``min_denominator``."""
+        """Metrics of a large-enough group left out of comparisons for a denominator below ``min_denominator``.
+
+        Empty for a small group: all of it is left out (``small_group``).
+        """
         if not self.eligible[index]:
-            return list(self.metrics)
+            return []
         return [m for m in self.metrics if m in self.rate_eligible and not self.rate_eligible[m][index]]
 
 
@@ -228,7 +231,7 @@ def analyse(features: tuple[str, ...], keys: pd.DataFrame, n: np.ndarray, point:
         ci_wilson=wilson,
         missing=missing,
     )
-    table["too_few"] = [", ".join(result.too_few(i)) if eligible[i] else "" for i in range(len(keys))]
+    table["too_few"] = [", ".join(result.too_few(i)) for i in range(len(keys))]
     return result
 
 
@@ -272,7 +275,7 @@ def by_group_rows(result: GroupingResult, extra: dict[str, pd.DataFrame] | None 
         row["metrics"] = {m: record[m] for m in result.metrics}
         row["ci"] = {m: cis[m][i] for m in result.metrics if m in cis}
         row["denominators"] = {m: int(result.denominators[m][i]) for m in result.metrics if m in result.denominators}
-        row["too_few"] = result.too_few(i) if result.eligible[i] else []
+        row["too_few"] = result.too_few(i)
         row["ci_degenerate"] = [m for m in result.metrics if m in result.ci_degenerate and result.ci_degenerate[m][i]]
         row["ci_method"] = {m: "wilson score" for m, where in result.ci_wilson.items() if where[i]}
         row["missing_group"] = result.is_missing_group(i)
