@@ -11,6 +11,11 @@ vector of row multiplicities, drawn in chunks to bound memory.
 Confidence intervals are percentile intervals computed with ``numpy.nanquantile`` at
 ``(1 - level) / 2`` and ``(1 + level) / 2`` -- the definition ``MetricFrame`` uses for its
 ``ci_quantiles`` -- so the two are directly comparable.
+
+A percentile interval collapses to a point when every resample gives the same value: a
+rate of 0 or 1 (all 40 actual positives got a positive decision) stays 0 or 1 in every
+resample, although the true rate may well be 0.92. :func:`is_degenerate` finds such
+intervals; for a rate, :func:`wilson_interval` gives the Wilson score interval instead.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 DEFAULT_N_BOOT = 1000
 DEFAULT_LEVEL = 0.95
 ROW_CHUNK_CELLS = 4_000_000  # row multiplicities held in memory at once (n_boot x n_rows)
+DEGENERATE_WIDTH = 1e-12  # an interval narrower than this (relative to its size) is a single point
 
 
 def resample_counts(counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -99,6 +105,38 @@ def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tu
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as intended
         lower, upper = np.nanquantile(samples, quantiles, axis=0)
+    return lower, upper
+
+
+def is_degenerate(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Where an interval is defined but has (numerically) no width: every resample gave one value."""
+    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    finite = np.isfinite(lower) & np.isfinite(upper)
+    scale = np.maximum(1.0, np.abs(np.where(finite, upper, 0.0)))
+    return finite & (np.abs(np.where(finite, upper - lower, np.inf)) <= DEGENERATE_WIDTH * scale)
+
+
+def wilson_interval(successes: np.ndarray, trials: np.ndarray,
+                    level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of the proportions ``successes / trials`` (NaN where ``trials == 0``).
+
+    Unlike a percentile bootstrap, it has width even when the observed proportion is 0 or 1
+    (Wilson 1927; recommended by Newcombe 1998 and Brown, Cai & DasGupta 2001).
+
+    Examples
+    --------
+    >>> lower, upper = wilson_interval(np.array([0, 81]), np.array([20, 263]))
+    >>> [round(float(x), 4) for x in (*lower, *upper)]
+    [0.0, 0.2553, 0.1611, 0.3662]
+    """
+    from scipy import stats
+
+    successes = np.asarray(successes, dtype=np.int64)
+    trials = np.asarray(trials, dtype=np.int64)
+    lower, upper = np.full(successes.shape, np.nan), np.full(successes.shape, np.nan)
+    for index in zip(*np.nonzero(trials > 0), strict=True):
+        ci = stats.binomtest(int(successes[index]), int(trials[index])).proportion_ci(level, method="wilson")
+        lower[index], upper[index] = ci.low, ci.high
     return lower, upper
 
 

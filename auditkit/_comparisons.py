@@ -7,21 +7,13 @@ looked at".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ._bootstrap import percentile_interval
-from ._metrics import FN, FP, TN, TP
+from ._bootstrap import is_degenerate, percentile_interval
+from ._metrics import RATE_CELLS
 from ._significance import adjust_pvalues, proportion_test
-
-# Numerator and denominator cells of the rates that are tested group against reference.
-RATE_CELLS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
-    "selection_rate": ((TP, FP), (TP, FP, FN, TN)),
-    "true_positive_rate": ((TP,), (TP, FN)),
-    "false_positive_rate": ((FP,), (FP, TN)),
-    "precision": ((TP,), (TP, FP)),
-}
 
 Test = Callable[[int, int, str], tuple[float | None, str]]
 
@@ -39,22 +31,29 @@ def count_test(counts: np.ndarray) -> Test:
 
 
 def comparisons(point: dict[str, np.ndarray], boot: dict[str, np.ndarray] | None, metrics: tuple[str, ...],
-                eligible: np.ndarray, ref: int, test: Test, level: float) -> list[dict]:
-    """Every eligible non-reference group against the reference, for each metric.
+                eligible: Mapping[str, np.ndarray], ref: int, test: Test, level: float) -> list[dict]:
+    """Every non-reference group against the reference, for each metric both are eligible for.
+
+    Parameters
+    ----------
+    eligible : dict of str to ndarray of bool
+        Per metric, the groups whose value rests on enough rows to compare (see
+        ``_disparities``); a pair takes part only when both groups are eligible.
 
     Returns
     -------
     list of dict
         ``group_index``, ``metric``, ``value``, ``reference_value``, ``difference`` (group
         minus reference) and ``ratio`` (group / reference) with their intervals
-        (``difference_ci``, ``ratio_ci``), ``test`` and ``p_value``. Group keys are added
-        by the caller.
+        (``difference_ci``, ``ratio_ci``; ``ci_degenerate`` when the difference interval
+        is a single point), ``test`` and ``p_value``. Group keys are added by the caller.
     """
     out = []
-    for group in np.flatnonzero(eligible):
-        if group == ref:
-            continue
+    n_groups = len(next(iter(eligible.values()))) if eligible else 0
+    for group in range(n_groups):
         for metric in metrics:
+            if group == ref or not (eligible[metric][group] and eligible[metric][ref]):
+                continue
             out.append(_one(point[metric], None if boot is None else boot[metric], int(group), ref,
                             metric, test, level))
     return out
@@ -72,6 +71,7 @@ def _one(point, boot, group, ref, metric, test, level) -> dict:
         "reference_value": _finite(base),
         "difference": _finite(value - base),
         "difference_ci": [None, None],
+        "ci_degenerate": False,
         "ratio": _finite(ratio),
         "ratio_ci": [None, None],
         "test": name,
@@ -79,6 +79,8 @@ def _one(point, boot, group, ref, metric, test, level) -> dict:
     }
     if boot is not None and p_value is not None:
         record["difference_ci"] = _interval(boot[:, group] - boot[:, ref], level)
+        lower, upper = record["difference_ci"]
+        record["ci_degenerate"] = bool(lower is not None and is_degenerate(lower, upper))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios = np.where(boot[:, ref] != 0, boot[:, group] / np.where(boot[:, ref] != 0, boot[:, ref], 1), np.nan)
         record["ratio_ci"] = _interval(ratios, level)

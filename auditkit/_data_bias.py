@@ -14,9 +14,9 @@ import pandas as pd
 from ._bootstrap import interval_pairs, percentile_interval, resample_counts, row_multiplicities
 from ._group_regression import regression_metrics
 from ._metrics import group_codes, grouping_name
+from ._missing_group import is_missing, missing_groups
 from ._proxies import encode_column, proxy_row
 from ._significance import adjust_pvalues
-from .context import MISSING_GROUP
 from .exceptions import InputError
 
 
@@ -48,16 +48,23 @@ def chi2_independence(table: np.ndarray) -> float | None:
 
 def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], reference: dict[str, dict],
                    n_boot: int, rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
-    """Rows and share of rows of every group; against ``reference`` shares where given."""
+    """Rows and share of rows of every group; against ``reference`` shares where given.
+
+    ``missing_group`` marks the groups of rows whose sensitive value is missing (labelled
+    as ``sensitive.attrs["missing_groups"]`` says, see ``_missing_group``).
+    """
     rows, tests = [], []
+    missing = missing_groups(sensitive)
     for features in groupings:
         codes, keys = group_codes(sensitive, features)
         counts = np.bincount(codes, minlength=len(keys))
         cis = _share_intervals(counts, n_boot, rng, level)
-        expected = _reference_shares(reference.get(features[0]), keys, features) if len(features) == 1 else None
+        absent = is_missing(keys, features, missing).to_numpy()
+        expected = (_reference_shares(reference.get(features[0]), keys, features, absent)
+                    if len(features) == 1 else None)
         for i in range(len(keys)):
             row = {"grouping": grouping_name(features), "group": _keys(keys, i, features), "n": int(counts[i]),
-                   "share": counts[i] / counts.sum(), "share_ci": cis[i]}
+                   "share": counts[i] / counts.sum(), "share_ci": cis[i], "missing_group": bool(absent[i])}
             if expected is not None:
                 row["reference_share"] = expected[i]
                 row["ratio_to_reference"] = row["share"] / expected[i] if expected[i] else None
@@ -68,26 +75,28 @@ def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], re
     return rows, tests
 
 
-def _reference_shares(given: dict | None, keys: pd.DataFrame, features: tuple[str, ...]) -> list | None:
+def _reference_shares(given: dict | None, keys: pd.DataFrame, features: tuple[str, ...],
+                      missing: np.ndarray) -> list | None:
     if given is None:
         return None
     shares = {str(k): float(v) for k, v in given.items()}
     if any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
         raise InputError(f"reference_distribution for '{features[0]}' must hold non-negative shares")
-    observed = [str(v) for v in keys[features[0]] if str(v) != MISSING_GROUP]
+    observed = [str(v) for v, gone in zip(keys[features[0]], missing, strict=True) if not gone]
     unknown = sorted(set(observed) - set(shares))
     if unknown:
         raise InputError(f"reference_distribution for '{features[0]}' has no share for group(s) "
                          f"{', '.join(unknown)}; give a share for every group in the data")
     total = sum(shares.values())
-    return [shares.get(str(v), 0.0) / total if str(v) != MISSING_GROUP else None for v in keys[features[0]]]
+    return [None if gone else shares.get(str(v), 0.0) / total
+            for v, gone in zip(keys[features[0]], missing, strict=True)]
 
 
 def _absent_groups(feature: str, keys: pd.DataFrame, given: dict) -> list[dict]:
     present = {str(v) for v in keys[feature]}
     total = sum(float(v) for v in given.values())
     return [{"grouping": feature, "group": {feature: str(k)}, "n": 0, "share": 0.0, "share_ci": [0.0, 0.0],
-             "reference_share": float(v) / total, "ratio_to_reference": 0.0}
+             "missing_group": False, "reference_share": float(v) / total, "ratio_to_reference": 0.0}
             for k, v in given.items() if str(k) not in present]
 
 

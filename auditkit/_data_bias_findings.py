@@ -8,7 +8,6 @@ import numpy as np
 
 from ._significance import adjust_pvalues
 from ._text import number
-from .context import MISSING_GROUP
 from .result import Finding
 
 STEP = "data_bias"
@@ -30,14 +29,16 @@ def _group(group: dict) -> str:
 def missing_sensitive_findings(representation: list[dict]) -> list[Finding]:
     out = []
     for row in representation:
-        if len(row["group"]) == 1 and next(iter(row["group"].values())) == MISSING_GROUP and row["n"] > 0:
-            feature = next(iter(row["group"]))
+        if len(row["group"]) == 1 and row.get("missing_group") and row["n"] > 0:
+            feature, label = next(iter(row["group"].items()))
             out.append(Finding(
                 id=f"{STEP}.missing_sensitive.{feature}", step=STEP, severity="low",
                 message=(f"{row['n']} rows ({row['share']:.1%}) have no recorded {feature}. They are kept as a "
-                         f"separate group called '{MISSING_GROUP}' in every table, not dropped; people with a "
+                         f"separate group called '{label}' in every table, not dropped, and apart from any value "
+                         "written in the data (a category 'missing' stays a group of its own); people with a "
                          "missing value may differ from the others."),
-                evidence={"feature": feature, "n": row["n"], "share": row["share"], "share_ci": row["share_ci"]},
+                evidence={"feature": feature, "label": label, "n": row["n"], "share": row["share"],
+                          "share_ci": row["share_ci"]},
             ))
     return out
 

@@ -7,6 +7,7 @@ from itertools import groupby
 import numpy as np
 
 from ._fairness import FairnessSettings, GroupingResult
+from ._metrics import denominator_words
 from ._text import number
 from .result import Finding
 
@@ -83,12 +84,75 @@ def undefined_findings(result: GroupingResult) -> list[Finding]:
     )]
 
 
+def missing_group_findings(result: GroupingResult) -> list[Finding]:
+    """Say that missing sensitive values form a group of their own, apart from any value in the data."""
+    if len(result.features) != 1 or not result.missing:
+        return []
+    rows = [i for i in range(len(result.table)) if result.is_missing_group(i)]
+    if not rows:
+        return []
+    feature, i = result.features[0], rows[0]
+    label, n = result.group_key(i)[feature], int(result.table.iloc[i]["n"])
+    return [Finding(
+        id=f"{STEP}.missing_group.{feature}", step=STEP, severity="info",
+        message=(f"{n} audited rows have no recorded {feature}. They form a group of their own, labelled "
+                 f"'{label}' in every table (missing_group in audit.json), kept apart from every value written "
+                 "in the data, so a category such as 'missing' stays a separate group. It is never the default "
+                 "reference group."),
+        evidence={"feature": feature, "label": label, "n": n},
+    )]
+
+
+def too_few_findings(result: GroupingResult, settings: FairnessSettings) -> list[Finding]:
+    """Rates of large-enough groups that rest on too few rows (their own denominator) to compare."""
+    compared = list(dict.fromkeys(m for record in result.disparities for m in record["metrics"]))
+    items = [{"group": result.group_key(i), "metric": m, "denominator": int(result.denominators[m][i]),
+              "counted": denominator_words(m)}
+             for m in compared if m in result.rate_eligible
+             for i in np.flatnonzero(result.eligible & ~result.rate_eligible[m])
+             if result.denominators[m][i] > 0]  # none at all: an undefined rate, said by undefined_findings
+    if not items:
+        return []
+    listing = "; ".join(f"{METRIC_WORDS.get(x['metric'], x['metric']).split(' (')[0]} of {group_text(x['group'])} "
+                        f"({x['counted']}: {x['denominator']})" for x in items)
+    return [Finding(
+        id=f"{STEP}.too_few.{_suffix(result)}", step=STEP, severity="medium",
+        message=(f"Not enough rows to estimate some rates by {_about(result)}: a rate rests on its own denominator "
+                 f"(the actual positives for a true positive rate, the positive decisions for precision), and "
+                 f"these have fewer than {settings.rate_threshold}: {listing}. They stay in the tables, with "
+                 "their intervals, but are left out of the headline disparities, the significance tests and "
+                 "the policy checks."),
+        evidence={"min_denominator": settings.rate_threshold, "rates": items},
+    )]
+
+
+def degenerate_interval_findings(result: GroupingResult, level: float) -> list[Finding]:
+    """Bootstrap intervals of a group's metric that collapsed to one value, and what is shown instead."""
+    items = [{"group": result.group_key(i), "metric": m, "value": float(result.table.iloc[i][m]),
+              "shown": "wilson score" if m in result.ci_wilson and result.ci_wilson[m][i] else "percentile bootstrap"}
+             for m in result.metrics if m in result.ci_degenerate
+             for i in np.flatnonzero(result.ci_degenerate[m])]
+    if not items:
+        return []
+    listing = "; ".join(f"{x['metric']} of {group_text(x['group'])} = {number(x['value'])}" for x in items[:10])
+    more = f" and {len(items) - 10} more" if len(items) > 10 else ""
+    return [Finding(
+        id=f"{STEP}.degenerate_intervals.{_suffix(result)}", step=STEP, severity="info",
+        message=(f"Some bootstrap intervals by {_about(result)} are a single point, because every resample gave "
+                 f"the same value (a rate of 0 or 1 stays 0 or 1 when its rows are resampled): {listing}{more}. "
+                 f"That does not mean the value is certain. For rates the tables show the {level:.0%} Wilson score "
+                 "interval instead (ci_method in audit.json); other metrics are flagged as ci_degenerate."),
+        evidence={"intervals": items},
+    )]
+
+
 def four_fifths_findings(result: GroupingResult, level: float) -> list[Finding]:
     record = next((d for d in result.disparities if d["name"] == "demographic_parity_ratio"
                    and d["method"] == "between_groups"), None)
     if record is None or record["value"] is None or record["value"] >= FOUR_FIFTHS:
         return []
-    rates = np.where(result.eligible, result.table["selection_rate"].to_numpy(dtype=float), np.nan)
+    compared = result.rate_eligible.get("selection_rate", result.eligible)
+    rates = np.where(compared, result.table["selection_rate"].to_numpy(dtype=float), np.nan)
     low, high = int(np.nanargmin(rates)), int(np.nanargmax(rates))
     lo, hi = record["ci"]
     sure = hi is not None and hi < FOUR_FIFTHS
@@ -164,7 +228,10 @@ def fairness_findings(results: list[GroupingResult], comparisons: list[dict], se
     for result in results:
         if result.name not in seen_small:
             seen_small.add(result.name)
+            findings.extend(missing_group_findings(result))
             findings.extend(small_group_findings(result, settings))
+        findings.extend(too_few_findings(result, settings))
+        findings.extend(degenerate_interval_findings(result, settings.ci_level))
         if task != "regression":
             findings.extend(undefined_findings(result))
             findings.extend(four_fifths_findings(result, settings.ci_level))

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._bootstrap import resample_counts
+from ._bootstrap import is_degenerate, resample_counts
 from ._comparisons import count_test
 from ._custom_metrics import custom_metrics
 from ._disparities import BINARY_CRITERIA, REGRESSION_CRITERIA
@@ -103,7 +103,7 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput
             if boot_rates is not None:
                 boot_rates.update(scores[i][1])
         results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
-                               BINARY_CRITERIA, count_test(counts)))
+                               BINARY_CRITERIA, count_test(counts), counts=counts, missing=parts.missing))
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
         if ctx.y_score is not None and scores_are_probabilities(ctx.y_score):
             calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score)
@@ -132,7 +132,8 @@ def _multiclass(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOu
             counts = ovr_counts(confusion, c)
             boot_rates = None if boot is None else rates_from_counts(ovr_counts(boot, c))
             results.append(analyse(features, parts.keys[i], counts.sum(axis=1), rates_from_counts(counts),
-                                   boot_rates, settings, BINARY_CRITERIA, count_test(counts), klass=label))
+                                   boot_rates, settings, BINARY_CRITERIA, count_test(counts), klass=label,
+                                   counts=counts, missing=parts.missing))
             counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
     return FairnessOutput("multiclass", results, counts_frames)
 
@@ -149,7 +150,7 @@ def _regression(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOu
         point = regression_metrics(codes[i], sizes[i], ctx.y_true, ctx.y_pred)
         n = np.bincount(codes[i], minlength=sizes[i])
         results.append(analyse(features, parts.keys[i], n, point, boots[i], settings, REGRESSION_CRITERIA,
-                               regression_test(codes[i], ctx.y_true, ctx.y_pred)))
+                               regression_test(codes[i], ctx.y_true, ctx.y_pred), missing=parts.missing))
     return FairnessOutput("regression", results, [None] * len(results))
 
 
@@ -164,5 +165,7 @@ def _add_custom(ctx, output: FairnessOutput, parts: Partition, settings: Fairnes
         for name, column in point.items():
             result.table.insert(result.table.columns.get_loc("small_group"), name, column)
             result.metrics.append(name)
+            result.denominators[name] = result.table["n"].to_numpy()
             if name in ci:
                 result.ci[name] = ci[name]
+                result.ci_degenerate[name] = is_degenerate(*ci[name])

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._fairness import choose_reference
+from ._missing_group import MISSING_GROUP
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,14 @@ def gap_decomposition(means: GroupMeans, group: str, reference: str) -> dict:
     }
 
 
-def reference_group(means: GroupMeans, preferred: object = None) -> str:
+def reference_group(means: GroupMeans, preferred: object = None, missing: str = MISSING_GROUP) -> str:
     """The reference group: ``preferred`` when it is one of the groups, else the largest observed one.
 
     Chosen by the fairness step's rule (:func:`auditkit._fairness.choose_reference`), so the
-    explicit ``missing`` group is never the default reference there or here.
+    group of missing values (labelled ``missing``) is never the default reference there or here.
     """
     keys = pd.DataFrame({"group": means.groups})
     chosen = {"group": preferred} if preferred is not None and str(preferred) in means.groups else {}
     every_group = np.ones(len(means.groups), dtype=bool)
-    return means.groups[choose_reference(keys, np.asarray(means.n), every_group, ("group",), chosen)]
+    return means.groups[choose_reference(keys, np.asarray(means.n), every_group, ("group",), chosen,
+                                         {"group": missing})]

@@ -13,7 +13,35 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from ._missing_group import missing_groups
+
 TP, FP, FN, TN = 0, 1, 2, 3
+ALL_CELLS = (TP, FP, FN, TN)
+
+# Numerator and denominator cells of every count-based rate. A rate is estimated from its
+# denominator's rows only (a true positive rate from the actual positives), so that is the
+# number of people it rests on, whatever the size of the group.
+RATE_CELLS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    "selection_rate": ((TP, FP), ALL_CELLS),
+    "true_positive_rate": ((TP,), (TP, FN)),
+    "false_positive_rate": ((FP,), (FP, TN)),
+    "false_negative_rate": ((FN,), (TP, FN)),
+    "true_negative_rate": ((TN,), (FP, TN)),
+    "precision": ((TP,), (TP, FP)),
+    "negative_predictive_value": ((TN,), (TN, FN)),
+    "accuracy": ((TP, TN), ALL_CELLS),
+    "base_rate": ((TP, FN), ALL_CELLS),
+}
+# Metrics that need both actual positives and actual negatives rest on the smaller of the two.
+BOTH_CLASSES = ("balanced_accuracy", "roc_auc")
+# What the denominator of a metric counts, in words (metrics not named here: all rows of the group).
+DENOMINATOR_WORDS: dict[tuple[int, ...], str] = {
+    (TP, FN): "actual positives",
+    (FP, TN): "actual negatives",
+    (TP, FP): "positive decisions",
+    (TN, FN): "negative decisions",
+}
+
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype=float)
@@ -22,25 +50,69 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+def _cells(counts: np.ndarray, cells: tuple[int, ...]) -> np.ndarray:
+    return np.asarray(counts)[..., list(cells)].sum(axis=-1)
+
+
 def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     """All rate metrics from counts of shape ``(..., 4)`` ordered ``tp, fp, fn, tn``."""
     counts = np.asarray(counts, dtype=float)
-    tp, fp, fn, tn = (counts[..., i] for i in (TP, FP, FN, TN))
-    n = tp + fp + fn + tn
-    tpr = _ratio(tp, tp + fn)
-    tnr = _ratio(tn, tn + fp)
-    return {
-        "selection_rate": _ratio(tp + fp, n),
-        "true_positive_rate": tpr,
-        "false_positive_rate": _ratio(fp, fp + tn),
-        "false_negative_rate": _ratio(fn, tp + fn),
-        "true_negative_rate": tnr,
-        "precision": _ratio(tp, tp + fp),
-        "negative_predictive_value": _ratio(tn, tn + fn),
-        "accuracy": _ratio(tp + tn, n),
-        "balanced_accuracy": (tpr + tnr) / 2.0,
-        "base_rate": _ratio(tp + fn, n),
-    }
+    rates = {m: _ratio(_cells(counts, num), _cells(counts, den)) for m, (num, den) in RATE_CELLS.items()}
+    balanced = (rates["true_positive_rate"] + rates["true_negative_rate"]) / 2.0
+    order = [*list(RATE_CELLS)[:8], "balanced_accuracy", "base_rate"]
+    return {m: balanced if m == "balanced_accuracy" else rates[m] for m in order}
+
+
+def rate_numerators(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The numerator (a count of rows) of every count-based rate in :data:`RATE_CELLS`."""
+    return {m: _cells(counts, num) for m, (num, _) in RATE_CELLS.items()}
+
+
+def denominators(metrics: list[str], n: np.ndarray, counts: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The number of rows each metric of each group is estimated from.
+
+    Parameters
+    ----------
+    metrics : list of str
+    n : ndarray of int, shape ``(n_groups,)``
+        Rows per group: the denominator of every metric that is not a count-based rate.
+    counts : ndarray of int, shape ``(n_groups, 4)``, optional
+        Confusion counts ``tp, fp, fn, tn`` by group (binary and one-vs-rest tasks).
+
+    Returns
+    -------
+    dict of str to ndarray of int
+        Actual positives for the true positive and false negative rates, actual negatives
+        for the false positive and true negative rates, positive decisions for precision,
+        negative decisions for the negative predictive value, the smaller of actual
+        positives and negatives for balanced accuracy and ROC AUC, all rows otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts = np.array([[1, 4, 0, 50]])  # 55 rows, 1 actual positive
+    >>> {m: int(v[0]) for m, v in denominators(["selection_rate", "true_positive_rate"], np.array([55]),
+    ...                                          counts).items()}
+    {'selection_rate': 55, 'true_positive_rate': 1}
+    """
+    n = np.asarray(n, dtype=np.int64)
+    out = {}
+    for metric in metrics:
+        if counts is not None and metric in RATE_CELLS:
+            out[metric] = _cells(counts, RATE_CELLS[metric][1]).astype(np.int64)
+        elif counts is not None and metric in BOTH_CLASSES:
+            out[metric] = np.minimum(_cells(counts, (TP, FN)), _cells(counts, (FP, TN))).astype(np.int64)
+        else:
+            out[metric] = n
+    return out
+
+
+def denominator_words(metric: str) -> str:
+    """What the denominator of ``metric`` counts, e.g. ``"actual positives"``."""
+    if metric in BOTH_CLASSES:
+        return "actual positives or negatives (whichever are fewer)"
+    cells = RATE_CELLS.get(metric, ((), ALL_CELLS))[1]
+    return DENOMINATOR_WORDS.get(tuple(cells), "rows")
 
 
 def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -93,6 +165,8 @@ class Partition:
         Per grouping, one row per group (sorted by key).
     members : list of ndarray of int
         Per grouping, the grouping's group of each finest group.
+    missing : dict of str to str
+        Sensitive feature to the label of its missing-value group (features with missing values).
     """
 
     groupings: list[tuple[str, ...]]
@@ -100,6 +174,7 @@ class Partition:
     n_fine: int
     keys: list[pd.DataFrame]
     members: list[np.ndarray]
+    missing: dict[str, str]
 
     def row_codes(self, index: int) -> np.ndarray:
         """Group code of every row in grouping ``index``."""
@@ -123,4 +198,4 @@ def partition(sensitive: pd.DataFrame, groupings_: list[tuple[str, ...]]) -> Par
         member, grouping_keys = group_codes(fine_keys, grouping)
         members.append(member)
         keys.append(grouping_keys)
-    return Partition(list(groupings_), fine_codes, len(fine_keys), keys, members)
+    return Partition(list(groupings_), fine_codes, len(fine_keys), keys, members, missing_groups(sensitive))

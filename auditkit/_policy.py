@@ -146,6 +146,8 @@ def _check(rule: Rule, record: dict | None) -> dict:
              "status": "undefined" if passed is None else "passed" if passed else "failed", "severity": rule.severity}
     if record is not None and "class" in record:
         check["class"] = record["class"]
+    if record is not None and record.get("excluded"):
+        check["excluded"] = record["excluded"]  # rates left out for too few rows (fairness.too_few)
     return check
 
 
@@ -157,16 +159,25 @@ def _finding(check: dict, level: float) -> Finding:
     if check["status"] == "undefined":
         message = (f"Policy check could not be evaluated: {what} is undefined here (for example, fewer than two "
                    f"groups are large enough to compare, or the fairness step did not run). The policy requires "
-                   f"{limit}; a check that cannot be evaluated does not pass.")
+                   f"{limit}; a check that cannot be evaluated does not pass.{_excluded_text(check)}")
     else:
         ci = check["ci"]
         ci_text = f" ({level:.0%} CI {number(ci[0])} to {number(ci[1])})" if ci[0] is not None else ""
         basis = (f"; the policy judges the unfavourable end of the interval, {number(check['compared_value'])}"
                  if check["basis"] == "ci" else "")
         message = (f"Policy check failed: {what} is {number(check['observed'])}{ci_text}; "
-                   f"the policy requires {limit}{basis}.")
+                   f"the policy requires {limit}{basis}.{_excluded_text(check)}")
     return Finding(id=f"{STEP}.{check['name']}", step=STEP, severity=check["severity"], message=message,
                    evidence=check)
+
+
+def _excluded_text(check: dict) -> str:
+    left_out = check.get("excluded", [])
+    if not left_out:
+        return ""
+    listing = "; ".join(f"{e['metric']} of {', '.join(f'{k}={v}' for k, v in e['group'].items())} "
+                        f"(denominator {e['denominator']})" for e in left_out)
+    return f" Left out for resting on too few rows: {listing}."
 
 
 def failing_checks(doc: dict, fail_on: str) -> list[dict]:

@@ -25,8 +25,6 @@ MAX_LEVELS = 30
 N_BINS = 10
 N_FOLDS = 5
 IDENTIFIER_SHARE = 0.5  # text columns with more distinct values than this share of rows are identifiers
-MISSING_LEVEL = "(missing)"
-OTHER_LEVEL = "(other)"
 
 
 @dataclass(frozen=True)
@@ -56,9 +54,12 @@ def encode_column(values: pd.Series) -> Encoded:
     text = values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
     if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
         return Encoded(None, 0, "identifier", f"{n_unique} distinct values: looks like an identifier or free text")
-    top = text.value_counts().index[:MAX_LEVELS]
-    pooled = text.where(text.isin(top) | text.isna(), OTHER_LEVEL).fillna(MISSING_LEVEL)
-    codes, uniques = pd.factorize(pooled, sort=True)
+    top = sorted(text.value_counts().index[:MAX_LEVELS])
+    # Levels by position, not by label, so that a value written "(missing)" or "(other)" in the
+    # data stays apart from the missing values and from the pooled rare values.
+    level = text.map({v: i + 1 for i, v in enumerate(top)})
+    level = level.where(text.notna(), 0).fillna(len(top) + 1).to_numpy(dtype=np.int64)
+    uniques, codes = np.unique(level, return_inverse=True)
     if len(uniques) < 2:
         return Encoded(None, 0, "constant", "the column has a single value")
     return Encoded(codes.astype(np.int64), len(uniques), "numeric" if numeric else "categorical")

@@ -27,12 +27,28 @@ def _hi(ci: list | None) -> float | None:
     return None if not ci else ci[1]
 
 
+def _gap(record: dict) -> str:
+    """The pair of groups whose signed gap the disparity's interval is about (older audits: empty)."""
+    gap = record.get("gap")
+    if not gap:
+        return ""
+    if gap["second"] is None:
+        return f"{gap['metric']} of {_group(gap['first'])}"
+    sign = " / " if record["measure"] == "ratio" else " − "
+    return f"{gap['metric']}: {_group(gap['first'])}{sign}{_group(gap['second'])}"
+
+
+def _left_out(record: dict) -> str:
+    return "; ".join(f"{e['metric']} of {_group(e['group'])} (from {e['denominator']})"
+                     for e in record.get("excluded", []))
+
+
 def disparities_frame(doc: dict[str, Any]) -> pd.DataFrame:
     """Headline disparities with their intervals, one row per grouping, criterion, measure and method."""
     rows = [{"grouping": d["grouping"], **({"class": d["class"]} if "class" in d else {}),
              "disparity": d["name"], "method": d["method"].replace("_", " "), "reference": _group(d["reference"]),
              "groups compared": d["n_groups_compared"], "value": d["value"], "ci lower": _lo(d["ci"]),
-             "ci upper": _hi(d["ci"])}
+             "ci upper": _hi(d["ci"]), "interval of": _gap(d), "left out (too few rows)": _left_out(d)}
             for d in doc.get("fairness", {}).get("disparities", [])]
     return pd.DataFrame(rows)
 
@@ -113,8 +129,11 @@ SECTIONS = (
     ("Policy checks", "Each threshold of the policy, checked on the audit's disparities. A check that cannot be "
      "evaluated does not pass.", checks_frame),
     ("Disparities", "One number per fairness criterion: the gap between the best- and worst-off groups "
-     "(difference: max − min, ratio: min / max) and against the reference group, over groups with enough rows, "
-     "with bootstrap confidence intervals.", disparities_frame),
+     "(difference: max − min, ratio: min / max) and against the reference group, over groups with enough rows. "
+     "A rate resting on too few rows of its own (e.g. a true positive rate from a handful of actual positives) "
+     "is left out and named. The confidence interval is that of the signed gap between the two groups named "
+     "under 'interval of' (the same interval as their comparison below), so it can reach below 0 (above 1 for "
+     "a ratio): then the data do not show which group is better off.", disparities_frame),
     ("Each group against the reference", "Differences with bootstrap intervals and p-values corrected for the "
      "number of comparisons made. 'significant' means unlikely to be chance after that correction.",
      comparisons_frame),

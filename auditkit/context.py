@@ -13,11 +13,11 @@ import pandas as pd
 
 from . import _validate as check
 from ._data_io import LoadedData, read_data
+from ._missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
+from ._missing_group import sensitive_frame
 from .exceptions import InputError
 from .models import load_model, make_reference_model, predict_binary, predict_other, prepare_features
 from .spec import AuditSpec
-
-MISSING_GROUP = "missing"
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ class AuditContext:
         Binary: ``(negative, positive)``; multiclass: every class (sorted as text);
         regression: empty.
     sensitive : DataFrame
-        Sensitive columns as strings; NaN became the explicit group ``"missing"``.
+        Sensitive columns as strings; missing values became an explicit group labelled
+        ``"(missing)"`` (``_missing_group``: never the same as a value in the data; the
+        label per column is in ``sensitive.attrs["missing_groups"]``).
     model : object or None
         The fitted model (reference model, loaded model) or None.
     X_train : DataFrame or None
@@ -160,22 +162,6 @@ def _encode(task: str, target_values: pd.Series, target: str, labels: tuple[Any,
         return (), target_values.to_numpy(dtype=float), np.asarray(predicted, dtype=float)
     labels = check.class_labels(target_values, pd.Series(predicted, dtype=object))
     return labels, check.class_codes(target_values, labels, target), check.class_codes(predicted, labels, "predictions")
-
-
-def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Sensitive columns as strings, with NaN turned into the explicit group ``"missing"``."""
-    out = pd.DataFrame(index=frame.index)
-    for col in columns:
-        values = frame[col]
-        as_text = values.map(_group_label).astype(object)
-        out[col] = as_text.where(values.notna(), MISSING_GROUP)
-    return out
-
-
-def _group_label(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str]) -> list[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._comparisons import correct
+from .._disparities import CI_METHOD as DISPARITY_CI_METHOD
 from .._fairness import FairnessSettings
 from .._fairness_findings import fairness_findings
 from .._fairness_tasks import run_fairness
@@ -29,12 +30,22 @@ class FairnessStep(Step):
     min_group_size : int, optional
         Groups smaller than this are flagged and left out of disparities and tests;
         default the spec's ``min_group_size``.
+    min_denominator : int, optional
+        A rate of a group takes part in disparities, tests and policy checks only when its
+        own denominator has at least this many rows: actual positives for the true positive
+        and false negative rates, actual negatives for the false positive and true negative
+        rates, positive decisions for precision, negative decisions for the negative
+        predictive value, all rows for the selection rate and accuracy. Default
+        ``min_group_size``. Rates left out stay in the tables and are named in a finding.
     intersections : bool, default True
         Also report intersections of the sensitive features.
     n_boot : int, default 1000
         Bootstrap resamples for the intervals (0: no intervals). Seeded by the audit seed.
     ci_level : float, default 0.95
-        Confidence level of the percentile intervals.
+        Confidence level of the percentile intervals. A group's rate whose bootstrap
+        interval is a single point (a rate of 0 or 1) gets its Wilson score interval
+        instead (``ci_method`` of its ``by_group`` row). A disparity's interval is that of
+        the signed gap between the two groups that define it (``settings.disparity_ci``).
     alpha : float, default 0.05
         Significance level of the tests after correction.
     correction : {"holm", "bh"}, default "holm"
@@ -54,6 +65,7 @@ class FairnessStep(Step):
     """
 
     min_group_size: int | None = None
+    min_denominator: int | None = None
     intersections: bool = True
     n_boot: int = 1000
     ci_level: float = 0.95
@@ -75,6 +87,7 @@ class FairnessStep(Step):
             )
         return FairnessSettings(
             min_group_size=int(self.min_group_size or ctx.spec.min_group_size),
+            min_denominator=self.min_denominator,
             n_boot=int(self.n_boot), ci_level=float(self.ci_level), alpha=float(self.alpha),
             correction=self.correction, intersections=self.intersections,
             reference_groups=dict(ctx.spec.reference_groups),
@@ -91,8 +104,12 @@ class FairnessStep(Step):
             "comparisons": output.comparisons,
             "calibration": {k: v.to_dict("records") for k, v in output.calibration.items()},
             "settings": {"task": ctx.spec.task, "min_group_size": settings.min_group_size,
+                         "min_denominator": settings.rate_threshold,
                          "n_boot": settings.n_boot, "ci_level": settings.ci_level, "alpha": settings.alpha,
-                         "correction": settings.correction, "ci_method": "percentile bootstrap",
+                         "correction": settings.correction,
+                         "ci_method": "percentile bootstrap (Wilson score for a rate whose bootstrap interval is "
+                                      "a single point; see ci_method of each by_group row)",
+                         "disparity_ci": DISPARITY_CI_METHOD,
                          "extra_metrics": sorted(self.extra_metrics)},
             "min_group_size": settings.min_group_size,
         }

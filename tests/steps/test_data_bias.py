@@ -8,6 +8,7 @@ import pytest
 from scipy.stats.contingency import association
 
 from auditkit import AuditSpec, build_context, datasets
+from auditkit._missing_group import MISSING_GROUP
 from auditkit._proxies import contingency, cramers_v, encode_column, mutual_information
 from auditkit.exceptions import InputError
 from auditkit.steps import DataBiasStep
@@ -109,7 +110,7 @@ def test_missing_sensitive_values_are_reported(frame):
     frame = frame.copy()
     frame.loc[frame.index[:12], "region"] = np.nan
     result, _ = run(frame, "approved", ["region"], n_boot=0)
-    row = next(r for r in result.payload["bias"]["representation"] if r["group"] == {"region": "missing"})
+    row = next(r for r in result.payload["bias"]["representation"] if r["group"] == {"region": MISSING_GROUP})
     assert row["n"] == 12
     assert any(f.id == "data_bias.missing_sensitive.region" for f in result.findings)
 

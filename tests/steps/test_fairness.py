@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from auditkit import AuditSpec, build_context, datasets
+from auditkit._missing_group import MISSING_GROUP
 from auditkit.exceptions import InputError
 from auditkit.result import to_jsonable
 from auditkit.steps import FairnessStep
@@ -197,7 +198,7 @@ def test_nan_sensitive_values_are_an_explicit_missing_group(frame):
     frame.loc[frame.index[:40], "region"] = np.nan
     result = run(frame, "approved", ["region"], n_boot=0)
     rows = {r["group"]["region"]: r for r in rows_for(result, ("region",))}
-    assert rows["missing"]["n"] == 40
+    assert rows[MISSING_GROUP]["n"] == 40
     assert sum(r["n"] for r in rows.values()) == len(frame)
 
 

@@ -18,6 +18,7 @@ from sklearn.preprocessing import OneHotEncoder
 from auditkit import AuditSpec, InputError, build_context
 from auditkit._explain import build_shap_engine, choose_explainer
 from auditkit._group_attributions import gap_decomposition, group_means, reference_group
+from auditkit._missing_group import MISSING_GROUP
 from auditkit.steps.shap_step import ShapStep
 
 
@@ -234,7 +235,7 @@ def test_bad_option_is_an_input_error(ctx):
 
 def test_missing_group_is_never_the_default_reference():
     values = np.zeros((5, 1))
-    means = group_means(values, np.arange(5.0), ["missing", "missing", "missing", "a", "b"], ["x"])
+    means = group_means(values, np.arange(5.0), [MISSING_GROUP] * 3 + ["a", "b"], ["x"])
     assert reference_group(means) == "a"
-    assert reference_group(means, preferred="missing") == "missing"
+    assert reference_group(means, preferred=MISSING_GROUP) == MISSING_GROUP
     assert reference_group(means, preferred="not there") == "a"

@@ -1,0 +1,92 @@
+"""The label of the group of rows whose sensitive value is missing (NaN, None, NA).
+
+Missing values form a group of their own, never dropped. Its label must not collide with
+a value written in the data: a column may hold the category ``"missing"`` *and* NaN, and
+the two are different people. The label is :data:`MISSING_GROUP`, ``"(missing)"``; should
+a column hold that very text as well, the label becomes ``"(missing 2)"`` (then
+``"(missing 3)"``, ...) for that column only. The label of each column with missing
+values is kept in ``sensitive.attrs["missing_groups"]`` of the frame that
+:func:`sensitive_frame` returns, so every step can tell the missing group from a value.
+
+This module imports nothing from auditkit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+MISSING_GROUP = "(missing)"
+ATTRS_KEY = "missing_groups"
+
+
+def group_label(value: Any) -> str:
+    """A group value as text: whole floats without ``.0`` (``1.0`` and ``1`` are one group)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def missing_label(observed: Iterable[str]) -> str:
+    """The missing group's label: :data:`MISSING_GROUP` unless a value in ``observed`` already is that text.
+
+    Examples
+    --------
+    >>> missing_label(["missing", "a"])
+    '(missing)'
+    >>> missing_label(["(missing)", "(missing 2)", "a"])
+    '(missing 3)'
+    """
+    taken = set(observed)
+    label, k = MISSING_GROUP, 1
+    while label in taken:
+        k += 1
+        label = f"{MISSING_GROUP[:-1]} {k})"
+    return label
+
+
+def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Sensitive columns as text; missing values become the group :func:`missing_label` names.
+
+    Returns
+    -------
+    DataFrame
+        One column per sensitive column, values as text (:func:`group_label`). Its
+        ``attrs["missing_groups"]`` maps each column that has missing values to the label
+        of its missing group.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = sensitive_frame(pd.DataFrame({"g": ["missing", None, "a"]}), ["g"])
+    >>> out["g"].tolist(), out.attrs["missing_groups"]
+    (['missing', '(missing)', 'a'], {'g': '(missing)'})
+    """
+    out = pd.DataFrame(index=frame.index)
+    labels: dict[str, str] = {}
+    for col in columns:
+        values = frame[col]
+        present = values.notna()
+        as_text = values.map(group_label, na_action="ignore").astype(object)
+        if not present.all():
+            labels[col] = missing_label(as_text[present].unique())
+            as_text = as_text.where(present, labels[col])
+        out[col] = as_text
+    out.attrs[ATTRS_KEY] = labels
+    return out
+
+
+def missing_groups(sensitive: pd.DataFrame) -> dict[str, str]:
+    """Column to the label of its missing group, for the columns of ``sensitive`` that have one."""
+    return dict(sensitive.attrs.get(ATTRS_KEY, {}))
+
+
+def is_missing(keys: pd.DataFrame, features: Iterable[str], missing: dict[str, str]) -> pd.Series:
+    """Per row of ``keys`` (one column per feature): whether any feature is at its missing group."""
+    flags = pd.Series(False, index=keys.index)
+    for feature in features:
+        if feature in missing:
+            flags |= keys[feature].astype(str).eq(missing[feature])
+    return flags
