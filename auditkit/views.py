@@ -1,7 +1,8 @@
 """Views of an ``audit.json`` for notebooks and the HTML report.
 
 Only formatting happens here: every number shown was computed by a step. Every string
-that comes from data or models is HTML-escaped.
+that comes from data or models is HTML-escaped, and shown as plain text in plots
+(:data:`auditkit._text.PLAIN_TEXT`: no mathtext, no LaTeX).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._text import PLAIN_TEXT, plain_text
 from .result import load_audit_json
 
 RATE_NAMES = {"selection_rate", "true_positive_rate", "false_positive_rate"}
@@ -131,12 +133,11 @@ def plot_group_rates(doc: dict[str, Any], features: tuple[str, ...],
         values = np.array([np.nan if r["metrics"].get(metric) is None else r["metrics"][metric] for r in rows])
         err = _ci_errors(rows, metric, values)
         ax.bar(x + i * width, values, width, label=metric.replace("_", " "), yerr=err, capsize=2)
-    ax.set_xticks(x + width * (len(metrics) - 1) / 2)
-    ax.set_xticklabels(labels, rotation=30, ha="right")
+    ax.set_xticks(x + width * (len(metrics) - 1) / 2, labels, rotation=30, ha="right", **PLAIN_TEXT)
     if set(metrics) <= RATE_NAMES:
         ax.set_ylim(0, 1)
-    ax.set_title(f"Rates by {' × '.join(features)}")
-    ax.legend(fontsize=8, ncol=len(metrics))
+    ax.set_title(f"Rates by {' × '.join(features)}", **PLAIN_TEXT)
+    plain_text(*ax.legend(fontsize=8, ncol=len(metrics)).get_texts())
     fig.tight_layout()
     return fig
 
