@@ -307,9 +307,11 @@ def _tree_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
         return lambda Xt: estimator.predict(Xt, prediction_type="RawFormulaVal")
     if hasattr(estimator, "decision_function"):  # scikit-learn boosted classifiers
         return estimator.decision_function
-    # scikit-learn boosted regressors: the sum of the trees, before the loss's link (shap reads
-    # the same private trees and baseline).
-    return getattr(estimator, "_raw_predict", estimator.predict)
+    if module.startswith("sklearn.ensemble._hist_gradient_boosting"):
+        # The sum of the trees before the loss's link (log for Poisson and gamma); shap reads the
+        # same private trees and baseline. Without it, predict: a wrong space then fails additivity.
+        return lambda Xt: estimator._raw_predict(Xt) if hasattr(estimator, "_raw_predict") else estimator.predict(Xt)
+    return estimator.predict  # gradient boosting regressors: identity link for every loss
 
 
 def _linear_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
