@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ._text import PLAIN_TEXT
-from .views import esc, table_html
+from .views import esc, plain_html, table_html
 
 ARTIFACTS = ("values", "features", "rows")
 
@@ -22,35 +22,38 @@ def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
     """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none)."""
     from IPython.display import HTML, display
 
+    def show_html(fragment: str) -> None:
+        display(HTML(plain_html(fragment)))
+
     section = doc.get("explanations")
     step_findings = [f for f in doc.get("findings", []) if f["step"] in ("shap", "lime", "agreement")]
     if not section:
         if step_findings:
-            display(HTML(findings_list(step_findings)))
+            show_html(findings_list(step_findings))
         return
     if "shap" in section:
-        _show_shap(doc, audit_dir, display, HTML)
+        _show_shap(doc, audit_dir, show_html)
     if section.get("lime", {}).get("instances"):
-        display(HTML("<h3>LIME: local explanations and their stability</h3>" + lime_html(section["lime"])))
+        show_html("<h3>LIME: local explanations and their stability</h3>" + lime_html(section["lime"]))
     if section.get("agreement", {}).get("instances"):
-        display(HTML("<h3>Do SHAP and LIME agree?</h3>" + agreement_html(section["agreement"])))
+        show_html("<h3>Do SHAP and LIME agree?</h3>" + agreement_html(section["agreement"]))
     if step_findings:
-        display(HTML("<h3>Explanation findings</h3>" + findings_list(step_findings)))
+        show_html("<h3>Explanation findings</h3>" + findings_list(step_findings))
 
 
-def _show_shap(doc, audit_dir, display, HTML) -> None:
+def _show_shap(doc, audit_dir, show_html) -> None:
     import matplotlib.pyplot as plt
 
     section = doc["explanations"]
-    display(HTML("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(section["shap"])))
-    display(HTML(table_html(importance_frame(section), digits=4)))
+    show_html("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(section["shap"]))
+    show_html(table_html(importance_frame(section), digits=4))
     plot_importance(section)
     plt.show()
     shap_rows = load_shap_artifacts(audit_dir)
     top = section["shap"]["top_features"]
     if shap_rows is None:
-        display(HTML("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
-                     "beeswarm and dependence plots are not shown.</i></p>"))
+        show_html("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
+                  "beeswarm and dependence plots are not shown.</i></p>")
     else:
         plot_beeswarm(shap_rows, top, section["shap"]["output_space"])
         plt.show()
@@ -58,7 +61,7 @@ def _show_shap(doc, audit_dir, display, HTML) -> None:
             plot_dependence(shap_rows, feature, section["shap"]["output_space"])
             plt.show()
     for view in section.get("group_attributions", []):
-        display(HTML(group_html(view, section["shap"]["output_space"])))
+        show_html(group_html(view, section["shap"]["output_space"]))
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:

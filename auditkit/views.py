@@ -1,8 +1,9 @@
 """Views of an ``audit.json`` for notebooks and the HTML report.
 
 Only formatting happens here: every number shown was computed by a step. Every string
-that comes from data or models is HTML-escaped, and shown as plain text in plots
-(:data:`auditkit._text.PLAIN_TEXT`: no mathtext, no LaTeX).
+that comes from data or models is HTML-escaped, and shown as plain text: in plots
+(:data:`auditkit._text.PLAIN_TEXT`: no mathtext, no LaTeX) and in notebooks, whose front ends
+would typeset ``$...$`` in HTML outputs as TeX (:func:`plain_html`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .result import load_audit_json
 
 RATE_NAMES = {"selection_rate", "true_positive_rate", "false_positive_rate"}
 SEVERITY_ORDER = {"error": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+# Elements with these classes are left alone by MathJax (2 and 3, as configured by Jupyter).
+NO_TEX = "tex2jax_ignore mathjax_ignore"
 SEVERITY_COLOURS = {"error": "#7f0000", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a"}
 
 
@@ -30,10 +33,15 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def plain_html(fragment: str) -> str:
+    """``fragment`` in a block that notebook front ends do not typeset: a ``$`` in data stays a dollar."""
+    return f"<div class='{NO_TEX}'>{fragment}</div>"
+
+
 def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
     """A DataFrame as escaped HTML with rounded floats."""
     return frame.to_html(index=False, escape=True, na_rep="undefined",
-                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes="auditkit")
+                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes=f"auditkit {NO_TEX}")
 
 
 def header_html(doc: dict[str, Any]) -> str:
@@ -58,7 +66,7 @@ def header_html(doc: dict[str, Any]) -> str:
     ]
     cell = "style='text-align:left'"
     body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
-    return f"<table class='auditkit-provenance'>{body}</table>"
+    return f"<table class='auditkit-provenance {NO_TEX}'>{body}</table>"
 
 
 def findings_html(doc: dict[str, Any]) -> str:
@@ -72,7 +80,7 @@ def findings_html(doc: dict[str, Any]) -> str:
             f"<li><span style='color:{colour};font-weight:bold'>{esc(f['severity'].upper())}</span> "
             f"<small>[{esc(f['step'])}]</small> {esc(f['message'])}</li>"
         )
-    return "<ul class='auditkit-findings'>" + "".join(items) + "</ul>"
+    return f"<ul class='auditkit-findings {NO_TEX}'>" + "".join(items) + "</ul>"
 
 
 def performance_table(doc: dict[str, Any]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import skops.io as sio
 from _explain_fixtures import one_openmp_thread
-from scipy.special import expit, logit
+from scipy.special import logit
 from scipy.stats import gmean
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -295,11 +295,3 @@ def test_bad_relative_tolerance_is_an_input_error(poisson_audit, bad):
     with pytest.raises(InputError, match=r"^shap step: additivity_rtol must be a number between 0 and 1; got "):
         ShapStep(additivity_rtol=bad).run(ctx)
 
-
-def test_expit_of_the_log_odds_is_the_probability():
-    """The classifier case named 'log-odds' is checked against predict_proba, not assumed."""
-    data = _frame()
-    model = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(data[FEATURES], data["approved"])
-    attribution = build_shap_engine(model, data[FEATURES].iloc[:50], 1).explain(data[FEATURES])
-    np.testing.assert_allclose(expit(attribution.values.sum(axis=1) + attribution.base_value),
-                               model.predict_proba(data[FEATURES])[:, 1], rtol=1e-12)
