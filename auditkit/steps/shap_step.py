@@ -294,7 +294,8 @@ def _output_space_finding(step: str, summary: dict) -> Finding:
 
 
 def _states_another_scale(output: dict) -> bool:
-    return output["space"] in ("log of the prediction", "logit of the prediction", "raw margin")
+    """True when the values are not in the units of what the model returns (log-odds of classifiers aside)."""
+    return output["link"] != "identity" and output["space"] != "log-odds"
 
 
 def _group_tables(groups: list[dict]) -> dict[str, pd.DataFrame]:

@@ -295,3 +295,16 @@ def test_bad_relative_tolerance_is_an_input_error(poisson_audit, bad):
     with pytest.raises(InputError, match=r"^shap step: additivity_rtol must be a number between 0 and 1; got "):
         ShapStep(additivity_rtol=bad).run(ctx)
 
+
+
+@pytest.mark.parametrize(("model", "target", "stated"), [
+    (_hgb("gamma"), "price", True),  # log of the prediction
+    (LogisticRegression(), "grade", True),  # softmax margin: not in predict_proba's units
+    (LinearSVC(), "approved", False),  # the decision function itself
+    (HistGradientBoostingClassifier(max_iter=10), "approved", False),  # log-odds: stated in the summary
+    (_hgb("squared_error"), "price", False),
+])
+def test_a_finding_says_when_values_are_not_in_the_models_units(tmp_path, model, target, stated):
+    task = {"price": "regression", "grade": "multiclass"}.get(target, "binary")
+    result = ShapStep().run(_model_context(tmp_path, model, target, task=task))
+    assert any(f.id == "shap.output_space" for f in result.findings) == stated
