@@ -26,6 +26,7 @@ import pandas as pd
 
 from ._codec import TabularCodec
 from ._feature_map import FeatureMap, FeatureMapError, build_feature_map, identity_map, split_model
+from ._shap_output import OutputSpace, additivity, coarsest_precision, describe_output
 
 EXPLAINERS = ("auto", "tree", "linear", "permutation")
 _TREE_MODULES = (
@@ -85,6 +86,10 @@ class Attribution:
         """``|sum of SHAP values + base value - model output|`` per row."""
         return np.abs(self.values.sum(axis=1) + self.base_value - self.output)
 
+    def additivity(self, precision: str = "float64", rtol: float | None = None) -> dict[str, Any]:
+        """The additivity check relative to the output's scale (see :func:`auditkit._shap_output.additivity`)."""
+        return additivity(self.values, self.base_value, self.output, precision, rtol)
+
 
 @dataclass
 class ShapEngine:
@@ -93,8 +98,9 @@ class ShapEngine:
     Attributes
     ----------
     explainer : {"tree", "linear", "permutation"}
-    output_space : str
-        What the attributions add up to, e.g. ``"log-odds"`` or ``"probability"``.
+    output : OutputSpace
+        What the attributions add up to (e.g. log-odds, probability, log of the prediction),
+        its link to the model's reported output, and the precision the model computes in.
     feature_map : FeatureMap
         Encoded columns → original columns (identity for the permutation explainer).
     background_rows : int or None
@@ -106,7 +112,7 @@ class ShapEngine:
     """
 
     explainer: str
-    output_space: str
+    output: OutputSpace
     feature_map: FeatureMap
     background_rows: int | None
     fallback_reason: str | None
@@ -118,6 +124,11 @@ class ShapEngine:
     def features(self) -> list[str]:
         return self.feature_map.features
 
+    @property
+    def output_space(self) -> str:
+        """Name of the space the attributions add up in, e.g. ``"log-odds"``."""
+        return self.output.space
+
     def explain(self, X: pd.DataFrame, seeds: np.ndarray | None = None) -> Attribution:
         """SHAP values of the rows ``X`` (original columns) on the original features.
 
@@ -125,8 +136,8 @@ class ShapEngine:
         """
         seeds = np.zeros(len(X), dtype=np.int64) if seeds is None else np.asarray(seeds)
         encoded, base, output = self._compute(X, seeds)
-        values = self.feature_map.to_original(encoded)
-        return Attribution(values=values, base_value=float(base), output=output)
+        values = self.feature_map.to_original(np.asarray(encoded, dtype=float))
+        return Attribution(values=values, base_value=float(base), output=np.asarray(output, dtype=float))
 
 
 def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any = None, *,
@@ -179,24 +190,27 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
     if kind == "tree":
         explainer = shap.TreeExplainer(estimator, feature_perturbation="tree_path_dependent")
         background_rows = None
-        space, output = _tree_output(estimator, pos)
+        raw_output = _tree_raw_output(estimator)
     else:
         data = dense(model_input(background))
         explainer = shap.LinearExplainer(estimator, shap.maskers.Independent(data, max_samples=len(data)))
         background_rows = len(data)
-        space, output = _margin_output(estimator, pos)
+        raw_output = _linear_raw_output(estimator)
     n_classes = len(getattr(estimator, "classes_", [])) or 1
 
     def compute(X: pd.DataFrame, seeds: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         inputs = model_input(X)
         kwargs = {"check_additivity": False} if kind == "tree" else {}
-        raw = np.asarray(explainer.shap_values(dense(inputs), **kwargs), dtype=float)
+        raw = np.asarray(explainer.shap_values(dense(inputs), **kwargs))
         values, base = _select_class(raw, np.asarray(explainer.expected_value, dtype=float), pos, n_classes)
-        return values, base, output(inputs)
+        return values, base, _select_output(raw_output(inputs), pos, n_classes)
 
-    probe, _, _ = compute(background.iloc[:2], np.zeros(2))  # fail here, not mid-audit
+    probe_rows = background.iloc[:200]
+    probe, _, probe_output = compute(probe_rows.iloc[:2], np.zeros(2))  # fail here, not mid-audit
     if probe.shape[-1] != len(fmap.sources):
         raise FeatureMapError("the feature map does not match the transformed columns")
+    inputs = model_input(probe_rows)
+    space = describe_output(estimator, raw_output(inputs), inputs, pos, coarsest_precision(probe, probe_output))
     return ShapEngine(kind, space, fmap, background_rows, None, compute, _class_name(estimator, pos))
 
 
@@ -206,12 +220,14 @@ def _permutation_engine(model, background, codec, positive_label, n_permutations
     data = codec.encode(background)
     pos = _class_index(model, positive_label)
     if hasattr(model, "predict_proba") and pos is not None:
-        space = "probability"
+        method = "predict_proba"
 
         def output(X: pd.DataFrame) -> np.ndarray:
-            return np.asarray(model.predict_proba(X), dtype=float)[:, pos]
+            return np.asarray(model.predict_proba(X))[:, pos]
     else:
-        space, output = "prediction", lambda X: np.asarray(model.predict(X), dtype=float)
+        method, output = "predict", lambda X: np.asarray(model.predict(X)).ravel()
+    space = OutputSpace("probability" if method == "predict_proba" else "prediction", "identity", method,
+                        coarsest_precision(output(background.iloc[:2])))
     masker = shap.maskers.Independent(data, max_samples=len(data))
     with numpy_global_seed(0):  # the explainer reseeds numpy's global generator
         explainer = shap.PermutationExplainer(lambda codes: output(codec.decode(codes)), masker)
@@ -261,37 +277,48 @@ def _select_class(raw: np.ndarray, expected: np.ndarray, pos: int | None,
     return raw, float(expected[0])
 
 
-def _tree_output(estimator: Any, pos: int | None) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
-    """The output TreeSHAP explains (``model_output="raw"``), computed by the model itself."""
+def _select_output(raw: Any, pos: int | None, n_classes: int) -> np.ndarray:
+    """The explained class's column of a raw output (its dtype kept: it tells the model's precision)."""
+    raw = np.asarray(raw)
+    if raw.ndim == 2 and raw.shape[1] > 1:
+        return raw[:, pos]
+    raw = raw.ravel()
+    return -raw if (pos == 0 and n_classes == 2) else raw
+
+
+_PROBABILITY_TREES = ("sklearn.ensemble._forest", "sklearn.tree")
+
+
+def _tree_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
+    """The output TreeSHAP explains (``model_output="raw"``), computed by the model itself.
+
+    Forests and single trees average leaf values: class probabilities or predictions. Boosted
+    trees sum raw margins: log-odds for classifiers, and for regressors the prediction *before*
+    the link function (the log of the prediction for Poisson, gamma and Tweedie losses).
+    """
     module = type(estimator).__module__
-    probability_trees = module.startswith(("sklearn.ensemble._forest", "sklearn.tree"))
-    if pos is not None and probability_trees:
-        return "probability", lambda Xt: np.asarray(estimator.predict_proba(Xt), dtype=float)[:, pos]
-    return _margin_output(estimator, pos)
-
-
-def _margin_output(estimator: Any, pos: int | None) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
-    if pos is None:
-        return "prediction", lambda Xt: np.asarray(estimator.predict(Xt), dtype=float)
-    space = "log-odds" if hasattr(estimator, "predict_proba") else "decision function"
-    n_classes = len(estimator.classes_)
-
-    def margin(Xt: np.ndarray) -> np.ndarray:
-        raw = np.asarray(_raw_margin(estimator, Xt), dtype=float)
-        if raw.ndim == 2:
-            return raw[:, pos]
-        return -raw if (n_classes == 2 and pos == 0) else raw
-
-    return space, margin
-
-
-def _raw_margin(estimator: Any, Xt: np.ndarray) -> np.ndarray:
-    module = type(estimator).__module__
+    if module.startswith(_PROBABILITY_TREES):
+        return estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict
     if module.startswith("xgboost"):
-        return estimator.predict(Xt, output_margin=True)
+        return lambda Xt: estimator.predict(Xt, output_margin=True)
     if module.startswith("lightgbm"):
-        return estimator.predict(Xt, raw_score=True)
-    return estimator.decision_function(Xt)
+        return lambda Xt: estimator.predict(Xt, raw_score=True)
+    if module.startswith("catboost"):
+        return lambda Xt: estimator.predict(Xt, prediction_type="RawFormulaVal")
+    if hasattr(estimator, "decision_function"):  # scikit-learn boosted classifiers
+        return estimator.decision_function
+    if module.startswith("sklearn.ensemble._hist_gradient_boosting"):
+        # The sum of the trees before the loss's link (log for Poisson and gamma); shap reads the
+        # same private trees and baseline. Without it, predict: a wrong space then fails additivity.
+        return lambda Xt: estimator._raw_predict(Xt) if hasattr(estimator, "_raw_predict") else estimator.predict(Xt)
+    return estimator.predict  # gradient boosting regressors: identity link for every loss
+
+
+def _linear_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
+    """The linear predictor the linear explainer explains: before a GLM's link (Poisson, gamma, Tweedie)."""
+    if hasattr(estimator, "decision_function"):
+        return estimator.decision_function
+    return getattr(estimator, "_linear_predictor", estimator.predict)
 
 
 @contextlib.contextmanager

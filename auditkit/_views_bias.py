@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .views import esc, table_html
+from .views import esc, plain_html, table_html
 
 MAX_PROXY_ROWS = 15
 
@@ -152,7 +152,7 @@ def show(doc: dict[str, Any]) -> None:
     """Display the bias sections of ``doc`` in a notebook (nothing when the audit has none)."""
     from IPython.display import HTML, display
 
-    display(HTML(bias_html(doc)))
+    display(HTML(plain_html(bias_html(doc))))
 
 
 def bias_html(doc: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """Report views for the explanation half of an audit (SHAP, LIME, agreement).
 
 Only formatting and plotting: every number comes from ``audit.json`` or, for the per-row
-plots, from the SHAP artifacts saved beside it. Every string is HTML-escaped.
+plots, from the SHAP artifacts saved beside it. Every string is HTML-escaped, and shown as
+plain text in plots (:data:`auditkit._text.PLAIN_TEXT`: a ``$`` in a column name is a dollar).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from .views import esc, table_html
+from ._text import PLAIN_TEXT
+from .views import esc, plain_html, table_html
 
 ARTIFACTS = ("values", "features", "rows")
 
@@ -20,35 +22,38 @@ def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
     """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none)."""
     from IPython.display import HTML, display
 
+    def show_html(fragment: str) -> None:
+        display(HTML(plain_html(fragment)))
+
     section = doc.get("explanations")
     step_findings = [f for f in doc.get("findings", []) if f["step"] in ("shap", "lime", "agreement")]
     if not section:
         if step_findings:
-            display(HTML(findings_list(step_findings)))
+            show_html(findings_list(step_findings))
         return
     if "shap" in section:
-        _show_shap(doc, audit_dir, display, HTML)
+        _show_shap(doc, audit_dir, show_html)
     if section.get("lime", {}).get("instances"):
-        display(HTML("<h3>LIME: local explanations and their stability</h3>" + lime_html(section["lime"])))
+        show_html("<h3>LIME: local explanations and their stability</h3>" + lime_html(section["lime"]))
     if section.get("agreement", {}).get("instances"):
-        display(HTML("<h3>Do SHAP and LIME agree?</h3>" + agreement_html(section["agreement"])))
+        show_html("<h3>Do SHAP and LIME agree?</h3>" + agreement_html(section["agreement"]))
     if step_findings:
-        display(HTML("<h3>Explanation findings</h3>" + findings_list(step_findings)))
+        show_html("<h3>Explanation findings</h3>" + findings_list(step_findings))
 
 
-def _show_shap(doc, audit_dir, display, HTML) -> None:
+def _show_shap(doc, audit_dir, show_html) -> None:
     import matplotlib.pyplot as plt
 
     section = doc["explanations"]
-    display(HTML("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(section["shap"])))
-    display(HTML(table_html(importance_frame(section), digits=4)))
+    show_html("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(section["shap"]))
+    show_html(table_html(importance_frame(section), digits=4))
     plot_importance(section)
     plt.show()
     shap_rows = load_shap_artifacts(audit_dir)
     top = section["shap"]["top_features"]
     if shap_rows is None:
-        display(HTML("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
-                     "beeswarm and dependence plots are not shown.</i></p>"))
+        show_html("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
+                  "beeswarm and dependence plots are not shown.</i></p>")
     else:
         plot_beeswarm(shap_rows, top, section["shap"]["output_space"])
         plt.show()
@@ -56,31 +61,46 @@ def _show_shap(doc, audit_dir, display, HTML) -> None:
             plot_dependence(shap_rows, feature, section["shap"]["output_space"])
             plt.show()
     for view in section.get("group_attributions", []):
-        display(HTML(group_html(view, section["shap"]["output_space"])))
+        show_html(group_html(view, section["shap"]["output_space"]))
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:
     """Explainer, output space, budget and the additivity statement, as HTML."""
-    budget, add = shap["budget"], shap["additivity"]
+    budget = shap["budget"]
     rows = (f"all {budget['rows_audited']:,} audited rows" if not budget["rows_sampled"]
             else f"a seeded sample of {budget['rows_explained']:,} of {budget['rows_audited']:,} audited rows")
     background = ("none (path-dependent TreeSHAP uses the training cover stored in the trees)"
                   if not budget.get("background_rows")
                   else f"a seeded sample of {budget['background_rows']} {budget['background_source']}")
-    verdict = "satisfy" if add["holds"] else "<b>violate</b>"
+    output = shap.get("output", {})
     items = [
         f"Explainer: <b>{esc(shap['explainer'])}</b> for the model's final estimator "
         f"<code>{esc(shap['model'])}</code>; values are in <b>{esc(shap['output_space'])}</b> space"
-        + (f" of class <code>{esc(shap['explained_class'])}</code>." if shap.get("explained_class") else "."),
+        + (f" of class <code>{esc(shap['explained_class'])}</code>." if shap.get("explained_class") else ".")
+        + (f" {esc(output['statement'])}" if output.get("statement") else ""),
         f"Rows explained: {esc(rows)}. Background: {esc(background)}."
         + (f" Permutations per row: {esc(budget['n_permutations'])}." if "n_permutations" in budget else ""),
-        f"SHAP values {verdict} additivity: max |sum + base − output| = {add['max_abs_error']:.2e} "
-        f"(tolerance {add['tolerance']:.0e}); base value {shap['base_value']:.4g}.",
+        additivity_text(shap),
         "Features are the original columns; one-hot dummies are summed back into their column.",
     ]
     if shap.get("fallback_reason"):
         items.append(f"A model-specific explainer was not used: {esc(shap['fallback_reason'])}.")
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def additivity_text(shap: dict[str, Any]) -> str:
+    """Whether the SHAP values add up to the model output, with the errors and the tolerance used (HTML)."""
+    add = shap["additivity"]
+    verdict = "satisfy" if add["holds"] else "<b>violate</b>"
+    text = (f"SHAP values {verdict} additivity: max |sum + base − output| = {add['max_abs_error']:.2e} "
+            f"({esc(shap['output_space'])})")
+    if "rtol" not in add:  # audit.json written before the tolerance was relative
+        return text + f" (tolerance {add['tolerance']:.0e}); base value {shap['base_value']:.4g}."
+    return text + (
+        f", i.e. {add['max_rel_error']:.1e} of the output scale {add['scale']:.4g} (tolerance {add['rtol']:.1e} of "
+        f"the scale, {add['tolerance']:.2e}, for a model computing in {esc(add['precision'])}); "
+        f"base value {shap['base_value']:.4g}."
+    )
 
 
 def importance_frame(section: dict[str, Any]) -> pd.DataFrame:
@@ -93,8 +113,10 @@ def plot_importance(section: dict[str, Any]):
 
     frame = importance_frame(section).iloc[::-1]
     fig, ax = plt.subplots(figsize=(6, 0.3 * len(frame) + 1))
-    ax.barh(frame["feature"].astype(str), frame["mean_abs_shap"], color="#1e88e5")
-    ax.set_xlabel(f"mean |SHAP value| ({section['shap']['output_space']})")
+    positions = range(len(frame))
+    ax.barh(positions, frame["mean_abs_shap"], color="#1e88e5")
+    ax.set_yticks(positions, frame["feature"].astype(str).tolist(), **PLAIN_TEXT)
+    ax.set_xlabel(f"mean |SHAP value| ({section['shap']['output_space']})", **PLAIN_TEXT)
     ax.set_title("Global importance")
     fig.tight_layout()
     return fig
@@ -120,10 +142,10 @@ def plot_beeswarm(shap_rows: dict[str, pd.DataFrame], features: list[str], space
     for i, feature in enumerate(reversed(features)):
         style = _colour_style(data[feature])
         ax.scatter(values[feature], i + jitter, s=3, alpha=0.5, rasterized=True, **style)
-    ax.set_yticks(range(len(features)))
-    ax.set_yticklabels(list(reversed(features)))
+    ax.set_yticks(range(len(features)), list(reversed(features)), **PLAIN_TEXT)
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel(f"SHAP value ({space}); colour: low (blue) to high (red) feature value, grey = categorical")
+    ax.set_xlabel(f"SHAP value ({space}); colour: low (blue) to high (red) feature value, grey = categorical",
+                  **PLAIN_TEXT)
     ax.set_title("SHAP values of every explained row (top features)")
     fig.tight_layout()
     return fig
@@ -144,17 +166,16 @@ def plot_dependence(shap_rows: dict[str, pd.DataFrame], feature: str, space: str
     fig, ax = plt.subplots(figsize=(6, 3.2))
     if pd.api.types.is_numeric_dtype(data):
         ax.scatter(data, values, s=3, alpha=0.4, color="#1e88e5", rasterized=True)
-        ax.set_xlabel(feature)
+        ax.set_xlabel(feature, **PLAIN_TEXT)
     else:
         labels = data.fillna("missing").astype(str)
         order = labels.value_counts().index[:15].tolist()
         ax.boxplot([values[labels == c] for c in order], showfliers=False)
-        ax.set_xticks(range(1, len(order) + 1))
-        ax.set_xticklabels(order, rotation=40, ha="right", fontsize=8)
-        ax.set_xlabel(f"{feature} (15 most frequent values)" if labels.nunique() > 15 else feature)
+        ax.set_xticks(range(1, len(order) + 1), order, rotation=40, ha="right", fontsize=8, **PLAIN_TEXT)
+        ax.set_xlabel(f"{feature} (15 most frequent values)" if labels.nunique() > 15 else feature, **PLAIN_TEXT)
     ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_ylabel(f"SHAP value ({space})")
-    ax.set_title(f"Dependence: {feature}")
+    ax.set_ylabel(f"SHAP value ({space})", **PLAIN_TEXT)
+    ax.set_title(f"Dependence: {feature}", **PLAIN_TEXT)
     fig.tight_layout()
     return fig
 
@@ -172,8 +193,8 @@ def group_html(view: dict[str, Any], space: str) -> str:
     if view["gaps"]:
         parts.append(
             f"<p>Gap in mean output between each group and the reference group "
-            f"<b>{esc(feature)}={esc(view['reference'])}</b>, split into per-feature parts. By SHAP "
-            f"additivity the parts sum to the gap (residual = additivity error).</p>"
+            f"<b>{esc(feature)}={esc(view['reference'])}</b>, in {esc(space)} space, split into per-feature "
+            f"parts. By SHAP additivity the parts sum to the gap (residual = additivity error).</p>"
         )
         parts.append(table_html(gap_frame(view), digits=3))
     else:

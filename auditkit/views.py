@@ -1,7 +1,9 @@
 """Views of an ``audit.json`` for notebooks and the HTML report.
 
 Only formatting happens here: every number shown was computed by a step. Every string
-that comes from data or models is HTML-escaped.
+that comes from data or models is HTML-escaped, and shown as plain text: in plots
+(:data:`auditkit._text.PLAIN_TEXT`: no mathtext, no LaTeX) and in notebooks, whose front ends
+would typeset ``$...$`` in HTML outputs as TeX (:func:`plain_html`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from ._text import PLAIN_TEXT, plain_text
 from .result import load_audit_json
 
 RATE_NAMES = {"selection_rate", "true_positive_rate", "false_positive_rate"}
 SEVERITY_ORDER = {"error": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+# Elements with these classes are left alone by MathJax (2 and 3, as configured by Jupyter).
+NO_TEX = "tex2jax_ignore mathjax_ignore"
 SEVERITY_COLOURS = {"error": "#7f0000", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a"}
 
 
@@ -28,10 +33,15 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def plain_html(fragment: str) -> str:
+    """``fragment`` in a block that notebook front ends do not typeset: a ``$`` in data stays a dollar."""
+    return f"<div class='{NO_TEX}'>{fragment}</div>"
+
+
 def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
     """A DataFrame as escaped HTML with rounded floats."""
     return frame.to_html(index=False, escape=True, na_rep="undefined",
-                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes="auditkit")
+                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes=f"auditkit {NO_TEX}")
 
 
 def header_html(doc: dict[str, Any]) -> str:
@@ -56,7 +66,7 @@ def header_html(doc: dict[str, Any]) -> str:
     ]
     cell = "style='text-align:left'"
     body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
-    return f"<table class='auditkit-provenance'>{body}</table>"
+    return f"<table class='auditkit-provenance {NO_TEX}'>{body}</table>"
 
 
 def findings_html(doc: dict[str, Any]) -> str:
@@ -70,7 +80,7 @@ def findings_html(doc: dict[str, Any]) -> str:
             f"<li><span style='color:{colour};font-weight:bold'>{esc(f['severity'].upper())}</span> "
             f"<small>[{esc(f['step'])}]</small> {esc(f['message'])}</li>"
         )
-    return "<ul class='auditkit-findings'>" + "".join(items) + "</ul>"
+    return f"<ul class='auditkit-findings {NO_TEX}'>" + "".join(items) + "</ul>"
 
 
 def performance_table(doc: dict[str, Any]) -> pd.DataFrame:
@@ -131,12 +141,11 @@ def plot_group_rates(doc: dict[str, Any], features: tuple[str, ...],
         values = np.array([np.nan if r["metrics"].get(metric) is None else r["metrics"][metric] for r in rows])
         err = _ci_errors(rows, metric, values)
         ax.bar(x + i * width, values, width, label=metric.replace("_", " "), yerr=err, capsize=2)
-    ax.set_xticks(x + width * (len(metrics) - 1) / 2)
-    ax.set_xticklabels(labels, rotation=30, ha="right")
+    ax.set_xticks(x + width * (len(metrics) - 1) / 2, labels, rotation=30, ha="right", **PLAIN_TEXT)
     if set(metrics) <= RATE_NAMES:
         ax.set_ylim(0, 1)
-    ax.set_title(f"Rates by {' × '.join(features)}")
-    ax.legend(fontsize=8, ncol=len(metrics))
+    ax.set_title(f"Rates by {' × '.join(features)}", **PLAIN_TEXT)
+    plain_text(*ax.legend(fontsize=8, ncol=len(metrics)).get_texts())
     fig.tight_layout()
     return fig
 

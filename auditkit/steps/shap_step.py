@@ -22,7 +22,9 @@ class ShapStep(Step):
     The explainer is chosen for the model (TreeSHAP for tree ensembles, the linear explainer
     for linear models, the permutation explainer otherwise); Pipelines are explained on the
     final estimator's inputs and the attributions of one-hot dummies summed back to their
-    column. Every audit checks additivity (SHAP values + base value = model output).
+    column. The output the values add up to is named (probability, log-odds, the prediction or
+    the log of the prediction for log-link regressors, ...), and every audit checks additivity
+    (SHAP values + base value = model output) in that space, as it does the group gaps.
 
     Parameters
     ----------
@@ -36,8 +38,11 @@ class ShapStep(Step):
         permutation explainers integrate over. Path-dependent TreeSHAP needs none.
     n_permutations : int, default 10
         Permutation explainer: forward and backward passes per row.
-    additivity_tolerance : float, default 1e-5
-        Largest acceptable ``|sum + base - output|`` (float32 models such as XGBoost reach ~1e-6).
+    additivity_rtol : float, optional
+        Largest acceptable ``|sum + base - output|`` relative to the output's scale (the
+        largest ``|output|`` or ``|base| + sum |SHAP|`` of a row). Default: 1,000 units in the
+        last place of the precision the model computes in (1.2e-4 for float32 models such as
+        XGBoost, whose rounding errors grow with the number of trees; 1e-9 for float64).
     top_features : int, default 5
         Features shown in dependence plots and named in findings.
     min_group_size : int, optional
@@ -59,7 +64,7 @@ class ShapStep(Step):
     agnostic_max_rows: int = 200
     background_size: int = 100
     n_permutations: int = 10
-    additivity_tolerance: float = 1e-5
+    additivity_rtol: float | None = None
     top_features: int = 5
     min_group_size: int | None = None
     direct_use_share: float = 0.1
@@ -102,6 +107,9 @@ class ShapStep(Step):
         for option in ("agnostic_max_rows", "background_size", "n_permutations", "top_features"):
             require(int(getattr(self, option)) >= 1, self.name, f"{option} must be at least 1")
         require(self.max_rows is None or int(self.max_rows) >= 1, self.name, "max_rows must be at least 1")
+        rtol = self.additivity_rtol
+        require(rtol is None or (isinstance(rtol, int | float) and not isinstance(rtol, bool) and 0 < rtol < 1),
+                self.name, f"additivity_rtol must be a number between 0 and 1; got {rtol!r}")
 
     def row_limit(self, engine: ShapEngine) -> int | None:
         """How many rows to explain (None: all)."""
@@ -117,7 +125,6 @@ class ShapStep(Step):
         return np.sort(ctx.rng("shap.rows").choice(ctx.n_rows, size=limit, replace=False))
 
     def _summary(self, ctx, engine, attribution, positions, importance) -> dict[str, Any]:
-        errors = attribution.additivity_error
         budget = {
             "rows_explained": len(positions),
             "rows_audited": ctx.n_rows,
@@ -131,6 +138,7 @@ class ShapStep(Step):
         return {
             "explainer": engine.explainer,
             "output_space": engine.output_space,
+            "output": engine.output.to_dict(engine.explained_class),
             "explained_class": engine.explained_class,
             "fallback_reason": engine.fallback_reason,
             "model": _final_estimator_name(ctx.model),
@@ -138,12 +146,7 @@ class ShapStep(Step):
             "budget": budget,
             "base_value": attribution.base_value,
             "mean_output": float(np.mean(attribution.output)),
-            "additivity": {
-                "max_abs_error": float(errors.max()) if len(errors) else 0.0,
-                "mean_abs_error": float(errors.mean()) if len(errors) else 0.0,
-                "tolerance": self.additivity_tolerance,
-                "holds": bool(len(errors) == 0 or errors.max() <= self.additivity_tolerance),
-            },
+            "additivity": attribution.additivity(engine.output.precision, self.additivity_rtol),
             "top_features": importance["feature"].head(self.top_features).tolist(),
         }
 
@@ -157,13 +160,15 @@ class ShapStep(Step):
             reference = reference_group(means, ctx.spec.reference_groups.get(feature))
             big = [g for g, n in zip(means.groups, means.n, strict=True) if n >= min_size]
             gaps = [gap_decomposition(means, g, reference) for g in big if g != reference] if reference in big else []
-            out.append({"sensitive_feature": feature, "reference": reference, "min_group_size": min_size,
-                        "groups": _groups_json(means), "gaps": gaps})
+            out.append({"sensitive_feature": feature, "output_space": engine.output_space, "reference": reference,
+                        "min_group_size": min_size, "groups": _groups_json(means), "gaps": gaps})
         return out
 
     def _findings(self, engine: ShapEngine, payload: dict) -> list[Finding]:
         summary = payload["shap"]
         findings = [_budget_finding(self.name, summary)] if _worth_stating(summary) else []
+        if _states_another_scale(summary["output"]):
+            findings.append(_output_space_finding(self.name, summary))
         if not summary["additivity"]["holds"]:
             findings.append(_additivity_finding(self.name, summary))
         for view in payload["group_attributions"]:
@@ -179,11 +184,15 @@ class ShapStep(Step):
         parts = ", ".join(f"{c['feature']} {c['contribution']:+.3g}" for c in widest["contributions"][:3])
         direction = "higher" if widest["gap"] > 0 else "lower"
         evidence = {"sensitive_feature": feature, "output_space": space, **widest}
+        ratio = ""
+        if engine.output.link == "log":
+            evidence["geometric_mean_ratio"] = times = float(np.exp(widest["gap"]))
+            ratio = f" (their geometric mean prediction is {times:.3g} times the reference's)"
         out = [Finding(
             id=f"{self.name}.group_gap.{feature}", step=self.name, severity="info",
             message=(
                 f"Mean model output ({space}) is {abs(widest['gap']):.3g} {direction} for "
-                f"{feature}={widest['group']} than for {feature}={widest['reference']} (reference). "
+                f"{feature}={widest['group']} than for {feature}={widest['reference']} (reference){ratio}. "
                 f"By SHAP additivity this gap splits exactly over the features; the largest parts: {parts}."
             ),
             evidence=evidence,
@@ -263,13 +272,30 @@ def _additivity_finding(step: str, summary: dict) -> Finding:
     return Finding(
         id=f"{step}.additivity", step=step, severity="high",
         message=(
-            f"SHAP values do not add up to the model output: max |sum + base − output| = "
-            f"{add['max_abs_error']:.3g} {summary['output_space']} (tolerance {add['tolerance']:.1g}). "
+            f"SHAP values do not add up to the model output ({summary['output_space']}): max |sum + base − output| "
+            f"= {add['max_abs_error']:.3g}, {add['max_rel_error']:.2g} of the output scale {add['scale']:.3g} "
+            f"(tolerance {add['rtol']:.1g} of the scale for a {add['precision']} model). "
             "The attributions are not a faithful decomposition of this model's output; do not rely on "
             "them, and report the model type to the auditkit developers."
         ),
         evidence=add,
     )
+
+
+def _output_space_finding(step: str, summary: dict) -> Finding:
+    """Said when the explained output is not the model's prediction or probability itself."""
+    output = summary["output"]
+    return Finding(
+        id=f"{step}.output_space", step=step, severity="info",
+        message=(f"SHAP values are in {output['space']} space, not in the units of the model's "
+                 f"{output['model_output']}. {output['statement']}"),
+        evidence=output,
+    )
+
+
+def _states_another_scale(output: dict) -> bool:
+    """True when the values are not in the units of what the model returns (log-odds of classifiers aside)."""
+    return output["link"] != "identity" and output["space"] != "log-odds"
 
 
 def _group_tables(groups: list[dict]) -> dict[str, pd.DataFrame]:
