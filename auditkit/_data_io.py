@@ -230,9 +230,16 @@ def _refuse_parquet_columns(schema: Any, path: Path) -> None:
     duplicates = duplicate_names_message(list(schema.names))
     if duplicates:
         raise DataReadError(f"{path} {duplicates}")
-    nested = {f.name: str(f.type) for f in schema if pa.types.is_nested(f.type)}
+    nested = {f.name: _nested_kind(f.type) for f in schema if pa.types.is_nested(f.type)}
     if nested:
         raise DataReadError(f"{path} {nested_columns_message(nested)}")
+
+
+def _nested_kind(arrow_type: Any) -> str:
+    """``"list"``, ``"struct"``, ``"map"``... for an Arrow nested type (``ListType`` -> ``"list"``)."""
+    name = type(arrow_type).__name__.removesuffix("Type")
+    return {"LargeList": "list", "FixedSizeList": "list", "ListView": "list", "LargeListView": "list"}.get(
+        name, name.lower())
 
 
 def _read_delimited(text: str, sep: str, path: Path) -> pd.DataFrame:

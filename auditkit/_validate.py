@@ -152,11 +152,11 @@ def sensitive_roles(sensitive: list[str], roles: dict[str, str | None]) -> None:
 
 def sensitive_values(values: pd.Series, column: str) -> None:
     """A sensitive column needs at least two observed groups and not too many (a continuous column)."""
-    groups = pd.unique(values.dropna().astype(str))
-    observed = len(groups)
+    present = values.dropna()
+    observed = present.astype(str).nunique()
     if observed < 2:
         missing = int(values.isna().sum())
-        only = f": {_show(groups[0])}" if observed else ""
+        only = f": {_show(present.iloc[0])}" if observed else ""
         raise InputError(
             f"sensitive column '{column}' has {observed} observed group(s) ({missing} missing values){only}; "
             "comparing groups needs at least two"

@@ -39,7 +39,8 @@ class ColumnNotFoundError(InputError):
         else:
             what = f"{role} column {_show(column)} is not in the data{_did_you_mean(column, self.available)}"
         shown = ", ".join(_show(name) for name in self.available)
-        super().__init__(f"{what}. Available columns: {shown}")
+        stop = " " if what.endswith("?") else ". "
+        super().__init__(f"{what}{stop}Available columns: {shown}")
 
 
 def _did_you_mean(column: object, available: list[object], *, inline: bool = False) -> str:
