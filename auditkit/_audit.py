@@ -53,7 +53,7 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     rules = load_policy(spec.policy, spec.task)
     say("loading data and computing predictions")
     ctx = build_context(spec)
-    say(f"read {ctx.dataset_name} as {describe_read(ctx.provenance['data_format'])}")
+    say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
     results = []
     for name in spec.step_names:

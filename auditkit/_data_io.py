@@ -99,14 +99,14 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
 
 
 def describe_read(read: dict[str, Any]) -> str:
-    """How data was read, in words: ``"gzip-compressed CSV, UTF-16 LE (from its byte-order mark)"``."""
+    """How data was read, in words: ``"gzip-compressed CSV in UTF-16 LE, told by its byte-order mark"``."""
     what = str(read.get("format", "unknown format"))
     what = what.upper() if what in {"csv", "tsv"} else what.capitalize() if what == "parquet" else what
     if read.get("compression"):
         what = f"{read['compression']}-compressed {what}"
     if read.get("encoding"):
-        source = {"byte-order mark": " (from its byte-order mark)", "given": " (as given)"}
-        what += f", {read['encoding']}{source.get(read.get('encoding_source'), '')}"
+        source = {"byte-order mark": ", told by its byte-order mark", "given": ", as given"}
+        what += f" in {read['encoding']}{source.get(read.get('encoding_source'), '')}"
     return what
 
 

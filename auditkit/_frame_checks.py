@@ -66,9 +66,12 @@ def header_names(text: str, sep: str) -> list[str] | None:
 
     pandas renames a repeated name (``sex``, ``sex.1``), so duplicates are told from the header itself.
     """
-    for row in csv.reader(io.StringIO(text), delimiter=sep):
-        if any(cell.strip() for cell in row):
-            return row
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=sep):
+            if any(cell.strip() for cell in row):
+                return row
+    except csv.Error:  # e.g. a header cell longer than the csv module's field limit: pandas reports it
+        return []
     return None
 
 

@@ -50,7 +50,7 @@ def header_html(doc: dict[str, Any]) -> str:
         ("Sensitive features", esc(", ".join(ds["sensitive_features"]))),
         ("What is audited", model_text),
         ("Data sha256", f"<code>{esc(prov['data_sha256'])}</code>"),
-        *([("Data read as", esc(describe_read(prov["data_format"])))] if prov.get("data_format") else []),
+        *([("Data format", esc(describe_read(prov["data_format"])))] if prov.get("data_format") else []),
         ("Seed", esc(prov["seed"])),
         ("auditkit / Python", f"{esc(prov['auditkit_version'])} / {esc(prov['python'])}"),
         ("Packages", esc(", ".join(f"{k} {v}" for k, v in prov["packages"].items() if v))),

@@ -213,6 +213,7 @@ def test_format_is_told_by_content(case, tmp_path):
     loaded = read_data(path)
     pd.testing.assert_frame_equal(loaded.frame, SMALL)
     assert {k: loaded.read[k] for k in how} == how
+    assert loaded.read.get("encoding") in (None, "UTF-8")
 
 
 BYTE_ORDER_MARKS = {
@@ -231,7 +232,7 @@ def test_byte_order_mark_decides_the_encoding_and_is_recorded(encoding, tmp_path
     pd.testing.assert_frame_equal(loaded.frame, SMALL)  # first column is 'x', not '\ufeffx'
     assert loaded.read == {"format": "csv", "compression": None, "encoding": encoding,
                            "encoding_source": "byte-order mark"}
-    assert describe_read(loaded.read) == f"CSV, {encoding} (from its byte-order mark)"
+    assert describe_read(loaded.read) == f"CSV in {encoding}, told by its byte-order mark"
 
 
 @pytest.mark.parametrize(("written", "given"), [("latin-1", "latin-1"), ("cp1252", "cp1252"),
@@ -243,6 +244,7 @@ def test_given_encoding_is_used_and_recorded(written, given, tmp_path):
     loaded = read_data(path, encoding=given)
     pd.testing.assert_frame_equal(loaded.frame, SMALL)
     assert loaded.read["encoding"] == given and loaded.read["encoding_source"] == "given"
+    assert describe_read(loaded.read) == f"CSV in {given}, as given"
 
 
 BAD_ENCODINGS = {
