@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ._data_io import describe_read
 from ._policy import check_groupings, evaluate_policy, load_policy
 from ._version import __version__
 from .context import build_context
@@ -52,6 +53,7 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     rules = load_policy(spec.policy, spec.task)
     say("loading data and computing predictions")
     ctx = build_context(spec)
+    say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
     results = []
     for name in spec.step_names:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import ColumnNotFoundError, InputError, TargetNotBinaryError
+from .exceptions import ColumnNotFoundError, InputError, TargetNotBinaryError, _show
 
 
 def require_target(frame: pd.DataFrame, target: str | None) -> None:
@@ -20,9 +20,10 @@ def require_target(frame: pd.DataFrame, target: str | None) -> None:
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], role: str) -> None:
-    for column in columns:
-        if column not in frame.columns:
-            raise ColumnNotFoundError(column, role, [str(c) for c in frame.columns])
+    """Raise :class:`ColumnNotFoundError` naming every one of ``columns`` that ``frame`` lacks."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ColumnNotFoundError(missing[0], role, list(frame.columns), also_missing=missing[1:])
 
 
 def resolve_positive_label(frame: pd.DataFrame, target: str, given: Any, default: Any) -> Any:
@@ -34,9 +35,9 @@ def resolve_positive_label(frame: pd.DataFrame, target: str, given: Any, default
     for value in values:
         if value == candidate or str(value) == str(candidate):
             return value
-    shown = ", ".join(repr(v) for v in sorted(values, key=str)[:10])
+    shown = ", ".join(_show(v) for v in sorted(values, key=str)[:10])
     raise InputError(
-        f"positive label {candidate!r} does not occur in target column '{target}'; its values are: {shown}"
+        f"positive label {_show(candidate)} does not occur in target column '{target}'; its values are: {shown}"
     )
 
 
@@ -48,7 +49,7 @@ def _implicit_positive(values: list[Any], target: str) -> Any:
                 return value
     raise InputError(
         f"cannot tell which value of target '{target}' is the positive outcome; pass --positive-label "
-        f"(values: {', '.join(repr(v) for v in sorted(values, key=str)[:10])})"
+        f"(values: {', '.join(_show(v) for v in sorted(values, key=str)[:10])})"
     )
 
 
@@ -151,11 +152,13 @@ def sensitive_roles(sensitive: list[str], roles: dict[str, str | None]) -> None:
 
 def sensitive_values(values: pd.Series, column: str) -> None:
     """A sensitive column needs at least two observed groups and not too many (a continuous column)."""
-    observed = values.dropna().astype(str).nunique()
+    present = values.dropna()
+    observed = present.astype(str).nunique()
     if observed < 2:
         missing = int(values.isna().sum())
+        only = f": {_show(present.iloc[0])}" if observed else ""
         raise InputError(
-            f"sensitive column '{column}' has {observed} observed group(s) ({missing} missing values); "
+            f"sensitive column '{column}' has {observed} observed group(s) ({missing} missing values){only}; "
             "comparing groups needs at least two"
         )
     if observed > MAX_SENSITIVE_GROUPS:

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     audit = commands.add_parser("audit", help="audit a model or existing decisions on a dataset")
     audit.add_argument("--data", help="CSV/Parquet path or bundled dataset name (adult, compas, german)")
+    audit.add_argument("--encoding", help="text encoding of a CSV/TSV data file, e.g. latin-1 "
+                       "(default: UTF-8, or what the file's byte-order mark says)")
     audit.add_argument("--target", help="target column (default: the bundled dataset's)")
     audit.add_argument("--positive-label", help="target value that is the positive outcome")
     audit.add_argument("--sensitive", action="append", help="sensitive column; repeat for several")
@@ -61,7 +63,7 @@ def spec_from_args(args: argparse.Namespace):
     from .spec import AuditSpec
 
     overrides = {
-        "data": args.data, "target": args.target, "positive_label": args.positive_label,
+        "data": args.data, "encoding": args.encoding, "target": args.target, "positive_label": args.positive_label,
         "sensitive": args.sensitive, "model": args.model, "trust_model": args.trust_model,
         "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
         "task": args.task, "policy": args.policy, "steps": args.steps,

@@ -97,7 +97,7 @@ class AuditContext:
 
 def build_context(spec: AuditSpec) -> AuditContext:
     """Load, validate and predict: turn a spec into the context steps run on."""
-    loaded = read_data(spec.data)
+    loaded = read_data(spec.data, encoding=spec.encoding)
     target = spec.target or loaded.target
     sensitive = spec.sensitive or loaded.sensitive_features
     frame = loaded.frame
@@ -258,6 +258,7 @@ def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> d
     return {
         "data_sha256": loaded.sha256,
         "data_files": loaded.files,
+        "data_format": loaded.read,
         "model_sha256": model_sha,
         "model": model_info,
         "seed": spec.seed,

@@ -7,6 +7,8 @@ environment failure (exit status 1).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class AuditkitError(Exception):
     """Root of every error raised by auditkit."""
@@ -21,14 +23,37 @@ class DatasetNotFoundError(InputError):
 
 
 class ColumnNotFoundError(InputError):
-    """A column named in the spec is not in the data."""
+    """Columns named in the spec are not in the data; the message lists every column the data has.
 
-    def __init__(self, column: str, role: str, available: list[str]) -> None:
+    ``column`` is the first missing column, ``missing`` all of them (in the order they were named).
+    """
+
+    def __init__(self, column: str, role: str, available: list[str], *, also_missing: Sequence[str] = ()) -> None:
         self.column = column
+        self.missing = [column, *also_missing]
         self.role = role
         self.available = list(available)
-        shown = ", ".join(self.available[:20]) + (", ..." if len(self.available) > 20 else "")
-        super().__init__(f"{role} column '{column}' is not in the data. Available columns: {shown}")
+        if also_missing:
+            named = ", ".join(f"{_show(c)}{_did_you_mean(c, self.available, inline=True)}" for c in self.missing)
+            what = f"{role} columns {named} are not in the data"
+        else:
+            what = f"{role} column {_show(column)} is not in the data{_did_you_mean(column, self.available)}"
+        shown = ", ".join(_show(name) for name in self.available)
+        stop = " " if what.endswith("?") else ". "
+        super().__init__(f"{what}{stop}Available columns: {shown}")
+
+
+def _did_you_mean(column: object, available: list[object], *, inline: bool = False) -> str:
+    """``"; did you mean 'Sex'?"`` for the closest name (same letters in another case first), or ``""``."""
+    import difflib
+
+    names = {str(name): name for name in available}
+    wanted = str(column)
+    folded = [name for text, name in names.items() if text.strip().casefold() == wanted.strip().casefold()]
+    close = folded or [names[text] for text in difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.75)]
+    if not close:
+        return ""
+    return f" (did you mean {_show(close[0])}?)" if inline else f"; did you mean {_show(close[0])}?"
 
 
 TASK_HINT = "; for more than two classes pass --task multiclass, for a numeric outcome --task regression"
@@ -71,4 +96,4 @@ class StepError(AuditkitError):
 
 def _show(value: object) -> str:
     """A value as a user typed it: strings quoted, numbers plain (never ``np.int64(0)``)."""
-    return repr(value) if isinstance(value, str) else str(value)
+    return repr(str(value)) if isinstance(value, str) else str(value)

@@ -58,6 +58,9 @@ class AuditSpec:
         ``{step name: {option: value}}`` passed to each step's constructor.
     policy : str or dict, optional
         Policy thresholds (YAML path or mapping) turned into pass/fail checks.
+    encoding : str, optional
+        Text encoding of a CSV/TSV ``data`` file (e.g. ``"latin-1"``); default: UTF-8, or what
+        the file's byte-order mark says.
     """
 
     data: Any
@@ -77,6 +80,7 @@ class AuditSpec:
     steps: list[str] | None = None
     step_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     policy: Any = None
+    encoding: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.sensitive, str):

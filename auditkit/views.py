@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._data_io import describe_read
 from ._text import PLAIN_TEXT, plain_text
 from .result import load_audit_json
 
@@ -59,6 +60,7 @@ def header_html(doc: dict[str, Any]) -> str:
         ("Sensitive features", esc(", ".join(ds["sensitive_features"]))),
         ("What is audited", model_text),
         ("Data sha256", f"<code>{esc(prov['data_sha256'])}</code>"),
+        *([("Data format", esc(describe_read(prov["data_format"])))] if prov.get("data_format") else []),
         ("Seed", esc(prov["seed"])),
         ("auditkit / Python", f"{esc(prov['auditkit_version'])} / {esc(prov['python'])}"),
         ("Packages", esc(", ".join(f"{k} {v}" for k, v in prov["packages"].items() if v))),
