@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+
 from .exceptions import InputError
 
 
@@ -52,7 +54,7 @@ def show(value: Any) -> str:
     """``value`` as the user wrote it: text quoted, numbers plain (``1``, not ``np.int64(1)``), long values cut."""
     if isinstance(value, str):
         return _SHORT.repr(value)
-    if isinstance(value, bool | numbers.Number) and hasattr(value, "item"):
+    if isinstance(value, np.generic):
         value = value.item()  # a numpy scalar
     if isinstance(value, os.PathLike):
         return _SHORT.repr(os.fspath(value))
@@ -238,7 +240,7 @@ class DataFrameForm:
 
 def is_bool(value: Any) -> bool:
     """True for ``True``/``False`` and numpy booleans."""
-    return isinstance(value, bool) or type(value).__name__ == "bool_"
+    return isinstance(value, bool | np.bool_)
 
 
 def is_number(value: Any) -> bool:

@@ -69,13 +69,19 @@ def load_policy(policy: Any, task: str) -> list[Rule] | None:
     """
     if policy is None:
         return None
-    if isinstance(policy, str | os.PathLike):
-        mapping = read_yaml_mapping(policy, role="policy", example=EXAMPLE)
-    elif isinstance(policy, Mapping):
-        mapping = policy
-    else:
+    if isinstance(policy, Mapping):
+        return _rules(policy, task)
+    if not isinstance(policy, str | os.PathLike):
         raise InputError(f"policy must be a YAML file path or a mapping such as {{{EXAMPLE}}}; "
                          f"got {show(policy)} ({type(policy).__name__})")
+    mapping = read_yaml_mapping(policy, role="policy", example=EXAMPLE)
+    try:
+        return _rules(mapping, task)
+    except InputError as exc:
+        raise InputError(f"policy file {os.fspath(policy)}: {exc}") from None
+
+
+def _rules(mapping: Mapping, task: str) -> list[Rule]:
     if not mapping:
         raise InputError(f"policy has no entries, so no check could fail; expected at least one, e.g. {EXAMPLE}")
     known = check_names(task)

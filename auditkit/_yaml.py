@@ -6,7 +6,7 @@ file: aliases (``*name``) can make a few hundred bytes stand for billions of val
 document overflows the parser's recursion. Here a file is read only when it is at most
 :data:`MAX_FILE_BYTES`, its expanded size (nodes plus characters, counting every alias at
 full size) is at most :data:`MAX_EXPANDED_SIZE`, every mapping has each key once, and it
-is UTF-8 text.
+is UTF-8 text, and nesting is at most :data:`MAX_DEPTH` levels deep.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from .exceptions import InputError
 MAX_FILE_BYTES = 1_000_000
 # A file under MAX_FILE_BYTES without aliases stays below this (a node takes at least one byte).
 MAX_EXPANDED_SIZE = 2 * MAX_FILE_BYTES
+MAX_DEPTH = 64  # settings files nest a few levels; the composer recurses once per level
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class YamlTooLargeError(yaml.YAMLError):
-    """The document expands (through aliases) beyond :data:`MAX_EXPANDED_SIZE`, or refers to itself."""
+    """The document nests too deep, expands (through aliases) beyond its budget, or refers to itself."""
 
 
 class DuplicateKeyError(yaml.YAMLError):
@@ -34,6 +35,17 @@ class DuplicateKeyError(yaml.YAMLError):
 
 class BoundedSafeLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses repeated keys and documents that expand beyond a budget."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise YamlTooLargeError(f"it is nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def get_single_node(self) -> yaml.Node | None:
         node = super().get_single_node()
@@ -119,13 +131,10 @@ def read_yaml_mapping(path: str | Path, role: str = "config", example: str = "da
         raise InputError(f"{role} file {path} is refused: {exc}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{role} file {path} is not valid YAML: {_yaml_problem(exc)}") from None
-    except RecursionError:
-        raise InputError(f"{role} file {path} is nested too deeply to be a settings file") from None
     if loaded is None:
-        raise InputError(f"{role} file {path} is empty; expected a mapping of settings such as {example}")
+        raise InputError(f"{role} file {path} is empty; expected a mapping such as {example}")
     if not isinstance(loaded, dict):
-        raise InputError(f"{role} file {path} must hold a mapping of settings such as {example}; "
-                         f"got a {type(loaded).__name__}")
+        raise InputError(f"{role} file {path} must hold a mapping such as {example}; got a {type(loaded).__name__}")
     return loaded
 
 
@@ -133,8 +142,10 @@ def _read_text(path: Path, role: str) -> str:
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError(f"{role} file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{role} file {path} is a directory; expected a YAML file") from None
     except OSError as exc:
         raise InputError(f"{role} file {path} cannot be read: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:

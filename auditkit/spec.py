@@ -6,6 +6,7 @@ The same object comes from the CLI, a notebook, papermill parameters or a batch 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,6 +42,12 @@ DEFAULT_STEPS = ("data_overview", "data_bias", "performance", "fairness", "shap"
 class AuditSpec:
     """Everything needed to run one audit.
 
+    Every setting is checked when the spec is built, against the forms declared in
+    :attr:`constraints` (and each step's options against the step's): only real types pass
+    (``trust_model: "false"`` is refused, not read as true), and settings that name sensitive
+    columns must name columns in ``sensitive``. A problem is an :class:`InputError` of the form
+    ``<setting> must be <expected>; got <value> (<type>)``.
+
     Parameters
     ----------
     data : str, Path or DataFrame
@@ -51,32 +58,46 @@ class AuditSpec:
         Value of ``target`` that counts as the positive outcome. Defaults to the bundled
         dataset's; for other data, required unless the target is 0/1 or boolean.
     sensitive : list of str
-        Sensitive feature columns. Defaults to the bundled dataset's.
+        Sensitive feature columns, each once (a single name is a one-element list). Defaults
+        to the bundled dataset's.
     model : str, optional
         Path of a scikit-learn model saved with skops.
     trust_model : bool, default False
-        Allow loading types in the model file that skops does not trust by default.
+        Allow loading types in the model file that skops does not trust by default (only
+        ``True`` or ``False``).
     predictions : str, optional
         Column holding existing decisions to audit (no model needed).
     scores : str, optional
         Column holding scores/probabilities of the positive class.
     seed : int, default 0
-        Seed for every random choice (split, sampling, bootstrap, explainers).
+        Seed for every random choice (split, sampling, bootstrap, explainers); 0 to 2**32 - 1.
     test_size : float, default 0.3
-        Held-out fraction when a reference model is trained.
+        Held-out fraction when a reference model is trained (above 0, below 1).
     sample : int, optional
-        Audit a seeded random sample of this many rows (quick runs).
+        Audit a seeded random sample of this many rows (at least 10; quick runs).
     task : {"binary", "multiclass", "regression"}, default "binary"
     min_group_size : int, default 30
         Groups smaller than this are flagged and left out of headline disparities.
     reference_groups : dict, optional
         ``{sensitive column: value}`` used as reference group; default the largest group.
+        The value must occur in the audited rows (checked before any step runs).
     steps : list of str, optional
-        Steps to run, by name; default the standard audit.
+        Steps to run, by name, each once (a single name is a one-element list); default the
+        standard audit.
     step_options : dict, optional
         ``{step name: {option: value}}`` passed to each step's constructor.
     policy : str or dict, optional
-        Policy thresholds (YAML path or mapping) turned into pass/fail checks.
+        Policy thresholds (YAML path or mapping) turned into pass/fail checks; read and
+        checked when the spec is built.
+
+    Examples
+    --------
+    >>> AuditSpec(data="german", steps="fairness").steps
+    ['fairness']
+    >>> AuditSpec(data="german", trust_model="false")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: trust_model must be true or false; got 'false' (str)
     """
 
     data: Any
@@ -127,7 +148,10 @@ class AuditSpec:
         self._check_combinations()
 
     def _normalise(self) -> None:
-        """A single name is a one-element list; an empty mapping may be written as nothing."""
+        """A single name is a one-element list; an empty mapping may be written as nothing; paths are text."""
+        for name in ("model", "policy"):
+            if isinstance(getattr(self, name), os.PathLike):
+                setattr(self, name, os.fspath(getattr(self, name)))
         for name in ("sensitive", "steps"):
             value = getattr(self, name)
             if isinstance(value, str):
