@@ -106,6 +106,9 @@ WRONG_STEP_OPTIONS = [
     ("data_bias", {"reference_distribution": {"sex": {"female": -0.5}}},
      "data_bias step: reference_distribution must be a mapping of sensitive column to {group: share}, "
      "e.g. {sex: {Female: 0.5, Male: 0.5}}; got {'sex': {'female': -0.5}} (dict)"),
+    ("data_bias", {"reference_distribution": {"sex": {"female": 0, "male": 0.0}}},
+     "data_bias step: reference_distribution for 'sex' must hold shares that add up to more than 0; "
+     "got {'female': 0, 'male': 0.0}"),
     ("shap", {"explainer": "deep"},
      "shap step: explainer must be one of auto, tree, linear, permutation; got 'deep' (str)"),
     ("shap", {"max_rows": 0}, "shap step: max_rows must be an integer, at least 1; got 0 (int)"),

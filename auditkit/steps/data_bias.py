@@ -10,7 +10,7 @@ import pandas as pd
 from .. import _data_bias as bias
 from .. import _data_bias_findings as found
 from .._metrics import groupings
-from .._params import Boolean, Interval, ListOf, MappingOf, Scalar, Text
+from .._params import Boolean, Interval, ListOf, MappingOf, Scalar, Text, show
 from ..exceptions import InputError
 from ..result import StepResult
 from ._base import COUNT, LEVEL, RESAMPLES, SHARE, Step
@@ -78,6 +78,13 @@ class DataBiasStep(Step):
         "ci_level": [LEVEL],
         "alpha": [LEVEL],
     }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for feature, shares in self.reference_distribution.items():
+            if not shares or sum(shares.values()) <= 0:
+                raise InputError(f"data_bias step: reference_distribution for '{feature}' must hold shares that "
+                                 f"add up to more than 0; got {show(shares)}")
 
     def check_sensitive(self, sensitive: list[str]) -> None:
         unknown = [str(f) for f in self.reference_distribution if f not in sensitive]
