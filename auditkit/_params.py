@@ -106,7 +106,7 @@ class Interval:
     def accepts(self, value: Any) -> bool:
         if not is_number(value) or (self.kind is int and not isinstance(value, numbers.Integral)):
             return False
-        if not math.isfinite(value):
+        if not isinstance(value, numbers.Integral) and not math.isfinite(value):  # ints are finite (and may be huge)
             return False
         above = self.low is None or value > self.low or (value == self.low and self.closed in ("both", "left"))
         below = self.high is None or value < self.high or (value == self.high and self.closed in ("both", "right"))
@@ -170,7 +170,7 @@ class Scalar:
     description: str = "a single value (text, a number or true/false)"
 
     def accepts(self, value: Any) -> bool:
-        if isinstance(value, str) or is_bool(value):
+        if isinstance(value, str) or is_bool(value) or isinstance(value, numbers.Integral):
             return True
         return is_number(value) and math.isfinite(value)
 

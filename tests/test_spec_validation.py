@@ -63,6 +63,8 @@ WRONG_SETTINGS = [
                    " (str)"),
     ({"model": ["m.skops"]}, "model must be a path to a .skops file; got ['m.skops'] (list)"),
     ({"seed": 2**32}, "seed must be an integer from 0 to 4294967295; got 4294967296 (int)"),
+    ({"seed": 10**400},
+     "seed must be an integer from 0 to 4294967295; got 100000000000000000...0000000000000000000 (int)"),
     ({"seed": 1.5}, "seed must be an integer from 0 to 4294967295; got 1.5 (float)"),
     ({"seed": "7"}, "seed must be an integer from 0 to 4294967295; got '7' (str)"),
     ({"test_size": "0.3"}, "test_size must be a number above 0 and below 1; got '0.3' (str)"),
