@@ -16,7 +16,7 @@ from ._version import __version__
 from .context import build_context
 from .exceptions import InputError
 from .result import AuditResult, Finding, StepResult
-from .spec import AuditSpec
+from .spec import AuditSpec, check_against_data
 
 PROVENANCE_PACKAGES = (
     "numpy", "pandas", "scipy", "scikit-learn", "fairlearn", "shap", "lime", "skops", "papermill",
@@ -55,6 +55,7 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     ctx = build_context(spec)
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
+    check_against_data(spec, ctx.sensitive)
     results = []
     for name in spec.step_names:
         say(f"running step {name}")

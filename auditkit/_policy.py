@@ -15,19 +15,31 @@ only when confident). A check whose value is undefined does not pass.
 
 from __future__ import annotations
 
+import numbers
+import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from ._disparities import check_names
 from ._metrics import grouping_name, groupings
+from ._params import Interval, ListOf, Options, Text, show, validate
 from ._text import number
+from ._yaml import read_yaml_mapping
 from .exceptions import InputError
 from .result import Finding, StepResult
 
 STEP = "policy"
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
-RULE_KEYS = {"max", "min", "severity", "method", "basis", "groupings"}
+EXAMPLE = "demographic_parity_ratio: {min: 0.8}"
+RULE_CONSTRAINTS = {
+    "max": [Interval(float)],
+    "min": [Interval(float)],
+    "severity": [Options(tuple(SEVERITY_RANK))],
+    "method": [Options(("between_groups", "to_reference"))],
+    "basis": [Options(("estimate", "ci"))],
+    "groupings": [ListOf(Text("a grouping name"), "a list of grouping names, e.g. [sex, race]", min_items=1)],
+}
 
 
 @dataclass(frozen=True)
@@ -52,53 +64,60 @@ def load_policy(policy: Any, task: str) -> list[Rule] | None:
     Raises
     ------
     InputError
-        Naming the entry and what is wrong with it.
+        Naming the entry and what is wrong with it; also for a policy without entries
+        (a gate that checks nothing would always pass).
     """
     if policy is None:
         return None
-    if isinstance(policy, str | Path):
-        from .spec import read_yaml_mapping
+    if isinstance(policy, Mapping):
+        return _rules(policy, task)
+    if not isinstance(policy, str | os.PathLike):
+        raise InputError(f"policy must be a YAML file path or a mapping such as {{{EXAMPLE}}}; "
+                         f"got {show(policy)} ({type(policy).__name__})")
+    mapping = read_yaml_mapping(policy, role="policy", example=EXAMPLE)
+    try:
+        return _rules(mapping, task)
+    except InputError as exc:
+        raise InputError(f"policy file {os.fspath(policy)}: {exc}") from None
 
-        mapping = read_yaml_mapping(policy, role="policy")
-    elif isinstance(policy, dict):
-        mapping = policy
-    else:
-        raise InputError(f"policy must be a YAML file path or a mapping; got {type(policy).__name__}")
+
+def _rules(mapping: Mapping, task: str) -> list[Rule]:
+    if not mapping:
+        raise InputError(f"policy has no entries, so no check could fail; expected at least one, e.g. {EXAMPLE}")
     known = check_names(task)
     rules = []
     for metric, settings in mapping.items():
         if metric not in known:
-            raise InputError(f"policy entry '{metric}' is not a disparity of a {task} audit; "
+            raise InputError(f"policy entry {show(metric)} is not a disparity of a {task} audit; "
                              f"known: {', '.join(known)}")
         rules.append(_rule(metric, settings))
     return rules
 
 
 def _rule(metric: str, settings: Any) -> Rule:
-    if not isinstance(settings, dict) or not settings.keys() & {"max", "min"}:
-        raise InputError(f"policy entry '{metric}' needs a threshold, e.g. {{max: 0.1}} or {{min: 0.8}}")
-    unknown = set(settings) - RULE_KEYS
+    if not isinstance(settings, Mapping) or not settings.keys() & {"max", "min"}:
+        raise InputError(f"policy entry '{metric}' needs a threshold, e.g. {{max: 0.1}} or {{min: 0.8}}; "
+                         f"got {show(settings)}")
+    unknown = [str(key) for key in settings if key not in RULE_CONSTRAINTS]
     if unknown:
-        raise InputError(f"policy entry '{metric}' has unknown key(s) {', '.join(sorted(unknown))}; "
-                         f"allowed: {', '.join(sorted(RULE_KEYS))}")
-    for bound in ("max", "min"):
-        value = settings.get(bound)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise InputError(f"policy entry '{metric}': {bound} must be a number; got {value!r}")
-    choices = {"severity": tuple(SEVERITY_RANK), "method": ("between_groups", "to_reference"),
-               "basis": ("estimate", "ci")}
-    for key, allowed in choices.items():
-        if key in settings and settings[key] not in allowed:
-            raise InputError(f"policy entry '{metric}': {key} must be one of {', '.join(allowed)}; "
-                             f"got {settings[key]!r}")
-    names = settings.get("groupings")
-    if isinstance(names, str):
-        names = [names]
-    elif names is not None and not isinstance(names, list):
-        raise InputError(f"policy entry '{metric}': groupings must be a list of names, e.g. [sex, race]; "
-                         f"got {names!r}")
-    return Rule(metric=metric, **{k: v for k, v in settings.items() if k != "groupings"},
-                groupings=None if names is None else tuple(str(n) for n in names))
+        raise InputError(f"policy entry '{metric}' has unknown key(s) {', '.join(unknown)}; "
+                         f"allowed: {', '.join(sorted(RULE_CONSTRAINTS))}")
+    settings = dict(settings)
+    if isinstance(settings.get("groupings"), str):
+        settings["groupings"] = [settings["groupings"]]
+    for key, value in settings.items():
+        validate(f"policy entry '{metric}': {key}", value, RULE_CONSTRAINTS[key])
+    if "max" in settings and "min" in settings and settings["min"] > settings["max"]:
+        raise InputError(f"policy entry '{metric}': min ({show(settings['min'])}) is above max "
+                         f"({show(settings['max'])}), so no value could pass")
+    names = settings.pop("groupings", None)
+    bounds = {k: _plain_number(settings.pop(k)) for k in ("max", "min") if k in settings}
+    return Rule(metric=metric, **bounds, **settings, groupings=None if names is None else tuple(names))
+
+
+def _plain_number(value: Any) -> int | float:
+    """A threshold as a Python number, as written (``1`` stays ``1``; numpy scalars become plain)."""
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def check_groupings(rules: list[Rule] | None, sensitive: list[str]) -> None:

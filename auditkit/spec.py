@@ -6,21 +6,47 @@ The same object comes from the CLI, a notebook, papermill parameters or a batch 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import yaml
-
+from ._params import (
+    AnyOf,
+    Boolean,
+    DataFrameForm,
+    Interval,
+    ListOf,
+    MappingOf,
+    Options,
+    PathForm,
+    Scalar,
+    Text,
+    check_all,
+    show,
+)
+from ._yaml import read_yaml_mapping
 from .exceptions import InputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .steps import Step
+
 TASKS = ("binary", "multiclass", "regression")
+MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes seeds below 2**32
 DEFAULT_STEPS = ("data_overview", "data_bias", "performance", "fairness", "shap", "lime", "agreement")
 
 
 @dataclass
 class AuditSpec:
     """Everything needed to run one audit.
+
+    Every setting is checked when the spec is built, against the forms declared in
+    :attr:`constraints` (and each step's options against the step's): only real types pass
+    (``trust_model: "false"`` is refused, not read as true), and settings that name sensitive
+    columns must name columns in ``sensitive``. A problem is an :class:`InputError` of the form
+    ``<setting> must be <expected>; got <value> (<type>)``.
 
     Parameters
     ----------
@@ -32,35 +58,49 @@ class AuditSpec:
         Value of ``target`` that counts as the positive outcome. Defaults to the bundled
         dataset's; for other data, required unless the target is 0/1 or boolean.
     sensitive : list of str
-        Sensitive feature columns. Defaults to the bundled dataset's.
+        Sensitive feature columns, each once (a single name is a one-element list). Defaults
+        to the bundled dataset's.
     model : str, optional
         Path of a scikit-learn model saved with skops.
     trust_model : bool, default False
-        Allow loading types in the model file that skops does not trust by default.
+        Allow loading types in the model file that skops does not trust by default (only
+        ``True`` or ``False``).
     predictions : str, optional
         Column holding existing decisions to audit (no model needed).
     scores : str, optional
         Column holding scores/probabilities of the positive class.
     seed : int, default 0
-        Seed for every random choice (split, sampling, bootstrap, explainers).
+        Seed for every random choice (split, sampling, bootstrap, explainers); 0 to 2**32 - 1.
     test_size : float, default 0.3
-        Held-out fraction when a reference model is trained.
+        Held-out fraction when a reference model is trained (above 0, below 1).
     sample : int, optional
-        Audit a seeded random sample of this many rows (quick runs).
+        Audit a seeded random sample of this many rows (at least 10; quick runs).
     task : {"binary", "multiclass", "regression"}, default "binary"
     min_group_size : int, default 30
         Groups smaller than this are flagged and left out of headline disparities.
     reference_groups : dict, optional
         ``{sensitive column: value}`` used as reference group; default the largest group.
+        The value must occur in the audited rows (checked before any step runs).
     steps : list of str, optional
-        Steps to run, by name; default the standard audit.
+        Steps to run, by name, each once (a single name is a one-element list); default the
+        standard audit.
     step_options : dict, optional
         ``{step name: {option: value}}`` passed to each step's constructor.
     policy : str or dict, optional
-        Policy thresholds (YAML path or mapping) turned into pass/fail checks.
+        Policy thresholds (YAML path or mapping) turned into pass/fail checks; read and
+        checked when the spec is built.
     encoding : str, optional
         Text encoding of a CSV/TSV ``data`` file (e.g. ``"latin-1"``); default: UTF-8, or what
         the file's byte-order mark says.
+
+    Examples
+    --------
+    >>> AuditSpec(data="german", steps="fairness").steps
+    ['fairness']
+    >>> AuditSpec(data="german", trust_model="false")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: trust_model must be true or false; got 'false' (str)
     """
 
     data: Any
@@ -82,36 +122,77 @@ class AuditSpec:
     policy: Any = None
     encoding: str | None = None
 
-    def __post_init__(self) -> None:
-        if isinstance(self.sensitive, str):
-            self.sensitive = [self.sensitive]
-        self.sensitive = list(self.sensitive or [])
-        self._check_types()
+    constraints: ClassVar[dict[str, list]] = {
+        "data": [PathForm("a file path, a bundled dataset name"), DataFrameForm()],
+        "target": [None, Text()],
+        "positive_label": [None, Scalar()],
+        "sensitive": [ListOf(Text(), "a list of column names, each named once", unique=True)],
+        "model": [None, PathForm("a path to a .skops file")],
+        "trust_model": [Boolean()],
+        "predictions": [None, Text()],
+        "scores": [None, Text()],
+        "seed": [Interval(int, 0, MAX_SEED)],
+        "test_size": [Interval(float, 0, 1, closed="neither")],
+        "sample": [None, Interval(int, 10)],
+        "task": [Options(TASKS)],
+        "min_group_size": [Interval(int, 1)],
+        "reference_groups": [MappingOf(Text(), Scalar(), "a mapping of sensitive column to one value, "
+                                                         "e.g. {sex: Male}")],
+        "steps": [None, ListOf(Text(), "a non-empty list of step names, each named once", unique=True,
+                                  min_items=1)],
+        "step_options": [MappingOf(Text(), AnyOf((None, MappingOf(Text(), None)), "options"),
+                                   "a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}")],
+        "policy": [None, PathForm("a policy file path"), MappingOf(None, None, "a mapping of policy entries")],
+        "encoding": [None, Text()],
+    }
 
-    def _check_types(self) -> None:
-        if self.task not in TASKS:
-            raise InputError(f"task must be one of {', '.join(TASKS)}; got {self.task!r}")
+    def __post_init__(self) -> None:
+        self._normalise()
+        check_all(self, self.constraints)
+        self.step_options = {step: dict(options or {}) for step, options in self.step_options.items()}
+        self._check_combinations()
+
+    def _normalise(self) -> None:
+        """A single name is a one-element list; an empty mapping may be written as nothing; paths are text."""
+        for name in ("model", "policy"):
+            if isinstance(getattr(self, name), os.PathLike):
+                setattr(self, name, os.fspath(getattr(self, name)))
+        for name in ("sensitive", "steps"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, [value])
+            elif isinstance(value, tuple):
+                setattr(self, name, list(value))
+        if self.sensitive is None:
+            self.sensitive = []
+        for name in ("reference_groups", "step_options"):
+            if getattr(self, name) is None:
+                setattr(self, name, {})
+
+    def _check_combinations(self) -> None:
         if self.model is not None and self.predictions is not None:
             raise InputError("give either a model or a predictions column, not both")
         if self.scores is not None and self.predictions is None and self.model is None:
             raise InputError("--scores needs --predictions (scores of existing decisions)")
         if self.scores is not None and self.task != "binary":
             raise InputError(f"--scores applies to binary audits only; this audit's task is {self.task}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise InputError(f"seed must be a non-negative integer; got {self.seed!r}")
-        if not 0.0 < float(self.test_size) < 1.0:
-            raise InputError(f"test_size must be between 0 and 1; got {self.test_size!r}")
-        if self.sample is not None and int(self.sample) < 10:
-            raise InputError(f"sample must be at least 10 rows; got {self.sample!r}")
-        if int(self.min_group_size) < 1:
-            raise InputError(f"min_group_size must be at least 1; got {self.min_group_size!r}")
-        unknown = set(self.steps or []) - set(_known_steps())
+        unknown = [name for name in self.steps or [] if name not in _known_steps()]
         if unknown:
             raise InputError(
-                f"unknown step(s): {', '.join(sorted(unknown))}; "
+                f"unknown step(s): {', '.join(unknown)}; "
                 f"available: {', '.join(_known_steps())}"
             )
-        _check_step_options(self.step_options)
+        steps = _build_steps(self.step_options)
+        if self.sensitive:
+            check_sensitive_settings(self, steps, self.sensitive)
+        self._check_policy()
+
+    def _check_policy(self) -> None:
+        from ._policy import check_groupings, load_policy
+
+        rules = load_policy(self.policy, self.task)
+        if self.sensitive:
+            check_groupings(rules, self.sensitive)
 
     @property
     def step_names(self) -> list[str]:
@@ -137,10 +218,10 @@ class AuditSpec:
     @classmethod
     def from_dict(cls, mapping: dict[str, Any], **overrides: Any) -> AuditSpec:
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(mapping) - names
+        unknown = sorted(map(str, set(mapping) - names))
         if unknown:
             raise InputError(
-                f"unknown audit setting(s): {', '.join(sorted(unknown))}; "
+                f"unknown audit setting(s): {', '.join(unknown)}; "
                 f"expected some of: {', '.join(sorted(names))}"
             )
         merged = dict(mapping)
@@ -148,25 +229,6 @@ class AuditSpec:
         if "data" not in merged:
             raise InputError("the audit spec needs 'data' (a file path or a bundled dataset name)")
         return cls(**merged)
-
-
-def read_yaml_mapping(path: str | Path, role: str = "config") -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping; errors are one line naming the file's role."""
-    try:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError(f"{role} file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{role} file {path} is not valid YAML: {_yaml_problem(exc)}") from None
-    if not isinstance(loaded, dict):
-        raise InputError(f"{role} file {path} must hold a mapping of settings")
-    return loaded
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
 
 
 PATH_SETTINGS = ("data", "model", "policy")
@@ -186,19 +248,56 @@ def _is_frame(value: Any) -> bool:
     return type(value).__name__ == "DataFrame"
 
 
-def _check_step_options(step_options: dict[str, dict[str, Any]]) -> None:
-    """Every step named in ``step_options`` exists and every option is one of its settings."""
+def _build_steps(step_options: dict[str, dict[str, Any]]) -> dict[str, Step]:
+    """Each step named in ``step_options``, built with its options (which validates them)."""
     from .steps import STEPS
 
+    built = {}
     for step, options in step_options.items():
         if step not in STEPS:
             raise InputError(f"step_options names unknown step '{step}'; available: {', '.join(sorted(STEPS))}")
-        settings = {f.name for f in dataclasses.fields(STEPS[step])}
-        unknown = set(options or {}) - settings
+        settings = [f.name for f in dataclasses.fields(STEPS[step])]
+        unknown = [option for option in options if option not in settings]
         if unknown:
             raise InputError(
-                f"unknown option(s) for step '{step}': {', '.join(sorted(unknown))}; "
-                f"its settings are: {', '.join(sorted(settings))}"
+                f"unknown option(s) for step '{step}': {', '.join(map(str, unknown))}; "
+                f"its settings are: {', '.join(sorted(settings)) or 'none'}"
+            )
+        built[step] = STEPS[step](**options)
+    return built
+
+
+def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:
+    """Settings that name sensitive columns (``reference_groups``, step options) name only ``sensitive``."""
+    unknown = [name for name in spec.reference_groups if name not in sensitive]
+    if unknown:
+        raise InputError(
+            f"reference_groups names {', '.join(unknown)}, which is not a sensitive "
+            f"feature of this audit ({', '.join(sensitive)})"
+        )
+    for step in steps.values():
+        step.check_sensitive(sensitive)
+
+
+def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
+    """Before any step runs: settings that name sensitive columns or groups match the audited rows.
+
+    ``sensitive`` holds the audited rows' group labels, one column per sensitive feature.
+
+    Raises
+    ------
+    InputError
+        A setting names a column that is not a sensitive feature, or a reference group
+        that does not occur in the audited rows.
+    """
+    features = [str(c) for c in sensitive.columns]
+    check_sensitive_settings(spec, _build_steps(spec.step_options), features)
+    for feature, value in spec.reference_groups.items():
+        present = sensitive[feature].astype(str).unique().tolist()
+        if str(value) not in present:
+            raise InputError(
+                f"reference_groups: {feature}={show(value)} does not occur in the audited rows; "
+                f"{feature} has: {', '.join(sorted(present))}"
             )
 
 

@@ -65,7 +65,7 @@ def test_failed_check_is_a_finding_with_its_severity_and_numbers():
 @pytest.mark.parametrize(("policy", "message"), [
     ({"demographic_parity": {"max": 0.1}}, "policy entry 'demographic_parity' is not a disparity of a binary audit"),
     ({"demographic_parity_ratio": {"severity": "high"}}, "needs a threshold, e.g. {max: 0.1} or {min: 0.8}"),
-    ({"demographic_parity_ratio": {"min": "high"}}, "min must be a number; got 'high'"),
+    ({"demographic_parity_ratio": {"min": "high"}}, "min must be a finite number; got 'high' (str)"),
     ({"demographic_parity_ratio": {"min": 0.8, "severity": "fatal"}}, "severity must be one of low, medium, high"),
     ({"demographic_parity_ratio": {"min": 0.8, "colour": 1}}, "has unknown key(s) colour"),
 ])

@@ -10,8 +10,8 @@ def test_sensitive_string_becomes_list():
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"seed": -1}, "seed must be a non-negative integer; got -1"),
-        ({"test_size": 1.5}, "test_size must be between 0 and 1; got 1.5"),
+        ({"seed": -1}, "seed must be an integer from 0 to 4294967295; got -1 (int)"),
+        ({"test_size": 1.5}, "test_size must be a number above 0 and below 1; got 1.5 (float)"),
         ({"task": "ranking"}, "task must be one of"),
         ({"model": "m.skops", "predictions": "p"}, "give either a model or a predictions column, not both"),
         ({"steps": ["fairnes"]}, "unknown step(s): fairnes"),

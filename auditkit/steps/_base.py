@@ -5,19 +5,39 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._params import Interval, check_all
+
 if TYPE_CHECKING:
     from ..context import AuditContext
     from ..result import StepResult
 
+# Forms shared by several steps' settings.
+COUNT = Interval(int, 1)
+RESAMPLES = Interval(int, 0, 100_000)  # percentile intervals gain nothing beyond
+LEVEL = Interval(float, 0, 1, closed="neither")
+SHARE = Interval(float, 0, 1)
+
 
 class Step:
-    """Base class: subclasses are dataclasses whose fields are the step's settings."""
+    """Base class: subclasses are dataclasses whose fields are the step's settings.
+
+    ``constraints`` maps every setting to the forms it accepts (see :mod:`auditkit._params`);
+    they are checked when the step is built, so a bad option is an input error before any
+    step runs.
+    """
 
     name: ClassVar[str]
     section: ClassVar[str]
+    constraints: ClassVar[dict[str, list]] = {}
+
+    def __post_init__(self) -> None:
+        check_all(self, self.constraints, prefix=f"{self.name} step: ")
 
     def run(self, ctx: AuditContext) -> StepResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def check_sensitive(self, sensitive: list[str]) -> None:
+        """Raise :class:`InputError` when a setting names a column that is not in ``sensitive``."""
 
     def get_params(self) -> dict[str, Any]:
         """The step's settings, as recorded in ``audit.json``."""

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
 from ..result import Finding, StepResult
 
 SECTION = "explanations"
@@ -28,12 +27,6 @@ def needs_model(step: str) -> StepResult:
         ),
     )
     return StepResult(name=step, section=SECTION, findings=[finding])
-
-
-def require(condition: bool, step: str, message: str) -> None:
-    """Raise an :class:`InputError` about a step option when ``condition`` is false."""
-    if not condition:
-        raise InputError(f"{step} step: {message}")
 
 
 def row_ids(index: pd.Index) -> list[Any]:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from .._agreement import METRICS, agreement
 from ..result import Finding, StepResult
-from ._base import Step
-from ._explain_common import SECTION, needs_model, require, shap_row_seeds, top_names
+from ._base import COUNT, SHARE, Step
+from ._explain_common import SECTION, needs_model, shap_row_seeds, top_names
 from .lime_step import LimeStep
 from .shap_step import ShapStep
 
@@ -38,12 +38,11 @@ class AgreementStep(Step):
 
     name = "agreement"
     section = SECTION
+    constraints = {"k": [COUNT], "min_agreement": [SHARE]}
 
     def run(self, ctx) -> StepResult:
         if ctx.model is None:
             return needs_model(self.name)
-        require(int(self.k) >= 1, self.name, "k must be at least 1")
-        require(0.0 <= float(self.min_agreement) <= 1.0, self.name, "min_agreement must be between 0 and 1")
         shap_step = ShapStep(**ctx.spec.step_options.get("shap", {}))
         lime = LimeStep(**ctx.spec.step_options.get("lime", {})).explain(ctx)
         engine = shap_step.engine(ctx)

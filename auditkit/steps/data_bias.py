@@ -10,9 +10,10 @@ import pandas as pd
 from .. import _data_bias as bias
 from .. import _data_bias_findings as found
 from .._metrics import groupings
+from .._params import Boolean, Interval, ListOf, MappingOf, Scalar, Text, show
 from ..exceptions import InputError
 from ..result import StepResult
-from ._base import Step
+from ._base import COUNT, LEVEL, RESAMPLES, SHARE, Step
 
 
 @dataclass
@@ -64,16 +65,39 @@ class DataBiasStep(Step):
 
     name = "data_bias"
     section = "data"
+    constraints = {
+        "min_group_size": [None, COUNT],
+        "intersections": [Boolean()],
+        "reference_distribution": [MappingOf(
+            Text(), MappingOf(Scalar(), Interval(float, 0)),
+            "a mapping of sensitive column to {group: share}, e.g. {sex: {Female: 0.5, Male: 0.5}}",
+        )],
+        "proxy_threshold": [SHARE],
+        "columns": [None, ListOf(Text(), "a list of column names")],
+        "n_boot": [RESAMPLES],
+        "ci_level": [LEVEL],
+        "alpha": [LEVEL],
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for feature, shares in self.reference_distribution.items():
+            if not shares or sum(shares.values()) <= 0:
+                raise InputError(f"data_bias step: reference_distribution for '{feature}' must hold shares that "
+                                 f"add up to more than 0; got {show(shares)}")
+
+    def check_sensitive(self, sensitive: list[str]) -> None:
+        unknown = [str(f) for f in self.reference_distribution if f not in sensitive]
+        if unknown:
+            raise InputError(f"reference_distribution names {', '.join(unknown)}, which is not a "
+                             f"sensitive feature of this audit ({', '.join(sensitive)})")
 
     def run(self, ctx) -> StepResult:
         min_size = int(self.min_group_size or ctx.spec.min_group_size)
         chosen = groupings(ctx.sensitive_features, self.intersections)
         columns = self._columns(ctx, list(ctx.frame.columns))
         features = self._columns(ctx, list(ctx.X.columns))
-        unknown = set(self.reference_distribution) - set(ctx.sensitive_features)
-        if unknown:
-            raise InputError(f"reference_distribution names {', '.join(sorted(unknown))}, which is not a "
-                             f"sensitive feature of this audit ({', '.join(ctx.sensitive_features)})")
+        self.check_sensitive(ctx.sensitive_features)
         n_boot, level = int(self.n_boot), float(self.ci_level)
         represented, fit_tests = bias.representation(ctx.sensitive, chosen, self.reference_distribution, n_boot,
                                                      ctx.rng("data_bias.representation"), level)

@@ -11,9 +11,10 @@ from .._fairness import FairnessSettings
 from .._fairness_findings import fairness_findings
 from .._fairness_tasks import run_fairness
 from .._metrics import groupings
+from .._params import AnyOf, Boolean, CallableForm, MappingOf, Options, Text
 from ..exceptions import InputError
 from ..result import StepResult
-from ._base import Step
+from ._base import COUNT, LEVEL, RESAMPLES, Step
 
 
 @dataclass
@@ -76,6 +77,20 @@ class FairnessStep(Step):
 
     name = "fairness"
     section = "fairness"
+    constraints = {
+        "min_group_size": [None, COUNT],
+        "intersections": [Boolean()],
+        "n_boot": [RESAMPLES],
+        "ci_level": [LEVEL],
+        "alpha": [LEVEL],
+        "correction": [Options(("holm", "bh"))],
+        "extra_metrics": [MappingOf(
+            Text("a name"), AnyOf((CallableForm(), Text()), "a metric"),
+            "a mapping of name to a metric(y_true, y_pred) or its import path, e.g. {f1: 'sklearn.metrics:f1_score'}",
+        )],
+        "extra_metrics_n_boot": [RESAMPLES],
+        "min_denominator": [None, COUNT],
+    }
 
     def settings(self, ctx) -> FairnessSettings:
         """The analysis settings for ``ctx`` (reference groups checked against its sensitive features)."""

@@ -12,9 +12,10 @@ import pandas as pd
 from .._agreement import top_k
 from .._explain import cached
 from .._lime import LimeRuns, explain_with_lime
+from .._params import Boolean, Interval, ListOf, Scalar
 from ..result import Finding, StepResult
-from ._base import Step
-from ._explain_common import SECTION, needs_model, require, row_ids
+from ._base import COUNT, SHARE, Step
+from ._explain_common import SECTION, needs_model, row_ids
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ class LimeStep(Step):
 
     name = "lime"
     section = SECTION
+    constraints = {
+        "n_instances": [COUNT],
+        "row_ids": [None, ListOf(Scalar(), "a list of row labels")],
+        "errors_per_group": [Interval(int, 0)],
+        "repeats": [COUNT],
+        "num_samples": [COUNT],
+        "top_k": [COUNT],
+        "min_jaccard": [SHARE],
+        "discretize_continuous": [Boolean()],
+    }
 
     def explain(self, ctx) -> LimeOutcome:
         """Choose the instances and explain them (computed once per audit and settings)."""
@@ -117,19 +128,11 @@ class LimeStep(Step):
     def run(self, ctx) -> StepResult:
         if ctx.model is None:
             return needs_model(self.name)
-        self._check()
         outcome = self.explain(ctx)
         table = self._instance_table(ctx, outcome)
         payload = {"lime": self._payload(ctx, outcome, table)}
         return StepResult(name=self.name, section=self.section, payload=payload,
                           tables={"instances": table}, findings=self._findings(outcome, table))
-
-    def _check(self) -> None:
-        for option in ("n_instances", "repeats", "num_samples", "top_k"):
-            require(int(getattr(self, option)) >= 1, self.name, f"{option} must be at least 1")
-        require(int(self.errors_per_group) >= 0, self.name, "errors_per_group must be 0 or more")
-        require(self.row_ids is None or isinstance(self.row_ids, list | tuple), self.name,
-                f"row_ids must be a list of row labels; got {self.row_ids!r}")
 
     def _instance_table(self, ctx, outcome: LimeOutcome) -> pd.DataFrame:
         table = outcome.instances.copy()

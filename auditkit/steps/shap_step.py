@@ -10,9 +10,10 @@ import pandas as pd
 
 from .._explain import EXPLAINERS, Attribution, ShapEngine, build_shap_engine, cached
 from .._group_attributions import gap_decomposition, group_means, reference_group
+from .._params import Interval, Options
 from ..result import Finding, StepResult
-from ._base import Step
-from ._explain_common import SECTION, needs_model, require, row_ids, shap_row_seeds, top_names
+from ._base import COUNT, SHARE, Step
+from ._explain_common import SECTION, needs_model, row_ids, shap_row_seeds, top_names
 
 
 @dataclass
@@ -71,6 +72,17 @@ class ShapStep(Step):
 
     name = "shap"
     section = SECTION
+    constraints = {
+        "explainer": [Options(EXPLAINERS)],
+        "max_rows": [None, COUNT],
+        "agnostic_max_rows": [COUNT],
+        "background_size": [COUNT],
+        "n_permutations": [COUNT],
+        "additivity_rtol": [None, Interval(float, 0, 1, closed="neither")],
+        "top_features": [COUNT],
+        "min_group_size": [None, COUNT],
+        "direct_use_share": [SHARE],
+    }
 
     def engine(self, ctx) -> ShapEngine:
         """The prepared explainer for the audit's model (built once per audit)."""
@@ -83,7 +95,6 @@ class ShapStep(Step):
     def run(self, ctx) -> StepResult:
         if ctx.model is None:
             return needs_model(self.name)
-        self._check()
         engine = self.engine(ctx)
         positions = self.rows_to_explain(ctx, engine)
         attribution = engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions])
@@ -100,16 +111,6 @@ class ShapStep(Step):
             findings=self._findings(engine, payload),
             artifacts=_artifacts(ctx, attribution, engine, positions),
         )
-
-    def _check(self) -> None:
-        require(self.explainer in EXPLAINERS, self.name,
-                f"explainer must be one of {', '.join(EXPLAINERS)}; got {self.explainer!r}")
-        for option in ("agnostic_max_rows", "background_size", "n_permutations", "top_features"):
-            require(int(getattr(self, option)) >= 1, self.name, f"{option} must be at least 1")
-        require(self.max_rows is None or int(self.max_rows) >= 1, self.name, "max_rows must be at least 1")
-        rtol = self.additivity_rtol
-        require(rtol is None or (isinstance(rtol, int | float) and not isinstance(rtol, bool) and 0 < rtol < 1),
-                self.name, f"additivity_rtol must be a number between 0 and 1; got {rtol!r}")
 
     def row_limit(self, engine: ShapEngine) -> int | None:
         """How many rows to explain (None: all)."""
