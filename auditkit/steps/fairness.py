@@ -79,6 +79,7 @@ class FairnessStep(Step):
     section = "fairness"
     constraints = {
         "min_group_size": [None, COUNT],
+        "min_denominator": [None, COUNT],
         "intersections": [Boolean()],
         "n_boot": [RESAMPLES],
         "ci_level": [LEVEL],
@@ -89,7 +90,6 @@ class FairnessStep(Step):
             "a mapping of name to a metric(y_true, y_pred) or its import path, e.g. {f1: 'sklearn.metrics:f1_score'}",
         )],
         "extra_metrics_n_boot": [RESAMPLES],
-        "min_denominator": [None, COUNT],
     }
 
     def settings(self, ctx) -> FairnessSettings:

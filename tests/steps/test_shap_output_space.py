@@ -292,9 +292,8 @@ def test_user_relative_tolerance_is_used_and_recorded(poisson_audit):
 @pytest.mark.parametrize("bad", [0, -1e-4, 1.5, "1e-4", float("nan"), True])
 def test_bad_relative_tolerance_is_an_input_error(poisson_audit, bad):
     ctx, _ = poisson_audit
-    with pytest.raises(InputError, match=r"^shap step: additivity_rtol must be a number between 0 and 1; got "):
+    with pytest.raises(InputError, match=r"^shap step: additivity_rtol must be a number above 0 and below 1; got "):
         ShapStep(additivity_rtol=bad).run(ctx)
-
 
 
 @pytest.mark.parametrize(("model", "target", "stated"), [
