@@ -102,7 +102,7 @@ class ModelOutput:
         of the positive class.
     score_kind : {"probability", "decision"} or None
     score_source : str or None
-        The method the scores came from.
+        Where the scores came from: the model's method, or ``"column 'NAME'"``.
     """
 
     y_pred: np.ndarray
@@ -221,13 +221,13 @@ def _binary_scores(model: Any, classes: list[Any] | None, X: pd.DataFrame,
                 f"the model's predict_proba returned an array of shape {proba.shape}; expected "
                 f"({len(X)}, {len(classes)}): one row per audited row, one column per class"
             )
-        scores = _numbers(proba[:, positive], "predict_proba")
-        if not bool(np.all((scores >= 0) & (scores <= 1))):
+        proba = _numbers(proba, "predict_proba")
+        if not bool(np.all((proba >= 0) & (proba <= 1))):
             raise ModelPredictionError(
-                f"the model's predict_proba returned values outside [0, 1] (from {scores.min():.6g} to "
-                f"{scores.max():.6g}); expected probabilities"
+                f"the model's predict_proba returned values outside [0, 1] (from {proba.min():.6g} to "
+                f"{proba.max():.6g}); expected probabilities"
             )
-        return scores, "probability", "predict_proba"
+        return proba[:, positive], "probability", "predict_proba"
     if hasattr(model, "decision_function"):
         decision = _numbers(_one_per_row(_call(model, "decision_function", X), len(X), "decision_function"),
                             "decision_function")
@@ -264,13 +264,17 @@ def _numbers(values: np.ndarray, method: str) -> np.ndarray:
     """Finite floats, or a :class:`ModelPredictionError` naming what the model returned."""
     if values.dtype == object or not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
         shown = show_all(pd.unique(pd.Series(values, dtype=object))[:5])
-        raise ModelPredictionError(f"the model's {method} returned {values.dtype} values ({shown}); expected numbers")
-    numbers = values.astype(float)
-    bad = ~np.isfinite(numbers)
-    if bad.any():
         raise ModelPredictionError(
-            f"the model's {method} returned {int(np.isnan(numbers).sum())} NaN and "
-            f"{int(np.isinf(numbers).sum())} infinite values for {len(numbers)} rows; expected finite numbers"
+            f"the model's {method} returned values that are not numbers ({shown}); expected a number per row"
+        )
+    numbers = values.astype(float)
+    if not np.isfinite(numbers).all():
+        counts = {"NaN": int(np.isnan(numbers).sum()), "inf": int(np.isposinf(numbers).sum()),
+                  "-inf": int(np.isneginf(numbers).sum())}
+        shown = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        raise ModelPredictionError(
+            f"the model's {method} returned values that are not finite numbers ({shown} among {numbers.size} "
+            "values); expected finite numbers"
         )
     return numbers
 
