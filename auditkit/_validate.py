@@ -89,9 +89,6 @@ def class_predictions(values: pd.Series, column: str, labels: tuple[Any, ...], t
     return label_codes(values, labels, f"predictions column '{column}'", target)
 
 
-SCORE_KINDS = ("probability", "decision")
-
-
 def numeric_scores(values: pd.Series, column: str) -> tuple[np.ndarray, str]:
     """A finite numeric scores column and its kind.
 

@@ -254,8 +254,8 @@ def _strata(values: pd.Series, task: str, labels: tuple[Any, ...]) -> np.ndarray
         return None
     if task == "binary":
         return (values == labels[1]).to_numpy(dtype=np.int8)
-    labels = values.astype(str).to_numpy()
-    return labels if values.astype(str).value_counts().min() >= 2 else None
+    as_text = values.astype(str)
+    return as_text.to_numpy() if as_text.value_counts().min() >= 2 else None
 
 
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:
