@@ -107,10 +107,15 @@ class TabularCodec:
             if j in self.categories:
                 cats = np.array([np.nan if c is None else c for c in self.categories[j]], dtype=object)
                 idx = np.clip(np.rint(codes[:, j]), 0, len(cats) - 1).astype(int)
-                data[col] = cats[idx]
+                data[col] = self._categorical(col, cats[idx])
             else:
                 data[col] = self._numeric(col, codes[:, j])
         return pd.DataFrame(data, columns=self.columns)
+
+    def _categorical(self, col: str, values: np.ndarray) -> np.ndarray | pd.Categorical:
+        """Decoded values, as ``category`` again when the column was (native categorical models need it)."""
+        dtype = self.dtypes[col]
+        return pd.Categorical(values, dtype=dtype) if isinstance(dtype, pd.CategoricalDtype) else values
 
     def _numeric(self, col: str, values: np.ndarray) -> np.ndarray:
         dtype = self.dtypes[col]

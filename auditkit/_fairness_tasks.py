@@ -30,7 +30,7 @@ from ._fairness import (
     labelled_disparities,
 )
 from ._group_regression import regression_bootstrap, regression_metrics, regression_test
-from ._group_scores import calibration_table, score_metrics, scores_are_probabilities
+from ._group_scores import calibration_table, score_metrics
 from ._metrics import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
 
 COUNT_COLUMNS = ("tp", "fp", "fn", "tn")
@@ -92,7 +92,7 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput
     scores = None
     if ctx.y_score is not None:
         scores = score_metrics(codes, [len(k) for k in parts.keys], ctx.y_true, ctx.y_score,
-                               settings.n_boot, ctx.rng("fairness.scores"))
+                               settings.n_boot, ctx.rng("fairness.scores"), ctx.score_kind == "probability")
     results, counts_frames, calibration = [], [], {}
     for i, features in enumerate(parts.groupings):
         counts = parts.aggregate(fine, i, axis=0)
@@ -105,7 +105,7 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput
         results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
                                BINARY_CRITERIA, count_test(counts), counts=counts, missing=parts.missing))
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
-        if ctx.y_score is not None and scores_are_probabilities(ctx.y_score):
+        if ctx.y_score is not None and ctx.score_kind == "probability":
             calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score)
     return FairnessOutput("binary", results, counts_frames, calibration)
 

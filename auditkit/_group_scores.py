@@ -9,17 +9,44 @@ from weighted sums, vectorised over resamples.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._bootstrap import row_multiplicities
+from .result import Finding
 
 CALIBRATION_BINS = 10
 
 
-def scores_are_probabilities(y_score: np.ndarray) -> bool:
-    return bool(np.all((y_score >= 0) & (y_score <= 1)))
+def scores_not_probabilities(ctx: Any, step: str, skipped: str) -> list[Finding]:
+    """An info finding when the audit's scores are decision scores, naming what ``step`` left out.
+
+    Parameters
+    ----------
+    ctx : AuditContext
+    step : str
+        Name of the step that skipped metrics.
+    skipped : str
+        What was not computed, e.g. ``"the Brier score"``.
+    """
+    if ctx.y_score is None or ctx.score_kind != "decision":
+        return []
+    source = (ctx.provenance.get("scores") or {}).get("source", "")
+    origin = f"the model's {source}" if source in {"decision_function", "predict_proba"} else source
+    low, high = float(np.min(ctx.y_score)), float(np.max(ctx.y_score))
+    return [Finding(
+        id=f"{step}.scores_not_probabilities",
+        step=step,
+        severity="info",
+        message=(
+            f"The scores (from {origin}) are decision scores, not probabilities: they range from {low:.4g} to "
+            f"{high:.4g}. ROC AUC uses only their order and is reported. Not computed, because they need "
+            f"probabilities: {skipped}."
+        ),
+        evidence={"score_kind": ctx.score_kind, "source": source, "min": low, "max": high},
+    )]
 
 
 @dataclass(frozen=True)
@@ -84,7 +111,7 @@ def weighted_auc(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -
 
 
 def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.ndarray, y_score: np.ndarray,
-                  n_boot: int, rng: np.random.Generator) -> list[tuple[dict, dict | None]]:
+                  n_boot: int, rng: np.random.Generator, probabilities: bool) -> list[tuple[dict, dict | None]]:
     """ROC AUC (and Brier score for probabilities) by group for several groupings at once.
 
     Parameters
@@ -97,6 +124,9 @@ def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.n
     n_boot : int
         Resamples (0: no intervals); one set of resamples is shared by all groupings.
     rng : numpy.random.Generator
+    probabilities : bool
+        Whether the scores are probabilities (``AuditContext.score_kind``): the Brier score
+        is computed only for them.
 
     Returns
     -------
@@ -105,7 +135,7 @@ def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.n
         ``(n_boot, n_groups)`` (None without resamples).
     """
     y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
-    names = ["roc_auc"] + (["brier_score"] if scores_are_probabilities(y_score) else [])
+    names = ["roc_auc"] + (["brier_score"] if probabilities else [])
     prepared = [[_Sorted.of(np.flatnonzero(codes == g), y_true, y_score) for g in range(k)]
                 for codes, k in zip(groupings, n_groups, strict=True)]
     points = [{m: v[0] for m, v in _evaluate(names, groups, np.ones((len(y_true), 1))).items()}

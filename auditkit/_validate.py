@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import ColumnNotFoundError, InputError, TargetNotBinaryError, _show
+from ._labels import find_label, label_codes, show, show_all
+from .exceptions import ColumnNotFoundError, InputError, TargetNotBinaryError
 
 
 def require_target(frame: pd.DataFrame, target: str | None) -> None:
@@ -27,29 +28,28 @@ def require_columns(frame: pd.DataFrame, columns: list[str], role: str) -> None:
 
 
 def resolve_positive_label(frame: pd.DataFrame, target: str, given: Any, default: Any) -> Any:
-    """The positive label as a value of the target column's own type."""
+    """The positive label as the target column's own value (``"1"`` and ``1`` find ``1.0``)."""
     values = list(pd.unique(frame[target].dropna()))
     candidate = given if given is not None else default
     if candidate is None:
         return _implicit_positive(values, target)
-    for value in values:
-        if value == candidate or str(value) == str(candidate):
-            return value
-    shown = ", ".join(_show(v) for v in sorted(values, key=str)[:10])
-    raise InputError(
-        f"positive label {_show(candidate)} does not occur in target column '{target}'; its values are: {shown}"
-    )
+    position = find_label(candidate, values)
+    if position is None:
+        raise InputError(
+            f"positive label {show(candidate)} does not occur in target column '{target}'; "
+            f"its values are: {show_all(values)}"
+        )
+    return values[position]
 
 
 def _implicit_positive(values: list[Any], target: str) -> Any:
-    as_set = {str(v).lower() for v in values}
-    if as_set <= {"0", "1"} or as_set <= {"true", "false"}:
-        for value in values:
-            if str(value).lower() in {"1", "true"}:
-                return value
+    """The value standing for 1 (or True) of a 0/1 or boolean target; otherwise the user must say."""
+    positions = {find_label(1, values), find_label(0, values)}
+    if len(values) == 2 and positions == {0, 1}:
+        return values[find_label(1, values)]
     raise InputError(
         f"cannot tell which value of target '{target}' is the positive outcome; pass --positive-label "
-        f"(values: {', '.join(_show(v) for v in sorted(values, key=str)[:10])})"
+        f"(values: {show_all(values)})"
     )
 
 
@@ -58,16 +58,16 @@ def binary_labels(target_values: pd.Series, target: str, positive: Any) -> tuple
     values = list(pd.unique(target_values.dropna()))
     if len(values) != 2:
         raise TargetNotBinaryError(target, sorted(values, key=str))
-    negative = values[0] if values[1] == positive else values[1]
+    negative = values[0] if find_label(values[1], [positive]) == 0 else values[1]
     return negative, positive
 
 
-def binary_predictions(values: pd.Series, column: str, positive: Any,
-                       target_values: pd.Series | None = None) -> np.ndarray:
-    """Existing decisions as 0/1 (1 = positive label, or 1/True for 0/1 and boolean columns).
+def binary_predictions(values: pd.Series, column: str, labels: tuple[Any, Any], target: str) -> np.ndarray:
+    """Existing decisions as 0/1 (1 = the positive label), read in the target's own labels.
 
-    The decisions must use the target's own labels, or 0/1 / True/False; anything else (e.g.
-    ``"Good"`` against a ``"good"``/``"bad"`` target) is refused rather than read as all negative.
+    Decisions are a subset of the target's labels (``1``, ``1.0`` and ``True`` are one label);
+    anything else (``"Good"`` against a ``"good"``/``"bad"`` target, ``1`` against ``"yes"``/``"no"``)
+    is refused rather than guessed.
     """
     if values.isna().any():
         raise InputError(f"predictions column '{column}' has {int(values.isna().sum())} missing values")
@@ -80,28 +80,48 @@ def binary_predictions(values: pd.Series, column: str, positive: Any,
         )
     if len(distinct) > 2:
         raise TargetNotBinaryError(column, sorted(distinct, key=str))
-    allowed = {str(v) for v in pd.unique(target_values.dropna())} if target_values is not None else None
-    if allowed is not None and not _is_zero_one(distinct) and not {str(v) for v in distinct} <= allowed:
-        raise InputError(
-            f"predictions column '{column}' has values {', '.join(sorted(map(str, distinct)))}, "
-            f"which are neither the target's labels ({', '.join(sorted(allowed))}) nor 0/1 or True/False"
-        )
-    matches = values.map(lambda v: v == positive or str(v) == str(positive))
-    if matches.any() or not _is_zero_one(distinct):
-        return matches.to_numpy(dtype=np.int8)
-    return values.map(lambda v: str(v).lower() in {"1", "true", "1.0"}).to_numpy(dtype=np.int8)
+    return label_codes(values, labels, f"predictions column '{column}'", target).astype(np.int8)
 
 
-def _is_zero_one(distinct: list[Any]) -> bool:
-    return {str(v).lower() for v in distinct} <= {"0", "1", "0.0", "1.0", "true", "false"}
+def class_predictions(values: pd.Series, column: str, labels: tuple[Any, ...], target: str) -> np.ndarray:
+    """Existing multiclass predictions as positions in ``labels`` (the target's classes)."""
+    if values.isna().any():
+        raise InputError(f"predictions column '{column}' has {int(values.isna().sum())} missing values")
+    return label_codes(values, labels, f"predictions column '{column}'", target)
 
 
-def numeric_scores(values: pd.Series, column: str) -> np.ndarray:
+def numeric_scores(values: pd.Series, column: str) -> tuple[np.ndarray, str]:
+    """A finite numeric scores column and its kind.
+
+    Returns
+    -------
+    scores : ndarray of float
+    kind : {"probability", "decision"}
+        ``"probability"`` when every score is within [0, 1]; otherwise the scores are read
+        as decision scores (only their order is used: ROC AUC, no Brier score or calibration).
+    """
     if not pd.api.types.is_numeric_dtype(values):
         raise InputError(f"scores column '{column}' must be numeric; it has dtype {values.dtype}")
     if values.isna().any():
         raise InputError(f"scores column '{column}' has {int(values.isna().sum())} missing values")
-    return values.to_numpy(dtype=float)
+    scores = values.to_numpy(dtype=float)
+    require_finite(scores, f"scores column '{column}'")
+    return scores, score_kind(scores)
+
+
+def score_kind(scores: np.ndarray) -> str:
+    """``"probability"`` when every score is within [0, 1], else ``"decision"``."""
+    return "probability" if bool(np.all((scores >= 0) & (scores <= 1))) else "decision"
+
+
+def require_finite(numbers: np.ndarray, described: str) -> None:
+    """Refuse ``inf``/``-inf`` (and NaN) with a count of each."""
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        counts = {"inf": int(np.isposinf(numbers).sum()), "-inf": int(np.isneginf(numbers).sum()),
+                  "NaN": int(np.isnan(numbers).sum())}
+        shown = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        raise InputError(f"{described} has values that are not finite numbers ({shown}); expected finite numbers")
 
 
 def require_binary(values: pd.Series, column: str) -> None:
@@ -111,22 +131,14 @@ def require_binary(values: pd.Series, column: str) -> None:
         raise TargetNotBinaryError(column, sorted(distinct, key=str))
 
 
-def class_labels(*columns: pd.Series) -> tuple[Any, ...]:
-    """The classes of a multiclass audit: the distinct values of ``columns``, matched and sorted as text."""
-    by_text: dict[str, Any] = {}
-    for values in columns:
-        for value in pd.unique(values.dropna()):
-            by_text.setdefault(str(value), value)
-    return tuple(by_text[k] for k in sorted(by_text))
+def class_labels(values: pd.Series) -> tuple[Any, ...]:
+    """The classes of a multiclass audit: the target's distinct values, sorted as text."""
+    return tuple(sorted(pd.unique(values.dropna()), key=str))
 
 
-def class_codes(values: Any, labels: tuple[Any, ...], column: str) -> np.ndarray:
-    """Index of each value in ``labels`` (matched as text)."""
-    series = pd.Series(np.asarray(values, dtype=object))
-    if series.isna().any():
-        raise InputError(f"column '{column}' has {int(series.isna().sum())} missing values")
-    lookup = {str(label): i for i, label in enumerate(labels)}
-    return series.map(lambda v: lookup[str(v)]).to_numpy(dtype=np.int64)
+def class_codes(values: pd.Series, labels: tuple[Any, ...], target: str) -> np.ndarray:
+    """Position of each target value in ``labels``."""
+    return label_codes(values, labels, f"target column '{target}'", target)
 
 
 def numeric_values(values: pd.Series, column: str, role: str) -> np.ndarray:
@@ -137,7 +149,9 @@ def numeric_values(values: pd.Series, column: str, role: str) -> np.ndarray:
         )
     if values.isna().any():
         raise InputError(f"{role} column '{column}' has {int(values.isna().sum())} missing values")
-    return values.to_numpy(dtype=float)
+    numbers = values.to_numpy(dtype=float)
+    require_finite(numbers, f"{role} column '{column}'")
+    return numbers
 
 
 MAX_SENSITIVE_GROUPS = 50
@@ -156,7 +170,7 @@ def sensitive_values(values: pd.Series, column: str) -> None:
     observed = present.astype(str).nunique()
     if observed < 2:
         missing = int(values.isna().sum())
-        only = f": {_show(present.iloc[0])}" if observed else ""
+        only = f": {show(present.iloc[0])}" if observed else ""
         raise InputError(
             f"sensitive column '{column}' has {observed} observed group(s) ({missing} missing values){only}; "
             "comparing groups needs at least two"

@@ -16,7 +16,7 @@ from ._data_io import LoadedData, read_data
 from ._missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from ._missing_group import sensitive_frame
 from .exceptions import InputError
-from .models import load_model, make_reference_model, predict_binary, predict_other, prepare_features
+from .models import ModelOutput, load_model, make_reference_model, predict_for_audit, prepare_features
 from .spec import AuditSpec
 
 
@@ -37,7 +37,7 @@ class AuditContext:
         Binary tasks: 0/1 with 1 = ``positive_label``. Multiclass: index of the class in
         ``labels``. Regression: floats.
     y_score : ndarray or None
-        Score/probability of the positive class (binary tasks only).
+        Score of the positive class (binary tasks only); see ``score_kind``.
     labels : tuple
         Binary: ``(negative, positive)``; multiclass: every class (sorted as text);
         regression: empty.
@@ -51,7 +51,12 @@ class AuditContext:
         Training features of the reference model (explainer background).
     mode : {"reference", "model", "predictions"}
     provenance : dict
-        Data and model hashes, seed; completed with versions and timings by the audit.
+        Data and model hashes, seed, where the scores came from; completed with versions and
+        timings by the audit.
+    score_kind : {"probability", "decision"} or None
+        What ``y_score`` holds: probabilities (every score-based metric applies) or decision
+        scores (any scale: only their order is used, so ROC AUC but no Brier score or
+        calibration). None without scores.
     """
 
     spec: AuditSpec
@@ -70,6 +75,7 @@ class AuditContext:
     mode: str
     seed: int
     provenance: dict[str, Any] = field(default_factory=dict)
+    score_kind: str | None = None
 
     @property
     def sensitive_features(self) -> list[str]:
@@ -116,9 +122,9 @@ def build_context(spec: AuditSpec) -> AuditContext:
         frame = frame.sample(n=int(spec.sample), random_state=spec.seed).sort_index()
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model else "reference"
-    parts = builder[mode](spec, loaded, frame, target, positive, sensitive)
+    parts = builder[mode](spec, loaded, frame, target, labels)
     audited = parts["frame"]
-    labels, y_true, y_pred = _encode(spec.task, audited[target], target, labels, parts["y_pred"])
+    output: ModelOutput = parts["output"]
     return AuditContext(
         spec=spec,
         dataset_name=loaded.name,
@@ -127,21 +133,26 @@ def build_context(spec: AuditSpec) -> AuditContext:
         labels=labels,
         frame=audited,
         X=parts["X"],
-        y_true=y_true,
-        y_pred=y_pred,
-        y_score=parts["y_score"],
+        y_true=_encode_target(spec.task, audited[target], target, labels),
+        y_pred=output.y_pred,
+        y_score=output.y_score,
         sensitive=sensitive_frame(audited, sensitive),
         model=parts.get("model"),
         X_train=parts.get("X_train"),
         mode=mode,
         seed=spec.seed,
         provenance=_provenance(loaded, spec, parts),
+        score_kind=output.score_kind,
     )
 
 
 def _target_task(spec: AuditSpec, loaded: LoadedData, frame: pd.DataFrame,
                  target: str) -> tuple[Any, tuple[Any, ...]]:
-    """Check the target fits the task: ``(positive label, (negative, positive))`` or ``(None, ())``."""
+    """Check the target fits the task: ``(positive label, the target's labels)``.
+
+    Binary: ``(positive, (negative, positive))``; multiclass: ``(None, every class)`` of the
+    whole data (so a class missing from a sample is still a class); regression: ``(None, ())``.
+    """
     if spec.task == "binary":
         check.require_binary(frame[target], target)
         positive = check.resolve_positive_label(frame, target, spec.positive_label, loaded.positive_label)
@@ -150,18 +161,17 @@ def _target_task(spec: AuditSpec, loaded: LoadedData, frame: pd.DataFrame,
         raise InputError(f"a positive label only applies to binary audits; this audit's task is {spec.task}")
     if spec.task == "regression":
         check.numeric_values(frame[target], target, "target")
-    return None, ()
+        return None, ()
+    return None, check.class_labels(frame[target])
 
 
-def _encode(task: str, target_values: pd.Series, target: str, labels: tuple[Any, ...],
-            predicted: np.ndarray) -> tuple[tuple[Any, ...], np.ndarray, np.ndarray]:
-    """``(labels, y_true, y_pred)`` in the encoding of the task (see :class:`AuditContext`)."""
+def _encode_target(task: str, values: pd.Series, target: str, labels: tuple[Any, ...]) -> np.ndarray:
+    """``y_true`` in the encoding of the task (see :class:`AuditContext`)."""
     if task == "binary":
-        return labels, (target_values == labels[1]).to_numpy(dtype=np.int8), predicted
+        return (values == labels[1]).to_numpy(dtype=np.int8)
     if task == "regression":
-        return (), target_values.to_numpy(dtype=float), np.asarray(predicted, dtype=float)
-    labels = check.class_labels(target_values, pd.Series(predicted, dtype=object))
-    return labels, check.class_codes(target_values, labels, target), check.class_codes(predicted, labels, "predictions")
+        return values.to_numpy(dtype=float)
+    return check.class_codes(values, labels, target)
 
 
 def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str]) -> list[str]:
@@ -170,43 +180,36 @@ def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str])
     return [c for c in frame.columns if c not in exclude]
 
 
-def _existing_predictions(spec: AuditSpec, values: pd.Series, positive: Any, target: pd.Series) -> np.ndarray:
+def _existing_predictions(spec: AuditSpec, values: pd.Series, labels: tuple[Any, ...], target: str) -> np.ndarray:
     if spec.task == "binary":
-        return check.binary_predictions(values, spec.predictions, positive, target_values=target)
+        return check.binary_predictions(values, spec.predictions, labels, target)
     if spec.task == "regression":
         return check.numeric_values(values, spec.predictions, "predictions")
-    if values.isna().any():
-        raise InputError(f"predictions column '{spec.predictions}' has {int(values.isna().sum())} missing values")
-    return values.to_numpy(dtype=object)
+    return check.class_predictions(values, spec.predictions, labels, target)
 
 
-def _predict(model: Any, X: pd.DataFrame, task: str, positive: Any) -> tuple[np.ndarray, np.ndarray | None]:
-    if task == "binary":
-        return predict_binary(model, X, positive)
-    return predict_other(model, X, task), None
-
-
-def _from_predictions(spec, loaded, frame, target, positive, sensitive) -> dict[str, Any]:
-    y_pred = _existing_predictions(spec, frame[spec.predictions], positive, frame[target])
-    y_score = None
+def _from_predictions(spec, loaded, frame, target, labels) -> dict[str, Any]:
+    y_pred = _existing_predictions(spec, frame[spec.predictions], labels, target)
+    output = ModelOutput(y_pred)
     if spec.scores is not None:
-        y_score = check.numeric_scores(frame[spec.scores], spec.scores)
+        scores, kind = check.numeric_scores(frame[spec.scores], spec.scores)
+        output = ModelOutput(y_pred, scores, kind, f"column '{spec.scores}'")
     exclude = {target, spec.predictions, spec.scores}
     X = frame[_feature_columns(loaded, frame, exclude)]
-    return {"frame": frame, "X": X, "y_pred": y_pred, "y_score": y_score}
+    return {"frame": frame, "X": X, "output": output}
 
 
-def _from_model(spec, loaded, frame, target, positive, sensitive) -> dict[str, Any]:
+def _from_model(spec, loaded, frame, target, labels) -> dict[str, Any]:
     model = load_model(spec.model, trust=spec.trust_model)
     names = getattr(model, "feature_names_in_", None)
     columns = list(names) if names is not None else _feature_columns(loaded, frame, {target})
     check.require_columns(frame, columns, "model feature")
-    X = prepare_features(frame[columns])
-    y_pred, y_score = _predict(model, X, spec.task, positive)
-    return {"frame": frame, "X": X, "y_pred": y_pred, "y_score": y_score, "model": model}
+    X = frame[columns]  # as in the data: a model trained on ``category`` columns needs them as such
+    output = predict_for_audit(model, X, spec.task, labels, target)
+    return {"frame": frame, "X": X, "output": output, "model": model}
 
 
-def _from_reference(spec, loaded, frame, target, positive, sensitive) -> dict[str, Any]:
+def _from_reference(spec, loaded, frame, target, labels) -> dict[str, Any]:
     from sklearn.model_selection import train_test_split
 
     columns = _feature_columns(loaded, frame, {target})
@@ -215,32 +218,30 @@ def _from_reference(spec, loaded, frame, target, positive, sensitive) -> dict[st
     X_all = prepare_features(frame[columns])
     train_idx, test_idx = train_test_split(
         np.arange(len(frame)), test_size=spec.test_size, random_state=spec.seed,
-        stratify=_strata(frame[target], spec.task, positive),
+        stratify=_strata(frame[target], spec.task, labels),
     )
     model = make_reference_model(X_all, spec.seed, spec.task)
     y_fit = frame[target].iloc[train_idx]
     model.fit(X_all.iloc[train_idx], y_fit.astype(float) if spec.task == "regression" else y_fit)
     X_test = X_all.iloc[test_idx]
-    y_pred, y_score = _predict(model, X_test, spec.task, positive)
     return {
         "frame": frame.iloc[test_idx],
         "X": X_test,
-        "y_pred": y_pred,
-        "y_score": y_score,
+        "output": predict_for_audit(model, X_test, spec.task, labels, target),
         "model": model,
         "X_train": X_all.iloc[train_idx],
         "reference": {"train_rows": len(train_idx), "test_rows": len(test_idx)},
     }
 
 
-def _strata(values: pd.Series, task: str, positive: Any) -> np.ndarray | None:
+def _strata(values: pd.Series, task: str, labels: tuple[Any, ...]) -> np.ndarray | None:
     """Labels to stratify the reference split on (None for regression or classes too rare to split)."""
     if task == "regression":
         return None
     if task == "binary":
-        return (values == positive).to_numpy(dtype=np.int8)
-    labels = values.astype(str).to_numpy()
-    return labels if values.astype(str).value_counts().min() >= 2 else None
+        return (values == labels[1]).to_numpy(dtype=np.int8)
+    as_text = values.astype(str)
+    return as_text.to_numpy() if as_text.value_counts().min() >= 2 else None
 
 
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:
@@ -253,6 +254,7 @@ def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> d
 
         model_sha = hashlib.sha256(Path(spec.model).read_bytes()).hexdigest()
     model_info = describe_model(parts["model"]) if parts.get("model") is not None else None
+    output: ModelOutput = parts["output"]
     if model_info is not None and "reference" in parts:
         model_info = {"kind": "reference", **parts["reference"], **model_info}
     return {
@@ -261,5 +263,6 @@ def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> d
         "data_format": loaded.read,
         "model_sha256": model_sha,
         "model": model_info,
+        "scores": None if output.score_kind is None else {"kind": output.score_kind, "source": output.score_source},
         "seed": spec.seed,
     }

@@ -82,7 +82,7 @@ class ModelLoadError(InputError):
 
 
 class ModelPredictionError(InputError):
-    """The model raised while predicting on the audited data."""
+    """The model raised while predicting, or returns what the audit cannot read (wrong task, labels, shape, NaN)."""
 
 
 class StepError(AuditkitError):

@@ -134,12 +134,13 @@ def optional_boosters() -> dict:
 
 
 def family_row(name, ctx, model, y_train) -> dict:
-    from auditkit.models import predict_binary
+    from auditkit.models import predict_for_audit
     from auditkit.steps.shap_step import ShapStep, background_rows
 
     fit_seconds, _ = timed(lambda: model.fit(ctx.X_train, y_train))
-    y_pred, y_score = predict_binary(model, ctx.X, ctx.positive_label)
-    family_ctx = dataclasses.replace(ctx, model=model, y_pred=y_pred, y_score=y_score)
+    output = predict_for_audit(model, ctx.X, "binary", ctx.labels, ctx.target)
+    family_ctx = dataclasses.replace(ctx, model=model, y_pred=output.y_pred, y_score=output.y_score,
+                                     score_kind=output.score_kind)
     seconds, result = timed(lambda: fresh_step_run(ShapStep(), family_ctx))
     summary = result.payload["shap"]
     direct = None

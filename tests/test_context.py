@@ -55,8 +55,8 @@ def test_predictions_with_labels_unlike_the_target_are_refused():
     with pytest.raises(InputError) as err:
         build_context(AuditSpec(data=frame, target="y", positive_label="good", sensitive=["g"], predictions="pred"))
     assert str(err.value) == (
-        "predictions column 'pred' has values Bad, Good, which are neither the target's labels (bad, good) "
-        "nor 0/1 or True/False"
+        "predictions column 'pred' has values 'Bad', 'Good', but target 'y' has labels 'bad', 'good' "
+        "('Bad', 'Good' are not among them); predictions must use the target's own labels"
     )
 
 

@@ -10,6 +10,7 @@ from .._disparities import CI_METHOD as DISPARITY_CI_METHOD
 from .._fairness import FairnessSettings
 from .._fairness_findings import fairness_findings
 from .._fairness_tasks import run_fairness
+from .._group_scores import scores_not_probabilities
 from .._metrics import groupings
 from .._params import AnyOf, Boolean, CallableForm, MappingOf, Options, Text
 from ..exceptions import InputError
@@ -130,5 +131,6 @@ class FairnessStep(Step):
         }
         return StepResult(
             name=self.name, section=self.section, payload=payload, tables=output.tables(),
-            findings=fairness_findings(output.results, output.comparisons, settings, ctx.spec.task),
+            findings=fairness_findings(output.results, output.comparisons, settings, ctx.spec.task)
+            + scores_not_probabilities(ctx, self.name, "the Brier score by group and the calibration table"),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._group_scores import scores_not_probabilities
 from .._metrics import FN, FP, TN, TP, confusion_cells, rates_from_counts
 from ..result import StepResult
 from ._base import Step
@@ -36,16 +37,17 @@ class PerformanceStep(Step):
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else float("nan")
         metrics = {"n": int(cells.sum()), **rates, "recall": recall, "f1": f1}
         if ctx.y_score is not None:
-            metrics.update(_score_metrics(ctx.y_true, ctx.y_score))
+            metrics.update(_score_metrics(ctx.y_true, ctx.y_score, ctx.score_kind == "probability"))
         confusion = {"tp": int(cells[TP]), "fp": int(cells[FP]), "fn": int(cells[FN]), "tn": int(cells[TN])}
-        return self._result(metrics, confusion)
+        return self._result(metrics, confusion, scores_not_probabilities(ctx, self.name, "the Brier score"))
 
-    def _result(self, metrics: dict, confusion: dict) -> StepResult:
+    def _result(self, metrics: dict, confusion: dict, findings: list | None = None) -> StepResult:
         table = pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())})
         payload = {"overall": metrics}
         if confusion:
             payload["confusion_matrix"] = confusion
-        return StepResult(name=self.name, section=self.section, payload=payload, tables={"overall": table})
+        return StepResult(name=self.name, section=self.section, payload=payload, tables={"overall": table},
+                          findings=findings or [])
 
 
 def _regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -81,12 +83,13 @@ def _multiclass_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple) -
     return metrics, {"labels": as_text, "matrix": confusion.tolist()}
 
 
-def _score_metrics(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, float]:
+def _score_metrics(y_true: np.ndarray, y_score: np.ndarray, probabilities: bool) -> dict[str, float]:
+    """ROC AUC, and the Brier score when the scores are probabilities (NaN otherwise)."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     out = {"roc_auc": float("nan"), "brier_score": float("nan")}
     if len(np.unique(y_true)) == 2:
         out["roc_auc"] = float(roc_auc_score(y_true, y_score))
-    if np.all((y_score >= 0) & (y_score <= 1)):
+    if probabilities:
         out["brier_score"] = float(brier_score_loss(y_true, y_score))
     return out

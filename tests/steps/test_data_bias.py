@@ -55,7 +55,7 @@ def test_encoding_bins_numbers_pools_rare_categories_and_skips_identifiers():
 def test_the_same_attribute_under_another_name_ranks_first(name, sensitive, proxy):
     bundled = datasets.load(name)
     frame = bundled.frame.sample(n=min(len(bundled.frame), 4000), random_state=0)
-    frame = frame.assign(decision=0)
+    frame = frame.assign(decision=bundled.positive_label)  # any decisions in the target's labels
     target = bundled.target_name
     spec = AuditSpec(data=frame, target=target, positive_label=bundled.positive_label, sensitive=[sensitive],
                      predictions="decision")
