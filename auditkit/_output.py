@@ -42,12 +42,16 @@ def check_out_dir(path: str | os.PathLike[str]) -> Path:
         os.fsencode(out).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"output folder name {shown} is not valid UTF-8; choose a name in UTF-8") from None
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output folder {shown} is a file; expected a folder (existing or to be created)")
-    existing = next(p for p in (out, *out.parents) if p.exists())
+    try:
+        if out.exists() and not out.is_dir():
+            raise InputError(f"output folder {shown} is a file; expected a folder (existing or to be created)")
+        existing = next(p for p in (out, *out.parents) if p.exists())
+        writable = os.access(existing, os.W_OK | os.X_OK)
+    except OSError as exc:  # e.g. a parent folder that may not be searched
+        raise InputError(f"output folder {shown} cannot be used: {exc.strerror}") from None
     if not existing.is_dir():
         raise InputError(f"output folder {shown} cannot be created: {show_path(existing)} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not writable:
         where = "" if existing == out else f" cannot be created: {show_path(existing)}"
         raise InputError(f"output folder {shown}{where} is not writable")
     return out
@@ -108,11 +112,11 @@ class OutputFolder:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"output folder {show_path(self.path)} cannot be created: {exc.strerror}") from None
-        self._lock = _acquire_lock(self.path)
         try:
+            self._lock = _acquire_lock(self.path)
             for leftover in self.path.glob(f"{STAGING_PREFIX}*"):  # from a run that was killed
                 shutil.rmtree(leftover, ignore_errors=True)
-            self._staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.path))
+            self._staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.path)).absolute()
         except BaseException:
             self._release()
             raise
@@ -131,14 +135,19 @@ class OutputFolder:
         return path
 
     def commit(self, names: Iterable[str], *, remove: Iterable[str] = ()) -> None:
-        """Remove the outputs ``remove``, then move each staged output in ``names`` into place, in order."""
+        """Remove the outputs ``remove``, then move each staged output in ``names`` into place, in order.
+
+        The staged files are flushed to disk first: a full disk is reported before anything is removed.
+        """
+        names = list(names)
+        for name in names:
+            _fsync(self.stage(name))
         for name in remove:
             (self.path / name).unlink(missing_ok=True)
         for name in names:
-            staged, target = self.stage(name), self.path / name
+            target = self.path / name
             target.parent.mkdir(exist_ok=True)
-            _fsync(staged)
-            os.replace(staged, target)
+            os.replace(self.stage(name), target)
         _fsync_dir(self.path)
 
     def _release(self) -> None:

@@ -110,8 +110,9 @@ def test_report_kernel_imports_nothing_from_out_and_q_is_silent(tmp_path):
     marker = out / "PLANTED_CODE_RAN"
     for module in ("auditkit", "pandas", "matplotlib"):
         (out / f"{module}.py").write_text(f"open({str(marker)!r}, 'a').write('{module}')\n")
-    result = run_cli("audit", "-q", "--data", "german", "--sample", "300", *QUICK, "--out", str(out), cwd=tmp_path)
+    result = run_cli("audit", "-q", "--data", "german", "--sample", "300", *QUICK, "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stdout == "out/report.html\n"
     assert result.stderr == ""  # no kernel log ("running over TCP without encryption"), no progress
     assert not marker.exists()
     assert "Fairness by group" in (out / "report.html").read_text()
