@@ -123,16 +123,24 @@ def _now() -> str:
 
 
 def audit_to_dir(spec: AuditSpec, out_dir: str | Path, *, report: bool = True,
-                 log: Callable[[str], None] | None = None) -> AuditResult:
-    """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``."""
-    from .report import render_report, write_audit
+                 log: Callable[[str], None] | None = None, quiet: bool = False) -> AuditResult:
+    """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``.
+
+    ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
+    that another run is writing, raises :class:`InputError`. It then holds this audit only: the
+    previous audit's outputs are replaced or removed, other files are left alone. Every file is
+    written atomically. ``quiet`` also silences the report kernel's own log.
+    """
+    from ._output import OutputFolder
+    from .report import commit_audit, commit_report
 
     say = log or (lambda message: None)
-    result = audit(spec, log=log)
-    path = write_audit(result, out_dir)
-    say(f"wrote {path}")
-    if report:
-        say("rendering report notebook with papermill")
-        html_path = render_report(out_dir)
-        say(f"wrote {html_path}")
+    with OutputFolder(out_dir) as folder:
+        result = audit(spec, log=log)
+        path = commit_audit(result, folder)
+        say(f"wrote {path}")
+        if report:
+            say("rendering report notebook with papermill")
+            html_path = commit_report(folder, quiet=quiet)
+            say(f"wrote {html_path}")
     return result

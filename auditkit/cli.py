@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"auditkit: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("auditkit: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # noqa: BLE001 - internal failure: exit 1, keep outputs
         traceback.print_exc()
         print(f"auditkit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -91,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from . import datasets
     from ._audit import audit_to_dir
+    from ._output import check_out_dir
     from .spec import AuditSpec
 
     if args.command == "datasets":
@@ -100,13 +104,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         spec, out, report = AuditSpec(data="adult"), DEMO_DIR, True
     else:
-        spec, out, report = spec_from_args(args), Path(args.out), not args.no_report
+        out = check_out_dir(args.out)  # before anything is read: a bad --out costs no audit
+        spec, report = spec_from_args(args), not args.no_report
     fail_on = getattr(args, "fail_on", None)
     if fail_on and spec.policy is None:
         raise InputError("--fail-on needs a policy (--policy FILE or 'policy:' in the config): "
                          "without one there are no checks that could fail")
     quiet = getattr(args, "quiet", False)
-    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log)
+    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log, quiet=quiet)
     if report:
         print(out / "report.html")
     else:

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._output import write_text_atomic
+
 SCHEMA_VERSION = "1"
 SEVERITIES = ("info", "low", "medium", "high", "error")
 
@@ -134,10 +136,10 @@ class AuditResult:
         return to_jsonable(doc)
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """Serialise to JSON; write it to ``path`` when given."""
+        """Serialise to JSON; write it to ``path`` when given, atomically (the old file or the new one)."""
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
         if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
+            write_text_atomic(path, text + "\n")
         return text
 
     def _repr_html_(self) -> str:
