@@ -4,13 +4,13 @@
 >>> result = auditkit.audit(data="german", sample=300)   # doctest: +SKIP
 """
 
-from . import datasets
-from ._audit import audit, audit_to_dir
-from ._version import __version__
-from .context import AuditContext, build_context
-from .exceptions import AuditkitError, InputError
-from .result import AuditResult, Finding, StepResult
-from .spec import AuditSpec
+from auditkit import datasets
+from auditkit._version import __version__
+from auditkit.context import AuditContext, build_context
+from auditkit.exceptions import AuditkitError, InputError
+from auditkit.result import AuditResult, Finding, StepResult
+from auditkit.runner import audit, audit_to_dir
+from auditkit.spec import AuditSpec
 
 __all__ = [
     "AuditContext",

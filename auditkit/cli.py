@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .exceptions import InputError
+from auditkit.exceptions import InputError
 
 DEMO_DIR = Path("reports") / "demo"
 
@@ -60,7 +60,7 @@ def _step_list(text: str) -> list[str]:
 
 def spec_from_args(args: argparse.Namespace):
     """Assemble an AuditSpec from parsed arguments (config file first, options on top)."""
-    from .spec import AuditSpec
+    from auditkit.spec import AuditSpec
 
     overrides = {
         "data": args.data, "encoding": args.encoding, "target": args.target, "positive_label": args.positive_label,
@@ -92,10 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from . import datasets
-    from ._audit import audit_to_dir
-    from ._output import check_out_dir
-    from .spec import AuditSpec
+    from auditkit import datasets
+    from auditkit.report.output_folder import check_out_dir
+    from auditkit.runner import audit_to_dir
+    from auditkit.spec import AuditSpec
 
     if args.command == "datasets":
         for name in datasets.list():
@@ -121,7 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def exit_status(result, fail_on: str | None) -> int:
     """1 if a step failed; 3 if a policy check at or above ``fail_on`` did not pass; else 0."""
-    from ._policy import failing_checks
+    from auditkit.fairness.policy import failing_checks
 
     if result.failed_steps:
         return 1

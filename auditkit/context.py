@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _validate as check
-from ._data_io import LoadedData, read_data
-from ._missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
-from ._missing_group import sensitive_frame
-from .exceptions import InputError
-from .models import ModelOutput, load_model, make_reference_model, predict_for_audit, prepare_features
-from .spec import AuditSpec
+from auditkit.exceptions import InputError
+from auditkit.io import validate as check
+from auditkit.io.data import LoadedData, read_data
+from auditkit.io.models import ModelOutput, load_model, make_reference_model, predict_for_audit, prepare_features
+from auditkit.spec import AuditSpec
+from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
+from auditkit.stats.missing_group import sensitive_frame
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def _strata(values: pd.Series, task: str, labels: tuple[Any, ...]) -> np.ndarray
 
 
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:
-    from .models import describe_model
+    from auditkit.io.models import describe_model
 
     model_sha = None
     if spec.model is not None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._output import write_text_atomic
+from auditkit.report.output_folder import write_text_atomic
 
 SCHEMA_VERSION = "1"
 SEVERITIES = ("info", "low", "medium", "high", "error")

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._params import (
+from auditkit.exceptions import InputError
+from auditkit.io.yaml_files import read_yaml_mapping
+from auditkit.params import (
     AnyOf,
     Boolean,
     DataFrameForm,
@@ -25,13 +27,11 @@ from ._params import (
     check_all,
     show,
 )
-from ._yaml import read_yaml_mapping
-from .exceptions import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .steps import Step
+    from auditkit.steps import Step
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes seeds below 2**32
@@ -188,7 +188,7 @@ class AuditSpec:
         self._check_policy()
 
     def _check_policy(self) -> None:
-        from ._policy import check_groupings, load_policy
+        from auditkit.fairness.policy import check_groupings, load_policy
 
         rules = load_policy(self.policy, self.task)
         if self.sensitive:
@@ -250,7 +250,7 @@ def _is_frame(value: Any) -> bool:
 
 def _build_steps(step_options: dict[str, dict[str, Any]]) -> dict[str, Step]:
     """Each step named in ``step_options``, built with its options (which validates them)."""
-    from .steps import STEPS
+    from auditkit.steps import STEPS
 
     built = {}
     for step, options in step_options.items():
@@ -302,6 +302,6 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
 
 
 def _known_steps() -> list[str]:
-    from .steps import STEPS
+    from auditkit.steps import STEPS
 
     return sorted(STEPS)

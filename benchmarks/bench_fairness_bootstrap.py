@@ -66,8 +66,8 @@ def load_data() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
 
 def auditkit_bootstrap(sensitive: pd.DataFrame, y: np.ndarray, y_pred: np.ndarray) -> dict:
     """Group codes, counts, 1,000 resamples, every rate, percentile intervals."""
-    from auditkit._bootstrap import percentile_interval, resample_counts
-    from auditkit._metrics import confusion_cells, group_codes, group_counts, rates_from_counts
+    from auditkit.stats.bootstrap import percentile_interval, resample_counts
+    from auditkit.stats.counts import confusion_cells, group_codes, group_counts, rates_from_counts
 
     codes, keys = group_codes(sensitive, ("sex", "race"))
     counts = group_counts(codes, confusion_cells(y, y_pred), len(keys))

@@ -38,7 +38,7 @@ def timed(fn):
 
 def fresh_step_run(step, ctx):
     """Run the step without the per-audit cache (so the explainer is built inside the timing)."""
-    from auditkit import _explain
+    from auditkit.explain import shap_values as _explain
 
     _explain._CACHE.clear()
     return step.run(ctx)
@@ -134,7 +134,7 @@ def optional_boosters() -> dict:
 
 
 def family_row(name, ctx, model, y_train) -> dict:
-    from auditkit.models import predict_for_audit
+    from auditkit.io.models import predict_for_audit
     from auditkit.steps.shap_step import ShapStep, background_rows
 
     fit_seconds, _ = timed(lambda: model.fit(ctx.X_train, y_train))

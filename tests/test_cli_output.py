@@ -69,7 +69,8 @@ def test_a_bad_out_is_refused_before_the_audit_runs(case, tmp_path):
 # for as long as the test needs, then the test interrupts it as Ctrl-C would.
 HELD_RUN = """
 import sys
-from auditkit import _audit, cli
+from auditkit import runner as _audit
+from auditkit import cli
 
 def waiting_audit(spec, log=None):
     print("auditing", flush=True)

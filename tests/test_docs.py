@@ -2,10 +2,10 @@
 
 import doctest
 
-import auditkit._audit
+import auditkit.runner
 
 
 def test_audit_docstring_example_runs():
-    failures, tried = doctest.testmod(auditkit._audit, optionflags=doctest.NORMALIZE_WHITESPACE)
+    failures, tried = doctest.testmod(auditkit.runner, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert tried >= 3
     assert failures == 0

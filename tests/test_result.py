@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from auditkit import audit
+from auditkit.report.views import findings_html, header_html
 from auditkit.result import Finding, to_jsonable
-from auditkit.views import findings_html, header_html
 
 
 def test_to_jsonable_turns_nan_and_numpy_into_json():

@@ -163,7 +163,7 @@ def test_a_single_name_is_a_one_element_list_for_steps_as_for_sensitive():
 
 
 def test_message_shows_numpy_values_as_written():
-    from auditkit._params import Interval, validate
+    from auditkit.params import Interval, validate
 
     with pytest.raises(InputError, match=r"^sample must be an integer, at least 10; got 3 \(int64\)$"):
         AuditSpec(data="adult", sample=np.int64(3))
@@ -330,7 +330,7 @@ def test_a_utf8_byte_order_mark_is_fine(tmp_path):
 
 
 def test_oversized_config_file_is_refused(tmp_path):
-    from auditkit._yaml import MAX_FILE_BYTES
+    from auditkit.io.yaml_files import MAX_FILE_BYTES
 
     path = _config(tmp_path, "data: adult\n" + "#" * MAX_FILE_BYTES + "\n")
     with pytest.raises(InputError, match=r"is larger than 1,000,000 bytes; expected a small settings file$"):
@@ -345,9 +345,9 @@ def test_config_directory_is_named_as_such(tmp_path, capsys):
 def test_docstring_examples_run():
     import doctest
 
-    import auditkit._params
+    import auditkit.params
     import auditkit.spec
 
-    for module in (auditkit.spec, auditkit._params):
+    for module in (auditkit.spec, auditkit.params):
         failures, tried = doctest.testmod(module)
         assert tried >= 1 and failures == 0, module.__name__

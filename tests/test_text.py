@@ -2,7 +2,7 @@
 
 import pytest
 
-from auditkit._text import number
+from auditkit.text import number
 
 
 @pytest.mark.parametrize(("value", "sign", "text"), [

@@ -5,14 +5,14 @@ Register a new analysis by adding it to :data:`STEPS`; nothing else changes.
 
 from __future__ import annotations
 
-from ._base import Step
-from .agreement import AgreementStep
-from .data_bias import DataBiasStep
-from .data_overview import DataOverviewStep
-from .fairness import FairnessStep
-from .lime_step import LimeStep
-from .performance import PerformanceStep
-from .shap_step import ShapStep
+from auditkit.steps._base import Step
+from auditkit.steps.agreement import AgreementStep
+from auditkit.steps.data_bias import DataBiasStep
+from auditkit.steps.data_overview import DataOverviewStep
+from auditkit.steps.fairness import FairnessStep
+from auditkit.steps.lime_step import LimeStep
+from auditkit.steps.performance import PerformanceStep
+from auditkit.steps.shap_step import ShapStep
 
 STEPS: dict[str, type[Step]] = {
     DataOverviewStep.name: DataOverviewStep,

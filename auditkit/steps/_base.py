@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._params import Interval, check_all
+from auditkit.params import Interval, check_all
 
 if TYPE_CHECKING:
-    from ..context import AuditContext
-    from ..result import StepResult
+    from auditkit.context import AuditContext
+    from auditkit.result import StepResult
 
 # Forms shared by several steps' settings.
 COUNT = Interval(int, 1)
@@ -21,7 +21,7 @@ SHARE = Interval(float, 0, 1)
 class Step:
     """Base class: subclasses are dataclasses whose fields are the step's settings.
 
-    ``constraints`` maps every setting to the forms it accepts (see :mod:`auditkit._params`);
+    ``constraints`` maps every setting to the forms it accepts (see :mod:`auditkit.params`);
     they are checked when the step is built, so a bad option is an input error before any
     step runs.
     """

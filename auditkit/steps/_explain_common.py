@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..result import Finding, StepResult
+from auditkit.result import Finding, StepResult
 
 SECTION = "explanations"
 _WHAT = {"shap": "No SHAP explanations", "lime": "No LIME explanations",

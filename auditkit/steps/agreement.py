@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._agreement import METRICS, agreement
-from ..result import Finding, StepResult
-from ._base import COUNT, SHARE, Step
-from ._explain_common import SECTION, needs_model, shap_row_seeds, top_names
-from .lime_step import LimeStep
-from .shap_step import ShapStep
+from auditkit.explain.agreement import METRICS, agreement
+from auditkit.result import Finding, StepResult
+from auditkit.steps._base import COUNT, SHARE, Step
+from auditkit.steps._explain_common import SECTION, needs_model, shap_row_seeds, top_names
+from auditkit.steps.lime_step import LimeStep
+from auditkit.steps.shap_step import ShapStep
 
 
 @dataclass

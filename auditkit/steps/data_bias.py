@@ -7,13 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import _data_bias as bias
-from .. import _data_bias_findings as found
-from .._metrics import groupings
-from .._params import Boolean, Interval, ListOf, MappingOf, Scalar, Text, show
-from ..exceptions import InputError
-from ..result import StepResult
-from ._base import COUNT, LEVEL, RESAMPLES, SHARE, Step
+from auditkit.data_bias import analysis as bias
+from auditkit.data_bias import findings as found
+from auditkit.exceptions import InputError
+from auditkit.params import Boolean, Interval, ListOf, MappingOf, Scalar, Text, show
+from auditkit.result import StepResult
+from auditkit.stats.counts import groupings
+from auditkit.steps._base import COUNT, LEVEL, RESAMPLES, SHARE, Step
 
 
 @dataclass

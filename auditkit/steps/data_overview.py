@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..result import Finding, StepResult
-from ._base import Step
+from auditkit.result import Finding, StepResult
+from auditkit.steps._base import Step
 
 
 @dataclass

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._comparisons import correct
-from .._disparities import CI_METHOD as DISPARITY_CI_METHOD
-from .._fairness import FairnessSettings
-from .._fairness_findings import fairness_findings
-from .._fairness_tasks import run_fairness
-from .._group_scores import scores_not_probabilities
-from .._metrics import groupings
-from .._params import AnyOf, Boolean, CallableForm, MappingOf, Options, Text
-from ..exceptions import InputError
-from ..result import StepResult
-from ._base import COUNT, LEVEL, RESAMPLES, Step
+from auditkit.exceptions import InputError
+from auditkit.fairness.analysis import FairnessSettings
+from auditkit.fairness.findings import fairness_findings
+from auditkit.fairness.scores import scores_not_probabilities
+from auditkit.fairness.tasks import run_fairness
+from auditkit.params import AnyOf, Boolean, CallableForm, MappingOf, Options, Text
+from auditkit.result import StepResult
+from auditkit.stats.comparisons import correct
+from auditkit.stats.counts import groupings
+from auditkit.stats.disparities import CI_METHOD as DISPARITY_CI_METHOD
+from auditkit.steps._base import COUNT, LEVEL, RESAMPLES, Step
 
 
 @dataclass

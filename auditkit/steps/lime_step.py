@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._agreement import top_k
-from .._explain import cached
-from .._lime import LimeRuns, explain_with_lime
-from .._params import Boolean, Interval, ListOf, Scalar
-from ..result import Finding, StepResult
-from ._base import COUNT, SHARE, Step
-from ._explain_common import SECTION, needs_model, row_ids
+from auditkit.explain.agreement import top_k
+from auditkit.explain.lime_runs import LimeRuns, explain_with_lime
+from auditkit.explain.shap_values import cached
+from auditkit.params import Boolean, Interval, ListOf, Scalar
+from auditkit.result import Finding, StepResult
+from auditkit.steps._base import COUNT, SHARE, Step
+from auditkit.steps._explain_common import SECTION, needs_model, row_ids
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._group_scores import scores_not_probabilities
-from .._metrics import FN, FP, TN, TP, confusion_cells, rates_from_counts
-from ..result import StepResult
-from ._base import Step
+from auditkit.fairness.scores import scores_not_probabilities
+from auditkit.result import StepResult
+from auditkit.stats.counts import FN, FP, TN, TP, confusion_cells, rates_from_counts
+from auditkit.steps._base import Step
 
 
 @dataclass

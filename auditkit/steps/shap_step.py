@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._explain import EXPLAINERS, Attribution, ShapEngine, build_shap_engine, cached
-from .._group_attributions import gap_decomposition, group_means, reference_group
-from .._params import Interval, Options
-from ..result import Finding, StepResult
-from ._base import COUNT, SHARE, Step
-from ._explain_common import SECTION, needs_model, row_ids, shap_row_seeds, top_names
+from auditkit.explain.group_attributions import gap_decomposition, group_means, reference_group
+from auditkit.explain.shap_values import EXPLAINERS, Attribution, ShapEngine, build_shap_engine, cached
+from auditkit.params import Interval, Options
+from auditkit.result import Finding, StepResult
+from auditkit.steps._base import COUNT, SHARE, Step
+from auditkit.steps._explain_common import SECTION, needs_model, row_ids, shap_row_seeds, top_names
 
 
 @dataclass

@@ -5,7 +5,7 @@ import pytest
 from _explain_fixtures import loan_context, one_openmp_thread
 
 from auditkit import AuditSpec, build_context
-from auditkit._agreement import (
+from auditkit.explain.agreement import (
     METRICS,
     agreement,
     feature_agreement,
@@ -16,7 +16,7 @@ from auditkit._agreement import (
     signed_rank_agreement,
     top_k,
 )
-from auditkit._explain import build_shap_engine
+from auditkit.explain.shap_values import build_shap_engine
 from auditkit.steps.agreement import AgreementStep
 from auditkit.steps.lime_step import LimeStep
 from auditkit.steps.shap_step import ShapStep, shap_row_seeds

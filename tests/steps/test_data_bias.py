@@ -8,9 +8,9 @@ import pytest
 from scipy.stats.contingency import association
 
 from auditkit import AuditSpec, build_context, datasets
-from auditkit._missing_group import MISSING_GROUP
-from auditkit._proxies import contingency, cramers_v, encode_column, mutual_information
+from auditkit.data_bias.proxies import contingency, cramers_v, encode_column, mutual_information
 from auditkit.exceptions import InputError
+from auditkit.stats.missing_group import MISSING_GROUP
 from auditkit.steps import DataBiasStep
 
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from auditkit import AuditSpec, build_context, datasets
-from auditkit._missing_group import MISSING_GROUP
 from auditkit.exceptions import InputError
 from auditkit.result import to_jsonable
+from auditkit.stats.missing_group import MISSING_GROUP
 from auditkit.steps import FairnessStep
 
 RATES = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
@@ -267,7 +267,7 @@ def test_scores_give_auc_brier_and_calibration_by_group(frame):
 def test_weighted_auc_equals_scikit_learn_with_sample_weights():
     from sklearn.metrics import roc_auc_score
 
-    from auditkit._group_scores import weighted_auc
+    from auditkit.fairness.scores import weighted_auc
 
     rng = np.random.default_rng(0)
     y, s = rng.integers(0, 2, 300), rng.integers(0, 20, 300) / 20  # many ties

@@ -5,7 +5,7 @@ import pytest
 from _explain_fixtures import loan_context, one_openmp_thread
 
 from auditkit import InputError
-from auditkit._lime import explain_with_lime
+from auditkit.explain.lime_runs import explain_with_lime
 from auditkit.steps.lime_step import LimeStep, mean_pairwise_jaccard
 
 SMALL = {"n_instances": 4, "repeats": 3, "num_samples": 400}

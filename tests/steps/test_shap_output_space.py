@@ -23,9 +23,9 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRe
 from sklearn.svm import LinearSVC
 
 from auditkit import AuditSpec, InputError, build_context
-from auditkit._explain import build_shap_engine
-from auditkit._shap_output import OutputSpace, additivity
-from auditkit._views_explain import shap_summary_html
+from auditkit.explain.shap_output import OutputSpace, additivity
+from auditkit.explain.shap_values import build_shap_engine
+from auditkit.report.explain_views import shap_summary_html
 from auditkit.steps.shap_step import ShapStep
 
 

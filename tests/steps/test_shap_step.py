@@ -16,9 +16,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from auditkit import AuditSpec, InputError, build_context
-from auditkit._explain import build_shap_engine, choose_explainer
-from auditkit._group_attributions import gap_decomposition, group_means, reference_group
-from auditkit._missing_group import MISSING_GROUP
+from auditkit.explain.group_attributions import gap_decomposition, group_means, reference_group
+from auditkit.explain.shap_values import build_shap_engine, choose_explainer
+from auditkit.stats.missing_group import MISSING_GROUP
 from auditkit.steps.shap_step import ShapStep
 
 

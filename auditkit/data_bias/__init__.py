@@ -1,0 +1,1 @@
+"""Bias in the data: representation, base rates, missingness and proxies."""

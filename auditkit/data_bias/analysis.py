@@ -1,0 +1,222 @@
+"""Bias already in the data, before any model: who is in it, their labels, their gaps, proxies.
+
+Tables, in the shape written to ``audit.json`` under ``data.bias``; every share and rate
+has a percentile bootstrap interval (multinomial resamples of its counts), and every
+comparison across groups has a p-value. Groups smaller than ``min_group_size`` are
+reported but left out of the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditkit.data_bias.proxies import encode_column, proxy_row
+from auditkit.exceptions import InputError
+from auditkit.stats.bootstrap import interval_pairs, percentile_interval, resample_counts, row_multiplicities
+from auditkit.stats.counts import group_codes, grouping_name
+from auditkit.stats.missing_group import is_missing, missing_groups
+from auditkit.stats.regression import regression_metrics
+from auditkit.stats.significance import adjust_pvalues
+
+
+def _keys(keys: pd.DataFrame, i: int, features: tuple[str, ...]) -> dict[str, str]:
+    return {f: str(keys.iloc[i][f]) for f in features}
+
+
+def _share_intervals(counts: np.ndarray, n_boot: int, rng: np.random.Generator, level: float) -> list:
+    """Intervals of ``counts[..., 0] / counts.sum(-1)`` (or of each cell's share of a 1-D table)."""
+    if n_boot == 0:
+        return [[None, None]] * (counts.shape[0] if counts.ndim > 1 else len(counts))
+    boot = resample_counts(counts, n_boot, rng).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = boot / boot.sum(axis=-1, keepdims=True)
+    first = shares[..., 0] if counts.ndim > 1 else shares
+    return interval_pairs(*percentile_interval(first, level))
+
+
+def chi2_independence(table: np.ndarray) -> float | None:
+    """p-value of Pearson's chi-square test of independence (None if the table is degenerate)."""
+    from scipy import stats
+
+    table = np.asarray(table)[np.asarray(table).sum(axis=1) > 0]
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return None
+    return float(stats.chi2_contingency(table, correction=False).pvalue)
+
+
+def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], reference: dict[str, dict],
+                   n_boot: int, rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
+    """Rows and share of rows of every group; against ``reference`` shares where given.
+
+    ``missing_group`` marks the groups of rows whose sensitive value is missing (labelled
+    as ``sensitive.attrs["missing_groups"]`` says, see ``_missing_group``).
+    """
+    rows, tests = [], []
+    missing = missing_groups(sensitive)
+    for features in groupings:
+        codes, keys = group_codes(sensitive, features)
+        counts = np.bincount(codes, minlength=len(keys))
+        cis = _share_intervals(counts, n_boot, rng, level)
+        absent = is_missing(keys, features, missing).to_numpy()
+        expected = (_reference_shares(reference.get(features[0]), keys, features, absent)
+                    if len(features) == 1 else None)
+        for i in range(len(keys)):
+            row = {"grouping": grouping_name(features), "group": _keys(keys, i, features), "n": int(counts[i]),
+                   "share": counts[i] / counts.sum(), "share_ci": cis[i], "missing_group": bool(absent[i])}
+            if expected is not None:
+                row["reference_share"] = expected[i]
+                row["ratio_to_reference"] = row["share"] / expected[i] if expected[i] else None
+            rows.append(row)
+        if expected is not None:
+            tests.append(_goodness_of_fit(features[0], keys, counts, expected))
+            rows.extend(_absent_groups(features[0], keys, reference[features[0]]))
+    return rows, tests
+
+
+def _reference_shares(given: dict | None, keys: pd.DataFrame, features: tuple[str, ...],
+                      missing: np.ndarray) -> list | None:
+    if given is None:
+        return None
+    shares = {str(k): float(v) for k, v in given.items()}
+    if any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
+        raise InputError(f"reference_distribution for '{features[0]}' must hold non-negative shares")
+    observed = [str(v) for v, gone in zip(keys[features[0]], missing, strict=True) if not gone]
+    unknown = sorted(set(observed) - set(shares))
+    if unknown:
+        raise InputError(f"reference_distribution for '{features[0]}' has no share for group(s) "
+                         f"{', '.join(unknown)}; give a share for every group in the data")
+    total = sum(shares.values())
+    return [None if gone else shares.get(str(v), 0.0) / total
+            for v, gone in zip(keys[features[0]], missing, strict=True)]
+
+
+def _absent_groups(feature: str, keys: pd.DataFrame, given: dict) -> list[dict]:
+    present = {str(v) for v in keys[feature]}
+    total = sum(float(v) for v in given.values())
+    return [{"grouping": feature, "group": {feature: str(k)}, "n": 0, "share": 0.0, "share_ci": [0.0, 0.0],
+             "missing_group": False, "reference_share": float(v) / total, "ratio_to_reference": 0.0}
+            for k, v in given.items() if str(k) not in present]
+
+
+def _goodness_of_fit(feature: str, keys: pd.DataFrame, counts: np.ndarray, expected: list) -> dict:
+    from scipy import stats
+
+    keep = [i for i, e in enumerate(expected) if e is not None]
+    observed = counts[keep].astype(float)
+    shares = np.array([expected[i] for i in keep])
+    positive = shares > 0
+    statistic, p_value = stats.chisquare(observed[positive], shares[positive] / shares[positive].sum()
+                                         * observed[positive].sum())
+    return {"feature": feature, "test": "chi-square goodness of fit", "statistic": float(statistic),
+            "p_value": float(p_value), "n": int(observed.sum())}
+
+
+def base_rates(ctx, groupings: list[tuple[str, ...]], min_size: int, n_boot: int, rng: np.random.Generator,
+               level: float) -> tuple[list[dict], list[dict]]:
+    """The recorded outcome by group: positive share (binary), class shares (multiclass), mean (regression)."""
+    rows, tests = [], []
+    for features in groupings:
+        codes, keys = group_codes(ctx.sensitive, features)
+        n = np.bincount(codes, minlength=len(keys))
+        eligible = n >= min_size
+        if ctx.spec.task == "regression":
+            new_rows, p_value = _mean_targets(ctx.y_true, codes, keys, features, eligible, n_boot, rng, level)
+        else:
+            new_rows, p_value = _class_shares(ctx, codes, keys, features, eligible, n_boot, rng, level)
+        rows.extend(new_rows)
+        tests.append({"grouping": grouping_name(features), "p_value": p_value,
+                      "test": "one-way ANOVA" if ctx.spec.task == "regression" else "chi-square",
+                      "n_groups_compared": int(eligible.sum())})
+    return rows, tests
+
+
+def _class_shares(ctx, codes, keys, features, eligible, n_boot, rng, level) -> tuple[list[dict], float | None]:
+    k = 2 if ctx.spec.task == "binary" else len(ctx.labels)
+    y = ctx.y_true.astype(np.int64)
+    table = np.bincount(codes * k + y, minlength=len(keys) * k).reshape(len(keys), k)
+    classes = [1] if ctx.spec.task == "binary" else list(range(k))
+    rows = []
+    for c in classes:
+        ordered = np.concatenate([table[:, [c]], np.delete(table, c, axis=1)], axis=1)
+        cis = _share_intervals(ordered, n_boot, rng, level)
+        for i in range(len(keys)):
+            total = table[i].sum()
+            row = {"grouping": grouping_name(features), "group": _keys(keys, i, features), "n": int(total),
+                   "base_rate": table[i, c] / total if total else None, "ci": cis[i],
+                   "small_group": bool(not eligible[i])}
+            if ctx.spec.task == "multiclass":
+                row["class"] = ctx.labels[c]
+            rows.append(row)
+    return rows, chi2_independence(table[eligible])
+
+
+def _mean_targets(y, codes, keys, features, eligible, n_boot, rng, level) -> tuple[list[dict], float | None]:
+    from scipy import stats
+
+    point = regression_metrics(codes, len(keys), y, y)["mean_target"]
+    cis = [[None, None]] * len(keys)
+    if n_boot:
+        boot = np.concatenate([regression_metrics(codes, len(keys), y, y, w)["mean_target"]
+                               for w in row_multiplicities(len(y), n_boot, rng)])
+        cis = interval_pairs(*percentile_interval(boot, level))
+    rows = [{"grouping": grouping_name(features), "group": _keys(keys, i, features),
+             "n": int((codes == i).sum()), "mean_target": point[i], "ci": cis[i],
+             "small_group": bool(not eligible[i])} for i in range(len(keys))]
+    samples = [y[codes == i] for i in np.flatnonzero(eligible)]
+    p_value = float(stats.f_oneway(*samples).pvalue) if len(samples) >= 2 else None
+    return rows, p_value
+
+
+def missingness(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], min_size: int, n_boot: int,
+                rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
+    """Share of missing values of every column with any, by group of each sensitive feature."""
+    rows, tests = [], []
+    missing_columns = [c for c in columns if frame[c].isna().any()]
+    for feature in sensitive.columns:
+        codes, keys = group_codes(sensitive, (feature,))
+        n = np.bincount(codes, minlength=len(keys))
+        eligible = n >= min_size
+        for column in missing_columns:
+            gone = np.bincount(codes, weights=frame[column].isna().to_numpy(), minlength=len(keys)).astype(int)
+            table = np.column_stack([gone, n - gone])
+            cis = _share_intervals(table, n_boot, rng, level)
+            rates = np.where(n > 0, gone / np.maximum(n, 1), np.nan)
+            for i in range(len(keys)):
+                rows.append({"feature": feature, "group": str(keys.iloc[i][feature]), "column": column,
+                             "n": int(n[i]), "n_missing": int(gone[i]), "missing_rate": rates[i], "ci": cis[i],
+                             "small_group": bool(not eligible[i])})
+            tests.append(_missing_test(feature, column, keys, rates, eligible, table))
+    adjusted = adjust_pvalues([t["p_value"] for t in tests], "holm")
+    for test, p_adj in zip(tests, adjusted, strict=True):
+        test["p_adjusted"] = p_adj
+    return rows, tests
+
+
+def _missing_test(feature, column, keys, rates, eligible, table) -> dict:
+    kept = np.flatnonzero(eligible)
+    high = int(kept[np.argmax(rates[kept])]) if kept.size else None
+    low = int(kept[np.argmin(rates[kept])]) if kept.size else None
+    return {"feature": feature, "column": column, "test": "chi-square", "p_value": chi2_independence(table[eligible]),
+            "difference": float(rates[high] - rates[low]) if kept.size >= 2 else None,
+            "highest": None if high is None else {"group": str(keys.iloc[high][feature]), "missing_rate": rates[high]},
+            "lowest": None if low is None else {"group": str(keys.iloc[low][feature]), "missing_rate": rates[low]}}
+
+
+def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_boot: int,
+            rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
+    """Association of every column with every sensitive feature, strongest first; and skipped columns."""
+    rows, skipped = [], []
+    encoded = {c: encode_column(frame[c]) for c in columns}
+    for column, enc in encoded.items():
+        if enc.codes is None:
+            skipped.append({"column": column, "reason": enc.skipped})
+    for feature in sensitive.columns:
+        s_codes, s_keys = group_codes(sensitive, (feature,))
+        for column, enc in encoded.items():
+            if enc.codes is not None:
+                measures = proxy_row(enc, s_codes, len(s_keys), rng, n_boot, level)
+                rows.append({"sensitive_feature": feature, "feature": column, **measures})
+    rows.sort(key=lambda r: (-(r["cramers_v"] or 0.0), r["sensitive_feature"], r["feature"]))
+    return rows, skipped

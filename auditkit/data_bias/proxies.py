@@ -1,0 +1,145 @@
+"""Proxy detection: how much each column says about a sensitive feature.
+
+Three views of the association between a column and a sensitive feature, all computed
+from their contingency table (numeric columns are cut into quantile bins, rare categories
+are pooled, missing values are a level of their own):
+
+* Cramér's V with Bergsma's bias correction (0 = unrelated, 1 = the column determines the
+  feature); its interval comes from multinomial resamples of the table;
+* mutual information, in bits and as the share of the feature's entropy it explains;
+* predictive power: the cross-validated balanced accuracy of guessing the sensitive
+  value from the column alone (each level is assigned to the sensitive value it is most
+  typical of, learned on the other folds), against the chance level ``1 / n_values``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from auditkit.stats.bootstrap import percentile_interval, resample_counts
+
+MAX_LEVELS = 30
+N_BINS = 10
+N_FOLDS = 5
+IDENTIFIER_SHARE = 0.5  # text columns with more distinct values than this share of rows are identifiers
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A column as integer levels, or the reason it was skipped."""
+
+    codes: np.ndarray | None
+    n_levels: int
+    kind: str
+    skipped: str | None = None
+
+
+def encode_column(values: pd.Series) -> Encoded:
+    """Integer levels of a column: quantile bins for numbers, top categories for text.
+
+    Examples
+    --------
+    >>> encode_column(pd.Series(["a", "b", None, "a"])).codes.tolist()
+    [1, 2, 0, 1]
+    """
+    n_unique = values.nunique(dropna=True)
+    if n_unique <= 1 and not values.isna().any():
+        return Encoded(None, 0, "constant", "the column has a single value")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and n_unique > N_BINS:
+        return _binned(values)
+    text = values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
+    if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
+        return Encoded(None, 0, "identifier", f"{n_unique} distinct values: looks like an identifier or free text")
+    top = sorted(text.value_counts().index[:MAX_LEVELS])
+    # Levels by position, not by label, so that a value written "(missing)" or "(other)" in the
+    # data stays apart from the missing values and from the pooled rare values.
+    level = text.map({v: i + 1 for i, v in enumerate(top)})
+    level = level.where(text.notna(), 0).fillna(len(top) + 1).to_numpy(dtype=np.int64)
+    uniques, codes = np.unique(level, return_inverse=True)
+    if len(uniques) < 2:
+        return Encoded(None, 0, "constant", "the column has a single value")
+    return Encoded(codes.astype(np.int64), len(uniques), "numeric" if numeric else "categorical")
+
+
+def _binned(values: pd.Series) -> Encoded:
+    numbers = values.to_numpy(dtype=float)
+    present = ~np.isnan(numbers)
+    edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    codes = np.where(present, np.searchsorted(edges, np.where(present, numbers, 0), side="right") + 1, 0)
+    _, codes = np.unique(codes, return_inverse=True)
+    return Encoded(codes.astype(np.int64), int(codes.max()) + 1, "numeric (binned)")
+
+
+def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:
+    return np.bincount(x * ks + s, minlength=kx * ks).reshape(kx, ks)
+
+
+def cramers_v(table: np.ndarray, corrected: bool = True) -> np.ndarray:
+    """Cramér's V of tables ``(..., r, c)``; with ``corrected``, Bergsma's (2013) bias correction.
+
+    Empty rows and columns are ignored. NaN when fewer than two non-empty rows or columns.
+    """
+    table = np.asarray(table, dtype=float)
+    n = table.sum(axis=(-1, -2))
+    rows, cols = table.sum(axis=-1), table.sum(axis=-2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = rows[..., :, None] * cols[..., None, :] / n[..., None, None]
+        chi2 = np.where(expected > 0, (table - expected) ** 2 / np.where(expected > 0, expected, 1), 0).sum(
+            axis=(-1, -2))
+        r, c = (rows > 0).sum(axis=-1).astype(float), (cols > 0).sum(axis=-1).astype(float)
+        phi2 = chi2 / n
+        if corrected:
+            phi2 = np.maximum(0.0, phi2 - (r - 1) * (c - 1) / (n - 1))
+            r, c = r - (r - 1) ** 2 / (n - 1), c - (c - 1) ** 2 / (n - 1)
+        denominator = np.minimum(r - 1, c - 1)
+        return np.where(denominator > 0, np.sqrt(phi2 / np.where(denominator > 0, denominator, 1)), np.nan)
+
+
+def mutual_information(table: np.ndarray) -> tuple[float, float]:
+    """Mutual information in bits, and as a share of the entropy of the columns' variable."""
+    p = np.asarray(table, dtype=float) / table.sum()
+    px, ps = p.sum(axis=1, keepdims=True), p.sum(axis=0, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mi = float(np.where(p > 0, p * np.log2(p / (px * ps)), 0).sum())
+        entropy = float(-np.where(ps > 0, ps * np.log2(ps), 0).sum())
+    return max(mi, 0.0), (max(mi, 0.0) / entropy if entropy > 0 else float("nan"))
+
+
+def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.random.Generator) -> float:
+    """Cross-validated balanced accuracy of predicting ``s`` from the level ``x`` alone."""
+    folds = rng.permutation(len(x)) % N_FOLDS
+    predicted = np.empty(len(x), dtype=np.int64)
+    for fold in range(N_FOLDS):
+        test = folds == fold
+        table = contingency(x[~test], s[~test], kx, ks).astype(float)
+        likelihood = (table + 1.0) / (table.sum(axis=0, keepdims=True) + kx)
+        predicted[test] = likelihood.argmax(axis=1)[x[test]]
+    recalls = [np.mean(predicted[s == k] == k) for k in range(ks) if np.any(s == k)]
+    return float(np.mean(recalls))
+
+
+def proxy_row(encoded: Encoded, s: np.ndarray, ks: int, rng: np.random.Generator, n_boot: int,
+              level: float) -> dict:
+    """Every association measure of one encoded column with one sensitive feature."""
+    table = contingency(encoded.codes, s, encoded.n_levels, ks)
+    value = float(cramers_v(table))
+    ci = [None, None]
+    if n_boot:
+        lower, upper = percentile_interval(cramers_v(resample_counts(table, n_boot, rng))[:, None], level)
+        ci = [float(lower[0]), float(upper[0])]
+    mi, share = mutual_information(table)
+    present = int((table.sum(axis=0) > 0).sum())
+    return {
+        "cramers_v": value if np.isfinite(value) else None,
+        "cramers_v_ci": ci,
+        "mutual_information_bits": mi,
+        "entropy_share": share,
+        "balanced_accuracy": predictive_power(encoded.codes, s, encoded.n_levels, ks, rng),
+        "chance_balanced_accuracy": 1.0 / max(present, 1),
+        "n_levels": encoded.n_levels,
+        "kind": encoded.kind,
+    }

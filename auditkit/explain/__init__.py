@@ -1,0 +1,1 @@
+"""Explainers (SHAP, LIME), their agreement, the codec, feature mapping and group attributions."""

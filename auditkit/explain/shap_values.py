@@ -1,0 +1,354 @@
+"""SHAP attributions on the original features, with the explainer chosen for the model.
+
+:func:`choose_explainer` picks TreeSHAP for tree ensembles, the linear explainer for
+linear models and the permutation explainer for anything else. :func:`build_shap_engine`
+prepares the explainer once; :meth:`ShapEngine.explain` returns attributions per
+*original* column (one-hot dummies summed through the fitted preprocessor, see
+:mod:`auditkit.explain.feature_map`) together with the model's own output in the explainer's
+output space, so additivity can be checked on every audit.
+
+The model-agnostic path explains the whole model (Pipeline included) on the original
+columns, coded by :class:`~auditkit.explain.codec.TabularCodec`, against a seeded background
+sample; each row's permutations are seeded from its own seed, so a row gets the same
+attributions whichever batch it is explained in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.explain.codec import TabularCodec
+from auditkit.explain.feature_map import FeatureMap, FeatureMapError, build_feature_map, identity_map, split_model
+from auditkit.explain.shap_output import OutputSpace, additivity, coarsest_precision, describe_output
+
+EXPLAINERS = ("auto", "tree", "linear", "permutation")
+_TREE_MODULES = (
+    "sklearn.ensemble._forest", "sklearn.ensemble._gb", "sklearn.ensemble._hist_gradient_boosting",
+    "sklearn.tree", "xgboost", "lightgbm", "catboost",
+)
+_LINEAR_MODULES = ("sklearn.linear_model", "sklearn.svm._classes")
+_LINEAR_SVM = {"LinearSVC", "LinearSVR"}
+
+
+def choose_explainer(estimator: Any) -> str:
+    """Name of the SHAP explainer suited to a fitted final estimator.
+
+    Returns ``"tree"`` for tree ensembles (scikit-learn forests, gradient boosting and
+    histogram gradient boosting without native categorical splits, XGBoost, LightGBM,
+    CatBoost), ``"linear"`` for linear models with ``coef_``, and ``"permutation"``
+    (model-agnostic) otherwise.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> choose_explainer(LogisticRegression()), choose_explainer(KNeighborsClassifier())
+    ('linear', 'permutation')
+    """
+    kind = type(estimator)
+    module, name = kind.__module__, kind.__name__
+    if module.startswith(_TREE_MODULES) and not name.startswith("RandomTrees"):
+        native_categorical = getattr(estimator, "is_categorical_", None)
+        if native_categorical is not None and np.any(native_categorical):
+            return "permutation"
+        return "tree"
+    if module.startswith(_LINEAR_MODULES) and (module.startswith("sklearn.linear_model") or name in _LINEAR_SVM):
+        return "linear"
+    return "permutation"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """SHAP values of some rows on the original features.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_rows, n_features)
+    base_value : float
+        The explainer's expected output (same for every row).
+    output : ndarray of shape (n_rows,)
+        The model's own output for the rows, in the explainer's output space.
+    """
+
+    values: np.ndarray
+    base_value: float
+    output: np.ndarray
+
+    @property
+    def additivity_error(self) -> np.ndarray:
+        """``|sum of SHAP values + base value - model output|`` per row."""
+        return np.abs(self.values.sum(axis=1) + self.base_value - self.output)
+
+    def additivity(self, precision: str = "float64", rtol: float | None = None) -> dict[str, Any]:
+        """The additivity check relative to the output's scale (see :func:`auditkit.explain.shap_output.additivity`)."""
+        return additivity(self.values, self.base_value, self.output, precision, rtol)
+
+
+@dataclass
+class ShapEngine:
+    """A prepared SHAP explainer for one model.
+
+    Attributes
+    ----------
+    explainer : {"tree", "linear", "permutation"}
+    output : OutputSpace
+        What the attributions add up to (e.g. log-odds, probability, log of the prediction),
+        its link to the model's reported output, and the precision the model computes in.
+    feature_map : FeatureMap
+        Encoded columns → original columns (identity for the permutation explainer).
+    background_rows : int or None
+        Rows in the background sample (None: path-dependent TreeSHAP needs none).
+    fallback_reason : str or None
+        Why a faster explainer could not be used, when it could not.
+    explained_class : str or None
+        The class whose output is explained (classifiers).
+    """
+
+    explainer: str
+    output: OutputSpace
+    feature_map: FeatureMap
+    background_rows: int | None
+    fallback_reason: str | None
+    # (rows, seeds) -> (SHAP values on the estimator's inputs, base value, model output)
+    _compute: Callable[[pd.DataFrame, np.ndarray], tuple[np.ndarray, float, np.ndarray]] = field(repr=False)
+    explained_class: str | None = None
+
+    @property
+    def features(self) -> list[str]:
+        return self.feature_map.features
+
+    @property
+    def output_space(self) -> str:
+        """Name of the space the attributions add up in, e.g. ``"log-odds"``."""
+        return self.output.space
+
+    def explain(self, X: pd.DataFrame, seeds: np.ndarray | None = None) -> Attribution:
+        """SHAP values of the rows ``X`` (original columns) on the original features.
+
+        ``seeds`` gives one seed per row for the permutation explainer (ignored otherwise).
+        """
+        seeds = np.zeros(len(X), dtype=np.int64) if seeds is None else np.asarray(seeds)
+        encoded, base, output = self._compute(X, seeds)
+        values = self.feature_map.to_original(np.asarray(encoded, dtype=float))
+        return Attribution(values=values, base_value=float(base), output=np.asarray(output, dtype=float))
+
+
+def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any = None, *,
+                      explainer: str = "auto", n_permutations: int = 10,
+                      rows: pd.DataFrame | None = None) -> ShapEngine:
+    """Prepare the SHAP explainer for ``model``.
+
+    Parameters
+    ----------
+    model : fitted estimator or Pipeline
+        Called on DataFrames with the original columns.
+    background : DataFrame
+        Original-column rows the linear and permutation explainers integrate over
+        (already sampled: every row is used). Unused by path-dependent TreeSHAP.
+    positive_label : optional
+        Class whose output is explained (classifiers); default the last class.
+    explainer : {"auto", "tree", "linear", "permutation"}
+    n_permutations : int, default 10
+        Permutation explainer: forward+backward passes per row.
+    rows : DataFrame, optional
+        The rows that will be explained: the permutation explainer codes their categories
+        too (a category absent from the background must still be coded, not lost).
+    """
+    if explainer not in EXPLAINERS:
+        raise ValueError(f"explainer must be one of {', '.join(EXPLAINERS)}; got {explainer!r}")
+    preprocessor, estimator = split_model(model)
+    chosen = choose_explainer(estimator) if explainer == "auto" else explainer
+    reason = None
+    if chosen != "permutation":
+        try:
+            fmap = build_feature_map(preprocessor, [str(c) for c in background.columns])
+            return _fast_engine(chosen, preprocessor, estimator, fmap, background, positive_label)
+        except Exception as exc:  # noqa: BLE001 - shap raises assorted types for models it cannot parse
+            reason = f"the {chosen} explainer could not be used: {exc}"
+    codec = TabularCodec.fit(background, *([] if rows is None else [rows]))
+    return _permutation_engine(model, background, codec, positive_label, n_permutations, reason)
+
+
+def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label) -> ShapEngine:
+    import shap
+
+    def model_input(X: pd.DataFrame) -> Any:
+        """What the final estimator receives (its fitted column names kept)."""
+        return X if preprocessor is None else preprocessor.transform(X)
+
+    def dense(inputs: Any) -> np.ndarray:
+        return np.asarray(inputs.toarray() if hasattr(inputs, "toarray") else inputs, dtype=float)
+
+    pos = _class_index(estimator, positive_label)
+    if kind == "tree":
+        explainer = shap.TreeExplainer(estimator, feature_perturbation="tree_path_dependent")
+        background_rows = None
+        raw_output = _tree_raw_output(estimator)
+    else:
+        data = dense(model_input(background))
+        explainer = shap.LinearExplainer(estimator, shap.maskers.Independent(data, max_samples=len(data)))
+        background_rows = len(data)
+        raw_output = _linear_raw_output(estimator)
+    n_classes = len(getattr(estimator, "classes_", [])) or 1
+
+    def compute(X: pd.DataFrame, seeds: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        inputs = model_input(X)
+        kwargs = {"check_additivity": False} if kind == "tree" else {}
+        raw = np.asarray(explainer.shap_values(dense(inputs), **kwargs))
+        values, base = _select_class(raw, np.asarray(explainer.expected_value, dtype=float), pos, n_classes)
+        return values, base, _select_output(raw_output(inputs), pos, n_classes)
+
+    probe_rows = background.iloc[:200]
+    probe, _, probe_output = compute(probe_rows.iloc[:2], np.zeros(2))  # fail here, not mid-audit
+    if probe.shape[-1] != len(fmap.sources):
+        raise FeatureMapError("the feature map does not match the transformed columns")
+    inputs = model_input(probe_rows)
+    space = describe_output(estimator, raw_output(inputs), inputs, pos, coarsest_precision(probe, probe_output))
+    return ShapEngine(kind, space, fmap, background_rows, None, compute, _class_name(estimator, pos))
+
+
+def _permutation_engine(model, background, codec, positive_label, n_permutations, reason) -> ShapEngine:
+    import shap
+
+    data = codec.encode(background)
+    pos = _class_index(model, positive_label)
+    if hasattr(model, "predict_proba") and pos is not None:
+        method = "predict_proba"
+
+        def output(X: pd.DataFrame) -> np.ndarray:
+            return np.asarray(model.predict_proba(X))[:, pos]
+    else:
+        method, output = "predict", lambda X: np.asarray(model.predict(X)).ravel()
+    space = OutputSpace("probability" if method == "predict_proba" else "prediction", "identity", method,
+                        coarsest_precision(output(background.iloc[:2])))
+    masker = shap.maskers.Independent(data, max_samples=len(data))
+    with numpy_global_seed(0):  # the explainer reseeds numpy's global generator
+        explainer = shap.PermutationExplainer(lambda codes: output(codec.decode(codes)), masker)
+    max_evals = n_permutations * (2 * len(codec.columns) + 1)
+
+    def compute(X: pd.DataFrame, seeds: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        from threadpoolctl import threadpool_limits
+
+        codes = codec.encode(X)
+        rows, base = [], 0.0
+        # Many small model calls: one thread each is faster, and robust on a busy machine.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            for i in range(len(codes)):
+                with numpy_global_seed(int(seeds[i])):
+                    result = explainer(codes[i : i + 1], max_evals=max_evals, silent=True)
+                rows.append(result.values[0])
+                base = float(np.ravel(result.base_values)[0])
+        return np.asarray(rows, dtype=float).reshape(len(codes), -1), base, output(X)
+
+    fmap = identity_map(codec.columns)
+    return ShapEngine("permutation", space, fmap, len(data), reason, compute, _class_name(model, pos))
+
+
+def _class_index(estimator: Any, positive_label: Any) -> int | None:
+    classes = list(getattr(estimator, "classes_", []))
+    if not classes:
+        return None
+    for i, cls in enumerate(classes):
+        if positive_label is not None and (cls == positive_label or str(cls) == str(positive_label)):
+            return i
+    return len(classes) - 1
+
+
+def _class_name(estimator: Any, pos: int | None) -> str | None:
+    return None if pos is None else str(estimator.classes_[pos])
+
+
+def _select_class(raw: np.ndarray, expected: np.ndarray, pos: int | None,
+                  n_classes: int) -> tuple[np.ndarray, float]:
+    """SHAP values and base value of the explained class, whatever shape shap returned."""
+    expected = np.ravel(expected)
+    if raw.ndim == 3:
+        return raw[:, :, pos], float(expected[pos])
+    if pos is not None and n_classes == 2 and pos == 0:
+        # A single margin for classes_[1]; the other class's margin is its negative.
+        return -raw, -float(expected[0])
+    return raw, float(expected[0])
+
+
+def _select_output(raw: Any, pos: int | None, n_classes: int) -> np.ndarray:
+    """The explained class's column of a raw output (its dtype kept: it tells the model's precision)."""
+    raw = np.asarray(raw)
+    if raw.ndim == 2 and raw.shape[1] > 1:
+        return raw[:, pos]
+    raw = raw.ravel()
+    return -raw if (pos == 0 and n_classes == 2) else raw
+
+
+_PROBABILITY_TREES = ("sklearn.ensemble._forest", "sklearn.tree")
+
+
+def _tree_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
+    """The output TreeSHAP explains (``model_output="raw"``), computed by the model itself.
+
+    Forests and single trees average leaf values: class probabilities or predictions. Boosted
+    trees sum raw margins: log-odds for classifiers, and for regressors the prediction *before*
+    the link function (the log of the prediction for Poisson, gamma and Tweedie losses).
+    """
+    module = type(estimator).__module__
+    if module.startswith(_PROBABILITY_TREES):
+        return estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict
+    if module.startswith("xgboost"):
+        return lambda Xt: estimator.predict(Xt, output_margin=True)
+    if module.startswith("lightgbm"):
+        return lambda Xt: estimator.predict(Xt, raw_score=True)
+    if module.startswith("catboost"):
+        return lambda Xt: estimator.predict(Xt, prediction_type="RawFormulaVal")
+    if hasattr(estimator, "decision_function"):  # scikit-learn boosted classifiers
+        return estimator.decision_function
+    if module.startswith("sklearn.ensemble._hist_gradient_boosting"):
+        # The sum of the trees before the loss's link (log for Poisson and gamma); shap reads the
+        # same private trees and baseline. Without it, predict: a wrong space then fails additivity.
+        return lambda Xt: estimator._raw_predict(Xt) if hasattr(estimator, "_raw_predict") else estimator.predict(Xt)
+    return estimator.predict  # gradient boosting regressors: identity link for every loss
+
+
+def _linear_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
+    """The linear predictor the linear explainer explains: before a GLM's link (Poisson, gamma, Tweedie)."""
+    if hasattr(estimator, "decision_function"):
+        return estimator.decision_function
+    return getattr(estimator, "_linear_predictor", estimator.predict)
+
+
+@contextlib.contextmanager
+def numpy_global_seed(seed: int) -> Iterator[None]:
+    """Seed numpy's global generator (used inside shap) and restore its state afterwards."""
+    state = np.random.get_state()
+    np.random.seed(seed % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+# -- a per-audit cache, so the agreement step reuses what the SHAP and LIME steps built ----
+
+_CACHE: dict[tuple, tuple[weakref.ref, Any]] = {}
+
+
+def cached(ctx: Any, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per audit context and ``key``; dropped when the context is freed."""
+    full_key = (id(ctx), *key)
+    hit = _CACHE.get(full_key)
+    if hit is not None and hit[0]() is ctx:
+        return hit[1]
+    value = compute()
+    ctx_id = id(ctx)
+    _CACHE[full_key] = (weakref.ref(ctx, lambda _ref: _forget(ctx_id)), value)
+    return value
+
+
+def _forget(ctx_id: int) -> None:
+    for key in [k for k in _CACHE if k[0] == ctx_id]:
+        _CACHE.pop(key, None)

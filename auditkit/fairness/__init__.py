@@ -1,0 +1,1 @@
+"""Fairness analysis per task, score metrics, custom metrics, findings and policy checks."""

@@ -1,0 +1,330 @@
+"""Group analysis shared by every task: reference group, eligibility, intervals, disparities.
+
+Eligibility is per group *and per metric*: a group takes part in the headline
+disparities, tests and policy checks when it has ``min_group_size`` rows, and each of its
+rates when that rate's own denominator (actual positives for a true positive rate,
+positive decisions for precision, ...) has ``min_denominator`` rows (default
+``min_group_size``). A rate left out stays in the tables, with its denominator and a flag.
+
+One :class:`GroupingResult` holds everything the fairness step reports for one grouping
+(a sensitive feature or an intersection of several), and for multiclass tasks for one
+class (one-vs-rest). The task-specific engines in ``_fairness_tasks`` build the metric
+values and their bootstrap resamples; this module turns them into results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.exceptions import InputError
+from auditkit.stats.bootstrap import (
+    DEFAULT_LEVEL,
+    DEFAULT_N_BOOT,
+    interval_pairs,
+    is_degenerate,
+    percentile_interval,
+    wilson_interval,
+)
+from auditkit.stats.comparisons import Test, comparisons
+from auditkit.stats.counts import RATE_CELLS, denominators, grouping_name, rate_numerators
+from auditkit.stats.disparities import disparity_records
+from auditkit.stats.missing_group import MISSING_GROUP, is_missing
+from auditkit.stats.significance import CORRECTIONS
+
+
+@dataclass(frozen=True)
+class FairnessSettings:
+    """Settings of the fairness analysis (see :class:`auditkit.steps.FairnessStep`)."""
+
+    min_group_size: int = 30
+    min_denominator: int | None = None
+    n_boot: int = DEFAULT_N_BOOT
+    ci_level: float = DEFAULT_LEVEL
+    alpha: float = 0.05
+    correction: str = "holm"
+    intersections: bool = True
+    reference_groups: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.correction not in CORRECTIONS:
+            raise InputError(f"correction must be one of {', '.join(CORRECTIONS)}; got {self.correction!r}")
+        if not 0.5 <= float(self.ci_level) < 1.0:
+            raise InputError(f"ci_level must be in [0.5, 1); got {self.ci_level!r}")
+        if not 0.0 < float(self.alpha) < 0.5:
+            raise InputError(f"alpha must be in (0, 0.5); got {self.alpha!r}")
+        if int(self.n_boot) < 0:
+            raise InputError(f"n_boot must be 0 (no intervals) or more; got {self.n_boot!r}")
+        if self.min_denominator is not None and (isinstance(self.min_denominator, bool)
+                                                 or not isinstance(self.min_denominator, int)
+                                                 or self.min_denominator < 1):
+            raise InputError(f"min_denominator must be a whole number of at least 1; got {self.min_denominator!r}")
+
+    @property
+    def rate_threshold(self) -> int:
+        """The fewest rows a metric's denominator needs for the metric to be compared."""
+        return int(self.min_group_size if self.min_denominator is None else self.min_denominator)
+
+
+@dataclass
+class GroupingResult:
+    """Tables, intervals, disparities and comparisons of one grouping (and class).
+
+    Attributes
+    ----------
+    eligible : ndarray of bool
+        Groups with at least ``min_group_size`` rows.
+    denominators : dict of str to ndarray of int
+        Per metric, the rows each group's value is estimated from.
+    rate_eligible : dict of str to ndarray of bool
+        Per metric, the groups that take part in its disparities and tests (eligible, and
+        a denominator of at least ``min_denominator``).
+    ci_degenerate : dict of str to ndarray of bool
+        Per metric, the groups whose bootstrap interval is a single point.
+    ci_wilson : dict of str to ndarray of bool
+        Per rate, the groups whose ``ci`` is the Wilson score interval (their bootstrap
+        interval was degenerate).
+    missing : dict of str to str
+        Feature to the label of its missing-value group.
+    """
+
+    features: tuple[str, ...]
+    table: pd.DataFrame
+    metrics: list[str]
+    ci: dict[str, tuple[np.ndarray, np.ndarray]]
+    reference: int
+    eligible: np.ndarray
+    disparities: list[dict]
+    comparisons: list[dict]
+    klass: Any = None
+    denominators: dict[str, np.ndarray] = field(default_factory=dict)
+    rate_eligible: dict[str, np.ndarray] = field(default_factory=dict)
+    ci_degenerate: dict[str, np.ndarray] = field(default_factory=dict)
+    ci_wilson: dict[str, np.ndarray] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return grouping_name(self.features)
+
+    def group_key(self, index: int) -> dict[str, str]:
+        return {f: str(self.table.iloc[index][f]) for f in self.features}
+
+    def is_missing_group(self, index: int) -> bool:
+        """Whether the group is (or, for an intersection, includes) a missing-value group."""
+        return any(self.missing.get(f) == v for f, v in self.group_key(index).items())
+
+    def too_few(self, index: int) -> list[str]:
+        """Metrics of a large-enough group left out of comparisons for a denominator below ``min_denominator``.
+
+        Empty for a small group: all of it is left out (``small_group``).
+        """
+        if not self.eligible[index]:
+            return []
+        return [m for m in self.metrics if m in self.rate_eligible and not self.rate_eligible[m][index]]
+
+
+def choose_reference(keys: pd.DataFrame, n: np.ndarray, eligible: np.ndarray,
+                     features: tuple[str, ...], chosen: dict[str, Any],
+                     missing: dict[str, str] | None = None) -> int:
+    """Index of the reference group.
+
+    The group named in ``chosen`` (``{feature: value}``, matched as text) when every
+    feature of the grouping is named; otherwise the largest eligible group among those
+    matching the features that are named, never a missing-value group unless chosen.
+    ``missing`` maps a feature to the label of its missing group (default: ``"(missing)"``
+    for every feature, see ``_missing_group``).
+    """
+    match = np.ones(len(keys), dtype=bool)
+    for feature in features:
+        if feature in chosen:
+            match &= keys[feature].astype(str).to_numpy() == str(chosen[feature])
+    if all(f in chosen for f in features):
+        return _chosen_reference(keys, n, eligible, features, chosen, match)
+    if missing is None:
+        missing = dict.fromkeys(features, MISSING_GROUP)
+    not_missing = ~is_missing(keys, features, missing).to_numpy()
+    for candidates in (match & eligible & not_missing, match & eligible, match, np.ones_like(match)):
+        if candidates.any():
+            masked = np.where(candidates, n, -1)
+            return int(np.argmax(masked))
+    return 0
+
+
+def _chosen_reference(keys, n, eligible, features, chosen, match) -> int:
+    label = ", ".join(f"{f}={chosen[f]}" for f in features)
+    if not match.any():
+        values = "; ".join(f"{f}: {', '.join(sorted(keys[f].astype(str).unique()))}" for f in features)
+        raise InputError(f"reference group {label} does not occur in the audited rows; values are {values}")
+    index = int(np.flatnonzero(match)[0])
+    if not eligible[index]:
+        raise InputError(
+            f"reference group {label} has {int(n[index])} rows, fewer than min_group_size; "
+            "choose a larger reference group or lower min_group_size"
+        )
+    return index
+
+
+def analyse(features: tuple[str, ...], keys: pd.DataFrame, n: np.ndarray, point: dict[str, np.ndarray],
+            boot: dict[str, np.ndarray] | None, settings: FairnessSettings, criteria: dict[str, tuple[str, ...]],
+            test: Test, klass: Any = None, counts: np.ndarray | None = None,
+            missing: dict[str, str] | None = None) -> GroupingResult:
+    """Assemble the result of one grouping from its metric values and resamples.
+
+    Parameters
+    ----------
+    features : tuple of str
+        Sensitive features of the grouping.
+    keys : DataFrame
+        One row per group: its value of each feature.
+    n : ndarray of int
+        Rows per group.
+    point : dict of str to ndarray, shape ``(n_groups,)``
+        Metric values.
+    boot : dict of str to ndarray, shape ``(n_boot, n_groups)``, or None
+        The same metrics for every bootstrap resample (None: no intervals).
+    settings : FairnessSettings
+    criteria : dict
+        Fairness criterion to the metrics it compares (``_disparities``).
+    test : callable
+        ``test(group, reference, metric) -> (p_value, test_name)``.
+    klass : optional
+        The class of a one-vs-rest analysis (multiclass tasks).
+    counts : ndarray of int, shape ``(n_groups, 4)``, optional
+        Confusion counts by group: the denominators of the rates, and the Wilson interval
+        of a rate whose bootstrap interval is degenerate.
+    missing : dict of str to str, optional
+        Feature to the label of its missing-value group (never the default reference).
+    """
+    missing = dict(missing or {})
+    eligible = n >= settings.min_group_size
+    dens = denominators(list(point), n, counts)
+    rate_eligible = {m: eligible & (dens[m] >= settings.rate_threshold) for m in point}
+    ref = choose_reference(keys, n, eligible, features, settings.reference_groups,
+                           {f: missing[f] for f in features if f in missing})
+    ci = {m: percentile_interval(boot[m], settings.ci_level) for m in point} if boot is not None else {}
+    degenerate = {m: is_degenerate(*bounds) for m, bounds in ci.items()}
+    wilson = _wilson_where_degenerate(ci, degenerate, counts, dens, settings.ci_level)
+    compared = tuple(dict.fromkeys(m for metrics in criteria.values() for m in metrics))
+    table = keys.copy()
+    table["n"] = n
+    for metric, values in point.items():
+        table[metric] = values
+    table["small_group"] = ~eligible
+    table["reference"] = np.arange(len(keys)) == ref
+    result = GroupingResult(
+        features=features,
+        table=table,
+        metrics=list(point),
+        ci=ci,
+        reference=ref,
+        eligible=eligible,
+        disparities=disparity_records(point, boot, criteria, rate_eligible, ref, settings.ci_level),
+        comparisons=comparisons(point, boot, compared, rate_eligible, ref, test, settings.ci_level),
+        klass=klass,
+        denominators=dens,
+        rate_eligible=rate_eligible,
+        ci_degenerate=degenerate,
+        ci_wilson=wilson,
+        missing=missing,
+    )
+    table["too_few"] = [", ".join(result.too_few(i)) for i in range(len(keys))]
+    return result
+
+
+def _wilson_where_degenerate(ci: dict, degenerate: dict, counts: np.ndarray | None, dens: dict,
+                             level: float) -> dict[str, np.ndarray]:
+    """Replace, in ``ci``, the degenerate bootstrap interval of a count-based rate by its Wilson interval."""
+    if counts is None:
+        return {}
+    numerators = rate_numerators(counts)
+    replaced = {}
+    for metric in [m for m in ci if m in RATE_CELLS]:
+        where = degenerate[metric] & (dens[metric] > 0)
+        if not where.any():
+            continue
+        lower, upper = (np.array(bound, dtype=float) for bound in ci[metric])
+        wl, wu = wilson_interval(np.where(where, numerators[metric], 0), np.where(where, dens[metric], 0), level)
+        ci[metric] = (np.where(where, wl, lower), np.where(where, wu, upper))
+        replaced[metric] = where
+    return replaced
+
+
+def by_group_rows(result: GroupingResult, extra: dict[str, pd.DataFrame] | None = None) -> list[dict]:
+    """The ``fairness.by_group`` rows of one grouping (``extra``: more columns per row, e.g. counts).
+
+    Besides ``group``, ``n``, ``metrics`` and ``ci``, each row has ``denominators`` (rows
+    each metric is estimated from), ``too_few`` (metrics whose denominator is below
+    ``min_denominator``: left out of every disparity, test and policy check they are part
+    of), ``ci_degenerate`` (metrics whose bootstrap interval is a single point),
+    ``ci_method`` (metrics whose ``ci`` is not the percentile bootstrap, and the interval
+    shown instead), ``missing_group`` (the group is one of missing values), ``small_group``
+    and ``reference``.
+    """
+    cis = {m: interval_pairs(*bounds) for m, bounds in result.ci.items()}
+    rows = []
+    for i, record in enumerate(result.table.to_dict("records")):
+        row: dict[str, Any] = {"group": result.group_key(i), "n": int(record["n"])}
+        if result.klass is not None:
+            row["class"] = result.klass
+        for name, frame in (extra or {}).items():
+            row[name] = frame.iloc[i].to_dict()
+        row["metrics"] = {m: record[m] for m in result.metrics}
+        row["ci"] = {m: cis[m][i] for m in result.metrics if m in cis}
+        row["denominators"] = {m: int(result.denominators[m][i]) for m in result.metrics if m in result.denominators}
+        row["too_few"] = result.too_few(i)
+        row["ci_degenerate"] = [m for m in result.metrics if m in result.ci_degenerate and result.ci_degenerate[m][i]]
+        row["ci_method"] = {m: "wilson score" for m, where in result.ci_wilson.items() if where[i]}
+        row["missing_group"] = result.is_missing_group(i)
+        row["small_group"] = bool(record["small_group"])
+        row["reference"] = bool(record["reference"])
+        rows.append(row)
+    return rows
+
+
+def labelled_disparities(result: GroupingResult) -> list[dict]:
+    """Disparity records with the grouping, reference group, class and group keys they are about.
+
+    ``gap`` names the two groups whose gap is the estimate and whose signed gap the ``ci``
+    is about; ``excluded`` lists the groups (large enough) whose value of a metric of the
+    criterion was left out for too small a denominator.
+    """
+    head = {"grouping": result.name, "features": list(result.features),
+            "reference": result.group_key(result.reference)}
+    if result.klass is not None:
+        head["class"] = result.klass
+    out = []
+    for record in result.disparities:
+        record = {**head, **record}
+        if record["gap"] is not None:
+            gap = record["gap"]
+            record["gap"] = {"metric": gap["metric"], "first": result.group_key(gap["first"]),
+                             "second": None if gap["second"] is None else result.group_key(gap["second"])}
+        record["excluded"] = _excluded(result, record["metrics"])
+        out.append(record)
+    return out
+
+
+def _excluded(result: GroupingResult, metrics: list[str]) -> list[dict]:
+    return [{"group": result.group_key(i), "metric": m, "denominator": int(result.denominators[m][i])}
+            for m in metrics if m in result.rate_eligible
+            for i in np.flatnonzero(result.eligible & ~result.rate_eligible[m])]
+
+
+def labelled_comparisons(result: GroupingResult) -> list[dict]:
+    """Comparison records with group and reference keys in place of indices."""
+    out = []
+    for record in result.comparisons:
+        record = dict(record)
+        index = record.pop("group_index")
+        labelled = {"grouping": result.name, "group": result.group_key(index),
+                    "reference": result.group_key(result.reference),
+                    "n": int(result.table.iloc[index]["n"]),
+                    "reference_n": int(result.table.iloc[result.reference]["n"])}
+        if result.klass is not None:
+            labelled["class"] = result.klass
+        out.append({**labelled, **record})
+    return out

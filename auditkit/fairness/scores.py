@@ -1,0 +1,187 @@
+"""Score-based metrics by group (ROC AUC, Brier score) with bootstrap intervals, and calibration.
+
+These need the rows, not only counts, so each bootstrap resample is a vector of row
+multiplicities (``_bootstrap.row_multiplicities``) over the whole audited data -- the
+same resampling scheme as ``MetricFrame(n_boot=...)`` -- and the metrics are computed
+from weighted sums, vectorised over resamples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.result import Finding
+from auditkit.stats.bootstrap import row_multiplicities
+
+CALIBRATION_BINS = 10
+
+
+def scores_not_probabilities(ctx: Any, step: str, skipped: str) -> list[Finding]:
+    """An info finding when the audit's scores are decision scores, naming what ``step`` left out.
+
+    Parameters
+    ----------
+    ctx : AuditContext
+    step : str
+        Name of the step that skipped metrics.
+    skipped : str
+        What was not computed, e.g. ``"the Brier score"``.
+    """
+    if ctx.y_score is None or ctx.score_kind != "decision":
+        return []
+    source = (ctx.provenance.get("scores") or {}).get("source", "")
+    origin = f"the model's {source}" if source in {"decision_function", "predict_proba"} else source
+    low, high = float(np.min(ctx.y_score)), float(np.max(ctx.y_score))
+    return [Finding(
+        id=f"{step}.scores_not_probabilities",
+        step=step,
+        severity="info",
+        message=(
+            f"The scores (from {origin}) are decision scores, not probabilities: they range from {low:.4g} to "
+            f"{high:.4g}. ROC AUC uses only their order and is reported. Not computed, because they need "
+            f"probabilities: {skipped}."
+        ),
+        evidence={"score_kind": ctx.score_kind, "source": source, "min": low, "max": high},
+    )]
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """One group's rows ordered by score, with the start of each run of tied scores."""
+
+    rows: np.ndarray
+    starts: np.ndarray
+    positive: np.ndarray
+    squared_error: np.ndarray
+
+    @classmethod
+    def of(cls, rows: np.ndarray, y_true: np.ndarray, y_score: np.ndarray) -> _Sorted:
+        rows = rows[np.argsort(y_score[rows], kind="stable")]
+        scores = y_score[rows]
+        starts = np.flatnonzero(np.r_[True, np.diff(scores) != 0]) if len(rows) else np.zeros(0, dtype=int)
+        return cls(rows, starts, y_true[rows].astype(float), (scores - y_true[rows]) ** 2)
+
+    def auc(self, w: np.ndarray) -> np.ndarray:
+        """ROC AUC for each column of multiplicities ``w`` ``(n_rows, n_resamples)``, rows in sorted order."""
+        if len(self.rows) == 0:
+            return np.full(w.shape[1], np.nan)
+        pos = w * self.positive[:, None]
+        neg = w - pos
+        if len(self.starts) < len(self.rows):  # pool tied scores
+            pos = np.add.reduceat(pos, self.starts, axis=0)
+            neg = np.add.reduceat(neg, self.starts, axis=0)
+        below = np.cumsum(neg, axis=0) - neg
+        numerator = (pos * (below + 0.5 * neg)).sum(axis=0)
+        denominator = pos.sum(axis=0) * neg.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+    def brier(self, w: np.ndarray) -> np.ndarray:
+        total = w.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, self.squared_error @ w / np.where(total > 0, total, 1), np.nan)
+
+
+def weighted_auc(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of ``weights`` (multiplicities), ties counted as one half.
+
+    Parameters
+    ----------
+    y_true : ndarray of 0/1, shape ``(n,)``
+    y_score : ndarray, shape ``(n,)``
+    weights : ndarray, shape ``(n_resamples, n)``
+
+    Returns
+    -------
+    ndarray, shape ``(n_resamples,)``
+        NaN where a resample has no positive or no negative row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(weighted_auc(np.array([0, 0, 1, 1]), np.array([.1, .4, .35, .8]), np.ones((1, 4)))[0])
+    0.75
+    """
+    group = _Sorted.of(np.arange(len(y_true)), np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float))
+    return group.auc(np.asarray(weights, dtype=float).T[group.rows])
+
+
+def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.ndarray, y_score: np.ndarray,
+                  n_boot: int, rng: np.random.Generator, probabilities: bool) -> list[tuple[dict, dict | None]]:
+    """ROC AUC (and Brier score for probabilities) by group for several groupings at once.
+
+    Parameters
+    ----------
+    groupings : list of ndarray of int
+        Group code of every row, one array per grouping.
+    n_groups : list of int
+        Number of groups of each grouping.
+    y_true, y_score : ndarray
+    n_boot : int
+        Resamples (0: no intervals); one set of resamples is shared by all groupings.
+    rng : numpy.random.Generator
+    probabilities : bool
+        Whether the scores are probabilities (``AuditContext.score_kind``): the Brier score
+        is computed only for them.
+
+    Returns
+    -------
+    list of (point, boot)
+        Per grouping: metric name to values ``(n_groups,)`` and to resampled values
+        ``(n_boot, n_groups)`` (None without resamples).
+    """
+    y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
+    names = ["roc_auc"] + (["brier_score"] if probabilities else [])
+    prepared = [[_Sorted.of(np.flatnonzero(codes == g), y_true, y_score) for g in range(k)]
+                for codes, k in zip(groupings, n_groups, strict=True)]
+    points = [{m: v[0] for m, v in _evaluate(names, groups, np.ones((len(y_true), 1))).items()}
+              for groups in prepared]
+    if n_boot == 0:
+        return [(p, None) for p in points]
+    chunks: list[list[dict]] = [[] for _ in groupings]
+    for weights in row_multiplicities(len(y_true), n_boot, rng):
+        weights = np.ascontiguousarray(weights.T, dtype=float)  # rows first: gathers and sums run along rows
+        for i, groups in enumerate(prepared):
+            chunks[i].append(_evaluate(names, groups, weights))
+    boots = [{m: np.concatenate([c[m] for c in parts]) for m in names} for parts in chunks]
+    return list(zip(points, boots, strict=True))
+
+
+def _evaluate(names: list[str], groups: list[_Sorted], weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Metrics ``(n_resamples, n_groups)`` from multiplicities ``weights`` ``(n_rows, n_resamples)``."""
+    out = {m: np.full((weights.shape[1], len(groups)), np.nan) for m in names}
+    for g, group in enumerate(groups):
+        w = weights[group.rows]
+        out["roc_auc"][:, g] = group.auc(w)
+        if "brier_score" in out:
+            out["brier_score"][:, g] = group.brier(w)
+    return out
+
+
+def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray, y_score: np.ndarray,
+                      n_bins: int = CALIBRATION_BINS) -> pd.DataFrame:
+    """Observed positive rate against mean score, in equal-width score bins, by group.
+
+    Returns
+    -------
+    DataFrame
+        The group's keys, ``bin_lower``, ``bin_upper``, ``n``, ``mean_score`` and
+        ``observed_rate``; empty bins are left out.
+    """
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.clip(np.searchsorted(edges, y_score, side="right") - 1, 0, n_bins - 1)
+    frame = pd.DataFrame({"group": codes, "bin": bins, "score": y_score, "y": np.asarray(y_true, dtype=float)})
+    stats = frame.groupby(["group", "bin"], sort=True).agg(
+        n=("y", "size"), mean_score=("score", "mean"), observed_rate=("y", "mean")
+    ).reset_index()
+    table = keys.iloc[stats["group"].to_numpy()].reset_index(drop=True)
+    table["bin_lower"] = edges[stats["bin"].to_numpy()]
+    table["bin_upper"] = edges[stats["bin"].to_numpy() + 1]
+    for column in ("n", "mean_score", "observed_rate"):
+        table[column] = stats[column].to_numpy()
+    return table
+

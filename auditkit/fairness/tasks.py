@@ -1,0 +1,171 @@
+"""Fairness engines per task: metric values by group and their bootstrap resamples.
+
+* binary -- confusion counts by group; rates, disparities and tests from counts; ROC AUC,
+  Brier score and calibration by group when there are scores;
+* multiclass -- one-vs-rest confusion counts per class, from one resample of the full
+  (group x true class x predicted class) table;
+* regression -- errors and mean predictions by group from weighted sums.
+
+Each engine returns a :class:`FairnessOutput`; nothing here writes text for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.fairness.analysis import (
+    FairnessSettings,
+    GroupingResult,
+    analyse,
+    by_group_rows,
+    labelled_comparisons,
+    labelled_disparities,
+)
+from auditkit.fairness.custom_metrics import custom_metrics
+from auditkit.fairness.scores import calibration_table, score_metrics
+from auditkit.stats.bootstrap import is_degenerate, resample_counts
+from auditkit.stats.comparisons import count_test
+from auditkit.stats.counts import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
+from auditkit.stats.disparities import BINARY_CRITERIA, REGRESSION_CRITERIA
+from auditkit.stats.regression import regression_bootstrap, regression_metrics, regression_test
+
+COUNT_COLUMNS = ("tp", "fp", "fn", "tn")
+
+
+@dataclass
+class FairnessOutput:
+    """Results of every grouping, plus what goes beside them in ``audit.json``."""
+
+    task: str
+    results: list[GroupingResult]
+    counts: list[pd.DataFrame | None]
+    calibration: dict[str, pd.DataFrame] = field(default_factory=dict)
+    comparisons: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.comparisons = [c for r in self.results for c in labelled_comparisons(r)]
+
+    @property
+    def disparities(self) -> list[dict]:
+        return [d for r in self.results for d in labelled_disparities(r)]
+
+    def by_group(self) -> list[dict]:
+        rows = []
+        for result, counts in zip(self.results, self.counts, strict=True):
+            rows.extend(by_group_rows(result, None if counts is None else {"counts": counts}))
+        return rows
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {}
+        for result, counts in zip(self.results, self.counts, strict=True):
+            name = result.name if result.klass is None else f"{result.name} | class {result.klass}"
+            table = result.table
+            if counts is not None:
+                table = pd.concat([table.iloc[:, : len(result.features) + 1], counts,
+                                   table.iloc[:, len(result.features) + 1 :]], axis=1)
+            out[name] = table
+        out["disparities"] = pd.DataFrame(self.disparities)
+        out["comparisons"] = pd.DataFrame(self.comparisons)
+        out.update({f"calibration {k}": v for k, v in self.calibration.items()})
+        return out
+
+
+def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...]],
+                 extra_metrics: dict[str, Any], extra_n_boot: int) -> FairnessOutput:
+    """Dispatch on the audit's task."""
+    parts = partition(ctx.sensitive, groupings)
+    engine = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[ctx.spec.task]
+    output = engine(ctx, settings, parts)
+    if extra_metrics:
+        _add_custom(ctx, output, parts, settings, extra_metrics, extra_n_boot)
+    return output
+
+
+def _binary(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput:
+    fine = group_counts(parts.fine_codes, confusion_cells(ctx.y_true, ctx.y_pred), parts.n_fine)
+    boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
+    codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
+    scores = None
+    if ctx.y_score is not None:
+        scores = score_metrics(codes, [len(k) for k in parts.keys], ctx.y_true, ctx.y_score,
+                               settings.n_boot, ctx.rng("fairness.scores"), ctx.score_kind == "probability")
+    results, counts_frames, calibration = [], [], {}
+    for i, features in enumerate(parts.groupings):
+        counts = parts.aggregate(fine, i, axis=0)
+        boot = parts.aggregate(boot_fine, i, axis=1) if boot_fine is not None else None
+        point, boot_rates = rates_from_counts(counts), None if boot is None else rates_from_counts(boot)
+        if scores is not None:
+            point.update(scores[i][0])
+            if boot_rates is not None:
+                boot_rates.update(scores[i][1])
+        results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
+                               BINARY_CRITERIA, count_test(counts), counts=counts, missing=parts.missing))
+        counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
+        if ctx.y_score is not None and ctx.score_kind == "probability":
+            calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score)
+    return FairnessOutput("binary", results, counts_frames, calibration)
+
+
+def ovr_counts(confusion: np.ndarray, k: int) -> np.ndarray:
+    """One-vs-rest ``(tp, fp, fn, tn)`` of class ``k`` from ``(..., true, predicted)`` confusion counts."""
+    tp = confusion[..., k, k]
+    fp = confusion[..., :, k].sum(axis=-1) - tp
+    fn = confusion[..., k, :].sum(axis=-1) - tp
+    tn = confusion.sum(axis=(-1, -2)) - tp - fp - fn
+    return np.stack([tp, fp, fn, tn], axis=-1)
+
+
+def _multiclass(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput:
+    k = len(ctx.labels)
+    cells = parts.fine_codes * k * k + ctx.y_true.astype(np.int64) * k + ctx.y_pred.astype(np.int64)
+    fine = np.bincount(cells, minlength=parts.n_fine * k * k).reshape(parts.n_fine, k, k)
+    boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
+    results, counts_frames = [], []
+    for i, features in enumerate(parts.groupings):
+        confusion = parts.aggregate(fine, i, axis=0)
+        boot = parts.aggregate(boot_fine, i, axis=1) if boot_fine is not None else None
+        for c, label in enumerate(ctx.labels):
+            counts = ovr_counts(confusion, c)
+            boot_rates = None if boot is None else rates_from_counts(ovr_counts(boot, c))
+            results.append(analyse(features, parts.keys[i], counts.sum(axis=1), rates_from_counts(counts),
+                                   boot_rates, settings, BINARY_CRITERIA, count_test(counts), klass=label,
+                                   counts=counts, missing=parts.missing))
+            counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
+    return FairnessOutput("multiclass", results, counts_frames)
+
+
+def _regression(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput:
+    codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
+    sizes = [len(k) for k in parts.keys]
+    boots = [None] * len(codes)
+    if settings.n_boot:
+        boots = regression_bootstrap(codes, sizes, ctx.y_true, ctx.y_pred, settings.n_boot,
+                                     ctx.rng("fairness.regression"))
+    results = []
+    for i, features in enumerate(parts.groupings):
+        point = regression_metrics(codes[i], sizes[i], ctx.y_true, ctx.y_pred)
+        n = np.bincount(codes[i], minlength=sizes[i])
+        results.append(analyse(features, parts.keys[i], n, point, boots[i], settings, REGRESSION_CRITERIA,
+                               regression_test(codes[i], ctx.y_true, ctx.y_pred), missing=parts.missing))
+    return FairnessOutput("regression", results, [None] * len(results))
+
+
+def _add_custom(ctx, output: FairnessOutput, parts: Partition, settings: FairnessSettings,
+                metrics: dict[str, Any], n_boot: int) -> None:
+    codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
+    values = custom_metrics(metrics, codes, [len(k) for k in parts.keys], ctx.y_true, ctx.y_pred,
+                            min(n_boot, settings.n_boot), ctx.rng("fairness.custom"), settings.ci_level)
+    by_grouping = dict(zip(parts.groupings, values, strict=True))
+    for result in output.results:
+        point, ci = by_grouping[result.features]
+        for name, column in point.items():
+            result.table.insert(result.table.columns.get_loc("small_group"), name, column)
+            result.metrics.append(name)
+            result.denominators[name] = result.table["n"].to_numpy()
+            if name in ci:
+                result.ci[name] = ci[name]
+                result.ci_degenerate[name] = is_degenerate(*ci[name])

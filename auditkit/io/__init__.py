@@ -1,0 +1,1 @@
+"""Reading data, loading models safely, prediction adapters and validation at the boundary."""

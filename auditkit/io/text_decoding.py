@@ -1,0 +1,108 @@
+"""Decoding a data file's bytes to text: a given encoding, a byte-order mark, or UTF-8 — never a guess."""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any
+
+from auditkit.exceptions import DataReadError
+
+# (byte-order mark, codec that reads it, name shown to users, codecs a user may give for it).
+# UTF-32 comes first: its little-endian mark starts with UTF-16's.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32 LE", {"utf-32", "utf-32-le"}),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 BE", {"utf-32", "utf-32-be"}),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8", {"utf-8", "utf-8-sig"}),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE", {"utf-16", "utf-16-le"}),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE", {"utf-16", "utf-16-be"}),
+)
+ENCODING_EXAMPLES = "utf-8, latin-1, cp1252 or utf-16"
+
+
+def decode_text(raw: bytes, where: str, encoding: str | None = None,
+                binary_hint: str = "") -> tuple[str, dict[str, Any]]:
+    """``raw`` as text, and how it was decoded (``encoding`` and ``encoding_source``).
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+    where : str
+        The file, for messages.
+    encoding : str, optional
+        A Python codec name given by the user. Without it a byte-order mark decides, else UTF-8.
+    binary_hint : str, optional
+        Appended to the message about content that is binary rather than text.
+
+    Raises
+    ------
+    DataReadError
+        An unknown codec, a codec that contradicts the byte-order mark, bytes the codec cannot
+        decode (with a hint to pass ``--encoding``), or text holding NUL characters (binary
+        content, or UTF-16 without a byte-order mark).
+    """
+    mark = next((m for m in BYTE_ORDER_MARKS if raw.startswith(m[0])), None)
+    if encoding is None and mark is None and _looks_binary(raw[:8192]):
+        raise DataReadError(_not_text_message(raw, where, "UTF-8", binary_hint))
+    if encoding is not None:
+        codec = _codec_name(encoding)
+        if mark is not None and codec not in mark[3]:
+            raise DataReadError(
+                f"{where} starts with a {mark[2]} byte-order mark, but the encoding given is {encoding}; "
+                f"drop --encoding to read it as {mark[2]}"
+            )
+        text, how = _decode(raw, where, encoding, given=True), {"encoding": encoding, "encoding_source": "given"}
+    elif mark is not None:
+        text = _decode(raw, where, mark[1], given=False)
+        how = {"encoding": mark[2], "encoding_source": "byte-order mark"}
+    else:
+        text, how = _decode(raw, where, "utf-8", given=False), {"encoding": "UTF-8", "encoding_source": "default"}
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise DataReadError(_not_text_message(raw, where, how["encoding"], binary_hint))
+    return text, how
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise DataReadError(f"unknown encoding '{encoding}'; give a codec name such as {ENCODING_EXAMPLES}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise DataReadError(f"'{encoding}' is not a text encoding; give one such as {ENCODING_EXAMPLES}")
+    return info.name
+
+
+def _decode(raw: bytes, where: str, codec: str, *, given: bool) -> str:
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start: exc.start + 1].hex()
+        if given:
+            raise DataReadError(
+                f"{where} cannot be decoded as {codec}: byte 0x{byte} on line {line} is invalid; "
+                f"check --encoding"
+            ) from None
+        raise DataReadError(
+            f"{where} is not UTF-8 text (byte 0x{byte} on line {line}); pass its encoding, "
+            "e.g. --encoding latin-1 (or cp1252 for files saved by Windows programs)"
+        ) from None
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes, or many control characters other than tab, newline, form feed and carriage return."""
+    controls = sum(head.count(byte) for byte in (*range(0, 9), 11, *range(14, 32)))
+    return b"\x00" in head or controls > 0.05 * len(head)
+
+
+def _not_text_message(raw: bytes, where: str, encoding: str, binary_hint: str) -> str:
+    """Why the content is not text: UTF-16 without a byte-order mark, or binary."""
+    head = raw[:4096]
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    half = len(head) // 2
+    if half and max(odd, even) > 0.4 * half and min(odd, even) < 0.1 * half:
+        order = "le" if odd > even else "be"
+        return (f"{where} looks like UTF-16 text without a byte-order mark (every other byte is 0); "
+                f"pass --encoding utf-16-{order}")
+    return f"{where} is binary, not {encoding} text{binary_hint}"

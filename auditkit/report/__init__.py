@@ -1,0 +1,1 @@
+"""Report rendering (papermill, nbconvert) and the view functions each report section uses."""

@@ -1,0 +1,172 @@
+"""Report views for the bias half of an audit (disparities, uncertainty, data bias, checks).
+
+Only formatting: every number comes from ``audit.json``. The ``*_frame`` functions return
+tidy DataFrames (tested on their own); :func:`show` displays them as escaped HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from auditkit.report.views import esc, plain_html, table_html
+
+MAX_PROXY_ROWS = 15
+
+
+def _group(group: dict | None) -> str:
+    return "" if not group else ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+def _lo(ci: list | None) -> float | None:
+    return None if not ci else ci[0]
+
+
+def _hi(ci: list | None) -> float | None:
+    return None if not ci else ci[1]
+
+
+def _gap(record: dict) -> str:
+    """The pair of groups whose signed gap the disparity's interval is about (older audits: empty)."""
+    gap = record.get("gap")
+    if not gap:
+        return ""
+    if gap["second"] is None:
+        return f"{gap['metric']} of {_group(gap['first'])}"
+    sign = " / " if record["measure"] == "ratio" else " − "
+    return f"{gap['metric']}: {_group(gap['first'])}{sign}{_group(gap['second'])}"
+
+
+def _left_out(record: dict) -> str:
+    return "; ".join(f"{e['metric']} of {_group(e['group'])} (from {e['denominator']})"
+                     for e in record.get("excluded", []))
+
+
+def disparities_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """Headline disparities with their intervals, one row per grouping, criterion, measure and method."""
+    rows = [{"grouping": d["grouping"], **({"class": d["class"]} if "class" in d else {}),
+             "disparity": d["name"], "method": d["method"].replace("_", " "), "reference": _group(d["reference"]),
+             "groups compared": d["n_groups_compared"], "value": d["value"], "ci lower": _lo(d["ci"]),
+             "ci upper": _hi(d["ci"]), "interval of": _gap(d), "left out (too few rows)": _left_out(d)}
+            for d in doc.get("fairness", {}).get("disparities", [])]
+    return pd.DataFrame(rows)
+
+
+def comparisons_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """Each group against the reference group, with intervals and corrected p-values."""
+    rows = [{"grouping": c["grouping"], **({"class": c["class"]} if "class" in c else {}), "metric": c["metric"],
+             "group": _group(c["group"]), "n": c["n"], "value": c["value"], "reference": _group(c["reference"]),
+             "reference value": c["reference_value"], "difference": c["difference"],
+             "diff. ci lower": _lo(c["difference_ci"]), "diff. ci upper": _hi(c["difference_ci"]),
+             "ratio": c["ratio"], "test": c["test"], "p": c["p_value"], "adjusted p": c.get("p_adjusted"),
+             "significant": c.get("significant")}
+            for c in doc.get("fairness", {}).get("comparisons", [])]
+    return pd.DataFrame(rows)
+
+
+def calibration_frames(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Calibration tables (observed positive rate against mean score, by score bin), per grouping."""
+    return {name: pd.DataFrame(rows) for name, rows in doc.get("fairness", {}).get("calibration", {}).items()}
+
+
+def _bias(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc.get("data", {}).get("bias", {})
+
+
+def representation_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    rows = [{"grouping": r["grouping"], "group": _group(r["group"]), "n": r["n"], "share": r["share"],
+             "ci lower": _lo(r["share_ci"]), "ci upper": _hi(r["share_ci"]),
+             **({"reference share": r["reference_share"], "ratio to reference": r["ratio_to_reference"]}
+                if "reference_share" in r else {})}
+            for r in _bias(doc).get("representation", [])]
+    return pd.DataFrame(rows)
+
+
+def base_rates_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for r in _bias(doc).get("base_rates", []):
+        value = "mean_target" if "mean_target" in r else "base_rate"
+        rows.append({"grouping": r["grouping"], **({"class": r["class"]} if "class" in r else {}),
+                     "group": _group(r["group"]), "n": r["n"], value.replace("_", " "): r[value],
+                     "ci lower": _lo(r["ci"]), "ci upper": _hi(r["ci"]), "small group": r["small_group"]})
+    return pd.DataFrame(rows)
+
+
+def missingness_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """One row per sensitive feature and column with missing values: the gap between groups and its test."""
+    rows = [{"sensitive feature": t["feature"], "column": t["column"],
+             "highest": None if t["highest"] is None else f"{t['highest']['group']}",
+             "highest rate": None if t["highest"] is None else t["highest"]["missing_rate"],
+             "lowest": None if t["lowest"] is None else f"{t['lowest']['group']}",
+             "lowest rate": None if t["lowest"] is None else t["lowest"]["missing_rate"],
+             "difference": t["difference"], "adjusted p": t["p_adjusted"]}
+            for t in _bias(doc).get("missingness_tests", [])]
+    return pd.DataFrame(rows)
+
+
+def proxies_frame(doc: dict[str, Any], limit: int = MAX_PROXY_ROWS) -> pd.DataFrame:
+    """The strongest proxies (Cramér's V with interval, mutual information, predictive power)."""
+    rows = [{"sensitive feature": p["sensitive_feature"], "column": p["feature"], "Cramér's V": p["cramers_v"],
+             "ci lower": _lo(p["cramers_v_ci"]), "ci upper": _hi(p["cramers_v_ci"]),
+             "mutual information (bits)": p["mutual_information_bits"], "share of entropy": p["entropy_share"],
+             "balanced accuracy": p["balanced_accuracy"], "chance": p["chance_balanced_accuracy"],
+             "levels": p["n_levels"], "kind": p["kind"]}
+            for p in _bias(doc).get("proxies", [])[:limit]]
+    return pd.DataFrame(rows)
+
+
+def checks_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    rows = [{"check": c["name"], "status": c["status"], "severity": c["severity"],
+             "threshold": ", ".join(f"{k} {v:g}" for k, v in c["threshold"].items()), "basis": c["basis"],
+             "observed": c["observed"], "ci lower": _lo(c["ci"]), "ci upper": _hi(c["ci"]),
+             "compared value": c["compared_value"]}
+            for c in doc.get("checks", {}).get("results", [])]
+    return pd.DataFrame(rows)
+
+
+SECTIONS = (
+    ("Policy checks", "Each threshold of the policy, checked on the audit's disparities. A check that cannot be "
+     "evaluated does not pass.", checks_frame),
+    ("Disparities", "One number per fairness criterion: the gap between the best- and worst-off groups "
+     "(difference: max − min, ratio: min / max) and against the reference group, over groups with enough rows. "
+     "A rate resting on too few rows of its own (e.g. a true positive rate from a handful of actual positives) "
+     "is left out and named. The confidence interval is that of the signed gap between the two groups named "
+     "under 'interval of' (the same interval as their comparison below), so it can reach below 0 (above 1 for "
+     "a ratio): then the data do not show which group is better off.", disparities_frame),
+    ("Each group against the reference", "Differences with bootstrap intervals and p-values corrected for the "
+     "number of comparisons made. 'significant' means unlikely to be chance after that correction.",
+     comparisons_frame),
+    ("Representation", "How many rows each group has (and the expected share, when a reference distribution was "
+     "given).", representation_frame),
+    ("Outcome by group in the data", "The recorded outcome by group, before any model.", base_rates_frame),
+    ("Missing values by group", "For each column with missing values: the groups where it is missing most and "
+     "least often.", missingness_frame),
+    ("Proxies of sensitive features", "Columns that reveal a sensitive feature, strongest first: Cramér's V "
+     "(0 unrelated, 1 identical), mutual information, and how well the column alone guesses the sensitive "
+     "value (balanced accuracy, against chance).", proxies_frame),
+)
+
+
+def show(doc: dict[str, Any]) -> None:
+    """Display the bias sections of ``doc`` in a notebook (nothing when the audit has none)."""
+    from IPython.display import HTML, display
+
+    display(HTML(plain_html(bias_html(doc))))
+
+
+def bias_html(doc: dict[str, Any]) -> str:
+    """The bias sections as one escaped HTML fragment (empty sections are left out)."""
+    parts = []
+    for title, prose, build in SECTIONS:
+        frame = build(doc)
+        if not frame.empty:
+            parts.append(f"<h3>{esc(title)}</h3><p>{esc(prose)}</p>{table_html(frame)}")
+    for name, frame in calibration_frames(doc).items():
+        if not frame.empty:
+            parts.append(f"<h3>Calibration by {esc(name)}</h3><p>{esc(CALIBRATION_PROSE)}</p>{table_html(frame)}")
+    return "\n".join(parts)
+
+
+CALIBRATION_PROSE = ("Within each score bin, the share of rows that were actually positive against the average "
+                     "score: for a well calibrated score they match in every group.")

@@ -1,0 +1,260 @@
+"""Report views for the explanation half of an audit (SHAP, LIME, agreement).
+
+Only formatting and plotting: every number comes from ``audit.json`` or, for the per-row
+plots, from the SHAP artifacts saved beside it. Every string is HTML-escaped, and shown as
+plain text in plots (:data:`auditkit.text.PLAIN_TEXT`: a ``$`` in a column name is a dollar).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditkit.report.views import esc, plain_html, table_html
+from auditkit.text import PLAIN_TEXT
+
+ARTIFACTS = ("values", "features", "rows")
+
+
+def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
+    """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none)."""
+    from IPython.display import HTML, display
+
+    def show_html(fragment: str) -> None:
+        display(HTML(plain_html(fragment)))
+
+    section = doc.get("explanations")
+    step_findings = [f for f in doc.get("findings", []) if f["step"] in ("shap", "lime", "agreement")]
+    if not section:
+        if step_findings:
+            show_html(findings_list(step_findings))
+        return
+    if "shap" in section:
+        _show_shap(doc, audit_dir, show_html)
+    if section.get("lime", {}).get("instances"):
+        show_html("<h3>LIME: local explanations and their stability</h3>" + lime_html(section["lime"]))
+    if section.get("agreement", {}).get("instances"):
+        show_html("<h3>Do SHAP and LIME agree?</h3>" + agreement_html(section["agreement"]))
+    if step_findings:
+        show_html("<h3>Explanation findings</h3>" + findings_list(step_findings))
+
+
+def _show_shap(doc, audit_dir, show_html) -> None:
+    import matplotlib.pyplot as plt
+
+    section = doc["explanations"]
+    show_html("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(section["shap"]))
+    show_html(table_html(importance_frame(section), digits=4))
+    plot_importance(section)
+    plt.show()
+    shap_rows = load_shap_artifacts(audit_dir)
+    top = section["shap"]["top_features"]
+    if shap_rows is None:
+        show_html("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
+                  "beeswarm and dependence plots are not shown.</i></p>")
+    else:
+        plot_beeswarm(shap_rows, top, section["shap"]["output_space"])
+        plt.show()
+        for feature in top:
+            plot_dependence(shap_rows, feature, section["shap"]["output_space"])
+            plt.show()
+    for view in section.get("group_attributions", []):
+        show_html(group_html(view, section["shap"]["output_space"]))
+
+
+def shap_summary_html(shap: dict[str, Any]) -> str:
+    """Explainer, output space, budget and the additivity statement, as HTML."""
+    budget = shap["budget"]
+    rows = (f"all {budget['rows_audited']:,} audited rows" if not budget["rows_sampled"]
+            else f"a seeded sample of {budget['rows_explained']:,} of {budget['rows_audited']:,} audited rows")
+    background = ("none (path-dependent TreeSHAP uses the training cover stored in the trees)"
+                  if not budget.get("background_rows")
+                  else f"a seeded sample of {budget['background_rows']} {budget['background_source']}")
+    output = shap.get("output", {})
+    items = [
+        f"Explainer: <b>{esc(shap['explainer'])}</b> for the model's final estimator "
+        f"<code>{esc(shap['model'])}</code>; values are in <b>{esc(shap['output_space'])}</b> space"
+        + (f" of class <code>{esc(shap['explained_class'])}</code>." if shap.get("explained_class") else ".")
+        + (f" {esc(output['statement'])}" if output.get("statement") else ""),
+        f"Rows explained: {esc(rows)}. Background: {esc(background)}."
+        + (f" Permutations per row: {esc(budget['n_permutations'])}." if "n_permutations" in budget else ""),
+        additivity_text(shap),
+        "Features are the original columns; one-hot dummies are summed back into their column.",
+    ]
+    if shap.get("fallback_reason"):
+        items.append(f"A model-specific explainer was not used: {esc(shap['fallback_reason'])}.")
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def additivity_text(shap: dict[str, Any]) -> str:
+    """Whether the SHAP values add up to the model output, with the errors and the tolerance used (HTML)."""
+    add = shap["additivity"]
+    verdict = "satisfy" if add["holds"] else "<b>violate</b>"
+    text = (f"SHAP values {verdict} additivity: max |sum + base − output| = {add['max_abs_error']:.2e} "
+            f"({esc(shap['output_space'])})")
+    if "rtol" not in add:  # audit.json written before the tolerance was relative
+        return text + f" (tolerance {add['tolerance']:.0e}); base value {shap['base_value']:.4g}."
+    return text + (
+        f", i.e. {add['max_rel_error']:.1e} of the output scale {add['scale']:.4g} (tolerance {add['rtol']:.1e} of "
+        f"the scale, {add['tolerance']:.2e}, for a model computing in {esc(add['precision'])}); "
+        f"base value {shap['base_value']:.4g}."
+    )
+
+
+def importance_frame(section: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(section.get("global_importance", []), columns=["feature", "mean_abs_shap"])
+
+
+def plot_importance(section: dict[str, Any]):
+    """Horizontal bar chart of mean |SHAP| per feature (largest on top)."""
+    import matplotlib.pyplot as plt
+
+    frame = importance_frame(section).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(frame) + 1))
+    positions = range(len(frame))
+    ax.barh(positions, frame["mean_abs_shap"], color="#1e88e5")
+    ax.set_yticks(positions, frame["feature"].astype(str).tolist(), **PLAIN_TEXT)
+    ax.set_xlabel(f"mean |SHAP value| ({section['shap']['output_space']})", **PLAIN_TEXT)
+    ax.set_title("Global importance")
+    fig.tight_layout()
+    return fig
+
+
+def load_shap_artifacts(audit_dir: str | Path) -> dict[str, pd.DataFrame] | None:
+    """The per-row SHAP tables written by the audit, or None when they are missing."""
+    folder = Path(audit_dir) / "artifacts"
+    paths = {name: folder / f"shap__{name}.parquet" for name in ARTIFACTS}
+    if not all(p.is_file() for p in paths.values()):
+        return None
+    return {name: pd.read_parquet(p) for name, p in paths.items()}
+
+
+def plot_beeswarm(shap_rows: dict[str, pd.DataFrame], features: list[str], space: str):
+    """SHAP value of every row for each feature; colour = the row's value (numeric features)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    values, data = shap_rows["values"], shap_rows["features"]
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, size=len(values))  # display only
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(features) + 1.2))
+    for i, feature in enumerate(reversed(features)):
+        style = _colour_style(data[feature])
+        ax.scatter(values[feature], i + jitter, s=3, alpha=0.5, rasterized=True, **style)
+    ax.set_yticks(range(len(features)), list(reversed(features)), **PLAIN_TEXT)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel(f"SHAP value ({space}); colour: low (blue) to high (red) feature value, grey = categorical",
+                  **PLAIN_TEXT)
+    ax.set_title("SHAP values of every explained row (top features)")
+    fig.tight_layout()
+    return fig
+
+
+def _colour_style(column: pd.Series) -> dict[str, Any]:
+    """Scatter colours: the value's percentile for numeric features, grey for categorical ones."""
+    if pd.api.types.is_numeric_dtype(column):
+        return {"c": column.rank(pct=True).fillna(0.5).to_numpy(), "cmap": "coolwarm", "vmin": 0, "vmax": 1}
+    return {"color": "#9e9e9e"}
+
+
+def plot_dependence(shap_rows: dict[str, pd.DataFrame], feature: str, space: str):
+    """SHAP value against the feature's value (box per category for categorical features)."""
+    import matplotlib.pyplot as plt
+
+    values, data = shap_rows["values"][feature], shap_rows["features"][feature]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    if pd.api.types.is_numeric_dtype(data):
+        ax.scatter(data, values, s=3, alpha=0.4, color="#1e88e5", rasterized=True)
+        ax.set_xlabel(feature, **PLAIN_TEXT)
+    else:
+        labels = data.fillna("missing").astype(str)
+        order = labels.value_counts().index[:15].tolist()
+        ax.boxplot([values[labels == c] for c in order], showfliers=False)
+        ax.set_xticks(range(1, len(order) + 1), order, rotation=40, ha="right", fontsize=8, **PLAIN_TEXT)
+        ax.set_xlabel(f"{feature} (15 most frequent values)" if labels.nunique() > 15 else feature, **PLAIN_TEXT)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_ylabel(f"SHAP value ({space})", **PLAIN_TEXT)
+    ax.set_title(f"Dependence: {feature}", **PLAIN_TEXT)
+    fig.tight_layout()
+    return fig
+
+
+def group_html(view: dict[str, Any], space: str) -> str:
+    """Mean SHAP by group and the decomposition of the gaps in mean output, as HTML tables."""
+    feature = view["sensitive_feature"]
+    columns = {f"{g['group']} (n={g['n']:,})": {"mean model output": g["mean_output"], **g["mean_shap"]}
+               for g in view["groups"]}
+    parts = [
+        f"<h4>Attributions by {esc(feature)}</h4>",
+        f"<p>Mean model output and mean SHAP value per feature ({esc(space)}) in each group.</p>",
+        table_html(pd.DataFrame(columns).rename_axis("").reset_index(), digits=3),
+    ]
+    if view["gaps"]:
+        parts.append(
+            f"<p>Gap in mean output between each group and the reference group "
+            f"<b>{esc(feature)}={esc(view['reference'])}</b>, in {esc(space)} space, split into per-feature "
+            f"parts. By SHAP additivity the parts sum to the gap (residual = additivity error).</p>"
+        )
+        parts.append(table_html(gap_frame(view), digits=3))
+    else:
+        parts.append(f"<p>No gap decomposition: fewer than two groups of {esc(feature)} have at least "
+                     f"{esc(view['min_group_size'])} explained rows.</p>")
+    return "".join(parts)
+
+
+def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
+    """Features × compared groups table of gap contributions, with gap/residual rows on top."""
+    columns = {}
+    for gap in view["gaps"]:
+        label = f"{gap['group']} − {gap['reference']}"
+        column = {"gap in mean output": gap["gap"], "residual": gap["residual"]}
+        column.update({c["feature"]: c["contribution"] for c in gap["contributions"]})
+        columns[label] = column
+    return pd.DataFrame(columns).rename_axis("").reset_index()
+
+
+def lime_html(lime: dict[str, Any]) -> str:
+    """Settings, stability summary and one row per explained instance."""
+    stability = lime.get("stability", {})
+    intro = (
+        f"<p>{len(lime['instances'])} instances, each explained {esc(lime['repeats'])} times with different "
+        f"seeds ({esc(lime['num_samples'])} perturbed samples each; weights explain the "
+        f"{esc(lime['output_space'])} of the positive class). Stability: mean top-{esc(lime['top_k'])} "
+        f"Jaccard index across repeats {stability.get('mean_top_k_jaccard', float('nan')):.2f} "
+        f"(1 = the same top features every time); {esc(stability.get('unstable_instances', 0))} "
+        f"instance(s) below {esc(lime['min_jaccard'])}.</p>"
+    )
+    rows = []
+    for inst in lime["instances"]:
+        conditions = "; ".join(f"{c['condition']} ({c['weight']:+.3f})" for c in inst["conditions"][:3])
+        rows.append({
+            "row": inst["row_id"], "why chosen": inst["reason"], "true": inst["y_true"],
+            "decision": inst["y_pred"], "score": inst["score"], f"top-{lime['top_k']} Jaccard": inst["top_k_jaccard"],
+            "max weight std": inst["max_weight_std"], "local R²": inst["local_r2"],
+            "strongest conditions (first repeat)": conditions,
+        })
+    return intro + table_html(pd.DataFrame(rows), digits=3)
+
+
+def agreement_html(agreement: dict[str, Any]) -> str:
+    """Mean agreement metrics and the per-instance table."""
+    summary = agreement["summary"]
+    intro = (
+        f"<p>Metrics of Krishna et al. (2022) on the LIME instances, top-{esc(agreement['k'])} features; "
+        f"SHAP ({esc(agreement['shap_explainer'])}) explains {esc(agreement['shap_output_space'])}, LIME "
+        f"(averaged over {esc(agreement['lime_repeats_averaged'])} repeats) explains "
+        f"{esc(agreement['lime_output_space'])}. 1 means full agreement. Top features — SHAP: "
+        f"{esc(', '.join(summary['shap_top_features']))}; LIME: {esc(', '.join(summary['lime_top_features']))}.</p>"
+    )
+    means = pd.DataFrame({"metric": list(summary["mean"]), "mean": list(summary["mean"].values()),
+                          "min": [summary["min"][m] for m in summary["mean"]]})
+    instances = pd.DataFrame(agreement["instances"])
+    return intro + table_html(means, digits=3) + "<details><summary>Per instance</summary>" + \
+        table_html(instances, digits=3) + "</details>"
+
+
+def findings_list(findings: list[dict[str, Any]]) -> str:
+    items = "".join(f"<li><b>{esc(f['severity'])}</b> [{esc(f['step'])}] {esc(f['message'])}</li>"
+                    for f in findings)
+    return f"<ul>{items}</ul>"

@@ -1,0 +1,163 @@
+"""Views of an ``audit.json`` for notebooks and the HTML report.
+
+Only formatting happens here: every number shown was computed by a step. Every string
+that comes from data or models is HTML-escaped, and shown as plain text: in plots
+(:data:`auditkit.text.PLAIN_TEXT`: no mathtext, no LaTeX) and in notebooks, whose front ends
+would typeset ``$...$`` in HTML outputs as TeX (:func:`plain_html`).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditkit.io.data import describe_read
+from auditkit.result import load_audit_json
+from auditkit.text import PLAIN_TEXT, plain_text
+
+RATE_NAMES = {"selection_rate", "true_positive_rate", "false_positive_rate"}
+SEVERITY_ORDER = {"error": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+# Elements with these classes are left alone by MathJax (2 and 3, as configured by Jupyter).
+NO_TEX = "tex2jax_ignore mathjax_ignore"
+SEVERITY_COLOURS = {"error": "#7f0000", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a"}
+
+
+def load(audit_dir: str | Path) -> dict[str, Any]:
+    """Load ``audit_dir/audit.json``."""
+    return load_audit_json(Path(audit_dir) / "audit.json")
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def plain_html(fragment: str) -> str:
+    """``fragment`` in a block that notebook front ends do not typeset: a ``$`` in data stays a dollar."""
+    return f"<div class='{NO_TEX}'>{fragment}</div>"
+
+
+def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A DataFrame as escaped HTML with rounded floats."""
+    return frame.to_html(index=False, escape=True, na_rep="undefined",
+                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes=f"auditkit {NO_TEX}")
+
+
+def header_html(doc: dict[str, Any]) -> str:
+    ds, prov = doc["dataset"], doc["provenance"]
+    model = prov.get("model") or {}
+    model_text = {
+        "reference": f"reference model ({esc(model.get('final_estimator'))}) trained on a seeded split; "
+        f"{esc(model.get('test_rows'))} held-out rows audited",
+        "model": f"model {esc(model.get('class'))}, sha256 {esc(prov.get('model_sha256'))}",
+        "predictions": f"existing decisions in column <code>{esc(ds['spec'].get('predictions'))}</code>",
+    }[ds.get("mode", "reference")]
+    rows = [
+        ("Dataset", f"{esc(ds['name'])} — {esc(ds['n_rows'])} rows audited"),
+        ("Target", f"<code>{esc(ds['target'])}</code>, positive outcome = {esc(repr(ds['positive_label']))}"),
+        ("Sensitive features", esc(", ".join(ds["sensitive_features"]))),
+        ("What is audited", model_text),
+        ("Data sha256", f"<code>{esc(prov['data_sha256'])}</code>"),
+        *([("Data format", esc(describe_read(prov["data_format"])))] if prov.get("data_format") else []),
+        ("Seed", esc(prov["seed"])),
+        ("auditkit / Python", f"{esc(prov['auditkit_version'])} / {esc(prov['python'])}"),
+        ("Packages", esc(", ".join(f"{k} {v}" for k, v in prov["packages"].items() if v))),
+        ("Run", f"{esc(prov['started'])} → {esc(prov['finished'])}"),
+    ]
+    cell = "style='text-align:left'"
+    body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
+    return f"<table class='auditkit-provenance {NO_TEX}'>{body}</table>"
+
+
+def findings_html(doc: dict[str, Any]) -> str:
+    findings = sorted(doc.get("findings", []), key=lambda f: SEVERITY_ORDER.get(f["severity"], 9))
+    if not findings:
+        return "<p>No findings.</p>"
+    items = []
+    for f in findings:
+        colour = SEVERITY_COLOURS.get(f["severity"], "#000")
+        items.append(
+            f"<li><span style='color:{colour};font-weight:bold'>{esc(f['severity'].upper())}</span> "
+            f"<small>[{esc(f['step'])}]</small> {esc(f['message'])}</li>"
+        )
+    return f"<ul class='auditkit-findings {NO_TEX}'>" + "".join(items) + "</ul>"
+
+
+def performance_table(doc: dict[str, Any]) -> pd.DataFrame:
+    overall = doc.get("performance", {}).get("overall", {})
+    return pd.DataFrame({"metric": list(overall), "value": [format_number(v) for v in overall.values()]})
+
+
+def format_number(value: Any, digits: int = 4) -> str:
+    """Integers as integers, floats rounded, None as 'undefined'."""
+    if value is None:
+        return "undefined"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 10):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The ``fairness.by_group`` rows as one tidy frame (one row per group)."""
+    records = []
+    for row in doc.get("fairness", {}).get("by_group", []):
+        keys = tuple(row["group"])
+        if features is not None and keys != tuple(features):
+            continue
+        record = {"grouping": " × ".join(keys), "group": ", ".join(f"{k}={v}" for k, v in row["group"].items())}
+        if "class" in row:
+            record["class"] = row["class"]
+        record.update({"n": row["n"], **row["metrics"], "small_group": row.get("small_group", False)})
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def groupings_in(doc: dict[str, Any]) -> list[tuple[str, ...]]:
+    seen: list[tuple[str, ...]] = []
+    for row in doc.get("fairness", {}).get("by_group", []):
+        keys = tuple(row["group"])
+        if keys not in seen:
+            seen.append(keys)
+    return seen
+
+
+def plot_group_rates(doc: dict[str, Any], features: tuple[str, ...],
+                     metrics: tuple[str, ...] = ("selection_rate", "true_positive_rate", "false_positive_rate")):
+    """Bar chart of key rates by group (with bootstrap CIs when the audit has them)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = [r for r in doc["fairness"]["by_group"] if tuple(r["group"]) == tuple(features)]
+    present = [m for m in metrics if any(m in r["metrics"] for r in rows)]
+    metrics = tuple(present) or tuple(m for m in ("mae", "rmse") if rows and m in rows[0]["metrics"])
+    labels = [", ".join(str(v) for v in r["group"].values()) + (f" [{r['class']}]" if "class" in r else "")
+              for r in rows]
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(rows) * len(metrics) / 2), 3.5))
+    width = 0.8 / len(metrics)
+    x = np.arange(len(rows))
+    for i, metric in enumerate(metrics):
+        values = np.array([np.nan if r["metrics"].get(metric) is None else r["metrics"][metric] for r in rows])
+        err = _ci_errors(rows, metric, values)
+        ax.bar(x + i * width, values, width, label=metric.replace("_", " "), yerr=err, capsize=2)
+    ax.set_xticks(x + width * (len(metrics) - 1) / 2, labels, rotation=30, ha="right", **PLAIN_TEXT)
+    if set(metrics) <= RATE_NAMES:
+        ax.set_ylim(0, 1)
+    ax.set_title(f"Rates by {' × '.join(features)}", **PLAIN_TEXT)
+    plain_text(*ax.legend(fontsize=8, ncol=len(metrics)).get_texts())
+    fig.tight_layout()
+    return fig
+
+
+def _ci_errors(rows, metric, values):
+    import numpy as np
+
+    cis = [r.get("ci", {}).get(metric) for r in rows]
+    if not any(cis):
+        return None
+    lower = np.array([v - c[0] if c and c[0] is not None else 0 for v, c in zip(values, cis, strict=True)])
+    upper = np.array([c[1] - v if c and c[1] is not None else 0 for v, c in zip(values, cis, strict=True)])
+    return np.vstack([np.nan_to_num(lower), np.nan_to_num(upper)])

@@ -1,0 +1,1 @@
+"""Groups, confusion counts, bootstrap, significance tests and disparities."""
