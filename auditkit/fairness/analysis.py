@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import InputError
+from auditkit.io.labels import find_group
 from auditkit.stats.bootstrap import (
     DEFAULT_LEVEL,
     DEFAULT_N_BOOT,
@@ -34,6 +35,7 @@ from auditkit.stats.counts import RATE_CELLS, denominators, grouping_name, rate_
 from auditkit.stats.disparities import disparity_records
 from auditkit.stats.missing_group import MISSING_GROUP, is_missing
 from auditkit.stats.significance import CORRECTIONS
+from auditkit.text import show
 
 
 @dataclass(frozen=True)
@@ -132,16 +134,24 @@ def choose_reference(keys: pd.DataFrame, n: np.ndarray, eligible: np.ndarray,
                      missing: dict[str, str] | None = None) -> int:
     """Index of the reference group.
 
-    The group named in ``chosen`` (``{feature: value}``, matched as text) when every
-    feature of the grouping is named; otherwise the largest eligible group among those
-    matching the features that are named, never a missing-value group unless chosen.
-    ``missing`` maps a feature to the label of its missing group (default: ``"(missing)"``
-    for every feature, see ``_missing_group``).
+    The group named in ``chosen`` (``{feature: value}``) when every feature of the grouping is
+    named; otherwise the largest eligible group among those matching the features that are
+    named, never a missing-value group unless chosen. A value names a group by the rule of
+    :func:`auditkit.io.labels.find_group` (the same text or the same number: ``1.0`` names the
+    group shown as ``1``). ``missing`` maps a feature to the label of its missing group
+    (default: ``"(missing)"`` for every feature, see ``_missing_group``).
+
+    Raises
+    ------
+    InputError
+        A value in ``chosen`` names no group of the grouping (the message lists the groups), or
+        the chosen group is too small to compare against.
     """
     match = np.ones(len(keys), dtype=bool)
     for feature in features:
         if feature in chosen:
-            match &= keys[feature].astype(str).to_numpy() == str(chosen[feature])
+            labels = keys[feature].astype(str).to_numpy()
+            match &= labels == _chosen_label(feature, chosen[feature], keys, features, chosen)
     if all(f in chosen for f in features):
         return _chosen_reference(keys, n, eligible, features, chosen, match)
     if missing is None:
@@ -154,11 +164,26 @@ def choose_reference(keys: pd.DataFrame, n: np.ndarray, eligible: np.ndarray,
     return 0
 
 
+def _chosen_label(feature: str, value: Any, keys: pd.DataFrame, features: tuple[str, ...],
+                  chosen: dict[str, Any]) -> str:
+    """The group label of ``feature`` that ``value`` names; an :class:`InputError` listing the groups if none."""
+    label = find_group(value, keys[feature].astype(str).unique().tolist())
+    if label is None:
+        named = ", ".join(f"{f}={show(chosen[f])}" for f in features if f in chosen)
+        raise InputError(f"reference group {named} does not occur in the audited rows; values are "
+                         f"{_values(keys, features)}")
+    return label
+
+
+def _values(keys: pd.DataFrame, features: tuple[str, ...]) -> str:
+    return "; ".join(f"{f}: {', '.join(sorted(keys[f].astype(str).unique()))}" for f in features)
+
+
 def _chosen_reference(keys, n, eligible, features, chosen, match) -> int:
-    label = ", ".join(f"{f}={chosen[f]}" for f in features)
+    label = ", ".join(f"{f}={show(chosen[f])}" for f in features)
     if not match.any():
-        values = "; ".join(f"{f}: {', '.join(sorted(keys[f].astype(str).unique()))}" for f in features)
-        raise InputError(f"reference group {label} does not occur in the audited rows; values are {values}")
+        raise InputError(f"reference group {label} does not occur in the audited rows; values are "
+                         f"{_values(keys, features)}")
     index = int(np.flatnonzero(match)[0])
     if not eligible[index]:
         raise InputError(
