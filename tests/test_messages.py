@@ -97,3 +97,15 @@ def test_a_chosen_reference_group_is_named_as_written():
 def test_one_helper_shows_values(value, shown):
     assert text.show(value) == shown
     assert exceptions._show is text.show and labels.show is text.show and labels.show_all is text.show_all
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"n_samples": np.float64(2.5)}, "n_samples must be an integer >= 2; got 2.5."),
+    ({"label_bias": np.str_("high")}, "label_bias must be a number in [0, 1]; got 'high'."),
+])
+def test_settings_of_the_synthetic_data_are_shown_as_written(settings, message):
+    from auditkit.datasets import make_biased
+
+    with pytest.raises(InputError) as error:
+        make_biased(**settings)
+    assert str(error.value) == message

@@ -53,17 +53,17 @@ class FairnessSettings:
 
     def __post_init__(self) -> None:
         if self.correction not in CORRECTIONS:
-            raise InputError(f"correction must be one of {', '.join(CORRECTIONS)}; got {self.correction!r}")
+            raise InputError(f"correction must be one of {', '.join(CORRECTIONS)}; got {show(self.correction)}")
         if not 0.5 <= float(self.ci_level) < 1.0:
-            raise InputError(f"ci_level must be in [0.5, 1); got {self.ci_level!r}")
+            raise InputError(f"ci_level must be in [0.5, 1); got {show(self.ci_level)}")
         if not 0.0 < float(self.alpha) < 0.5:
-            raise InputError(f"alpha must be in (0, 0.5); got {self.alpha!r}")
+            raise InputError(f"alpha must be in (0, 0.5); got {show(self.alpha)}")
         if int(self.n_boot) < 0:
-            raise InputError(f"n_boot must be 0 (no intervals) or more; got {self.n_boot!r}")
+            raise InputError(f"n_boot must be 0 (no intervals) or more; got {show(self.n_boot)}")
         if self.min_denominator is not None and (isinstance(self.min_denominator, bool)
                                                  or not isinstance(self.min_denominator, int)
                                                  or self.min_denominator < 1):
-            raise InputError(f"min_denominator must be a whole number of at least 1; got {self.min_denominator!r}")
+            raise InputError(f"min_denominator must be a whole number of at least 1; got {show(self.min_denominator)}")
 
     @property
     def rate_threshold(self) -> int:
