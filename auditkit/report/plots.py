@@ -36,16 +36,44 @@ class ResultPlots:
 
     Examples
     --------
+    One audit, every plot (each method's own example continues this one):
+
     >>> import auditkit
     >>> result = auditkit.audit(data="german", sample=200, seed=1, min_group_size=10,
-    ...                         steps=["fairness", "shap"], step_options={"fairness": {"n_boot": 20}})
-    >>> fig = result.plot.group_rates("sex")
-    >>> fig.axes[0].get_title()
+    ...                         steps=["fairness", "shap", "lime"],
+    ...                         step_options={"fairness": {"n_boot": 20},
+    ...                                       "lime": {"n_instances": 2, "repeats": 2, "num_samples": 200}})
+    >>> result.plot.group_rates("sex").axes[0].get_title()
     'Rates by sex with 95% intervals'
-    >>> result.plot.lime(3)
+    >>> result.plot.disparities(measure="ratio").axes[0].get_title()
+    'Disparities (ratio, min / max) with 95% intervals'
+    >>> result.plot.calibration("sex").axes[0].get_ylabel()
+    'share actually positive'
+    >>> result.plot.importance(max_display=3).axes[0].get_xlabel()
+    'mean |SHAP value| (log-odds of class good)'
+    >>> result.plot.beeswarm(max_display=5).axes[0].get_title()
+    'SHAP value of each explained row: top 5 of 20 features'
+    >>> result.plot.dependence("age").axes[0].get_title()
+    'Dependence: age'
+    >>> len(result.plot.waterfall(35, max_display=4).axes[0].patches)
+    4
+    >>> print(result.plot.group_attribution("sex").axes[0].get_title())
+    Parts of the gap in mean output between each sex group
+    and the reference sex=male; top 10 of 20 features
+    >>> result.plot.lime(647).axes[0].get_xlabel()
+    'weight (probability of class good)'
+    >>> import matplotlib.pyplot as plt
+    >>> fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    >>> result.plot.group_rates("sex", ax=left) is result.plot.calibration("sex", ax=right) is fig
+    True
+    >>> result.plot.group_rates("gender")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    auditkit.exceptions.InputError: lime needs the lime step; this audit ran: fairness, shap
+    auditkit.exceptions.InputError: group_rates: unknown grouping 'gender'; available: 'sex', 'age_group', ...
+    >>> auditkit.audit(data="german", sample=100, seed=1, steps=["performance"]).plot.beeswarm()
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: beeswarm needs the shap step; this audit ran: performance
     """
 
     def __init__(self, result: AuditResult) -> None:
@@ -76,12 +104,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["fairness"],
-        ...                         step_options={"fairness": {"n_boot": 20}})
-        >>> ax = result.plot.group_rates("sex*age_group", metrics="selection_rate").axes[0]
-        >>> [t.get_text() for t in ax.get_legend().get_texts()]
-        ['selection rate']
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.group_rates("sex*age_group", metrics="selection_rate")  # doctest: +SKIP
+        >>> fig.savefig("group_rates.png")  # doctest: +SKIP
         """
         return plots_fairness.plot_group_rates(self.result, grouping, metrics, ax)
 
@@ -102,11 +128,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["fairness"],
-        ...                         step_options={"fairness": {"n_boot": 20}})
-        >>> result.plot.disparities(measure="ratio").axes[0].get_title()
-        'Disparities (ratio, min / max) with 95% intervals'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.disparities(measure="ratio")  # doctest: +SKIP
+        >>> fig.savefig("disparities.png")  # doctest: +SKIP
         """
         return plots_fairness.plot_disparities(self.result, measure, method, ax)
 
@@ -127,11 +152,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["fairness"],
-        ...                         step_options={"fairness": {"n_boot": 20}})
-        >>> result.plot.calibration("sex").axes[0].get_ylabel()
-        'share actually positive'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.calibration("sex")  # doctest: +SKIP
+        >>> fig.savefig("calibration.png")  # doctest: +SKIP
         """
         return plots_fairness.plot_calibration(self.result, grouping, ax)
 
@@ -150,10 +174,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=100, seed=1, steps=["shap"])
-        >>> result.plot.importance(max_display=3).axes[0].get_xlabel()
-        'mean |SHAP value| (log-odds of class good)'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.importance(max_display=3)  # doctest: +SKIP
+        >>> fig.savefig("importance.png")  # doctest: +SKIP
         """
         return plots_explain.plot_importance(self.result, max_display, ax)
 
@@ -174,10 +198,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=100, seed=1, steps=["shap"])
-        >>> result.plot.beeswarm(max_display=5).axes[0].get_title()
-        'SHAP value of each explained row: top 5 of 20 features'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.beeswarm(max_display=5)  # doctest: +SKIP
+        >>> fig.savefig("beeswarm.png")  # doctest: +SKIP
         """
         return plots_explain.plot_beeswarm(self.result, max_display, ax)
 
@@ -200,10 +224,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=100, seed=1, steps=["shap"])
-        >>> result.plot.dependence("age").axes[0].get_title()
-        'Dependence: age'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.dependence("age")  # doctest: +SKIP
+        >>> fig.savefig("dependence.png")  # doctest: +SKIP
         """
         return plots_explain.plot_dependence(self.result, feature, ax)
 
@@ -224,11 +248,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=100, seed=1, steps=["shap"])
-        >>> row = result.step("shap").artifacts["rows"]["row_id"][0]
-        >>> len(result.plot.waterfall(row, max_display=4).axes[0].patches)
-        4
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.waterfall(35, max_display=4)  # doctest: +SKIP
+        >>> fig.savefig("waterfall.png")  # doctest: +SKIP
         """
         return plots_explain.plot_waterfall(self.result, row, max_display, ax)
 
@@ -253,10 +276,10 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["shap"], min_group_size=10)
-        >>> result.plot.group_attribution("sex").axes[0].get_title()
-        'Gap in mean output between each sex group and sex=male, by feature (top 10 of 20)'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.group_attribution("sex")  # doctest: +SKIP
+        >>> fig.savefig("group_attribution.png")  # doctest: +SKIP
         """
         return plots_explain.plot_group_attribution(self.result, grouping, max_display, ax)
 
@@ -276,11 +299,9 @@ class ResultPlots:
 
         Examples
         --------
-        >>> import auditkit
-        >>> result = auditkit.audit(data="german", sample=100, seed=1, steps=["lime"],
-        ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 200}})
-        >>> row = result.table("lime", "instances")["row_id"][0]
-        >>> result.plot.lime(row).axes[0].get_xlabel()
-        'weight (probability of class good)'
+        With ``result`` from the class example (which runs):
+
+        >>> fig = result.plot.lime(647)  # doctest: +SKIP
+        >>> fig.savefig("lime.png")  # doctest: +SKIP
         """
         return plots_explain.plot_lime(self.result, row, max_display, ax)

@@ -144,12 +144,15 @@ def load_result(audit_dir: str | Path) -> AuditResult:
 
     Examples
     --------
-    >>> import auditkit, tempfile
+    >>> import tempfile
     >>> from auditkit.report.render import write_audit
+    >>> shap = StepResult("shap", "explanations", {"shap": {"explainer": "tree"}},
+    ...                   artifacts={"values": pd.DataFrame({"age": [0.25, -0.5]})})
     >>> folder = tempfile.mkdtemp()
-    >>> _ = write_audit(auditkit.audit(data="german", sample=100, seed=1, steps=["shap"]), folder)
-    >>> sorted(load_result(folder).step("shap").artifacts)
-    ['features', 'rows', 'values']
+    >>> _ = write_audit(AuditResult(provenance={}, dataset={"name": "toy"}, steps=[shap]), folder)
+    >>> saved = load_result(folder).step("shap")
+    >>> saved.payload, saved.artifacts["values"]["age"].tolist()
+    ({'shap': {'explainer': 'tree'}}, [0.25, -0.5])
     """
     return _result_from_dir(audit_dir)
 
@@ -201,7 +204,16 @@ def figure_html(fig: Figure, alt: str) -> str:
 
 
 def plot_alt(fig: Figure, what: str) -> str:
-    """Alternative text of a plot: what kind of plot, its title and axes (as drawn)."""
+    """Alternative text of a plot: what kind of plot, its title and axes (as drawn).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set(title="Rates by sex", ylabel="rate")
+    >>> plot_alt(fig, "Bar chart")
+    'Bar chart. Rates by sex. Vertical axis: rate.'
+    """
     ax = fig.axes[0]
     parts = [what, ax.get_title().replace("\n", " ")]
     parts += [f"{name} axis: {label}" for name, label in (("Horizontal", ax.get_xlabel()),
