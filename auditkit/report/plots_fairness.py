@@ -115,8 +115,10 @@ def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = N
     if set(chosen) <= RATES_IN_0_1:
         ax.set_ylim(0, 1.02)
     level = _ci_level(result)
-    label_axes(ax, f"Rates by {grouping_name(features)}" + (f" with {level:.0%} intervals" if level else ""),
-               ylabel="rate" if set(chosen) <= RATES_IN_0_1 else "value")
+    rates = set(chosen) <= RATES_IN_0_1
+    what = "Rates" if rates else " and ".join(m.replace("_", " ") for m in chosen)
+    label_axes(ax, f"{what} by {grouping_name(features)}" + (f" with {level:.0%} intervals" if level else ""),
+               ylabel="rate" if rates else "value")
     legend_beside(ax)
     return fig
 
@@ -171,8 +173,8 @@ def plot_calibration(result: AuditResult, grouping: Any = None, ax: Axes | None 
     import pandas as pd
 
     plot = "calibration"
-    tables = payload_part(result, "fairness", "calibration", plot, " (it needs scores: a model with predict_proba, "
-                          "or a scores column)")
+    tables = payload_part(result, "fairness", "calibration", plot, " (a binary task with scores: a model with "
+                          "predict_proba, or a scores column)")
     rows = result.step("fairness").payload.get("by_group", [])
     available = [g for g in groupings_of(rows) if grouping_name(g) in tables]
     features = resolve_grouping(grouping, available, plot)

@@ -352,7 +352,7 @@ def test_calibration_without_scores_says_what_it_needs(result):
     payload = {**fairness.payload, "calibration": {}}
     unscored = AuditResult(result.provenance, result.dataset, [StepResult("fairness", "fairness", payload)])
     with pytest.raises(InputError, match=r"^calibration needs the calibration of the fairness step, which this "
-                                         r"audit does not have \(it needs scores"):
+                                         r"audit does not have \(a binary task with scores"):
         unscored.plot.calibration()
 
 
@@ -406,3 +406,37 @@ def test_a_saved_audit_draws_the_same_plot(result, rows, saved, name):
         return sizes, dots, lines, [t.get_text() for t in fig.findobj(Text)]
 
     np.testing.assert_equal(drawn(CALLS[name](saved, rows)), drawn(CALLS[name](result, rows)))  # NaN equals NaN here
+
+
+def _hand_made(rows: list[dict]) -> AuditResult:
+    """A result holding only a fairness payload (no audit run): for task shapes the german audit lacks."""
+    payload = {"by_group": rows, "settings": {"n_boot": 100, "ci_level": 0.9}}
+    return AuditResult({}, {"name": "hand-made"}, [StepResult("fairness", "fairness", payload)])
+
+
+def test_regression_metrics_are_drawn_and_named():
+    rows = [{"group": {"g": "a"}, "n": 10, "metrics": {"mean_prediction": 3.0, "mae": 1.5, "rmse": 2.0},
+             "ci": {"mae": [1.0, 2.0], "rmse": [1.5, 2.5]}},
+            {"group": {"g": "b"}, "n": 12, "metrics": {"mean_prediction": 4.0, "mae": 0.5, "rmse": 0.75},
+             "ci": {"mae": [0.25, 1.0], "rmse": [0.5, 1.0]}}]
+    ax = _hand_made(rows).plot.group_rates().axes[0]
+    assert ax.get_title() == "mae and rmse by g with 90% intervals" and ax.get_ylabel() == "value"
+    assert [[b.get_height() for b in c] for c in _bars(ax)] == [[1.5, 0.5], [2.0, 0.75]]
+    assert _intervals(ax) == [[(1.0, 2.0), (0.25, 1.0)], [(1.5, 2.5), (0.5, 1.0)]]
+
+
+def test_an_interval_beside_its_estimate_is_drawn_as_recorded():
+    """A percentile bootstrap interval need not contain the estimate: drawn as it is, neither clipped nor refused."""
+    rows = [{"group": {"g": "a"}, "n": 10, "metrics": {"selection_rate": 0.5}, "ci": {"selection_rate": [0.6, 0.9]}},
+            {"group": {"g": "b"}, "n": 10, "metrics": {"selection_rate": None}, "ci": {"selection_rate": [None, None]}}]
+    ax = _hand_made(rows).plot.group_rates().axes[0]
+    assert [b.get_height() for b in _bars(ax)[0]][0] == 0.5 and np.isnan(_bars(ax)[0][1].get_height())
+    assert _intervals(ax) == [[pytest.approx((0.6, 0.9)), None]]
+
+
+def test_multiclass_rows_name_their_class():
+    rows = [{"group": {"g": g}, "class": c, "n": 5, "metrics": {"selection_rate": 0.2}, "ci": {}}
+            for c in ("high", "low") for g in ("a", "b")]
+    ax = _hand_made(rows).plot.group_rates().axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a [high] (n=5)", "b [high] (n=5)", "a [low] (n=5)",
+                                                             "b [low] (n=5)"]
