@@ -187,6 +187,7 @@ def plot_waterfall(result: AuditResult, row: Any, max_display: int = 10, ax: Axe
     ax.axvline(base, color="grey", linewidth=0.8, linestyle="--")
     ax.axvline(output, color="#212121", linewidth=0.8)
     category_ticks(ax, "y", y, [label for label, _ in parts], fontsize=8)
+    ax.use_sticky_edges = False  # bars start mid-axis: room on both sides for the value labels
     ax.margins(x=0.2)
     label_axes(ax, f"SHAP values of row {row}\nfrom the base value {base:.4g} (dashed) to the output {output:.4g} "
                "(solid)", xlabel=f"model output ({shap_units(result, plot)})")
