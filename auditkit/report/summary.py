@@ -29,6 +29,7 @@ FINDINGS_SHOWN = 10  # findings above "info" listed before the rest fold away
 
 
 def esc(value: Any) -> str:
+    """``value`` as text, HTML-escaped."""
     return html.escape(str(value))
 
 
@@ -56,6 +57,7 @@ def what_is_audited(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
 
 
 def title(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
+    """``"Audit of german: 300 rows, reference model HistGradientBoostingClassifier"``."""
     rows = dataset.get("n_rows")
     rows_text = f"{rows:,} rows" if isinstance(rows, int) else f"{rows} rows"
     return f"Audit of {dataset.get('name')}: {rows_text}, {what_is_audited(dataset, provenance)}"
@@ -68,7 +70,19 @@ def severity_counts(steps: Sequence[Any]) -> str:
 
 
 def text_summary(dataset: dict[str, Any], provenance: dict[str, Any], steps: Sequence[Any]) -> str:
-    """The few lines of ``repr(result)``."""
+    """The few lines of ``repr(result)``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Step
+    >>> finding = Step(step="fairness", severity="high", message="...")
+    >>> print(text_summary({"name": "loans", "n_rows": 400, "mode": "predictions",
+    ...                     "spec": {"predictions": "decision"}}, {}, [Step(name="fairness", findings=[finding])]))
+    <AuditResult> Audit of loans: 400 rows, decisions in column decision
+      steps: fairness
+      findings: 1 high
+      result.tables() lists the tables, result.table(step, name) returns one; display(result) summarises
+    """
     failed = failed_steps(steps)
     ran = ", ".join(s.name for s in steps) or "none"
     return "\n".join([
@@ -83,7 +97,17 @@ def text_summary(dataset: dict[str, Any], provenance: dict[str, Any], steps: Seq
 
 
 def html_summary(dataset: dict[str, Any], provenance: dict[str, Any], steps: Sequence[Any]) -> str:
-    """The notebook display of a result (see the module docstring)."""
+    """The notebook display of a result (see the module docstring).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Step
+    >>> shown = html_summary({"name": "<loans>", "n_rows": 400, "mode": "model"}, {"model": {"name": "v2"}},
+    ...                      [Step(name="performance", payload={}, tables={}, findings=[])])
+    >>> print(shown[shown.index("<h3>"):shown.index("</p>") + 4])
+    <h3>Audit of &lt;loans&gt;: 400 rows, model v2</h3>
+    <p class='auditkit-verdict'><b>No finding at or above medium severity</b>.</p>
+    """
     parts = [f"<h3>{esc(title(dataset, provenance))}</h3>",
              f"<p class='auditkit-verdict'>{verdict_html(steps)}</p>",
              findings_html(sorted_findings(steps))]
@@ -116,6 +140,7 @@ def verdict_html(steps: Sequence[Any]) -> str:
 
 
 def findings_html(findings: list[Any]) -> str:
+    """The findings above ``info`` as a list (the first ten; the rest folded), the ``info`` ones folded."""
     if not findings:
         return "<p>No findings.</p>"
     serious = [f for f in findings if f.severity != "info"]
@@ -168,6 +193,7 @@ def _policy_cell(checks: list[dict[str, Any]]) -> str:
 
 
 def scorecard_html(rows: list[dict[str, Any]], level: float) -> str:
+    """The :func:`scorecard_rows` as an HTML table (a policy column when the audit has a policy)."""
     policy = "policy" in rows[0]
     head = ["grouping", "worst disparity", "value", f"{level:.0%} CI", "groups", *(["policy"] if policy else [])]
     body = []
@@ -184,6 +210,7 @@ def scorecard_html(rows: list[dict[str, Any]], level: float) -> str:
 
 
 def tables_html(steps: Sequence[Any]) -> str:
+    """The names of every step's tables, and how to get one."""
     with_tables = [s for s in steps if s.tables]
     if not with_tables:
         return ""
