@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditkit.registry import KNOWN_SECTIONS
 from auditkit.report.output_folder import write_text_atomic
 
 SCHEMA_VERSION = "1"
 SEVERITIES = ("info", "low", "medium", "high", "error")
 
-# Top-level keys of audit.json filled by steps, in the order they are written.
-SECTIONS = ("data", "performance", "fairness", "explanations", "checks")
 
 
 @dataclass(frozen=True)
@@ -106,6 +105,12 @@ class AuditResult:
     def failed_steps(self) -> list[str]:
         return [f.step for f in self.findings if f.severity == "error"]
 
+    @property
+    def sections(self) -> list[str]:
+        """Top-level keys of ``audit.json`` the steps write: the known ones in their order, then others as run."""
+        written = list(dict.fromkeys(s.section for s in self.steps))
+        return [s for s in KNOWN_SECTIONS if s in written] + [s for s in written if s not in KNOWN_SECTIONS]
+
     def step(self, name: str) -> StepResult:
         """Return the result of the step called ``name``."""
         for result in self.steps:
@@ -125,7 +130,7 @@ class AuditResult:
             "provenance": self.provenance,
             "dataset": self.dataset,
         }
-        for section in SECTIONS:
+        for section in self.sections:
             parts = [s.payload for s in self.steps if s.section == section and s.payload]
             if parts:
                 merged: dict[str, Any] = {}

@@ -11,11 +11,10 @@ import pandas as pd
 
 from auditkit.explain.agreement import top_k
 from auditkit.explain.lime_runs import LimeRuns, explain_with_lime
-from auditkit.explain.shap_values import cached
 from auditkit.params import Boolean, Interval, ListOf, Scalar
 from auditkit.result import Finding, StepResult
 from auditkit.steps._base import COUNT, SHARE, Step
-from auditkit.steps._explain_common import SECTION, needs_model, row_ids
+from auditkit.steps._explain_common import SECTION, row_ids
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,7 @@ class LimeStep(Step):
 
     name = "lime"
     section = SECTION
+    needs_model = True
     constraints = {
         "n_instances": [COUNT],
         "row_ids": [None, ListOf(Scalar(), "a list of row labels")],
@@ -93,9 +93,9 @@ class LimeStep(Step):
 
     def explain(self, ctx) -> LimeOutcome:
         """Choose the instances and explain them (computed once per audit and settings)."""
-        key = ("lime", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
+        key = ("lime.outcome", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
                self.num_samples, self.discretize_continuous)
-        return cached(ctx, key, lambda: self._explain(ctx))
+        return ctx.cache.get_or_compute(key, lambda: self._explain(ctx))
 
     def _explain(self, ctx) -> LimeOutcome:
         instances, missing = self.select_instances(ctx)
@@ -126,8 +126,6 @@ class LimeStep(Step):
         return frame, []
 
     def run(self, ctx) -> StepResult:
-        if ctx.model is None:
-            return needs_model(self.name)
         outcome = self.explain(ctx)
         table = self._instance_table(ctx, outcome)
         payload = {"lime": self._payload(ctx, outcome, table)}
