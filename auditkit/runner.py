@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from auditkit._version import __version__
 from auditkit.context import build_context
 from auditkit.exceptions import InputError, StepError
-from auditkit.fairness.policy import check_groupings, evaluate_policy, load_policy
+from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read
 from auditkit.params import Options, validate
 from auditkit.result import AuditResult, Finding, StepResult
@@ -66,7 +66,7 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         raise InputError("pass either an AuditSpec or keyword settings, not both")
     say = log or (lambda message: None)
     started = _now()
-    rules = load_policy(spec.policy, spec.task)
+    rules = spec.policy_rules()
     say("loading data and computing predictions")
     ctx = build_context(spec)
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")

@@ -203,11 +203,20 @@ class AuditSpec:
         self._check_policy()
 
     def _check_policy(self) -> None:
-        from auditkit.fairness.policy import check_groupings, load_policy
+        from auditkit.fairness.policy import check_groupings
 
-        rules = load_policy(self.policy, self.task)
+        rules = self.policy_rules()
         if self.sensitive:
             check_groupings(rules, self.sensitive)
+
+    def policy_rules(self) -> list | None:
+        """The policy's rules (None without a policy); they may name the fairness step's ``extra_metrics``."""
+        from auditkit.fairness.policy import load_policy
+
+        if self.policy is None:
+            return None
+        extra = getattr(self.step("fairness"), "extra_metrics", None) or {}
+        return load_policy(self.policy, self.task, list(extra))
 
     @property
     def step_names(self) -> list[str]:
