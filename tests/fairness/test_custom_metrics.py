@@ -156,8 +156,9 @@ def test_multiclass_metrics_are_one_class_against_the_rest():
 
 
 def test_regression_metrics_take_part_too(frame):
+    noise = np.random.default_rng(0).normal(0, 1, len(frame))
     data = frame.assign(amount=frame["income"] * 2,
-                        predicted=frame["income"] * 2 + np.where(frame["sex"] == "male", 5.0, -1.0))
+                        predicted=frame["income"] * 2 + np.where(frame["sex"] == "male", 5.0, -1.0) + noise)
     result = run(data, task="regression", target="amount", predictions="predicted", n_boot=30,
                  extra_metrics_n_boot=10, extra_metrics={"medae": "sklearn.metrics:median_absolute_error"})
     values = by_group(result, "medae")
