@@ -5,8 +5,9 @@ Built once per audit. The model is called once; steps never reload or re-predict
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,42 @@ from auditkit.io.models import ModelOutput, load_model, make_reference_model, pr
 from auditkit.spec import AuditSpec
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from auditkit.stats.missing_group import sensitive_frame
+
+T = TypeVar("T")
+
+
+class AuditCache:
+    """Work shared by the steps of one audit (e.g. the SHAP explainer the agreement step reuses).
+
+    Each :class:`AuditContext` has its own, so nothing outlives the audit or leaks into another.
+
+    Examples
+    --------
+    >>> cache = AuditCache()
+    >>> cache.get_or_compute(("answer",), lambda: 42)
+    42
+    >>> cache.get_or_compute(("answer",), lambda: 0)  # computed once
+    42
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value stored under ``key``, computed with ``compute()`` the first time it is asked for."""
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        """The value stored under ``key``, or ``default`` when none was computed yet."""
+        return self._values.get(key, default)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 @dataclass(frozen=True)
@@ -57,6 +94,10 @@ class AuditContext:
         What ``y_score`` holds: probabilities (every score-based metric applies) or decision
         scores (any scale: only their order is used, so ROC AUC but no Brier score or
         calibration). None without scores.
+    cache : AuditCache
+        Work shared between the steps of this audit (``ctx.cache.get_or_compute(key, fn)``);
+        the one part of the context that changes while the audit runs. Every context starts
+        with an empty one (``dataclasses.replace`` included), so no result outlives its data.
     """
 
     spec: AuditSpec
@@ -76,6 +117,7 @@ class AuditContext:
     seed: int
     provenance: dict[str, Any] = field(default_factory=dict)
     score_kind: str | None = None
+    cache: AuditCache = field(default_factory=AuditCache, init=False, compare=False, repr=False)
 
     @property
     def sensitive_features(self) -> list[str]:

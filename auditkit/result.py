@@ -7,20 +7,27 @@ Everything a report shows is computed before it reaches this module; the views h
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import UnknownNameError
-from auditkit.io.audit_json import SCHEMA_VERSION, audit_file, load_audit_json, read_artifacts, step_index
+from auditkit.fairness.tables import policy_tables
+from auditkit.io.audit_json import (
+    SCHEMA_VERSION,
+    audit_file,
+    load_audit_json,
+    read_artifacts,
+    step_index,
+    to_jsonable,
+)
+from auditkit.registry import KNOWN_SECTIONS, POLICY_STEP, get_step, step_names
 from auditkit.report.output_folder import write_text_atomic
 from auditkit.report.summary import html_summary, text_summary
 
-__all__ = ["SCHEMA_VERSION", "SECTIONS", "SEVERITIES", "AuditResult", "Finding", "StepResult", "load_audit_json",
+__all__ = ["SCHEMA_VERSION", "SEVERITIES", "AuditResult", "Finding", "StepResult", "load_audit_json",
            "to_jsonable"]
 
 if TYPE_CHECKING:
@@ -28,8 +35,6 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("info", "low", "medium", "high", "error")
 
-# Top-level keys of audit.json filled by steps, in the order they are written.
-SECTIONS = ("data", "performance", "fairness", "explanations", "checks")
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,12 @@ class AuditResult:
     def failed_steps(self) -> list[str]:
         return [f.step for f in self.findings if f.severity == "error"]
 
+    @property
+    def sections(self) -> list[str]:
+        """Top-level keys of ``audit.json`` the steps write: the known ones in their order, then others as run."""
+        written = list(dict.fromkeys(s.section for s in self.steps))
+        return [s for s in KNOWN_SECTIONS if s in written] + [s for s in written if s not in KNOWN_SECTIONS]
+
     def step(self, name: str) -> StepResult:
         """Return the result of the step called ``name``.
 
@@ -205,7 +216,7 @@ class AuditResult:
             "dataset": self.dataset,
             "steps": [s.index_entry() for s in self.steps],
         }
-        for section in SECTIONS:
+        for section in self.sections:
             parts = [s.payload for s in self.steps if s.section == section and s.payload]
             if parts:
                 merged: dict[str, Any] = {}
@@ -279,37 +290,10 @@ class AuditResult:
 
 def _rebuilt_tables(step: str, payload: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """The tables of a loaded step, from its step class (none for a step this installation does not know)."""
-    # Imported here, as the steps import this module; the step registry (issue 8) replaces this lookup.
-    from auditkit.fairness.policy import STEP as POLICY
-    from auditkit.fairness.tables import policy_tables
-    from auditkit.steps import STEPS
-
     if not payload:
         return {}
-    if step == POLICY:
+    if step == POLICY_STEP:
         return policy_tables(payload)
-    return STEPS[step].tables_from_payload(payload) if step in STEPS else {}
+    return get_step(step).tables_from_payload(payload) if step in step_names() else {}
 
 
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars and containers to plain JSON types; NaN/inf → None."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if not math.isfinite(number) else number
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or isinstance(value, str):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)

@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import platform
 import sys
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditkit._version import __version__
 from auditkit.context import build_context
-from auditkit.exceptions import InputError
-from auditkit.fairness.policy import check_groupings, evaluate_policy, load_policy
+from auditkit.exceptions import InputError, StepError
+from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read
+from auditkit.params import Options, validate
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec, check_against_data
 
+if TYPE_CHECKING:
+    from auditkit.context import AuditContext
+    from auditkit.steps import Step
+
+ERROR_POLICIES = ("record", "raise")
 PROVENANCE_PACKAGES = (
     "numpy", "pandas", "scipy", "scikit-learn", "fairlearn", "shap", "lime", "skops", "papermill",
 )
 
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
-          **settings: Any) -> AuditResult:
+          errors: str = "record", **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -33,6 +40,14 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         What to audit. Alternatively pass the settings of :class:`AuditSpec` as keywords.
     log : callable, optional
         Called with a one-line progress message before each stage.
+    errors : {"record", "raise"}, default "record"
+        What a step that fails does to the audit. ``"record"``: the other steps still run and
+        the failure is an ``error`` finding (``"<step>.failed"``) whose message reads
+        ``Type: message`` and whose evidence holds the traceback, in ``audit.json`` too.
+        ``"raise"``: the audit stops with a :class:`~auditkit.exceptions.StepError` that
+        names the step and carries the original exception (``.error``, also its
+        ``__cause__``). An :class:`~auditkit.exceptions.InputError` from a step is raised
+        either way: the input, not the step, is at fault.
 
     Examples
     --------
@@ -44,22 +59,23 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     >>> result.failed_steps
     []
     """
+    validate("errors", errors, [Options(ERROR_POLICIES)])
     if spec is None:
         spec = AuditSpec(**settings)
     elif settings:
         raise InputError("pass either an AuditSpec or keyword settings, not both")
     say = log or (lambda message: None)
     started = _now()
-    rules = load_policy(spec.policy, spec.task)
+    rules = spec.policy_rules()
     say("loading data and computing predictions")
     ctx = build_context(spec)
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
     check_against_data(spec, ctx.sensitive)
     results = []
-    for name in spec.step_names:
-        say(f"running step {name}")
-        results.append(_run_step(name, spec, ctx))
+    for step in spec.build_steps():
+        say(f"running step {step.name}")
+        results.append(run_step(step, ctx, errors=errors))
     if rules is not None:
         results.append(_policy_checks(rules, results))
     provenance = {
@@ -88,24 +104,66 @@ def _policy_checks(rules, results: list[StepResult]) -> StepResult:
     return evaluate_policy(rules, fairness.get("disparities", []), level)
 
 
-def _run_step(name: str, spec: AuditSpec, ctx) -> StepResult:
-    from auditkit.steps import STEPS
+def run_step(step: Step, ctx: AuditContext, *, errors: str = "record") -> StepResult:
+    """Run one step on ``ctx`` as an audit does.
 
-    step = STEPS[name](**spec.step_options.get(name, {}))
+    A step that needs a model is not run in an audit without one: its result is one ``info``
+    finding, ``"<name>.needs_model"``. See :func:`audit` for ``errors``.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> from auditkit.steps import ShapStep
+    >>> ctx = build_context(AuditSpec(data="compas", predictions="is_recid", sample=100))
+    >>> run_step(ShapStep(), ctx).findings[0].id
+    'shap.needs_model'
+    """
+    validate("errors", errors, [Options(ERROR_POLICIES)])
+    if step.needs_model and ctx.model is None:
+        return _without_model(step)
     try:
-        return step.run(ctx)
+        return _checked(step, step.run(ctx))
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - record the failure, keep the other steps
-        print(f"auditkit: step '{name}' failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        finding = Finding(
-            id=f"{name}.failed",
-            step=name,
-            severity="error",
-            message=f"The {name} step failed and its results are missing: {type(exc).__name__}: {exc}",
-            evidence={"error_type": type(exc).__name__},
-        )
-        return StepResult(name=name, section="checks", findings=[finding])
+        if errors == "raise":
+            raise StepError(step.name, exc) from exc
+        print(f"auditkit: step '{step.name}' failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return _failure(step.name, exc)
+
+
+def _checked(step: Step, result: Any) -> StepResult:
+    """``result`` when it is a :class:`StepResult` of ``step`` (its name, its declared section)."""
+    if not isinstance(result, StepResult):
+        raise TypeError(f"{type(step).__name__}.run returned {type(result).__name__}, not a StepResult")
+    if (result.name, result.section) != (step.name, step.section):
+        raise TypeError(f"{type(step).__name__}.run returned the result of step '{result.name}' in section "
+                        f"'{result.section}'; the step is '{step.name}' and declares section '{step.section}'")
+    return result
+
+
+def _without_model(step: Step) -> StepResult:
+    finding = Finding(
+        id=f"{step.name}.needs_model",
+        step=step.name,
+        severity="info",
+        message=(f"The {step.name} step did not run: it needs the model, and this audit checks existing "
+                 "decisions only. Audit with a model (model=...) to run it."),
+    )
+    return StepResult(name=step.name, section=step.section, findings=[finding])
+
+
+def _failure(name: str, exc: Exception) -> StepResult:
+    """The result of a step that raised: one error finding whose evidence keeps the traceback."""
+    finding = Finding(
+        id=f"{name}.failed",
+        step=name,
+        severity="error",
+        message=f"The {name} step failed and its results are missing: {type(exc).__name__}: {exc}",
+        evidence={"error_type": type(exc).__name__, "error": str(exc),
+                  "traceback": "".join(traceback.format_exception(exc))},
+    )
+    return StepResult(name=name, section="checks", findings=[finding])
 
 
 def _package_versions() -> dict[str, str | None]:

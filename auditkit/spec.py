@@ -28,6 +28,7 @@ from auditkit.params import (
     check_all,
     show,
 )
+from auditkit.registry import DEFAULT_STEPS, check_step_class, get_step, is_step
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +37,21 @@ if TYPE_CHECKING:
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes seeds below 2**32
-DEFAULT_STEPS = ("data_overview", "data_bias", "performance", "fairness", "shap", "lime", "agreement")
+
+
+@dataclass(frozen=True)
+class StepList:
+    """A non-empty list of step names and step instances, no step named twice."""
+
+    description: str = "a non-empty list of step names or steps (Step instances), each named once"
+
+    def accepts(self, value: Any) -> bool:
+        if not isinstance(value, list | tuple) or not value:
+            return False
+        if not all((isinstance(v, str) and v != "") or is_step(v) for v in value):
+            return False
+        names = [v if isinstance(v, str) else v.name for v in value]
+        return len(set(names)) == len(names)
 
 
 @dataclass
@@ -82,11 +97,14 @@ class AuditSpec:
     reference_groups : dict, optional
         ``{sensitive column: value}`` used as reference group; default the largest group.
         The value must occur in the audited rows (checked before any step runs).
-    steps : list of str, optional
-        Steps to run, by name, each once (a single name is a one-element list); default the
-        standard audit.
+    steps : list of str or Step, optional
+        Steps to run, in order, each once: registered names (see :func:`auditkit.register_step`)
+        and step instances, e.g. ``[FairnessStep(n_boot=200), "performance"]`` (a single name or
+        step is a one-element list). Default: the standard audit. Instances are recorded in
+        ``audit.json`` as their name (in ``steps``) and settings (in ``step_options``).
     step_options : dict, optional
-        ``{step name: {option: value}}`` passed to each step's constructor.
+        ``{step name: {option: value}}`` passed to the constructor of each step named by name
+        (a step given as an instance carries its own settings).
     policy : str or dict, optional
         Policy thresholds (YAML path or mapping) turned into pass/fail checks; read and
         checked when the spec is built.
@@ -98,6 +116,10 @@ class AuditSpec:
     --------
     >>> AuditSpec(data="german", steps="fairness").steps
     ['fairness']
+    >>> from auditkit.steps import FairnessStep
+    >>> spec = AuditSpec(data="german", steps=[FairnessStep(n_boot=200), "performance"])
+    >>> spec.step_names, spec.to_dict()["step_options"]["fairness"]["n_boot"]
+    (['fairness', 'performance'], 200)
     >>> AuditSpec(data="german", trust_model="false")
     Traceback (most recent call last):
     ...
@@ -118,7 +140,7 @@ class AuditSpec:
     task: str = "binary"
     min_group_size: int = 30
     reference_groups: dict[str, Any] = field(default_factory=dict)
-    steps: list[str] | None = None
+    steps: list[str | Step] | None = None
     step_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     policy: Any = None
     encoding: str | None = None
@@ -139,8 +161,7 @@ class AuditSpec:
         "min_group_size": [Interval(int, 1)],
         "reference_groups": [MappingOf(Text(), Scalar(), "a mapping of sensitive column to one value, "
                                                          "e.g. {sex: Male}")],
-        "steps": [None, ListOf(Text(), "a non-empty list of step names, each named once", unique=True,
-                                  min_items=1)],
+        "steps": [None, StepList()],
         "step_options": [MappingOf(Text(), AnyOf((None, MappingOf(Text(), None)), "options"),
                                    "a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}")],
         "policy": [None, PathForm("a policy file path"), MappingOf(None, None, "a mapping of policy entries")],
@@ -160,7 +181,7 @@ class AuditSpec:
                 setattr(self, name, os.fspath(getattr(self, name)))
         for name in ("sensitive", "steps"):
             value = getattr(self, name)
-            if isinstance(value, str):
+            if isinstance(value, str) or is_step(value):
                 setattr(self, name, [value])
             elif isinstance(value, tuple):
                 setattr(self, name, list(value))
@@ -177,27 +198,82 @@ class AuditSpec:
             raise InputError("--scores needs --predictions (scores of existing decisions)")
         if self.scores is not None and self.task != "binary":
             raise InputError(f"--scores applies to binary audits only; this audit's task is {self.task}")
-        unknown = [name for name in self.steps or [] if name not in _known_steps()]
-        if unknown:
-            raise InputError(
-                f"unknown step(s): {', '.join(unknown)}; "
-                f"available: {', '.join(_known_steps())}"
-            )
-        steps = _build_steps(self.step_options)
+        steps = self.configured_steps()
         if self.sensitive:
             check_sensitive_settings(self, steps, self.sensitive)
         self._check_policy()
 
     def _check_policy(self) -> None:
-        from auditkit.fairness.policy import check_groupings, load_policy
+        from auditkit.fairness.policy import check_groupings
 
-        rules = load_policy(self.policy, self.task)
+        rules = self.policy_rules()
         if self.sensitive:
             check_groupings(rules, self.sensitive)
 
+    def policy_rules(self) -> list | None:
+        """The policy's rules (None without a policy); they may name the fairness step's ``extra_metrics``."""
+        from auditkit.fairness.policy import load_policy
+
+        if self.policy is None:
+            return None
+        extra = getattr(self.step("fairness"), "extra_metrics", None) or {}
+        return load_policy(self.policy, self.task, list(extra))
+
     @property
     def step_names(self) -> list[str]:
-        return list(self.steps) if self.steps is not None else list(DEFAULT_STEPS)
+        """Names of the steps the audit runs, in order."""
+        if self.steps is None:
+            return list(DEFAULT_STEPS)
+        return [s if isinstance(s, str) else s.name for s in self.steps]
+
+    def step(self, name: str) -> Step:
+        """The step called ``name`` as this spec sets it: the instance in ``steps``, or one built from ``step_options``.
+
+        Any registered step can be asked for, also one the audit does not run (the agreement
+        step asks for the shap and lime steps).
+        """
+        for given in self.steps or []:
+            if not isinstance(given, str) and given.name == name:
+                return given
+        return get_step(name)(**self.step_options.get(name, {}))
+
+    def build_steps(self) -> list[Step]:
+        """The steps to run, in order (instances as given, names built with their ``step_options``)."""
+        return [self.step(name) for name in self.step_names]
+
+    def configured_steps(self) -> dict[str, Step]:
+        """Every step this spec runs or sets options for, by name (building them checks their settings).
+
+        Raises
+        ------
+        InputError
+            A step name that is not registered, an option a step does not have, a setting
+            outside its constraints, or options for a step given as an instance.
+        """
+        given = {s.name: s for s in self.steps or [] if not isinstance(s, str)}
+        for step in given.values():
+            check_step_class(type(step))
+            step.validate_settings()  # again: an instance may have been changed since it was built
+            if step.name in self.step_options:
+                raise InputError(f"step_options sets options for '{step.name}', which steps gives as a "
+                                 f"{type(step).__name__} instance; set them on the instance instead")
+        for name in self.step_names:
+            if name not in given:
+                get_step(name)
+        for name, options in self.step_options.items():
+            settings = [f.name for f in dataclasses.fields(get_step(name, setting="step_options"))]
+            unknown = [option for option in options if option not in settings]
+            if unknown:
+                raise InputError(
+                    f"unknown option(s) for step '{name}': {', '.join(map(str, unknown))}; "
+                    f"its settings are: {', '.join(sorted(settings)) or 'none'}"
+                )
+        return {**given, **{name: self.step(name) for name in self.step_options}}
+
+    def recorded_step_options(self) -> dict[str, dict[str, Any]]:
+        """``step_options`` as ``audit.json`` records them: with the settings of every step given as an instance."""
+        given = {s.name: s.get_params() for s in self.steps or [] if not isinstance(s, str)}
+        return {**{name: dict(options) for name, options in self.step_options.items()}, **given}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data view (a DataFrame ``data`` is shown as ``"<DataFrame>"``)."""
@@ -208,6 +284,8 @@ class AuditSpec:
             out["data"] = "<DataFrame>"
         elif isinstance(self.data, Path):
             out["data"] = str(self.data)
+        out["steps"] = None if self.steps is None else self.step_names
+        out["step_options"] = self.recorded_step_options()
         return out
 
     @classmethod
@@ -249,25 +327,6 @@ def _is_frame(value: Any) -> bool:
     return type(value).__name__ == "DataFrame"
 
 
-def _build_steps(step_options: dict[str, dict[str, Any]]) -> dict[str, Step]:
-    """Each step named in ``step_options``, built with its options (which validates them)."""
-    from auditkit.steps import STEPS
-
-    built = {}
-    for step, options in step_options.items():
-        if step not in STEPS:
-            raise InputError(f"step_options names unknown step '{step}'; available: {', '.join(sorted(STEPS))}")
-        settings = [f.name for f in dataclasses.fields(STEPS[step])]
-        unknown = [option for option in options if option not in settings]
-        if unknown:
-            raise InputError(
-                f"unknown option(s) for step '{step}': {', '.join(map(str, unknown))}; "
-                f"its settings are: {', '.join(sorted(settings)) or 'none'}"
-            )
-        built[step] = STEPS[step](**options)
-    return built
-
-
 def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:
     """Settings that name sensitive columns (``reference_groups``, step options) name only ``sensitive``."""
     unknown = [name for name in spec.reference_groups if name not in sensitive]
@@ -293,7 +352,7 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
         the same text or the same number, so ``1.0`` names the group shown as ``1``).
     """
     features = [str(c) for c in sensitive.columns]
-    check_sensitive_settings(spec, _build_steps(spec.step_options), features)
+    check_sensitive_settings(spec, spec.configured_steps(), features)
     for feature, value in spec.reference_groups.items():
         present = sensitive[feature].astype(str).unique().tolist()
         if find_group(value, present) is None:
@@ -302,8 +361,3 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
                 f"{feature} has: {', '.join(sorted(present))}"
             )
 
-
-def _known_steps() -> list[str]:
-    from auditkit.steps import STEPS
-
-    return sorted(STEPS)

@@ -233,7 +233,7 @@ def test_steps_option_limits_the_audit(tmp_path, csv_path):
 def test_unknown_step_is_named(tmp_path, csv_path, capsys):
     assert cli.main(["audit", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
                      "--steps", "fairness,shapp", "--out", str(tmp_path / "o")]) == 2
-    assert "unknown step(s): shapp" in capsys.readouterr().err
+    assert "No step named 'shapp' (did you mean 'shap'?); available: " in capsys.readouterr().err
 
 
 def test_usage_errors_are_one_line():

@@ -14,10 +14,10 @@ def test_sensitive_string_becomes_list():
         ({"test_size": 1.5}, "test_size must be a number above 0 and below 1; got 1.5 (float)"),
         ({"task": "ranking"}, "task must be one of"),
         ({"model": "m.skops", "predictions": "p"}, "give either a model or a predictions column, not both"),
-        ({"steps": ["fairnes"]}, "unknown step(s): fairnes"),
+        ({"steps": ["fairnes"]}, "No step named 'fairnes' (did you mean 'fairness'?); available: data_overview"),
         ({"scores": "s"}, "--scores needs --predictions"),
         ({"step_options": {"lime": {"n_instance": 3}}}, "unknown option(s) for step 'lime': n_instance"),
-        ({"step_options": {"limes": {}}}, "step_options names unknown step 'limes'"),
+        ({"step_options": {"limes": {}}}, "step_options: no step named 'limes' (did you mean 'lime'?)"),
     ],
 )
 def test_invalid_settings_are_named(settings, message):

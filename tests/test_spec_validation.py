@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from auditkit import AuditSpec, InputError, audit, cli
-from auditkit.steps import STEPS
+from auditkit.registry import get_step, step_names
 
 BILLION_LAUGHS = """\
 data: adult
@@ -47,10 +47,13 @@ WRONG_SETTINGS = [
     ({"sensitive": ["sex", 5]}, "sensitive must be a list of column names, each named once; got ['sex', 5] (list)"),
     ({"sensitive": ["sex", "sex"]},
      "sensitive must be a list of column names, each named once; got ['sex', 'sex'] (list)"),
-    ({"steps": 5}, "steps must be a non-empty list of step names, each named once; got 5 (int)"),
-    ({"steps": []}, "steps must be a non-empty list of step names, each named once; got [] (list)"),
+    ({"steps": 5}, "steps must be a non-empty list of step names or steps (Step instances), each named once; "
+                   "got 5 (int)"),
+    ({"steps": []}, "steps must be a non-empty list of step names or steps (Step instances), each named once; "
+                    "got [] (list)"),
     ({"steps": ["fairness", "fairness"]},
-     "steps must be a non-empty list of step names, each named once; got ['fairness', 'fairness'] (list)"),
+     "steps must be a non-empty list of step names or steps (Step instances), each named once; "
+     "got ['fairness', 'fairness'] (list)"),
     ({"step_options": [1]},
      "step_options must be a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}; got [1] (list)"),
     ({"step_options": {"fairness": 5}},
@@ -135,13 +138,14 @@ def test_wrong_step_option_is_refused_when_the_spec_is_built(step, options, mess
         AuditSpec(data="adult", step_options={step: options})
     assert str(error.value) == message
     with pytest.raises(InputError) as error:
-        STEPS[step](**options)
+        get_step(step)(**options)
     assert str(error.value) == message
 
 
 def test_every_setting_declares_its_constraints():
     assert list(AuditSpec.constraints) == [f.name for f in dataclasses.fields(AuditSpec)]
-    for name, step in STEPS.items():
+    for name in step_names():
+        step = get_step(name)
         assert list(step.constraints) == [f.name for f in dataclasses.fields(step)], name
 
 
@@ -197,7 +201,7 @@ def test_reference_group_column_must_be_sensitive_when_the_spec_is_built():
 def test_reference_settings_are_checked_against_the_data_before_any_step_runs(monkeypatch, frame, settings,
                                                                               message):
     ran = []
-    for step in STEPS.values():
+    for step in map(get_step, step_names()):
         monkeypatch.setattr(step, "run", lambda self, ctx: ran.append(self.name))
     data = ({"data": frame, "target": "approved", "predictions": "decision"} if "sensitive" in settings
             else {"data": "compas", "predictions": "is_recid", "sample": 100})

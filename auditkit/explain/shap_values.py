@@ -16,7 +16,6 @@ attributions whichever batch it is explained in.
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -341,25 +340,3 @@ def numpy_global_seed(seed: int) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(state)
-
-
-# -- a per-audit cache, so the agreement step reuses what the SHAP and LIME steps built ----
-
-_CACHE: dict[tuple, tuple[weakref.ref, Any]] = {}
-
-
-def cached(ctx: Any, key: tuple, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per audit context and ``key``; dropped when the context is freed."""
-    full_key = (id(ctx), *key)
-    hit = _CACHE.get(full_key)
-    if hit is not None and hit[0]() is ctx:
-        return hit[1]
-    value = compute()
-    ctx_id = id(ctx)
-    _CACHE[full_key] = (weakref.ref(ctx, lambda _ref: _forget(ctx_id)), value)
-    return value
-
-
-def _forget(ctx_id: int) -> None:
-    for key in [k for k in _CACHE if k[0] == ctx_id]:
-        _CACHE.pop(key, None)

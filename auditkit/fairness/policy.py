@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,13 +25,14 @@ from auditkit.exceptions import InputError
 from auditkit.fairness.tables import policy_tables
 from auditkit.io.yaml_files import read_yaml_mapping
 from auditkit.params import Interval, ListOf, Options, Text, show, validate
+from auditkit.registry import POLICY_STEP
 from auditkit.result import Finding, StepResult
 from auditkit.stats.counts import grouping_name, groupings
 from auditkit.stats.disparities import check_names
 from auditkit.text import number
 from auditkit.text import show as show_value
 
-STEP = "policy"
+STEP = POLICY_STEP
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 EXAMPLE = "demographic_parity_ratio: {min: 0.8}"
 RULE_CONSTRAINTS = {
@@ -60,8 +61,11 @@ class Rule:
         return {k: v for k, v in (("max", self.max), ("min", self.min)) if v is not None}
 
 
-def load_policy(policy: Any, task: str) -> list[Rule] | None:
+def load_policy(policy: Any, task: str, extra_metrics: Sequence[str] = ()) -> list[Rule] | None:
     """Read and validate a policy (path or mapping); None when there is none.
+
+    ``extra_metrics`` names the fairness step's user metrics, whose disparities
+    (``<name>_difference``, ``<name>_ratio``) a policy may set thresholds on too.
 
     Raises
     ------
@@ -72,21 +76,21 @@ def load_policy(policy: Any, task: str) -> list[Rule] | None:
     if policy is None:
         return None
     if isinstance(policy, Mapping):
-        return _rules(policy, task)
+        return _rules(policy, task, extra_metrics)
     if not isinstance(policy, str | os.PathLike):
         raise InputError(f"policy must be a YAML file path or a mapping such as {{{EXAMPLE}}}; "
                          f"got {show(policy)} ({type(policy).__name__})")
     mapping = read_yaml_mapping(policy, role="policy", example=EXAMPLE)
     try:
-        return _rules(mapping, task)
+        return _rules(mapping, task, extra_metrics)
     except InputError as exc:
         raise InputError(f"policy file {os.fspath(policy)}: {exc}") from None
 
 
-def _rules(mapping: Mapping, task: str) -> list[Rule]:
+def _rules(mapping: Mapping, task: str, extra_metrics: Sequence[str] = ()) -> list[Rule]:
     if not mapping:
         raise InputError(f"policy has no entries, so no check could fail; expected at least one, e.g. {EXAMPLE}")
-    known = check_names(task)
+    known = check_names(task, extra_metrics)
     rules = []
     for metric, settings in mapping.items():
         if metric not in known:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from auditkit.io.audit_json import to_jsonable
 from auditkit.report.tables import as_floats, group_label, grouping_table_name, interval_columns, records_frame
-from auditkit.result import to_jsonable
 
 FLAGS = ("small_group", "reference", "missing_group")
 DISPARITY_COLUMNS = ("grouping", "name", "criterion", "measure", "method", "metrics", "value", "value_ci_low",

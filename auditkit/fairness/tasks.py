@@ -6,6 +6,10 @@
   (group x true class x predicted class) table;
 * regression -- errors and mean predictions by group from weighted sums.
 
+User metrics (``extra_metrics``) join the metrics of every grouping (and class) before it is
+analysed, each as a criterion of its own, so they take part in disparities, comparisons and
+policy checks like the built-in ones.
+
 Each engine returns a :class:`FairnessOutput`; nothing here writes text for people.
 """
 
@@ -25,10 +29,16 @@ from auditkit.fairness.analysis import (
     labelled_comparisons,
     labelled_disparities,
 )
-from auditkit.fairness.custom_metrics import custom_metrics
+from auditkit.fairness.custom_metrics import (
+    CustomMetric,
+    bootstrap_test,
+    custom_metric_values,
+    resolve_metric,
+    with_custom,
+)
 from auditkit.fairness.scores import calibration_table, score_metrics
-from auditkit.stats.bootstrap import is_degenerate, resample_counts
-from auditkit.stats.comparisons import count_test
+from auditkit.stats.bootstrap import resample_counts
+from auditkit.stats.comparisons import Test, count_test
 from auditkit.stats.counts import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
 from auditkit.stats.disparities import BINARY_CRITERIA, REGRESSION_CRITERIA
 from auditkit.stats.regression import regression_bootstrap, regression_metrics, regression_test
@@ -65,13 +75,48 @@ def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...
     """Dispatch on the audit's task."""
     parts = partition(ctx.sensitive, groupings)
     engine = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[ctx.spec.task]
-    output = engine(ctx, settings, parts)
-    if extra_metrics:
-        _add_custom(ctx, output, parts, settings, extra_metrics, extra_n_boot)
-    return output
+    custom = UserMetrics(ctx, parts, [resolve_metric(n, m) for n, m in extra_metrics.items()],
+                         min(int(extra_n_boot), settings.n_boot))
+    return engine(ctx, settings, parts, custom)
 
 
-def _binary(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput:
+@dataclass
+class UserMetrics:
+    """The audit's ``extra_metrics``, evaluated by group on first use (per class for multiclass audits)."""
+
+    ctx: Any
+    parts: Partition
+    metrics: list[CustomMetric]
+    n_boot: int
+    _values: dict[int | None, list] = field(default_factory=dict)
+
+    def join(self, grouping: int, klass: int | None, point: dict[str, np.ndarray], boot: dict[str, np.ndarray] | None,
+             criteria: dict[str, tuple[str, ...]], test: Test) -> tuple[dict, dict | None, dict, Test]:
+        """``point``, ``boot``, ``criteria`` and ``test`` of one grouping (and class) with the user metrics added."""
+        if not self.metrics:
+            return point, boot, criteria, test
+        names = [m.name for m in self.metrics]
+        own_point, own_boot = self._by_class(klass)[grouping]
+        if boot is not None and own_boot is None:  # intervals for the built-in metrics only
+            own_boot = {name: np.full((1, len(own_point[name])), np.nan) for name in names}
+        joined_boot = None if boot is None else {**boot, **own_boot}
+        return ({**point, **own_point}, joined_boot, {**criteria, **{n: (n,) for n in names}},
+                with_custom(test, bootstrap_test(own_boot), names))
+
+    def _by_class(self, klass: int | None) -> list:
+        if klass not in self._values:
+            ctx, parts = self.ctx, self.parts
+            y_true, y_pred, salt = ctx.y_true, ctx.y_pred, "fairness.custom"
+            if klass is not None:  # one class against the rest
+                y_true, y_pred = (ctx.y_true == klass).astype(np.int8), (ctx.y_pred == klass).astype(np.int8)
+                salt = f"fairness.custom.class{klass}"
+            codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
+            self._values[klass] = custom_metric_values(self.metrics, codes, [len(k) for k in parts.keys], y_true,
+                                                       y_pred, ctx.y_score, self.n_boot, ctx.rng(salt))
+        return self._values[klass]
+
+
+def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetrics) -> FairnessOutput:
     fine = group_counts(parts.fine_codes, confusion_cells(ctx.y_true, ctx.y_pred), parts.n_fine)
     boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
     codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
@@ -88,8 +133,10 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput
             point.update(scores[i][0])
             if boot_rates is not None:
                 boot_rates.update(scores[i][1])
+        point, boot_rates, criteria, test = custom.join(i, None, point, boot_rates, BINARY_CRITERIA,
+                                                        count_test(counts))
         results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
-                               BINARY_CRITERIA, count_test(counts), counts=counts, missing=parts.missing))
+                               criteria, test, counts=counts, missing=parts.missing))
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
         if ctx.y_score is not None and ctx.score_kind == "probability":
             calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score)
@@ -105,7 +152,7 @@ def ovr_counts(confusion: np.ndarray, k: int) -> np.ndarray:
     return np.stack([tp, fp, fn, tn], axis=-1)
 
 
-def _multiclass(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput:
+def _multiclass(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetrics) -> FairnessOutput:
     k = len(ctx.labels)
     cells = parts.fine_codes * k * k + ctx.y_true.astype(np.int64) * k + ctx.y_pred.astype(np.int64)
     fine = np.bincount(cells, minlength=parts.n_fine * k * k).reshape(parts.n_fine, k, k)
@@ -117,14 +164,15 @@ def _multiclass(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOu
         for c, label in enumerate(ctx.labels):
             counts = ovr_counts(confusion, c)
             boot_rates = None if boot is None else rates_from_counts(ovr_counts(boot, c))
-            results.append(analyse(features, parts.keys[i], counts.sum(axis=1), rates_from_counts(counts),
-                                   boot_rates, settings, BINARY_CRITERIA, count_test(counts), klass=label,
-                                   counts=counts, missing=parts.missing))
+            point, boot_rates, criteria, test = custom.join(i, c, rates_from_counts(counts), boot_rates,
+                                                            BINARY_CRITERIA, count_test(counts))
+            results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
+                                   criteria, test, klass=label, counts=counts, missing=parts.missing))
             counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
     return FairnessOutput("multiclass", results, counts_frames)
 
 
-def _regression(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOutput:
+def _regression(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetrics) -> FairnessOutput:
     codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
     sizes = [len(k) for k in parts.keys]
     boots = [None] * len(codes)
@@ -135,23 +183,9 @@ def _regression(ctx, settings: FairnessSettings, parts: Partition) -> FairnessOu
     for i, features in enumerate(parts.groupings):
         point = regression_metrics(codes[i], sizes[i], ctx.y_true, ctx.y_pred)
         n = np.bincount(codes[i], minlength=sizes[i])
-        results.append(analyse(features, parts.keys[i], n, point, boots[i], settings, REGRESSION_CRITERIA,
-                               regression_test(codes[i], ctx.y_true, ctx.y_pred), missing=parts.missing))
+        point, boot, criteria, test = custom.join(i, None, point, boots[i], REGRESSION_CRITERIA,
+                                                  regression_test(codes[i], ctx.y_true, ctx.y_pred))
+        results.append(analyse(features, parts.keys[i], n, point, boot, settings, criteria, test,
+                               missing=parts.missing))
     return FairnessOutput("regression", results, [None] * len(results))
 
-
-def _add_custom(ctx, output: FairnessOutput, parts: Partition, settings: FairnessSettings,
-                metrics: dict[str, Any], n_boot: int) -> None:
-    codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
-    values = custom_metrics(metrics, codes, [len(k) for k in parts.keys], ctx.y_true, ctx.y_pred,
-                            min(n_boot, settings.n_boot), ctx.rng("fairness.custom"), settings.ci_level)
-    by_grouping = dict(zip(parts.groupings, values, strict=True))
-    for result in output.results:
-        point, ci = by_grouping[result.features]
-        for name, column in point.items():
-            result.table.insert(result.table.columns.get_loc("small_group"), name, column)
-            result.metrics.append(name)
-            result.denominators[name] = result.table["n"].to_numpy()
-            if name in ci:
-                result.ci[name] = ci[name]
-                result.ci_degenerate[name] = is_degenerate(*ci[name])

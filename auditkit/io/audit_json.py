@@ -10,9 +10,11 @@ Files written before the index existed are split by the keys the built-in steps 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import DataReadError
@@ -108,3 +110,27 @@ def _inferred_index(doc: dict[str, Any], findings: list[dict[str, Any]], folder:
     for entry in index:
         entry["n_findings"] = sum(f["step"] == entry["name"] for f in findings)
     return index
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars and containers to plain JSON types; NaN/inf → None."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return None if not math.isfinite(number) else number
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, str):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)

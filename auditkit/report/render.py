@@ -11,6 +11,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from auditkit.io.audit_json import artifact_file
+from auditkit.registry import step_names
 from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, write_text_atomic
 from auditkit.result import AuditResult
 
@@ -55,13 +56,11 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
 
 def previous_artifacts(out_dir: Path) -> list[str]:
     """Artifacts an audit wrote into ``out_dir`` (``artifacts/<step>__<name>.parquet``), as relative paths."""
-    from auditkit.steps import STEPS
-
     folder = out_dir / ARTIFACTS_DIR
     if not folder.is_dir():
         return []
     return [f"{ARTIFACTS_DIR}/{path.name}" for path in sorted(folder.glob("*__*.parquet"))
-            if path.name.split("__", 1)[0] in STEPS and path.is_file()]
+            if path.name.split("__", 1)[0] in step_names() and path.is_file()]
 
 
 def render_report(out_dir: str | Path, *, progress: bool = False, quiet: bool = False,

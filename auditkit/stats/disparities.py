@@ -34,7 +34,7 @@ no evidence of a gap. It does not widen for having picked the widest gap among m
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,18 +71,28 @@ CI_METHOD = ("percentile bootstrap of the signed gap between the pair of groups 
 Eligible = np.ndarray | Mapping[str, np.ndarray]
 
 
-def criteria_for(task: str) -> dict[str, tuple[str, ...]]:
-    """The fairness criteria reported for ``task`` (multiclass uses the binary ones per class)."""
-    return REGRESSION_CRITERIA if task == "regression" else BINARY_CRITERIA
+def criteria_for(task: str, extra_metrics: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
+    """The fairness criteria reported for ``task`` (multiclass uses the binary ones per class).
+
+    Each user metric (``extra_metrics``) is a criterion of its own, named after it.
+    """
+    builtin = REGRESSION_CRITERIA if task == "regression" else BINARY_CRITERIA
+    return {**builtin, **{name: (name,) for name in extra_metrics}}
 
 
 def measures_for(criterion: str) -> tuple[str, ...]:
     return MEASURES.get(criterion, DEFAULT_MEASURES)
 
 
-def check_names(task: str) -> list[str]:
-    """Every ``<criterion>_<measure>`` name a policy may set a threshold on."""
-    return [f"{c}_{m}" for c in criteria_for(task) for m in measures_for(c)]
+def check_names(task: str, extra_metrics: Sequence[str] = ()) -> list[str]:
+    """Every ``<criterion>_<measure>`` name a policy may set a threshold on (user metrics' included).
+
+    Examples
+    --------
+    >>> check_names("binary", ["f1"])[-2:]
+    ['f1_difference', 'f1_ratio']
+    """
+    return [f"{c}_{m}" for c in criteria_for(task, extra_metrics) for m in measures_for(c)]
 
 
 def _quiet(func: Callable[..., np.ndarray], *args, **kwargs) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Rates (shares of rows) are compared with Pearson's chi-square test on the 2x2 table when
 every expected count is at least 5 (Cochran's rule), and with Fisher's exact test
-otherwise. Means (regression errors and predictions) are compared with Welch's t-test.
+otherwise. Means (regression errors and predictions) are compared with Welch's t-test, and
+user metrics by inverting their bootstrap interval.
 All p-values of one audit are corrected together, with Holm's method (controls the
 chance of *any* false alarm) or Benjamini-Hochberg (controls the expected share of
 false alarms among the flagged gaps).
@@ -55,6 +56,34 @@ def mean_test(values1: np.ndarray, values2: np.ndarray) -> tuple[float | None, s
     if np.var(values1) == 0 and np.var(values2) == 0:
         return (1.0 if np.mean(values1) == np.mean(values2) else 0.0), "welch-t"
     return float(stats.ttest_ind(values1, values2, equal_var=False).pvalue), "welch-t"
+
+
+def bootstrap_pvalue(differences: np.ndarray) -> tuple[float | None, str]:
+    """Two-sided p-value that a gap is 0, from its bootstrap resamples (the percentile interval inverted).
+
+    ``2 * min(P(d <= 0), P(d >= 0))`` over the defined resamples, each share counted as
+    ``(k + 1) / (B + 1)`` so that no p-value is 0 (Davison & Hinkley 1997, section 4.4). A gap is
+    significant at ``alpha`` about when its ``1 - alpha`` percentile interval excludes 0, so the
+    test agrees with the interval reported beside it.
+
+    Returns
+    -------
+    p_value : float or None
+        None when no resample is defined.
+    test : str
+        ``"bootstrap"`` (``"undefined"`` with no p-value).
+
+    Examples
+    --------
+    >>> bootstrap_pvalue(np.array([0.1, 0.2, 0.3, -0.1]))
+    (0.8, 'bootstrap')
+    """
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return None, "undefined"
+    below, above = (np.sum(d <= 0) + 1) / (d.size + 1), (np.sum(d >= 0) + 1) / (d.size + 1)
+    return float(min(1.0, 2 * min(below, above))), "bootstrap"
 
 
 def adjust_pvalues(p_values: list[float | None], method: str = "holm") -> list[float | None]:

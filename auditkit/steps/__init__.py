@@ -1,6 +1,8 @@
-"""Audit steps. Each is a small class: keyword settings, one ``run(context) -> StepResult``.
+"""Audit steps. Each is a small dataclass: keyword settings, one ``run(context) -> StepResult``.
 
-Register a new analysis by adding it to :data:`STEPS`; nothing else changes.
+The contract every step follows is documented on :class:`Step`. Steps are found by name
+through :mod:`auditkit.registry`; a new step needs its own module and a registration
+(:func:`auditkit.register_step` or an ``auditkit.steps`` entry point), nothing else.
 """
 
 from __future__ import annotations
@@ -14,15 +16,5 @@ from auditkit.steps.lime_step import LimeStep
 from auditkit.steps.performance import PerformanceStep
 from auditkit.steps.shap_step import ShapStep
 
-STEPS: dict[str, type[Step]] = {
-    DataOverviewStep.name: DataOverviewStep,
-    DataBiasStep.name: DataBiasStep,
-    PerformanceStep.name: PerformanceStep,
-    FairnessStep.name: FairnessStep,
-    ShapStep.name: ShapStep,
-    LimeStep.name: LimeStep,
-    AgreementStep.name: AgreementStep,
-}
-
-__all__ = ["STEPS", "Step", "DataBiasStep", "DataOverviewStep", "PerformanceStep", "FairnessStep",
+__all__ = ["Step", "DataBiasStep", "DataOverviewStep", "PerformanceStep", "FairnessStep",
            "ShapStep", "LimeStep", "AgreementStep"]

@@ -7,26 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.result import Finding, StepResult
-
 SECTION = "explanations"
-_WHAT = {"shap": "No SHAP explanations", "lime": "No LIME explanations",
-         "agreement": "No SHAP/LIME agreement check"}
-
-
-def needs_model(step: str) -> StepResult:
-    """The result of an explanation step on an audit without a model: one info finding."""
-    finding = Finding(
-        id=f"{step}.needs_model",
-        step=step,
-        severity="info",
-        message=(
-            f"{_WHAT.get(step, 'No explanations')}: explanations need the model, and this audit "
-            "checks existing decisions only. "
-            "Audit with --model to explain the model's decisions."
-        ),
-    )
-    return StepResult(name=step, section=SECTION, findings=[finding])
 
 
 def row_ids(index: pd.Index) -> list[Any]:

@@ -12,17 +12,15 @@ from auditkit.explain.agreement import METRICS, agreement
 from auditkit.report.tables import records_frame
 from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
-from auditkit.steps._explain_common import SECTION, needs_model, shap_row_seeds, top_names
-from auditkit.steps.lime_step import LimeStep
-from auditkit.steps.shap_step import ShapStep
+from auditkit.steps._explain_common import SECTION, top_names
 
 
 @dataclass
 class AgreementStep(Step):
     """SHAP vs LIME on the instances the LIME step explains (Krishna et al. 2022 metrics).
 
-    SHAP and LIME use the settings given to the ``shap`` and ``lime`` steps in the spec's
-    ``step_options``, so the instances and attributions are those of the report; the step
+    SHAP and LIME use the settings the spec gives the ``shap`` and ``lime`` steps (as
+    instances in ``steps`` or in ``step_options``), so the instances and attributions are those of the report; the step
     also runs on its own. LIME weights are averaged over the LIME repeats.
 
     Parameters
@@ -39,19 +37,20 @@ class AgreementStep(Step):
 
     name = "agreement"
     section = SECTION
+    needs_model = True
     constraints = {"k": [COUNT], "min_agreement": [SHARE]}
 
     def run(self, ctx) -> StepResult:
-        if ctx.model is None:
-            return needs_model(self.name)
-        shap_step = ShapStep(**ctx.spec.step_options.get("shap", {}))
-        lime = LimeStep(**ctx.spec.step_options.get("lime", {})).explain(ctx)
-        engine = shap_step.engine(ctx)
+        # The shap and lime steps as the spec sets them (instances or step_options): their work is
+        # shared through ctx.cache, so what they computed in this audit is reused, not redone.
+        lime = ctx.spec.step("lime").explain(ctx)
+        shap = ctx.spec.step("shap")
+        engine = shap.engine(ctx)
         if lime.runs is None:
             empty = {"agreement": {"k": self.k, "instances": []}}
             return StepResult(name=self.name, section=self.section, payload=empty, tables=agreement_tables(empty))
         positions = lime.instances["position"].to_numpy()
-        shap_values = engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions]).values
+        shap_values = shap.values_at(ctx, positions)
         if list(lime.runs.features) != list(engine.features):
             raise RuntimeError("SHAP and LIME explain different feature lists")
         table = self.compare(shap_values, lime.mean_weights, lime.instances)

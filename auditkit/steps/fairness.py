@@ -7,6 +7,7 @@ from typing import Any
 
 from auditkit.exceptions import InputError
 from auditkit.fairness.analysis import FairnessSettings
+from auditkit.fairness.custom_metrics import check_names
 from auditkit.fairness.findings import fairness_findings
 from auditkit.fairness.scores import scores_not_probabilities
 from auditkit.fairness.tables import fairness_tables
@@ -54,8 +55,13 @@ class FairnessStep(Step):
     correction : {"holm", "bh"}, default "holm"
         Multiple-comparison correction across every comparison of the audit.
     extra_metrics : dict, optional
-        ``{name: metric}`` with scikit-learn-style ``metric(y_true, y_pred)`` callables or
-        import paths (``"sklearn.metrics:f1_score"``), reported by group.
+        ``{name: metric}`` with scikit-learn-style callables or import paths
+        (``"sklearn.metrics:f1_score"``): ``metric(y_true, y_pred)``, or, when the signature
+        has ``y_score``, ``metric(y_true, y_score=scores)`` (``"sklearn.metrics:roc_auc_score"``).
+        Each takes part like a built-in metric: by group with intervals, in disparities
+        (``<name>_difference``, ``<name>_ratio``, which a policy may check), and compared
+        with the reference group (a bootstrap test). Multiclass audits compute it one class
+        against the rest. Names must differ from the built-in metrics and criteria.
     extra_metrics_n_boot : int, default 200
         Resamples for the intervals of ``extra_metrics`` (each costs a call per group).
 
@@ -95,6 +101,13 @@ class FairnessStep(Step):
     }
 
     tables_from_payload = staticmethod(fairness_tables)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_names(list(self.extra_metrics))
+
+    def check_sensitive(self, sensitive: list[str]) -> None:
+        check_names(list(self.extra_metrics), sensitive)
 
     def settings(self, ctx) -> FairnessSettings:
         """The analysis settings for ``ctx`` (reference groups checked against its sensitive features)."""

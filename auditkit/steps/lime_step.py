@@ -11,12 +11,11 @@ import pandas as pd
 
 from auditkit.explain.agreement import top_k
 from auditkit.explain.lime_runs import LimeRuns, explain_with_lime
-from auditkit.explain.shap_values import cached
 from auditkit.params import Boolean, Interval, ListOf, Scalar
 from auditkit.report.tables import records_frame
 from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
-from auditkit.steps._explain_common import SECTION, needs_model, row_ids
+from auditkit.steps._explain_common import SECTION, row_ids
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,7 @@ class LimeStep(Step):
 
     name = "lime"
     section = SECTION
+    needs_model = True
     constraints = {
         "n_instances": [COUNT],
         "row_ids": [None, ListOf(Scalar(), "a list of row labels")],
@@ -95,9 +95,9 @@ class LimeStep(Step):
 
     def explain(self, ctx) -> LimeOutcome:
         """Choose the instances and explain them (computed once per audit and settings)."""
-        key = ("lime", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
+        key = ("lime.outcome", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
                self.num_samples, self.discretize_continuous)
-        return cached(ctx, key, lambda: self._explain(ctx))
+        return ctx.cache.get_or_compute(key, lambda: self._explain(ctx))
 
     def _explain(self, ctx) -> LimeOutcome:
         instances, missing = self.select_instances(ctx)
@@ -128,8 +128,6 @@ class LimeStep(Step):
         return frame, []
 
     def run(self, ctx) -> StepResult:
-        if ctx.model is None:
-            return needs_model(self.name)
         outcome = self.explain(ctx)
         table = self._instance_table(ctx, outcome)
         payload = {"lime": self._payload(ctx, outcome, table)}

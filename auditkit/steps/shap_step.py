@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from auditkit.explain.group_attributions import gap_decomposition, group_means, reference_group
-from auditkit.explain.shap_values import EXPLAINERS, Attribution, ShapEngine, build_shap_engine, cached
+from auditkit.explain.shap_values import EXPLAINERS, Attribution, ShapEngine, build_shap_engine
 from auditkit.params import Interval, Options
 from auditkit.report.tables import records_frame
 from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
-from auditkit.steps._explain_common import SECTION, needs_model, row_ids, shap_row_seeds, top_names
+from auditkit.steps._explain_common import SECTION, row_ids, shap_row_seeds, top_names
 
 
 @dataclass
@@ -73,6 +73,7 @@ class ShapStep(Step):
 
     name = "shap"
     section = SECTION
+    needs_model = True
     constraints = {
         "explainer": [Options(EXPLAINERS)],
         "max_rows": [None, COUNT],
@@ -87,18 +88,41 @@ class ShapStep(Step):
 
     def engine(self, ctx) -> ShapEngine:
         """The prepared explainer for the audit's model (built once per audit)."""
-        key = ("shap", self.explainer, self.background_size, self.n_permutations)
-        return cached(ctx, key, lambda: build_shap_engine(
+        key = ("shap.engine", self.explainer, self.background_size, self.n_permutations)
+        return ctx.cache.get_or_compute(key, lambda: build_shap_engine(
             ctx.model, background_rows(ctx, self.background_size), ctx.positive_label,
             explainer=self.explainer, n_permutations=self.n_permutations, rows=ctx.X,
         ))
 
-    def run(self, ctx) -> StepResult:
-        if ctx.model is None:
-            return needs_model(self.name)
+    def explained(self, ctx) -> tuple[ShapEngine, np.ndarray, Attribution]:
+        """The engine, the positions of the rows this step explains and their SHAP values (once per audit)."""
         engine = self.engine(ctx)
-        positions = self.rows_to_explain(ctx, engine)
-        attribution = engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions])
+
+        def explain() -> tuple[np.ndarray, Attribution]:
+            positions = self.rows_to_explain(ctx, engine)
+            return positions, engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions])
+
+        positions, attribution = ctx.cache.get_or_compute(self._values_key(), explain)
+        return engine, positions, attribution
+
+    def values_at(self, ctx, positions: np.ndarray) -> np.ndarray:
+        """SHAP values of the audited rows at ``positions``, reused from this step's run when it explained them.
+
+        Each row's values depend only on the row (and its seed), so reused and new values are the same.
+        """
+        engine = self.engine(ctx)
+        done = ctx.cache.get(self._values_key())
+        if done is not None and np.isin(positions, done[0]).all():
+            explained, attribution = done
+            return attribution.values[np.searchsorted(explained, positions)]
+        return engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions]).values
+
+    def _values_key(self) -> tuple:
+        return ("shap.values", self.explainer, self.background_size, self.n_permutations, self.max_rows,
+                self.agnostic_max_rows)
+
+    def run(self, ctx) -> StepResult:
+        engine, positions, attribution = self.explained(ctx)
         importance = attribution_importance(attribution, engine.features)
         groups = self._group_view(ctx, attribution, engine, positions)
         payload = {

@@ -18,7 +18,7 @@ from auditkit.exceptions import InputError
 from auditkit.explain.group_attributions import group_means, reference_group
 from auditkit.fairness.analysis import choose_reference
 from auditkit.io.labels import find_group
-from auditkit.steps import STEPS
+from auditkit.registry import get_step, step_names
 
 
 @pytest.mark.parametrize(("value", "groups", "group"), [
@@ -68,7 +68,7 @@ def test_the_fairness_step_compares_against_the_named_group(feature, value, grou
 ])
 def test_a_value_that_names_no_group_is_refused_before_any_step_runs(monkeypatch, feature, value, message):
     ran = []
-    for step in STEPS.values():
+    for step in map(get_step, step_names()):
         monkeypatch.setattr(step, "run", lambda self, ctx: ran.append(self.name))
     with pytest.raises(InputError) as error:
         audit(data=_frame(), target="y", sensitive=[feature], predictions="decision", steps=["fairness"],

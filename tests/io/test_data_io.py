@@ -375,7 +375,7 @@ def test_decimal_parquet_columns_become_numbers(tmp_path):
 def test_reference_audit_on_nullable_columns_matches_the_plain_frame(frame, tmp_path):
     from sklearn.metrics import accuracy_score, roc_auc_score
 
-    from auditkit.steps import STEPS
+    from auditkit.steps import PerformanceStep
 
     nullable = _nullable(frame)
     nullable.to_parquet(tmp_path / "nullable.parquet")
@@ -385,7 +385,7 @@ def test_reference_audit_on_nullable_columns_matches_the_plain_frame(frame, tmp_
     result = audit(data=str(tmp_path / "nullable.parquet"), steps=["performance"], **spec)
     plain = build_context(AuditSpec(data=str(tmp_path / "plain.csv"), **spec))
     from_frame = build_context(AuditSpec(data=nullable, **spec))
-    assert result.to_dict()["performance"] == STEPS["performance"]().run(plain).payload
+    assert result.to_dict()["performance"] == PerformanceStep().run(plain).payload
     overall = result.to_dict()["performance"]["overall"]
     assert overall["n"] == 120
     assert overall["accuracy"] == pytest.approx(accuracy_score(plain.y_true, plain.y_pred))

@@ -23,7 +23,8 @@ from auditkit.exceptions import InputError
 from auditkit.report.render import write_audit
 from auditkit.report.views import load_result
 from auditkit.result import AuditResult, StepResult
-from auditkit.steps._explain_common import needs_model
+from auditkit.runner import _without_model
+from auditkit.steps import ShapStep
 
 matplotlib.use("Agg")
 
@@ -332,9 +333,9 @@ def test_a_plot_whose_step_did_not_run_says_so(result, rows, name, step):
 
 
 def test_a_step_that_recorded_nothing_gives_its_reason(result):
-    no_model = AuditResult(result.provenance, result.dataset, [needs_model("shap")])
+    no_model = AuditResult(result.provenance, result.dataset, [_without_model(ShapStep())])
     with pytest.raises(InputError, match=r"^beeswarm needs the results of the shap step, which recorded none: "
-                                         r"No SHAP explanations: explanations need the model"):
+                                         r"The shap step did not run: it needs the model"):
         no_model.plot.beeswarm()
 
 

@@ -17,6 +17,7 @@ from auditkit.explain.agreement import (
     top_k,
 )
 from auditkit.explain.shap_values import build_shap_engine
+from auditkit.runner import run_step
 from auditkit.steps.agreement import AgreementStep
 from auditkit.steps.lime_step import LimeStep
 from auditkit.steps.shap_step import ShapStep, shap_row_seeds
@@ -95,8 +96,8 @@ def test_disagreement_is_a_finding_that_says_what_to_do():
 def test_step_without_model_is_an_info_finding():
     ctx = build_context(AuditSpec(data=loan_context().frame.assign(decision=1), target="approved",
                                   sensitive=["sex"], predictions="decision"))
-    (finding,) = AgreementStep().run(ctx).findings
-    assert finding.severity == "info" and "need the model" in finding.message
+    (finding,) = run_step(AgreementStep(), ctx).findings
+    assert finding.severity == "info" and "needs the model" in finding.message
 
 
 def test_engine_features_match_lime_columns():

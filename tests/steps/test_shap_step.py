@@ -18,6 +18,7 @@ from sklearn.preprocessing import OneHotEncoder
 from auditkit import AuditSpec, InputError, build_context
 from auditkit.explain.group_attributions import gap_decomposition, group_means, reference_group
 from auditkit.explain.shap_values import build_shap_engine, choose_explainer
+from auditkit.runner import run_step
 from auditkit.stats.missing_group import MISSING_GROUP
 from auditkit.steps.shap_step import ShapStep
 
@@ -207,6 +208,7 @@ def test_model_agnostic_budget_is_a_seeded_sample(ctx):
 
 
 def test_broken_additivity_is_a_high_finding(ctx, monkeypatch):
+    ctx = dataclasses.replace(ctx)  # an empty cache: no SHAP values from other tests
     engine = ShapStep().engine(ctx)
     def without_base(X, seeds):
         values, _, output = engine._compute(X, seeds)
@@ -224,7 +226,7 @@ def test_predictions_only_audit_gets_an_info_finding():
     frame = loans(100)
     frame["decision"] = (frame["income"] > 55).astype(int)
     ctx = build_context(AuditSpec(data=frame, target="approved", sensitive=["sex"], predictions="decision"))
-    result = ShapStep().run(ctx)
+    result = run_step(ShapStep(), ctx)
     assert [f.severity for f in result.findings] == ["info"] and not result.payload
 
 
