@@ -58,7 +58,7 @@ def show(value: Any) -> str:
         value = value.item()  # a numpy scalar
     if isinstance(value, os.PathLike):
         return _SHORT.repr(os.fspath(value))
-    return _SHORT.repr(value)
+    return " ".join(_SHORT.repr(value).split())  # one line, whatever the object's repr
 
 
 def _type_note(value: Any) -> str:
@@ -256,3 +256,27 @@ def check_all(obj: Any, constraints: Mapping[str, list], prefix: str = "") -> No
     """Validate every setting of ``obj`` (an attribute per setting), in the order they are declared."""
     for setting, forms in constraints.items():
         validate(f"{prefix}{setting}", getattr(obj, setting), forms)
+
+
+@dataclass(frozen=True)
+class DatasetForm:
+    """An :class:`auditkit.datasets.Dataset` (checked by name: the datasets are not imported for this)."""
+
+    description: str = "an auditkit.datasets.Dataset"
+
+    def accepts(self, value: Any) -> bool:
+        return any(cls.__name__ == "Dataset" and cls.__module__.startswith("auditkit.datasets")
+                   for cls in type(value).__mro__)
+
+
+@dataclass(frozen=True)
+class EstimatorForm:
+    """An object with a callable ``predict`` (a fitted estimator; a class is not one)."""
+
+    description: str = "a fitted estimator (an object with a predict method)"
+
+    def accepts(self, value: Any) -> bool:
+        try:
+            return not isinstance(value, type) and callable(getattr(value, "predict", None))
+        except Exception:  # noqa: BLE001 - an attribute that fails to resolve means "no predict"
+            return False

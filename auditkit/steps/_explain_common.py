@@ -23,7 +23,7 @@ def needs_model(step: str) -> StepResult:
         message=(
             f"{_WHAT.get(step, 'No explanations')}: explanations need the model, and this audit "
             "checks existing decisions only. "
-            "Audit with --model to explain the model's decisions."
+            "Audit with a model (model=) to explain its decisions."
         ),
     )
     return StepResult(name=step, section=SECTION, findings=[finding])
