@@ -248,3 +248,25 @@ def test_a_single_feature_or_excluded_column_is_a_one_element_list():
     assert AuditSpec(data="german", exclude="sex").exclude == ["sex"]
     assert AuditSpec(data="german", features=("age",)).features == ["age"]
     assert AuditSpec(data="german", exclude=None).exclude == []
+
+
+def test_the_readme_in_memory_example_runs(monkeypatch, tmp_path):
+    """README's notebook section, run as written (with the quick steps, so the test stays fast)."""
+    import functools
+    import re
+    from pathlib import Path
+
+    import auditkit
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## In a notebook"):]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.setattr(auditkit, "audit", functools.partial(auditkit.audit, steps=QUICK))
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(blocks[0], namespace)  # noqa: S102 - the project's own README
+    doc = namespace["result"].to_dict()
+    assert doc["dataset"]["name"] == "German credit (test split)"
+    assert doc["provenance"]["model"]["name"] == "logistic regression v1"
+    assert doc["dataset"]["n_rows"] == 300 and doc["dataset"]["sensitive_features"] == ["sex", "age_group"]
+    assert (tmp_path / "audit.json").is_file()
