@@ -3,11 +3,16 @@
 Every error a user can cause is an :class:`InputError` (also a ``ValueError``); the CLI
 turns those into exit status 2 with a one-line message. Anything else is a bug or an
 environment failure (exit status 1).
+
+This module imports nothing from auditkit but the leaf :mod:`auditkit.text` (values in
+messages are shown by its :func:`~auditkit.text.show`, as everywhere else).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from auditkit.text import show as _show
 
 
 class AuditkitError(Exception):
@@ -93,7 +98,3 @@ class StepError(AuditkitError):
         self.error = error
         super().__init__(f"step '{step}' failed: {type(error).__name__}: {error}")
 
-
-def _show(value: object) -> str:
-    """A value as a user typed it: strings quoted, numbers plain (never ``np.int64(0)``)."""
-    return repr(str(value)) if isinstance(value, str) else str(value)

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from auditkit.exceptions import InputError
+from auditkit.text import plain
 
 
 class Constraint(Protocol):
@@ -51,14 +52,12 @@ def validate(name: str, value: Any, constraints: Iterable[Constraint | None]) ->
 
 
 def show(value: Any) -> str:
-    """``value`` as the user wrote it: text quoted, numbers plain (``1``, not ``np.int64(1)``), long values cut."""
-    if isinstance(value, str):
-        return _SHORT.repr(value)
-    if isinstance(value, np.generic):
-        value = value.item()  # a numpy scalar
+    """``value`` as :func:`auditkit.text.show` shows it (``1``, not ``np.int64(1)``), long values cut."""
     if isinstance(value, os.PathLike):
-        return _SHORT.repr(os.fspath(value))
-    return " ".join(_SHORT.repr(value).split())  # one line, whatever the object's repr
+        value = os.fspath(value)
+    value = plain(value)  # plain: np.str_('a') is a str whose repr names numpy
+    text = _SHORT.repr(value)
+    return text if isinstance(value, str) else " ".join(text.split())  # one line, whatever an object's repr
 
 
 def _type_note(value: Any) -> str:

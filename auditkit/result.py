@@ -11,12 +11,15 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from auditkit.report.output_folder import write_text_atomic
+
+if TYPE_CHECKING:
+    from auditkit.report.plots import ResultPlots
 
 SCHEMA_VERSION = "1"
 SEVERITIES = ("info", "low", "medium", "high", "error")
@@ -144,6 +147,13 @@ class AuditResult:
 
     def _repr_html_(self) -> str:
         return render_html_summary(self.to_dict(), self.steps)
+
+    @property
+    def plot(self) -> ResultPlots:
+        """Plots of this result: ``result.plot.group_rates()``, ... (:class:`auditkit.report.plots.ResultPlots`)."""
+        from auditkit.report.plots import ResultPlots
+
+        return ResultPlots(self)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditkit.exceptions import InputError
 from auditkit.io.inputs import DATA_FORMS, MODEL_FORMS, class_path, default_data_name, is_dataframe, is_dataset
+from auditkit.io.labels import find_group
 from auditkit.io.yaml_files import read_yaml_mapping
 from auditkit.params import (
     AnyOf,
@@ -363,13 +364,14 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
     ------
     InputError
         A setting names a column that is not a sensitive feature, or a reference group
-        that does not occur in the audited rows.
+        that does not occur in the audited rows (matched by :func:`auditkit.io.labels.find_group`:
+        the same text or the same number, so ``1.0`` names the group shown as ``1``).
     """
     features = [str(c) for c in sensitive.columns]
     check_sensitive_settings(spec, _build_steps(spec.step_options), features)
     for feature, value in spec.reference_groups.items():
         present = sensitive[feature].astype(str).unique().tolist()
-        if str(value) not in present:
+        if find_group(value, present) is None:
             raise InputError(
                 f"reference_groups: {feature}={show(value)} does not occur in the audited rows; "
                 f"{feature} has: {', '.join(sorted(present))}"

@@ -1,9 +1,55 @@
-"""Text for people: numbers in findings (three significant digits), data strings shown as written in plots."""
+"""Text for people: values as a user wrote them, numbers in findings, data strings shown as written in plots.
+
+This module imports nothing from auditkit, so every module (:mod:`auditkit.exceptions` included)
+can format values with the one rule of :func:`show`.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+import numpy as np
+
+SHOWN_VALUES = 10
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (anything else as it is).
+
+    Examples
+    --------
+    >>> plain(np.int64(1)), plain(np.str_("a")), plain("b")
+    (1, 'a', 'b')
+    """
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def show(value: Any) -> str:
+    """A value as a user typed it: text quoted, numbers plain (never ``np.int64(1)``).
+
+    The one way auditkit shows a label, class, group or column name in a message.
+
+    Examples
+    --------
+    >>> show(np.int64(1)), show(np.str_("a")), show(1.5), show(True), show("1")
+    ('1', "'a'", '1.5', 'True', "'1'")
+    """
+    value = plain(value)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def show_all(values: Any) -> str:
+    """Distinct values, sorted as text, at most ``SHOWN_VALUES`` of them, joined by commas.
+
+    Examples
+    --------
+    >>> show_all([np.int64(2), np.int64(1), np.int64(2)])
+    '1, 2'
+    """
+    shown = sorted({show(v) for v in values})
+    extra = ", ..." if len(shown) > SHOWN_VALUES else ""
+    return ", ".join(shown[:SHOWN_VALUES]) + extra
 
 
 def number(value: float | None, sign: bool = False) -> str:

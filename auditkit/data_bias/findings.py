@@ -8,7 +8,7 @@ import numpy as np
 
 from auditkit.result import Finding
 from auditkit.stats.significance import adjust_pvalues
-from auditkit.text import number
+from auditkit.text import number, show
 
 STEP = "data_bias"
 UNDER_REPRESENTED = 0.8  # share / reference share below this is under-representation
@@ -93,7 +93,7 @@ def _base_rate_finding(test: dict, rows: list[dict], task: str, p_adj: float) ->
     if worst is None or worst[0] < threshold:
         return None
     size, gap, low, high = worst
-    what = {"binary": "share of positive outcomes", "multiclass": f"share of class {high.get('class')!r}",
+    what = {"binary": "share of positive outcomes", "multiclass": f"share of class {show(high.get('class'))}",
             "regression": "average outcome"}[task]
     return Finding(
         id=f"{STEP}.base_rate_gap.{test['grouping']}", step=STEP,

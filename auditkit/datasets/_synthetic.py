@@ -11,6 +11,7 @@ import pandas as pd
 
 from auditkit.datasets._loaders import Dataset
 from auditkit.exceptions import InputError
+from auditkit.text import show
 
 PRIVILEGED = "A"
 UNPRIVILEGED = "B"
@@ -148,7 +149,7 @@ def _validated_params(**params: Any) -> dict[str, Any]:
 
 def _check_int(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InputError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+        raise InputError(f"{name} must be an integer >= {minimum}; got {show(value)}.")
     if value < minimum:
         raise InputError(f"{name} must be an integer >= {minimum}; got {value}.")
 
@@ -156,7 +157,7 @@ def _check_int(name: str, value: object, minimum: int) -> None:
 def _check_fraction(name: str, value: object, interval: str, inside: Any) -> None:
     is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not is_number or math.isnan(float(value)) or not inside(float(value)):
-        raise InputError(f"{name} must be a number in {interval}; got {value!r}.")
+        raise InputError(f"{name} must be a number in {interval}; got {show(value)}.")
 
 
 def _draw_groups(rng: np.random.Generator, n: int, proportion: float) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.fairness.analysis import choose_reference
+from auditkit.io.labels import find_group
 from auditkit.stats.missing_group import MISSING_GROUP
 
 
@@ -128,10 +129,13 @@ def reference_group(means: GroupMeans, preferred: object = None, missing: str = 
     """The reference group: ``preferred`` when it is one of the groups, else the largest observed one.
 
     Chosen by the fairness step's rule (:func:`auditkit.fairness.analysis.choose_reference`), so the
-    group of missing values (labelled ``missing``) is never the default reference there or here.
+    group of missing values (labelled ``missing``) is never the default reference there or here, and
+    ``preferred`` names a group as it does there (:func:`auditkit.io.labels.find_group`: ``1.0`` names
+    the group shown as ``1``). A preferred group absent from the explained rows (a sample) is not chosen.
     """
     keys = pd.DataFrame({"group": means.groups})
-    chosen = {"group": preferred} if preferred is not None and str(preferred) in means.groups else {}
+    named = None if preferred is None else find_group(preferred, means.groups)
+    chosen = {} if named is None else {"group": named}
     every_group = np.ones(len(means.groups), dtype=bool)
     return means.groups[choose_reference(keys, np.asarray(means.n), every_group, ("group",), chosen,
                                          {"group": missing})]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.explain.codec import TabularCodec
+from auditkit.io.labels import class_position
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
     seeds : list of int
         One seed per repeat.
     positive_label : optional
-        Class whose probability is explained; default the last class.
+        Class whose probability is explained, matched to the model's classes as the same text or
+        the same number; default the last class. A label that is none of the classes raises
+        :class:`~auditkit.exceptions.InputError`.
     num_samples : int, default 5000
         Perturbed samples per explanation.
     discretize_continuous : bool, default True
@@ -126,9 +129,8 @@ def _lime_output(model: Any, codec: TabularCodec, positive_label: Any):
     """``(mode, predict_fn on codes, label explained, output space)`` for the model."""
     classes = list(getattr(model, "classes_", []))
     if classes and hasattr(model, "predict_proba"):
-        label = next((i for i, c in enumerate(classes)
-                      if positive_label is not None and (c == positive_label or str(c) == str(positive_label))),
-                     len(classes) - 1)
+        # The positive label's class (no fallback to another class); the last class without one.
+        label = len(classes) - 1 if positive_label is None else class_position(positive_label, classes)
 
         def predict_proba(codes: np.ndarray) -> np.ndarray:
             return np.asarray(model.predict_proba(codec.decode(codes)), dtype=float)

@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditkit.exceptions import InputError
 from auditkit.explain.codec import TabularCodec
 from auditkit.explain.feature_map import FeatureMap, FeatureMapError, build_feature_map, identity_map, split_model
 from auditkit.explain.shap_output import OutputSpace, additivity, coarsest_precision, describe_output
+from auditkit.io.labels import class_position
 
 EXPLAINERS = ("auto", "tree", "linear", "permutation")
 _TREE_MODULES = (
@@ -153,7 +155,9 @@ def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any 
         Original-column rows the linear and permutation explainers integrate over
         (already sampled: every row is used). Unused by path-dependent TreeSHAP.
     positive_label : optional
-        Class whose output is explained (classifiers); default the last class.
+        Class whose output is explained (classifiers), matched to the model's classes as the
+        same text or the same number; default the last class. A label that is none of the
+        classes raises :class:`~auditkit.exceptions.InputError`.
     explainer : {"auto", "tree", "linear", "permutation"}
     n_permutations : int, default 10
         Permutation explainer: forward+backward passes per row.
@@ -170,6 +174,8 @@ def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any 
         try:
             fmap = build_feature_map(preprocessor, [str(c) for c in background.columns])
             return _fast_engine(chosen, preprocessor, estimator, fmap, background, positive_label)
+        except InputError:
+            raise  # bad input (a positive label that is none of the classes): no other explainer helps
         except Exception as exc:  # noqa: BLE001 - shap raises assorted types for models it cannot parse
             reason = f"the {chosen} explainer could not be used: {exc}"
     codec = TabularCodec.fit(background, *([] if rows is None else [rows]))
@@ -252,13 +258,18 @@ def _permutation_engine(model, background, codec, positive_label, n_permutations
 
 
 def _class_index(estimator: Any, positive_label: Any) -> int | None:
+    """Position of the explained class in the model's classes (None for a model without classes).
+
+    The positive label's class (matched by :func:`auditkit.io.labels.class_position`: ``"1"`` is the
+    class ``1.0``; a label that is none of the classes is an error), or the last class when no
+    positive label is given (multiclass audits).
+    """
     classes = list(getattr(estimator, "classes_", []))
     if not classes:
         return None
-    for i, cls in enumerate(classes):
-        if positive_label is not None and (cls == positive_label or str(cls) == str(positive_label)):
-            return i
-    return len(classes) - 1
+    if positive_label is None:
+        return len(classes) - 1
+    return class_position(positive_label, classes)
 
 
 def _class_name(estimator: Any, pos: int | None) -> str | None:

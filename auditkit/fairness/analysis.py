@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import InputError
+from auditkit.io.labels import find_group
 from auditkit.stats.bootstrap import (
     DEFAULT_LEVEL,
     DEFAULT_N_BOOT,
@@ -34,6 +35,7 @@ from auditkit.stats.counts import RATE_CELLS, denominators, grouping_name, rate_
 from auditkit.stats.disparities import disparity_records
 from auditkit.stats.missing_group import MISSING_GROUP, is_missing
 from auditkit.stats.significance import CORRECTIONS
+from auditkit.text import show
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,17 @@ class FairnessSettings:
 
     def __post_init__(self) -> None:
         if self.correction not in CORRECTIONS:
-            raise InputError(f"correction must be one of {', '.join(CORRECTIONS)}; got {self.correction!r}")
+            raise InputError(f"correction must be one of {', '.join(CORRECTIONS)}; got {show(self.correction)}")
         if not 0.5 <= float(self.ci_level) < 1.0:
-            raise InputError(f"ci_level must be in [0.5, 1); got {self.ci_level!r}")
+            raise InputError(f"ci_level must be in [0.5, 1); got {show(self.ci_level)}")
         if not 0.0 < float(self.alpha) < 0.5:
-            raise InputError(f"alpha must be in (0, 0.5); got {self.alpha!r}")
+            raise InputError(f"alpha must be in (0, 0.5); got {show(self.alpha)}")
         if int(self.n_boot) < 0:
-            raise InputError(f"n_boot must be 0 (no intervals) or more; got {self.n_boot!r}")
+            raise InputError(f"n_boot must be 0 (no intervals) or more; got {show(self.n_boot)}")
         if self.min_denominator is not None and (isinstance(self.min_denominator, bool)
                                                  or not isinstance(self.min_denominator, int)
                                                  or self.min_denominator < 1):
-            raise InputError(f"min_denominator must be a whole number of at least 1; got {self.min_denominator!r}")
+            raise InputError(f"min_denominator must be a whole number of at least 1; got {show(self.min_denominator)}")
 
     @property
     def rate_threshold(self) -> int:
@@ -132,16 +134,24 @@ def choose_reference(keys: pd.DataFrame, n: np.ndarray, eligible: np.ndarray,
                      missing: dict[str, str] | None = None) -> int:
     """Index of the reference group.
 
-    The group named in ``chosen`` (``{feature: value}``, matched as text) when every
-    feature of the grouping is named; otherwise the largest eligible group among those
-    matching the features that are named, never a missing-value group unless chosen.
-    ``missing`` maps a feature to the label of its missing group (default: ``"(missing)"``
-    for every feature, see ``_missing_group``).
+    The group named in ``chosen`` (``{feature: value}``) when every feature of the grouping is
+    named; otherwise the largest eligible group among those matching the features that are
+    named, never a missing-value group unless chosen. A value names a group by the rule of
+    :func:`auditkit.io.labels.find_group` (the same text or the same number: ``1.0`` names the
+    group shown as ``1``). ``missing`` maps a feature to the label of its missing group
+    (default: ``"(missing)"`` for every feature, see ``_missing_group``).
+
+    Raises
+    ------
+    InputError
+        A value in ``chosen`` names no group of the grouping (the message lists the groups), or
+        the chosen group is too small to compare against.
     """
     match = np.ones(len(keys), dtype=bool)
     for feature in features:
         if feature in chosen:
-            match &= keys[feature].astype(str).to_numpy() == str(chosen[feature])
+            labels = keys[feature].astype(str).to_numpy()
+            match &= labels == _chosen_label(feature, chosen[feature], keys, features, chosen)
     if all(f in chosen for f in features):
         return _chosen_reference(keys, n, eligible, features, chosen, match)
     if missing is None:
@@ -154,11 +164,26 @@ def choose_reference(keys: pd.DataFrame, n: np.ndarray, eligible: np.ndarray,
     return 0
 
 
+def _chosen_label(feature: str, value: Any, keys: pd.DataFrame, features: tuple[str, ...],
+                  chosen: dict[str, Any]) -> str:
+    """The group label of ``feature`` that ``value`` names; an :class:`InputError` listing the groups if none."""
+    label = find_group(value, keys[feature].astype(str).unique().tolist())
+    if label is None:
+        named = ", ".join(f"{f}={show(chosen[f])}" for f in features if f in chosen)
+        raise InputError(f"reference group {named} does not occur in the audited rows; values are "
+                         f"{_values(keys, features)}")
+    return label
+
+
+def _values(keys: pd.DataFrame, features: tuple[str, ...]) -> str:
+    return "; ".join(f"{f}: {', '.join(sorted(keys[f].astype(str).unique()))}" for f in features)
+
+
 def _chosen_reference(keys, n, eligible, features, chosen, match) -> int:
-    label = ", ".join(f"{f}={chosen[f]}" for f in features)
+    label = ", ".join(f"{f}={show(chosen[f])}" for f in features)
     if not match.any():
-        values = "; ".join(f"{f}: {', '.join(sorted(keys[f].astype(str).unique()))}" for f in features)
-        raise InputError(f"reference group {label} does not occur in the audited rows; values are {values}")
+        raise InputError(f"reference group {label} does not occur in the audited rows; values are "
+                         f"{_values(keys, features)}")
     index = int(np.flatnonzero(match)[0])
     if not eligible[index]:
         raise InputError(

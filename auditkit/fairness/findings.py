@@ -9,7 +9,7 @@ import numpy as np
 from auditkit.fairness.analysis import FairnessSettings, GroupingResult
 from auditkit.result import Finding
 from auditkit.stats.counts import denominator_words
-from auditkit.text import number
+from auditkit.text import number, show
 
 STEP = "fairness"
 FOUR_FIFTHS = 0.8
@@ -42,7 +42,7 @@ def group_text(group: dict) -> str:
 
 
 def _about(result: GroupingResult) -> str:
-    return result.name if result.klass is None else f"{result.name} (class {result.klass!r} against the rest)"
+    return result.name if result.klass is None else f"{result.name} (class {show(result.klass)} against the rest)"
 
 
 def _suffix(result: GroupingResult) -> str:
@@ -195,7 +195,7 @@ def _gap_finding(items: list[dict], settings: FairnessSettings, task: str, n_tes
     first = items[0]
     severities = [_severity(c, task) for c in items]
     worst = min(severities, key=["high", "medium", "low"].index)
-    about = first["grouping"] + (f" (class {first['class']!r} against the rest)" if "class" in first else "")
+    about = first["grouping"] + (f" (class {show(first['class'])} against the rest)" if "class" in first else "")
     words = METRIC_WORDS.get(first["metric"], first["metric"])
     level = f"{settings.ci_level:.0%}"
     parts = [f"{group_text(c['group'])} {number(c['value'])} (difference {number(c['difference'], True)}, {level} CI "

@@ -28,6 +28,7 @@ from auditkit.result import Finding, StepResult
 from auditkit.stats.counts import grouping_name, groupings
 from auditkit.stats.disparities import check_names
 from auditkit.text import number
+from auditkit.text import show as show_value
 
 STEP = "policy"
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
@@ -173,7 +174,7 @@ def _check(rule: Rule, record: dict | None) -> dict:
 def _finding(check: dict, level: float) -> Finding:
     what = f"{check['metric'].replace('_', ' ')}" + (f" by {check['grouping']}" if check["grouping"] else "")
     if "class" in check:
-        what += f" (class {check['class']!r})"
+        what += f" (class {show_value(check['class'])})"
     limit = " and ".join(f"{'at most' if k == 'max' else 'at least'} {v:g}" for k, v in check["threshold"].items())
     if check["status"] == "undefined":
         message = (f"Policy check could not be evaluated: {what} is undefined here (for example, fewer than two "

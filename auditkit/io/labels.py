@@ -19,14 +19,9 @@ import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import InputError
+from auditkit.text import show, show_all  # the one way to show a value; re-exported here
 
-SHOWN_VALUES = 10
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds."""
-    return value.item() if isinstance(value, np.generic) else value
-
+__all__ = ["class_position", "find_group", "find_label", "label_codes", "show", "show_all"]
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real | np.bool_) and not isinstance(value, str)
@@ -98,6 +93,55 @@ def find_label(value: Any, labels: Sequence[Any]) -> int | None:
     return None
 
 
+def class_position(label: Any, classes: Sequence[Any]) -> int:
+    """Position in a model's ``classes`` of the class ``label`` stands for (the rule of :func:`find_label`).
+
+    Raises
+    ------
+    InputError
+        When ``label`` is none of the classes: there is no fallback to another class.
+
+    Examples
+    --------
+    >>> class_position("1", [0.0, 1.0]), class_position("no", ["no", "yes"])
+    (1, 0)
+    """
+    position = find_label(label, classes)
+    if position is None:
+        raise InputError(
+            f"the positive label {show(label)} is not one of the model's classes ({show_all(classes)}); "
+            "explain a model trained on the target's own labels"
+        )
+    return position
+
+
+def find_group(value: Any, groups: Sequence[str]) -> str | None:
+    """The group label ``value`` names, or None.
+
+    Group labels are text (:func:`auditkit.stats.missing_group.sensitive_frame` shows the number
+    ``1.0`` as ``"1"``). ``value`` names a group by the rule of :func:`find_label`: the same text,
+    or the same number (``1``, ``1.0`` and ``True`` name the group ``"1"``). Text that reads as a
+    number also names the group of that number (``"1.0"`` names ``"1"``) when no group is that text.
+
+    Raises
+    ------
+    InputError
+        When ``value`` names several groups (e.g. ``1`` with groups ``"1"`` and ``"01"``).
+
+    Examples
+    --------
+    >>> find_group(1.0, ["1", "2"]), find_group("1.0", ["1", "2"]), find_group("b", ["a", "b"])
+    ('1', '1', 'b')
+    >>> find_group(3, ["1", "2"]) is None
+    True
+    """
+    groups = [str(g) for g in groups]
+    position = find_label(value, groups)
+    if position is None and isinstance(value, str) and (number := _as_number(value)) is not None:
+        position = find_label(number, groups)
+    return None if position is None else groups[position]
+
+
 def label_codes(values: Any, labels: Sequence[Any], described: str, target: str) -> np.ndarray:
     """Position in ``labels`` of every value; refuses values that are not one of the target's labels.
 
@@ -127,15 +171,3 @@ def label_codes(values: Any, labels: Sequence[Any], described: str, target: str)
         )
     return np.asarray(positions, dtype=np.int64)[codes]
 
-
-def show(value: Any) -> str:
-    """A value as a user typed it: text quoted, numbers plain (never ``np.int64(1)``)."""
-    value = _plain(value)
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def show_all(values: Any) -> str:
-    """Distinct values, sorted as text, at most ``SHOWN_VALUES`` of them, joined by commas."""
-    shown = sorted({show(v) for v in values})
-    extra = ", ..." if len(shown) > SHOWN_VALUES else ""
-    return ", ".join(shown[:SHOWN_VALUES]) + extra

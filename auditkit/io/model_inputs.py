@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from auditkit.exceptions import InputError
-from auditkit.io.labels import show
 from auditkit.io.validate import require_columns
+from auditkit.text import show
 
 
 def reference_columns(frame: pd.DataFrame, target: str, defaults: Sequence[str],

@@ -6,11 +6,14 @@ tidy DataFrames (tested on their own); :func:`show` displays them as escaped HTM
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from auditkit.report.views import esc, plain_html, table_html
+from auditkit.report.views import esc, figure_html, groupings_in, plain_html, plot_alt, table_html
+
+if TYPE_CHECKING:
+    from auditkit.result import AuditResult
 
 MAX_PROXY_ROWS = 15
 
@@ -148,24 +151,37 @@ SECTIONS = (
 )
 
 
-def show(doc: dict[str, Any]) -> None:
-    """Display the bias sections of ``doc`` in a notebook (nothing when the audit has none)."""
+def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
+    """Display the bias sections of ``doc`` in a notebook (nothing when the audit has none).
+
+    With ``result`` (the same audit, e.g. :func:`auditkit.report.views.load_result`), the
+    disparities and calibration are also drawn, by ``result.plot``.
+    """
     from IPython.display import HTML, display
 
-    display(HTML(plain_html(bias_html(doc))))
+    display(HTML(plain_html(bias_html(doc, result))))
 
 
-def bias_html(doc: dict[str, Any]) -> str:
-    """The bias sections as one escaped HTML fragment (empty sections are left out)."""
+def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
+    """The bias sections as one escaped HTML fragment (empty sections are left out), with plots given ``result``."""
     parts = []
     for title, prose, build in SECTIONS:
         frame = build(doc)
         if not frame.empty:
             parts.append(f"<h3>{esc(title)}</h3><p>{esc(prose)}</p>{table_html(frame)}")
+            if build is disparities_frame and result is not None:
+                parts.append(_figure(result.plot.disparities(), "Horizontal bar chart of the disparities"))
+    names = {" × ".join(g): g for g in groupings_in(doc)}
     for name, frame in calibration_frames(doc).items():
         if not frame.empty:
             parts.append(f"<h3>Calibration by {esc(name)}</h3><p>{esc(CALIBRATION_PROSE)}</p>{table_html(frame)}")
+            if result is not None and name in names:
+                parts.append(_figure(result.plot.calibration(names[name]), "Reliability plot, one line per group"))
     return "\n".join(parts)
+
+
+def _figure(fig, what: str) -> str:
+    return figure_html(fig, plot_alt(fig, what))
 
 
 CALIBRATION_PROSE = ("Within each score bin, the share of rows that were actually positive against the average "

@@ -1,25 +1,29 @@
 """Report views for the explanation half of an audit (SHAP, LIME, agreement).
 
-Only formatting and plotting: every number comes from ``audit.json`` or, for the per-row
-plots, from the SHAP artifacts saved beside it. Every string is HTML-escaped, and shown as
-plain text in plots (:data:`auditkit.text.PLAIN_TEXT`: a ``$`` in a column name is a dollar).
+Only formatting: every number comes from ``audit.json`` or, for the per-row plots, from the
+SHAP artifacts saved beside it; the plots are ``result.plot``'s. Every string is HTML-escaped,
+and shown as plain text in plots (a ``$`` in a column name is a dollar).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from auditkit.report.views import esc, plain_html, table_html
-from auditkit.text import PLAIN_TEXT
+from auditkit.report.plots_explain import SHAP_ARTIFACTS
+from auditkit.report.views import esc, figure_html, plain_html, plot_alt, table_html
 
-ARTIFACTS = ("values", "features", "rows")
+if TYPE_CHECKING:
+    from auditkit.result import AuditResult
 
 
-def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
-    """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none)."""
+def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
+    """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none).
+
+    The plots are drawn by ``result.plot`` (the same audit, e.g.
+    :func:`auditkit.report.views.load_result`); without ``result`` they are left out.
+    """
     from IPython.display import HTML, display
 
     def show_html(fragment: str) -> None:
@@ -32,7 +36,7 @@ def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
             show_html(findings_list(step_findings))
         return
     if "shap" in section:
-        _show_shap(doc, audit_dir, show_html)
+        _show_shap(section, result, show_html)
     if section.get("lime", {}).get("instances"):
         show_html("<h3>LIME: local explanations and their stability</h3>" + lime_html(section["lime"]))
     if section.get("agreement", {}).get("instances"):
@@ -41,27 +45,28 @@ def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
         show_html("<h3>Explanation findings</h3>" + findings_list(step_findings))
 
 
-def _show_shap(doc, audit_dir, show_html) -> None:
-    import matplotlib.pyplot as plt
-
-    section = doc["explanations"]
-    show_html("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(section["shap"]))
+def _show_shap(section: dict[str, Any], result: AuditResult | None, show_html) -> None:
+    shap = section["shap"]
+    show_html("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(shap))
     show_html(table_html(importance_frame(section), digits=4))
-    plot_importance(section)
-    plt.show()
-    shap_rows = load_shap_artifacts(audit_dir)
-    top = section["shap"]["top_features"]
-    if shap_rows is None:
+    if result is None:
+        return
+    show_html(_figure(result.plot.importance(), "Horizontal bar chart of the mean absolute SHAP value per feature"))
+    if not all(name in result.step("shap").artifacts for name in SHAP_ARTIFACTS):
         show_html("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
                   "beeswarm and dependence plots are not shown.</i></p>")
     else:
-        plot_beeswarm(shap_rows, top, section["shap"]["output_space"])
-        plt.show()
-        for feature in top:
-            plot_dependence(shap_rows, feature, section["shap"]["output_space"])
-            plt.show()
+        show_html(_figure(result.plot.beeswarm(), "Beeswarm plot: one dot per explained row and feature"))
+        for feature in shap["top_features"]:
+            show_html(_figure(result.plot.dependence(feature), "Dependence plot of one feature's SHAP values"))
     for view in section.get("group_attributions", []):
-        show_html(group_html(view, section["shap"]["output_space"]))
+        figure = _figure(result.plot.group_attribution(view["sensitive_feature"]),
+                         "Horizontal bar chart of each feature's part in the gaps between groups")
+        show_html(group_html(view, shap["output_space"]) + figure)
+
+
+def _figure(fig, what: str) -> str:
+    return figure_html(fig, plot_alt(fig, what))
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:
@@ -105,79 +110,6 @@ def additivity_text(shap: dict[str, Any]) -> str:
 
 def importance_frame(section: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(section.get("global_importance", []), columns=["feature", "mean_abs_shap"])
-
-
-def plot_importance(section: dict[str, Any]):
-    """Horizontal bar chart of mean |SHAP| per feature (largest on top)."""
-    import matplotlib.pyplot as plt
-
-    frame = importance_frame(section).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(6, 0.3 * len(frame) + 1))
-    positions = range(len(frame))
-    ax.barh(positions, frame["mean_abs_shap"], color="#1e88e5")
-    ax.set_yticks(positions, frame["feature"].astype(str).tolist(), **PLAIN_TEXT)
-    ax.set_xlabel(f"mean |SHAP value| ({section['shap']['output_space']})", **PLAIN_TEXT)
-    ax.set_title("Global importance")
-    fig.tight_layout()
-    return fig
-
-
-def load_shap_artifacts(audit_dir: str | Path) -> dict[str, pd.DataFrame] | None:
-    """The per-row SHAP tables written by the audit, or None when they are missing."""
-    folder = Path(audit_dir) / "artifacts"
-    paths = {name: folder / f"shap__{name}.parquet" for name in ARTIFACTS}
-    if not all(p.is_file() for p in paths.values()):
-        return None
-    return {name: pd.read_parquet(p) for name, p in paths.items()}
-
-
-def plot_beeswarm(shap_rows: dict[str, pd.DataFrame], features: list[str], space: str):
-    """SHAP value of every row for each feature; colour = the row's value (numeric features)."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    values, data = shap_rows["values"], shap_rows["features"]
-    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, size=len(values))  # display only
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(features) + 1.2))
-    for i, feature in enumerate(reversed(features)):
-        style = _colour_style(data[feature])
-        ax.scatter(values[feature], i + jitter, s=3, alpha=0.5, rasterized=True, **style)
-    ax.set_yticks(range(len(features)), list(reversed(features)), **PLAIN_TEXT)
-    ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel(f"SHAP value ({space}); colour: low (blue) to high (red) feature value, grey = categorical",
-                  **PLAIN_TEXT)
-    ax.set_title("SHAP values of every explained row (top features)")
-    fig.tight_layout()
-    return fig
-
-
-def _colour_style(column: pd.Series) -> dict[str, Any]:
-    """Scatter colours: the value's percentile for numeric features, grey for categorical ones."""
-    if pd.api.types.is_numeric_dtype(column):
-        return {"c": column.rank(pct=True).fillna(0.5).to_numpy(), "cmap": "coolwarm", "vmin": 0, "vmax": 1}
-    return {"color": "#9e9e9e"}
-
-
-def plot_dependence(shap_rows: dict[str, pd.DataFrame], feature: str, space: str):
-    """SHAP value against the feature's value (box per category for categorical features)."""
-    import matplotlib.pyplot as plt
-
-    values, data = shap_rows["values"][feature], shap_rows["features"][feature]
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    if pd.api.types.is_numeric_dtype(data):
-        ax.scatter(data, values, s=3, alpha=0.4, color="#1e88e5", rasterized=True)
-        ax.set_xlabel(feature, **PLAIN_TEXT)
-    else:
-        labels = data.fillna("missing").astype(str)
-        order = labels.value_counts().index[:15].tolist()
-        ax.boxplot([values[labels == c] for c in order], showfliers=False)
-        ax.set_xticks(range(1, len(order) + 1), order, rotation=40, ha="right", fontsize=8, **PLAIN_TEXT)
-        ax.set_xlabel(f"{feature} (15 most frequent values)" if labels.nunique() > 15 else feature, **PLAIN_TEXT)
-    ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_ylabel(f"SHAP value ({space})", **PLAIN_TEXT)
-    ax.set_title(f"Dependence: {feature}", **PLAIN_TEXT)
-    fig.tight_layout()
-    return fig
 
 
 def group_html(view: dict[str, Any], space: str) -> str:

@@ -2,23 +2,28 @@
 
 Only formatting happens here: every number shown was computed by a step. Every string
 that comes from data or models is HTML-escaped, and shown as plain text: in plots
-(:data:`auditkit.text.PLAIN_TEXT`: no mathtext, no LaTeX) and in notebooks, whose front ends
-would typeset ``$...$`` in HTML outputs as TeX (:func:`plain_html`).
+(drawn by ``result.plot``, :mod:`auditkit.report.plots`) and in notebooks, whose front ends
+would typeset ``$...$`` in HTML outputs as TeX (:func:`plain_html`). Plots are shown as
+``<img>`` with alternative text (:func:`figure_html`).
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from auditkit.io.data import describe_read
-from auditkit.result import load_audit_json
-from auditkit.text import PLAIN_TEXT, plain_text
+from auditkit.report.output_folder import ARTIFACTS_DIR
+from auditkit.result import AuditResult, Finding, StepResult, load_audit_json
 
-RATE_NAMES = {"selection_rate", "true_positive_rate", "false_positive_rate"}
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 SEVERITY_ORDER = {"error": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 # Elements with these classes are left alone by MathJax (2 and 3, as configured by Jupyter).
 NO_TEX = "tex2jax_ignore mathjax_ignore"
@@ -135,39 +140,99 @@ def groupings_in(doc: dict[str, Any]) -> list[tuple[str, ...]]:
     return seen
 
 
-def plot_group_rates(doc: dict[str, Any], features: tuple[str, ...],
-                     metrics: tuple[str, ...] = ("selection_rate", "true_positive_rate", "false_positive_rate")):
-    """Bar chart of key rates by group (with bootstrap CIs when the audit has them)."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    rows = [r for r in doc["fairness"]["by_group"] if tuple(r["group"]) == tuple(features)]
-    present = [m for m in metrics if any(m in r["metrics"] for r in rows)]
-    metrics = tuple(present) or tuple(m for m in ("mae", "rmse") if rows and m in rows[0]["metrics"])
-    labels = [", ".join(str(v) for v in r["group"].values()) + (f" [{r['class']}]" if "class" in r else "")
-              for r in rows]
-    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(rows) * len(metrics) / 2), 3.5))
-    width = 0.8 / len(metrics)
-    x = np.arange(len(rows))
-    for i, metric in enumerate(metrics):
-        values = np.array([np.nan if r["metrics"].get(metric) is None else r["metrics"][metric] for r in rows])
-        err = _ci_errors(rows, metric, values)
-        ax.bar(x + i * width, values, width, label=metric.replace("_", " "), yerr=err, capsize=2)
-    ax.set_xticks(x + width * (len(metrics) - 1) / 2, labels, rotation=30, ha="right", **PLAIN_TEXT)
-    if set(metrics) <= RATE_NAMES:
-        ax.set_ylim(0, 1)
-    ax.set_title(f"Rates by {' × '.join(features)}", **PLAIN_TEXT)
-    plain_text(*ax.legend(fontsize=8, ncol=len(metrics)).get_texts())
-    fig.tight_layout()
-    return fig
+# Where each step's part of audit.json sits: (section, keys); a step without keys owns its whole section.
+STEP_PARTS = {
+    "fairness": ("fairness", None),
+    "shap": ("explanations", ("global_importance", "shap", "group_attributions")),
+    "lime": ("explanations", ("lime",)),
+    "agreement": ("explanations", ("agreement",)),
+}
 
 
-def _ci_errors(rows, metric, values):
-    import numpy as np
+def load_result(audit_dir: str | Path) -> AuditResult:
+    """The audit saved in ``audit_dir`` (``audit.json`` and its artifacts), for ``result.plot``.
 
-    cis = [r.get("ci", {}).get(metric) for r in rows]
-    if not any(cis):
-        return None
-    lower = np.array([v - c[0] if c and c[0] is not None else 0 for v, c in zip(values, cis, strict=True)])
-    upper = np.array([c[1] - v if c and c[1] is not None else 0 for v, c in zip(values, cis, strict=True)])
-    return np.vstack([np.nan_to_num(lower), np.nan_to_num(upper)])
+    Examples
+    --------
+    >>> import tempfile
+    >>> from auditkit.report.render import write_audit
+    >>> shap = StepResult("shap", "explanations", {"shap": {"explainer": "tree"}},
+    ...                   artifacts={"values": pd.DataFrame({"age": [0.25, -0.5]})})
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_audit(AuditResult(provenance={}, dataset={"name": "toy"}, steps=[shap]), folder)
+    >>> saved = load_result(folder).step("shap")
+    >>> saved.payload, saved.artifacts["values"]["age"].tolist()
+    ({'shap': {'explainer': 'tree'}}, [0.25, -0.5])
+    """
+    return _result_from_dir(audit_dir)
+
+
+def _result_from_dir(audit_dir: str | Path) -> AuditResult:
+    """The one place that turns a saved audit back into an :class:`AuditResult` (until ``AuditResult.from_json``).
+
+    Each step's payload is its part of ``audit.json`` (:data:`STEP_PARTS`), its findings those it
+    made, its artifacts the tables in ``artifacts/<step>__<name>.parquet``.
+    """
+    folder = Path(audit_dir)
+    doc = load(folder)
+    findings: dict[str, list[Finding]] = {}
+    for f in doc.get("findings", []):
+        findings.setdefault(f["step"], []).append(Finding(f["id"], f["step"], f["severity"], f["message"],
+                                                          f.get("evidence") or {}))
+    steps = {}
+    for name, (section, keys) in STEP_PARTS.items():
+        part = doc.get(section, {})
+        payload = dict(part) if keys is None else {k: part[k] for k in keys if k in part}
+        if payload or name in findings:
+            steps[name] = StepResult(name, section, payload, findings=findings.get(name, []))
+    for name in findings.keys() - steps.keys():
+        steps[name] = StepResult(name, "checks", findings=findings[name])
+    for path in sorted((folder / ARTIFACTS_DIR).glob("*__*.parquet")):
+        step, table = path.stem.split("__", 1)
+        if step in steps:
+            steps[step].artifacts[table] = pd.read_parquet(path)
+    order = list((doc["dataset"].get("spec") or {}).get("steps") or [])
+    ranked = sorted(steps.values(), key=lambda s: order.index(s.name) if s.name in order else len(order))
+    return AuditResult(provenance=doc["provenance"], dataset=doc["dataset"], steps=ranked)
+
+
+def figure_html(fig: Figure, alt: str) -> str:
+    """``fig`` as an ``<img>`` (embedded PNG) with alternative text ``alt``, in a block left untypeset.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> figure_html(fig, 'Bars of "rates" by <group>').split(" src=")[0]
+    "<div class='tex2jax_ignore mathjax_ignore'><img alt='Bars of &quot;rates&quot; by &lt;group&gt;'"
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return plain_html(f"<img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{encoded}' "
+                      "style='max-width:100%'/>")
+
+
+def plot_alt(fig: Figure, what: str) -> str:
+    """Alternative text of a plot: what kind of plot, its title and axes (as drawn).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set(title="Rates by sex", ylabel="rate")
+    >>> plot_alt(fig, "Bar chart")
+    'Bar chart. Rates by sex. Vertical axis: rate.'
+    """
+    ax = fig.axes[0]
+    parts = [what, ax.get_title().replace("\n", " ")]
+    parts += [f"{name} axis: {label}" for name, label in (("Horizontal", ax.get_xlabel()),
+                                                           ("Vertical", ax.get_ylabel())) if label]
+    return ". ".join(p for p in parts if p) + "."
+
+
+def show_figure(fig: Figure, what: str) -> None:
+    """Display ``fig`` in a notebook as an image with alternative text (see :func:`plot_alt`)."""
+    from IPython.display import HTML, display
+
+    display(HTML(figure_html(fig, plot_alt(fig, what))))

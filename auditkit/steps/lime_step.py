@@ -52,7 +52,8 @@ class LimeStep(Step):
     ----------
     n_instances : int, default 20
         Instances explained when ``row_ids`` is not given: the most confident errors of each
-        sensitive group (``errors_per_group`` each) and a seeded random sample for the rest.
+        sensitive group (``errors_per_group`` each; confidence is the score's distance beyond the
+        decision threshold, see :func:`decision_confidence`) and a seeded random sample for the rest.
     row_ids : list, optional
         Explain exactly these rows (labels of the audited data's index).
     errors_per_group : int, default 1
@@ -237,7 +238,7 @@ def _confident_errors(ctx, per_group: int) -> list[tuple[int, str]]:
     if ctx.y_score is None or per_group == 0 or getattr(ctx.spec, "task", "binary") != "binary":
         return []
     wrong = ctx.y_pred != ctx.y_true
-    confidence = np.where(ctx.y_pred == 1, ctx.y_score, 1.0 - ctx.y_score)
+    confidence = decision_confidence(ctx.y_pred, ctx.y_score, ctx.score_kind)
     picked: list[tuple[int, str]] = []
     for feature in ctx.sensitive_features:
         labels = ctx.sensitive[feature].to_numpy()
@@ -248,3 +249,45 @@ def _confident_errors(ctx, per_group: int) -> list[tuple[int, str]]:
                 if int(p) not in {q for q, _ in picked}:
                     picked.append((int(p), f"most confident error, {feature}={group}"))
     return picked
+
+
+def decision_confidence(y_pred: np.ndarray, y_score: np.ndarray, score_kind: str | None) -> np.ndarray:
+    """How far each score lies beyond the decision threshold, on the side of its decision.
+
+    A positive decision is the more confident the further its score lies above the threshold,
+    a negative one the further below; a score on the other side of the threshold gives a
+    negative confidence. The threshold is :func:`decision_threshold`. For probabilities this
+    ranks as ``p`` for positive and ``1 - p`` for negative decisions; for decision scores (any
+    scale, centred on 0 by scikit-learn's ``decision_function``) as ``s`` and ``-s``.
+
+    Examples
+    --------
+    >>> decision_confidence(np.array([1, 0, 1, 0]), np.array([3.0, -2.0, 0.5, 1.0]), "decision").tolist()
+    [3.0, 2.0, 0.5, -1.0]
+    """
+    margin = y_score - decision_threshold(y_pred, y_score, score_kind)
+    return np.where(y_pred == 1, margin, -margin)
+
+
+def decision_threshold(y_pred: np.ndarray, y_score: np.ndarray, score_kind: str | None) -> float:
+    """The score the decisions were made at: 0.5 for probabilities, 0 for decision scores.
+
+    When the decisions contradict that default but a threshold separates them (a scores column
+    thresholded by the user, e.g. risk deciles 1-10 with "high risk" from 5 on), the midpoint of
+    the gap between the highest score decided negative and the lowest decided positive.
+
+    Examples
+    --------
+    >>> decision_threshold(np.array([0, 0, 1]), np.array([2.0, 4.0, 5.0]), "decision")
+    4.5
+    >>> decision_threshold(np.array([0, 1]), np.array([-0.3, 0.2]), "decision")
+    0.0
+    """
+    default = 0.5 if score_kind == "probability" else 0.0
+    positive, negative = y_score[y_pred == 1], y_score[y_pred != 1]
+    if len(positive) == 0 or len(negative) == 0:
+        return default
+    highest_negative, lowest_positive = float(negative.max()), float(positive.min())
+    if highest_negative <= default <= lowest_positive or highest_negative >= lowest_positive:
+        return default
+    return (highest_negative + lowest_positive) / 2

@@ -1,5 +1,8 @@
 """Explanation views: render headless from audit.json + artifacts, escape every string."""
 
+import re
+from html import unescape
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -9,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from auditkit import audit
 from auditkit.report import explain_views as views
 from auditkit.report.render import write_audit
-from auditkit.report.views import load
+from auditkit.report.views import load, load_result
 
 matplotlib.use("Agg")
 HOSTILE = "<script>alert(1)</script>"
@@ -40,34 +43,35 @@ def _captured(monkeypatch) -> list:
 
 
 def test_show_renders_every_section_escaped(audit_dir, monkeypatch):
-    import matplotlib.pyplot as plt
-
     shown = _captured(monkeypatch)
-    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    views.show(load(audit_dir), audit_dir)
+    views.show(load(audit_dir), load_result(audit_dir))
     html = "".join(getattr(obj, "data", "") for obj in shown)
     assert "SHAP values satisfy additivity: max |sum + base − output| =" in html
     assert "LIME: local explanations" in html and "Do SHAP and LIME agree?" in html
     assert HOSTILE not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_plots_read_the_artifacts(audit_dir):
-    doc = load(audit_dir)
-    rows = views.load_shap_artifacts(audit_dir)
-    assert rows is not None and len(rows["values"]) == doc["dataset"]["n_rows"]
-    top = doc["explanations"]["shap"]["top_features"]
-    fig = views.plot_beeswarm(rows, top, "log-odds")
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(reversed(top))
-    fig = views.plot_dependence(rows, "region", "log-odds")
-    assert {t.get_text() for t in fig.axes[0].get_xticklabels()} == {"north", "south", "east"}
-
-
-def test_missing_artifacts_are_said_not_failed(audit_dir, monkeypatch, tmp_path):
-    import matplotlib.pyplot as plt
-
+def test_plots_are_result_plot_with_alternative_text(audit_dir, monkeypatch):
     shown = _captured(monkeypatch)
-    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    views.show(load(audit_dir), tmp_path)  # a folder without artifacts/
+    doc = load(audit_dir)
+    views.show(doc, load_result(audit_dir))
+    html = "".join(getattr(obj, "data", "") for obj in shown)
+    alts = [unescape(a) for a in re.findall(r"<img alt='([^']*)'", html)]
+    top = doc["explanations"]["shap"]["top_features"]
+    assert [a.split(". ")[0] for a in alts] == [
+        "Horizontal bar chart of the mean absolute SHAP value per feature",
+        "Beeswarm plot: one dot per explained row and feature",
+        *["Dependence plot of one feature's SHAP values"] * len(top),
+        "Horizontal bar chart of each feature's part in the gaps between groups",
+    ]
+    assert [a.split(". ")[1] for a in alts[2:-1]] == [f"Dependence: {f}" for f in top]
+
+
+def test_missing_artifacts_are_said_not_failed(audit_dir, monkeypatch):
+    shown = _captured(monkeypatch)
+    result = load_result(audit_dir)
+    result.step("shap").artifacts.clear()  # a folder without artifacts/
+    views.show(load(audit_dir), result)
     assert any("beeswarm and dependence plots are not shown" in getattr(o, "data", "") for o in shown)
 
 

@@ -6,7 +6,7 @@ typeset ``$...$`` in HTML outputs; every view function must show such strings as
 
 from __future__ import annotations
 
-import inspect
+import re
 
 import matplotlib
 import numpy as np
@@ -41,37 +41,43 @@ def _frame(n: int = 300) -> pd.DataFrame:
 def audit_dir(tmp_path_factory):
     with threadpool_limits(limits=1, user_api="openmp"):
         result = audit(data=_frame(), target="approved", sensitive=["sex", SENSITIVE_COLUMN],
-                       steps=["data_overview", "performance", "fairness", "data_bias", "shap"],
-                       step_options={"fairness": {"n_boot": 20}, "data_bias": {"n_boot": 20}})
+                       steps=["data_overview", "performance", "fairness", "data_bias", "shap", "lime"],
+                       step_options={"fairness": {"n_boot": 20}, "data_bias": {"n_boot": 20},
+                                     "lime": {"n_instances": 2, "repeats": 2, "num_samples": 200}})
     out = tmp_path_factory.mktemp("dollar")
     write_audit(result, out)
     return out
 
 
 def _figures(audit_dir) -> dict[str, list]:
-    """Every plot function of the views, called on the audit: name -> figures."""
-    doc = views.load(audit_dir)
-    shap_rows = _views_explain.load_shap_artifacts(audit_dir)
-    section, space = doc["explanations"], doc["explanations"]["shap"]["output_space"]
-    features = list(shap_rows["values"].columns)
+    """Every plot of ``result.plot``, called on the saved audit: name -> figures."""
+    result = views.load_result(audit_dir)
+    groupings = views.groupings_in(views.load(audit_dir))
+    features = list(result.step("shap").artifacts["values"].columns)
+    sensitive = result.dataset["sensitive_features"]
+    lime_rows = [i["row_id"] for i in result.step("lime").payload["lime"]["instances"]]
     return {
-        "plot_group_rates": [views.plot_group_rates(doc, keys) for keys in views.groupings_in(doc)],
-        "plot_importance": [_views_explain.plot_importance(section)],
-        "plot_beeswarm": [_views_explain.plot_beeswarm(shap_rows, features, space)],
-        "plot_dependence": [_views_explain.plot_dependence(shap_rows, f, space) for f in features],
+        "group_rates": [result.plot.group_rates(keys) for keys in groupings],
+        "disparities": [result.plot.disparities()],
+        "calibration": [result.plot.calibration(keys) for keys in groupings],
+        "importance": [result.plot.importance()],
+        "beeswarm": [result.plot.beeswarm()],
+        "dependence": [result.plot.dependence(f) for f in features],
+        "waterfall": [result.plot.waterfall(result.step("shap").artifacts["rows"]["row_id"][0], max_display=30)],
+        "group_attribution": [result.plot.group_attribution(f) for f in sensitive],
+        "lime": [result.plot.lime(row) for row in lime_rows],
     }
 
 
 def _plot_functions() -> set[str]:
-    return {name for module in (views, _views_explain, _views_bias)
-            for name, _ in inspect.getmembers(module, inspect.isfunction) if name.startswith("plot_")}
+    from auditkit.report.plots import ResultPlots
+
+    return {name for name in vars(ResultPlots) if not name.startswith("_")}
 
 
 def test_every_plot_function_draws_data_strings_as_written(audit_dir):
-    import matplotlib.pyplot as plt
-
     figures = _figures(audit_dir)
-    assert set(figures) == _plot_functions()  # a new plot function must be added here
+    assert set(figures) == _plot_functions()  # a new plot must be added here
     shown: set[str] = set()
     for name, made in figures.items():
         for fig in made:
@@ -80,23 +86,23 @@ def test_every_plot_function_draws_data_strings_as_written(audit_dir):
                 if "$" in text.get_text():
                     assert (text.get_parse_math(), text.get_usetex()) == (False, False), (name, text.get_text())
                 shown.add(text.get_text())
-            plt.close(fig)
     assert {COLUMN, VALUE, *CATEGORIES} <= shown  # tick labels, exactly the original strings
-    assert f"Dependence: {COLUMN}" in shown and f"Rates by {SENSITIVE_COLUMN}" in shown
-    assert f"Rates by sex × {SENSITIVE_COLUMN}" in shown
+    assert f"Dependence: {COLUMN}" in shown
+    assert {f"Rates by {SENSITIVE_COLUMN} with 95% intervals", f"Rates by sex × {SENSITIVE_COLUMN} with 95% intervals",
+            f"Calibration by {SENSITIVE_COLUMN}"} <= shown
 
 
 def test_notebook_html_is_not_typeset(audit_dir, monkeypatch):
     import IPython.display
-    import matplotlib.pyplot as plt
 
     shown: list = []
     monkeypatch.setattr(IPython.display, "display", shown.append)
-    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    doc = views.load(audit_dir)
-    _views_bias.show(doc)
-    _views_explain.show(doc, audit_dir)
+    doc, result = views.load(audit_dir), views.load_result(audit_dir)
+    _views_bias.show(doc, result)
+    _views_explain.show(doc, result)
     fragments = [obj.data for obj in shown]
+    images = re.findall(r"<img\b[^>]*>", "".join(fragments))
+    assert len(images) >= 8 and all(re.match(r"<img alt='[^']+' src='data:image/png;base64,", i) for i in images)
     fragments += [views.header_html(doc), views.findings_html(doc), views.table_html(pd.DataFrame({"g": [VALUE]}))]
     for fragment in fragments:
         assert "tex2jax_ignore mathjax_ignore" in fragment[:80]
@@ -118,5 +124,11 @@ def test_report_renders_end_to_end_with_dollar_signs(tmp_path):
     notebook = json.loads((out / "report.ipynb").read_text())
     outputs = [o for cell in notebook["cells"] for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o["output_type"] == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4
-    assert VALUE in (out / "report.html").read_text()
+    assert not [o for o in outputs if "image/png" in o.get("data", {})]  # plots are <img> with alternative text
+    html = (out / "report.html").read_text()
+    images = re.findall(r"<img\b[^>]*>", html)
+    alts = [re.search(r'\balt="([^"]*)"', i) for i in images]
+    assert len(images) >= 4 and all(alts)
+    # nbconvert writes this alt (and warns) for an image that has none
+    assert not [a[1] for a in alts if not a[1] or a[1] == "No description has been provided for this image"]
+    assert VALUE in html

@@ -241,7 +241,7 @@ def test_reference_group_defaults_to_the_largest_and_can_be_chosen(frame):
 
 
 def test_unknown_reference_group_is_named(frame):
-    with pytest.raises(InputError, match="reference group region=west does not occur"):
+    with pytest.raises(InputError, match="reference group region=.west. does not occur"):
         run(frame, "approved", ["region"], reference={"region": "west"})
     with pytest.raises(InputError, match="reference_groups names age, which is not a sensitive feature"):
         run(frame, "approved", ["region"], reference={"age": "old"})

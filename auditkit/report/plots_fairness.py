@@ -1,0 +1,194 @@
+"""Fairness plots of a result: rates by group, disparities, calibration by group.
+
+Every number drawn is read from the fairness step's payload (``by_group``, ``disparities``,
+``calibration``); intervals are the ones it recorded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from auditkit.exceptions import InputError, _show
+from auditkit.report.plots_base import (
+    BAR_COLOUR,
+    MAX_LISTED,
+    axes_for,
+    category_ticks,
+    interval_bars,
+    label_axes,
+    legend_beside,
+    payload_part,
+)
+from auditkit.stats.counts import grouping_name
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from auditkit.result import AuditResult
+
+DEFAULT_METRICS = (("selection_rate", "true_positive_rate", "false_positive_rate"), ("mae", "rmse"))
+RATES_IN_0_1 = {"selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
+                "true_negative_rate", "precision", "negative_predictive_value", "accuracy", "balanced_accuracy",
+                "base_rate", "roc_auc", "brier_score"}
+MEASURES = ("difference", "ratio")
+METHODS = ("between_groups", "to_reference")
+
+
+def groupings_of(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The groupings of ``by_group`` rows (tuples of sensitive features), in the order recorded."""
+    return list(dict.fromkeys(tuple(row["group"]) for row in rows))
+
+
+def resolve_grouping(wanted: Any, available: list[tuple[str, ...]], plot: str) -> tuple[str, ...]:
+    """The grouping ``wanted`` names: ``"sex"``, ``"sex*race"``, ``"sex × race"`` or ``("sex", "race")``.
+
+    ``None`` is the first grouping (the first sensitive feature).
+    """
+    if not available:
+        raise InputError(f"{plot} needs groups, and the fairness step recorded none")
+    if wanted is None:
+        return available[0]
+    if isinstance(wanted, list | tuple):
+        key = tuple(str(w) for w in wanted)
+        if key in available:
+            return key
+    for grouping in available:
+        if str(wanted) in (grouping_name(grouping), "*".join(grouping), "×".join(grouping)):
+            return grouping
+    shown = ", ".join(_show("*".join(g)) for g in available[:MAX_LISTED])
+    raise InputError(f"{plot}: unknown grouping {_show(wanted)}; available: {shown}")
+
+
+def group_label(row: dict[str, Any]) -> str:
+    """``"female, 25_and_over"`` (with ``[class]`` for multiclass rows)."""
+    text = ", ".join(str(v) for v in row["group"].values())
+    return text + (f" [{row['class']}]" if "class" in row else "")
+
+
+def _value(number: Any) -> float:
+    return float("nan") if number is None else float(number)
+
+
+def _interval(row: dict[str, Any], metric: str) -> tuple[float, float]:
+    ci = (row.get("ci") or {}).get(metric) or (None, None)
+    return _value(ci[0]), _value(ci[1])
+
+
+def choose_metrics(rows: list[dict[str, Any]], metrics: Any, plot: str) -> tuple[str, ...]:
+    """The metrics to draw: those asked for (each checked), or the task's key rates."""
+    present = list(dict.fromkeys(m for row in rows for m in row["metrics"]))
+    if metrics is None:
+        for preferred in DEFAULT_METRICS:
+            chosen = tuple(m for m in preferred if m in present)
+            if chosen:
+                return chosen
+        return tuple(present)
+    asked = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    unknown = [m for m in asked if m not in present]
+    if unknown or not asked:
+        shown = ", ".join(present)
+        raise InputError(f"{plot}: unknown metric {_show(unknown[0] if unknown else metrics)}; available: {shown}")
+    return asked
+
+
+def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = None,
+                     ax: Axes | None = None) -> Figure:
+    """Bars of each metric by group, with the recorded confidence intervals as error bars."""
+    import numpy as np
+
+    plot = "group_rates"
+    all_rows = payload_part(result, "fairness", "by_group", plot)
+    features = resolve_grouping(grouping, groupings_of(all_rows), plot)
+    rows = [r for r in all_rows if tuple(r["group"]) == features]
+    chosen = choose_metrics(rows, metrics, plot)
+    fig, ax = axes_for(ax, (max(6.0, 0.45 * len(rows) * len(chosen) + 2.5), 4.0))
+    width = 0.8 / len(chosen)
+    x = np.arange(len(rows))
+    for i, metric in enumerate(chosen):
+        values = [_value(r["metrics"].get(metric)) for r in rows]
+        ax.bar(x + i * width, values, width, label=metric.replace("_", " "))
+        lower, upper = zip(*(_interval(r, metric) for r in rows), strict=True)
+        interval_bars(ax, x + i * width, lower, upper)
+    labels = [f"{group_label(r)} (n={r['n']:,})" for r in rows]
+    category_ticks(ax, "x", x + width * (len(chosen) - 1) / 2, labels, rotation=30, ha="right")
+    if set(chosen) <= RATES_IN_0_1:
+        ax.set_ylim(0, 1.02)
+    level = _ci_level(result)
+    rates = set(chosen) <= RATES_IN_0_1
+    what = "Rates" if rates else " and ".join(m.replace("_", " ") for m in chosen)
+    label_axes(ax, f"{what} by {grouping_name(features)}" + (f" with {level:.0%} intervals" if level else ""),
+               ylabel="rate" if rates else "value")
+    legend_beside(ax)
+    return fig
+
+
+def _ci_level(result: AuditResult) -> float | None:
+    settings = result.step("fairness").payload.get("settings", {})
+    return settings.get("ci_level") if settings.get("n_boot") else None
+
+
+def disparity_label(record: dict[str, Any]) -> str:
+    """``"sex: demographic parity"`` (the criterion, with the class for multiclass audits)."""
+    criterion = record.get("criterion") or record["name"]
+    label = f"{record['grouping']}: {criterion.replace('_', ' ')}"
+    return label + (f" [{record['class']}]" if "class" in record else "")
+
+
+def plot_disparities(result: AuditResult, measure: str = "difference", method: str = "between_groups",
+                     ax: Axes | None = None) -> Figure:
+    """One bar per grouping and criterion: the disparity with its recorded interval."""
+    import numpy as np
+
+    plot = "disparities"
+    for name, value, allowed in (("measure", measure, MEASURES), ("method", method, METHODS)):
+        if value not in allowed:
+            raise InputError(f"{plot}: {name} must be one of {', '.join(allowed)}, got {_show(value)}")
+    records = [d for d in payload_part(result, "fairness", "disparities", plot)
+               if d["measure"] == measure and d["method"] == method]
+    fig, ax = axes_for(ax, (7.0, 0.35 * len(records) + 1.6))
+    y = np.arange(len(records))[::-1]
+    values = np.array([_value(d["value"]) for d in records])
+    ax.barh(y, values, 0.6, color=BAR_COLOUR)
+    lower, upper = zip(*((_value(d["ci"][0]), _value(d["ci"][1])) if d.get("ci") else (np.nan, np.nan)
+                         for d in records), strict=True) if records else ((), ())
+    interval_bars(ax, y, lower, upper, horizontal=True)
+    neutral = 0.0 if measure == "difference" else 1.0
+    ax.axvline(neutral, color="grey", linewidth=0.8)
+    for position, value in zip(y, values, strict=True):
+        if not np.isfinite(value):
+            ax.text(neutral, position, "  not computed (too few rows)", va="center", fontsize=7, color="#616161")
+    category_ticks(ax, "y", y, [disparity_label(d) for d in records], fontsize=8)
+    what = "max − min" if method == "between_groups" else "each group against the reference"
+    if measure == "ratio":
+        what = "min / max" if method == "between_groups" else "each group / the reference"
+    level = _ci_level(result)
+    label_axes(ax, f"Disparities ({measure}, {what})" + (f" with {level:.0%} intervals" if level else ""),
+               xlabel=f"{measure} between groups (no disparity at {neutral:g})")
+    return fig
+
+
+def plot_calibration(result: AuditResult, grouping: Any = None, ax: Axes | None = None) -> Figure:
+    """Reliability plot: observed positive rate against mean score in each score bin, one line per group."""
+    import pandas as pd
+
+    plot = "calibration"
+    tables = payload_part(result, "fairness", "calibration", plot, " (a binary task with scores: a model with "
+                          "predict_proba, or a scores column)")
+    rows = result.step("fairness").payload.get("by_group", [])
+    available = [g for g in groupings_of(rows) if grouping_name(g) in tables]
+    features = resolve_grouping(grouping, available, plot)
+    frame = pd.DataFrame(tables[grouping_name(features)])
+    fig, ax = axes_for(ax, (6.5, 4.2))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=0.8, label="perfect calibration")
+    for keys, part in frame.groupby(list(features), sort=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        label = f"{', '.join(map(str, keys))} (n={int(part['n'].sum()):,})"
+        ax.plot(part["mean_score"], part["observed_rate"], marker="o", markersize=4, linewidth=1, label=label)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    label_axes(ax, f"Calibration by {grouping_name(features)}", xlabel="mean score in the bin",
+               ylabel="share actually positive")
+    legend_beside(ax, title=grouping_name(features))
+    return fig
+
