@@ -90,6 +90,29 @@ class ModelPredictionError(InputError):
     """The model raised while predicting, or returns what the audit cannot read (wrong task, labels, shape, NaN)."""
 
 
+class UnknownNameError(InputError, KeyError):
+    """A step or table name that the audit result does not have; the message lists those it has.
+
+    Also a ``KeyError``, so ``except KeyError`` around a lookup keeps working. ``name`` is the
+    name asked for, ``available`` the names there are.
+
+    Examples
+    --------
+    >>> error = UnknownNameError("no table 'gender' in step 'fairness'", "gender", ["sex", "age_group"])
+    >>> str(error), isinstance(error, KeyError), isinstance(error, InputError)
+    ("no table 'gender' in step 'fairness'; its tables: sex, age_group", True, True)
+    """
+
+    def __init__(self, what: str, name: object, available: Sequence[object], kind: str = "tables") -> None:
+        self.name = name
+        self.available = list(available)
+        listing = ", ".join(map(str, self.available)) or "none"
+        super().__init__(f"{what}{_did_you_mean(name, self.available, inline=True)}; its {kind}: {listing}")
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
 class StepError(AuditkitError):
     """An audit step failed; carries the step name and the original error."""
 

@@ -1,12 +1,11 @@
 """Audit results: findings, per-step results, the whole audit, and its JSON view.
 
 Everything a report shows is computed before it reaches this module; the views here
-(JSON, HTML) only format.
+(JSON, the notebook summary in :mod:`auditkit.report.summary`) only format.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from dataclasses import dataclass, field
@@ -16,12 +15,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from auditkit.exceptions import UnknownNameError
+from auditkit.io.audit_json import SCHEMA_VERSION, audit_file, load_audit_json, read_artifacts, step_index
 from auditkit.report.output_folder import write_text_atomic
+from auditkit.report.summary import html_summary, text_summary
+
+__all__ = ["SCHEMA_VERSION", "SECTIONS", "SEVERITIES", "AuditResult", "Finding", "StepResult", "load_audit_json",
+           "to_jsonable"]
 
 if TYPE_CHECKING:
     from auditkit.report.plots import ResultPlots
 
-SCHEMA_VERSION = "1"
 SEVERITIES = ("info", "low", "medium", "high", "error")
 
 # Top-level keys of audit.json filled by steps, in the order they are written.
@@ -65,6 +69,12 @@ class Finding:
             "evidence": to_jsonable(self.evidence),
         }
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Finding:
+        """The finding of an ``audit.json`` record (:meth:`to_dict` in reverse)."""
+        return cls(id=record["id"], step=record["step"], severity=record["severity"], message=record["message"],
+                   evidence=record.get("evidence", {}))
+
 
 @dataclass
 class StepResult:
@@ -79,7 +89,8 @@ class StepResult:
     payload : dict
         JSON-serialisable summary written to ``audit.json``.
     tables : dict of str to DataFrame
-        Tidy tables for notebooks and reports.
+        Tidy tables for notebooks and reports, built from ``payload`` by the step's
+        ``tables_from_payload`` (so a loaded audit has the same tables).
     findings : list of Finding
     artifacts : dict of str to DataFrame
         Large tables (e.g. per-row SHAP values) saved beside ``audit.json`` but not in it.
@@ -92,10 +103,44 @@ class StepResult:
     findings: list[Finding] = field(default_factory=list)
     artifacts: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{sum(f.severity == s for f in self.findings)} {s}" for s in reversed(SEVERITIES)
+                           if any(f.severity == s for f in self.findings))
+        return (f"<StepResult {self.name!r} (section {self.section!r})> {len(self.tables)} tables, "
+                f"{len(self.findings)} findings" + (f" ({counts})" if counts else "")
+                + f", payload: {', '.join(self.payload) or 'none'}"
+                + (f", artifacts: {', '.join(self.artifacts)}" if self.artifacts else ""))
+
+    def index_entry(self) -> dict[str, Any]:
+        """This step's entry in the ``steps`` index of ``audit.json``, which :meth:`AuditResult.from_json` reads.
+
+        ``payload_keys``: the keys of ``section`` this step wrote; ``n_findings``: its findings
+        (in ``findings``, in step order); ``artifacts``: the names of its saved artifacts.
+        """
+        return {"name": self.name, "section": self.section, "payload_keys": list(self.payload),
+                "n_findings": len(self.findings), "artifacts": list(self.artifacts)}
+
 
 @dataclass
 class AuditResult:
-    """The outcome of one audit: provenance, dataset description and step results."""
+    """The outcome of one audit: provenance, dataset description and step results.
+
+    In a notebook the result shows a short summary (verdict, findings by severity, a
+    scorecard per grouping, the names of its tables); ``repr`` is a few lines.
+    :meth:`table` returns one tidy table, :meth:`tables` lists them, and :meth:`from_json`
+    loads a saved audit back.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", seed=1, steps=["performance", "fairness"])
+    >>> result.tables("fairness")[:4]
+    ['sex', 'age_group', 'sex*age_group', 'disparities']
+    >>> result.table("fairness", "sex")[["sex", "selection_rate", "selection_rate_ci_low"]].round(3)
+          sex  selection_rate  selection_rate_ci_low
+    0  female           0.756                  0.662
+    1    male           0.827                  0.772
+    """
 
     provenance: dict[str, Any]
     dataset: dict[str, Any]
@@ -110,16 +155,47 @@ class AuditResult:
         return [f.step for f in self.findings if f.severity == "error"]
 
     def step(self, name: str) -> StepResult:
-        """Return the result of the step called ``name``."""
+        """Return the result of the step called ``name``.
+
+        Raises
+        ------
+        UnknownNameError
+            (a ``KeyError`` and an :class:`~auditkit.InputError`) naming the steps this audit ran.
+        """
         for result in self.steps:
             if result.name == name:
                 return result
-        names = ", ".join(s.name for s in self.steps)
-        raise KeyError(f"no step named '{name}' in this audit; steps run: {names}")
+        raise UnknownNameError(f"no step {name!r} in this audit", name, [s.name for s in self.steps], "steps")
 
     def table(self, step: str, name: str) -> pd.DataFrame:
-        """Return table ``name`` of step ``step``."""
-        return self.step(step).tables[name]
+        """Return table ``name`` of step ``step``: a tidy DataFrame (a copy, to change freely).
+
+        Names are plain identifiers: a grouping's table is named by its features (``"sex"``,
+        ``"sex*race"``; the display form ``"sex × race"`` is understood too). An interval of a
+        value ``m`` is two columns, ``m_ci_low`` and ``m_ci_high``, right after ``m``.
+
+        Raises
+        ------
+        UnknownNameError
+            (a ``KeyError`` and an :class:`~auditkit.InputError`) naming the tables the step has.
+        """
+        tables = self.step(step).tables
+        key = name.replace(" × ", "*") if isinstance(name, str) and name not in tables else name
+        if key not in tables:
+            raise UnknownNameError(f"no table {name!r} in step {step!r}", name, list(tables))
+        return tables[key].copy()
+
+    def tables(self, step: str | None = None) -> list[str] | dict[str, list[str]]:
+        """The names of the tables of ``step``; without a step, ``{step: names}`` for every step with tables.
+
+        Raises
+        ------
+        UnknownNameError
+            For a step this audit did not run.
+        """
+        if step is not None:
+            return list(self.step(step).tables)
+        return {s.name: list(s.tables) for s in self.steps if s.tables}
 
     def to_dict(self) -> dict[str, Any]:
         """The ``audit.json`` document (schema version 1)."""
@@ -127,6 +203,7 @@ class AuditResult:
             "schema_version": SCHEMA_VERSION,
             "provenance": self.provenance,
             "dataset": self.dataset,
+            "steps": [s.index_entry() for s in self.steps],
         }
         for section in SECTIONS:
             parts = [s.payload for s in self.steps if s.section == section and s.payload]
@@ -145,8 +222,52 @@ class AuditResult:
             write_text_atomic(path, text + "\n")
         return text
 
+    @classmethod
+    def from_json(cls, path: str | Path) -> AuditResult:
+        """Load a saved audit: ``audit.json`` (or the folder holding it) and its artifacts.
+
+        Every step's tables are rebuilt from its payload by the step's ``tables_from_payload``,
+        as when it ran, so ``AuditResult.from_json(folder).table(step, name)`` equals the
+        in-memory ``result.table(step, name)``, and ``to_dict()`` gives the same document.
+        Artifacts (``artifacts/<step>__<name>.parquet``) are read when their files are there.
+        A step this installation does not know keeps its payload, findings and artifacts, but
+        has no tables.
+
+        Raises
+        ------
+        DataReadError
+            When there is no ``audit.json`` there, or its ``schema_version`` is not ``"1"``.
+
+        Examples
+        --------
+        >>> import tempfile, auditkit
+        >>> from auditkit.report.render import write_audit
+        >>> result = auditkit.audit(data="german", seed=1, steps=["fairness"])
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = write_audit(result, folder)
+        >>> loaded = AuditResult.from_json(folder)
+        >>> loaded.table("fairness", "sex").equals(result.table("fairness", "sex"))
+        True
+        """
+        file = audit_file(path)
+        doc = load_audit_json(file)
+        index, records = step_index(doc, file.parent)
+        findings = [Finding.from_dict(r) for r in records]
+        steps = []
+        for entry in index:
+            section = doc.get(entry["section"], {})
+            payload = {k: section[k] for k in entry["payload_keys"] if k in section}
+            mine, findings = findings[: entry["n_findings"]], findings[entry["n_findings"]:]
+            steps.append(StepResult(name=entry["name"], section=entry["section"], payload=payload,
+                                    tables=_rebuilt_tables(entry["name"], payload), findings=mine,
+                                    artifacts=read_artifacts(file.parent, entry["name"], entry.get("artifacts", []))))
+        return cls(provenance=doc["provenance"], dataset=doc["dataset"], steps=steps)
+
+    def __repr__(self) -> str:
+        return text_summary(self.dataset, self.provenance, self.steps)
+
     def _repr_html_(self) -> str:
-        return render_html_summary(self.to_dict(), self.steps)
+        return html_summary(self.dataset, self.provenance, self.steps)
 
     @property
     def plot(self) -> ResultPlots:
@@ -154,6 +275,20 @@ class AuditResult:
         from auditkit.report.plots import ResultPlots
 
         return ResultPlots(self)
+
+
+def _rebuilt_tables(step: str, payload: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables of a loaded step, from its step class (none for a step this installation does not know)."""
+    # Imported here, as the steps import this module; the step registry (issue 8) replaces this lookup.
+    from auditkit.fairness.policy import STEP as POLICY
+    from auditkit.fairness.tables import policy_tables
+    from auditkit.steps import STEPS
+
+    if not payload:
+        return {}
+    if step == POLICY:
+        return policy_tables(payload)
+    return STEPS[step].tables_from_payload(payload) if step in STEPS else {}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -178,39 +313,3 @@ def to_jsonable(value: Any) -> Any:
     if value is pd.NA or value is pd.NaT:
         return None
     return str(value)
-
-
-def load_audit_json(path: str | Path) -> dict[str, Any]:
-    """Read an ``audit.json`` and check its schema version."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema_version {version!r} is not supported (expected '1')")
-    return doc
-
-
-def render_html_summary(doc: dict[str, Any], steps: list[StepResult]) -> str:
-    """A compact HTML summary for notebooks. Every string is escaped."""
-    esc = html.escape
-    ds = doc["dataset"]
-    parts = [
-        "<div class='auditkit-result'>",
-        f"<h3>auditkit audit of {esc(str(ds.get('name')))}</h3>",
-        f"<p>{ds.get('n_rows')} rows audited; target <code>{esc(str(ds.get('target')))}</code> "
-        f"(positive = {esc(repr(ds.get('positive_label')))}); sensitive features: "
-        f"{esc(', '.join(map(str, ds.get('sensitive_features', []))))}</p>",
-    ]
-    for step in steps:
-        for name, table in step.tables.items():
-            if len(table) > 60:
-                continue
-            parts.append(f"<h4>{esc(step.name)}: {esc(name)}</h4>")
-            parts.append(table.to_html(escape=True, float_format=lambda x: f"{x:.4g}"))
-    findings = doc.get("findings", [])
-    if findings:
-        parts.append("<h4>Findings</h4><ul>")
-        for f in findings:
-            parts.append(f"<li><b>{esc(f['severity'])}</b>: {esc(f['message'])}</li>")
-        parts.append("</ul>")
-    parts.append("</div>")
-    return "\n".join(parts)

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from auditkit.exceptions import InputError
+from auditkit.fairness.tables import policy_tables
 from auditkit.io.yaml_files import read_yaml_mapping
 from auditkit.params import Interval, ListOf, Options, Text, show, validate
 from auditkit.result import Finding, StepResult
@@ -138,7 +139,7 @@ def evaluate_policy(rules: list[Rule], disparities: list[dict], level: float = 0
     payload = {"policy": [asdict(r) for r in rules], "results": results,
                "passed": all(c["status"] == "passed" for c in results),
                "n_failed": sum(c["status"] != "passed" for c in results)}
-    return StepResult(name=STEP, section="checks", payload=payload, findings=findings)
+    return StepResult(name=STEP, section="checks", payload=payload, tables=policy_tables(payload), findings=findings)
 
 
 def _checks(rule: Rule, disparities: list[dict]) -> list[dict]:

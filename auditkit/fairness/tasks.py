@@ -59,20 +59,6 @@ class FairnessOutput:
             rows.extend(by_group_rows(result, None if counts is None else {"counts": counts}))
         return rows
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        out = {}
-        for result, counts in zip(self.results, self.counts, strict=True):
-            name = result.name if result.klass is None else f"{result.name} | class {result.klass}"
-            table = result.table
-            if counts is not None:
-                table = pd.concat([table.iloc[:, : len(result.features) + 1], counts,
-                                   table.iloc[:, len(result.features) + 1 :]], axis=1)
-            out[name] = table
-        out["disparities"] = pd.DataFrame(self.disparities)
-        out["comparisons"] = pd.DataFrame(self.comparisons)
-        out.update({f"calibration {k}": v for k, v in self.calibration.items()})
-        return out
-
 
 def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...]],
                  extra_metrics: dict[str, Any], extra_n_boot: int) -> FairnessOutput:

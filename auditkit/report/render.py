@@ -10,6 +10,7 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+from auditkit.io.audit_json import artifact_file
 from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, write_text_atomic
 from auditkit.result import AuditResult
 
@@ -42,7 +43,7 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
     staged = []
     for step in result.steps:
         for name, table in step.artifacts.items():
-            relative = f"{ARTIFACTS_DIR}/{step.name}__{name}.parquet"
+            relative = artifact_file(step.name, name)
             table.to_parquet(folder.stage(relative), index=False)
             staged.append(relative)
     result.to_json(folder.stage("audit.json"))

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit.io.data import describe_read
-from auditkit.report.output_folder import ARTIFACTS_DIR
-from auditkit.result import AuditResult, Finding, StepResult, load_audit_json
+from auditkit.result import AuditResult, load_audit_json
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -140,60 +139,20 @@ def groupings_in(doc: dict[str, Any]) -> list[tuple[str, ...]]:
     return seen
 
 
-# Where each step's part of audit.json sits: (section, keys); a step without keys owns its whole section.
-STEP_PARTS = {
-    "fairness": ("fairness", None),
-    "shap": ("explanations", ("global_importance", "shap", "group_attributions")),
-    "lime": ("explanations", ("lime",)),
-    "agreement": ("explanations", ("agreement",)),
-}
-
-
 def load_result(audit_dir: str | Path) -> AuditResult:
     """The audit saved in ``audit_dir`` (``audit.json`` and its artifacts), for ``result.plot``.
 
     Examples
     --------
-    >>> import tempfile
+    >>> import tempfile, auditkit
     >>> from auditkit.report.render import write_audit
-    >>> shap = StepResult("shap", "explanations", {"shap": {"explainer": "tree"}},
-    ...                   artifacts={"values": pd.DataFrame({"age": [0.25, -0.5]})})
+    >>> result = auditkit.audit(data="german", sample=300, seed=1, steps=["fairness"])
     >>> folder = tempfile.mkdtemp()
-    >>> _ = write_audit(AuditResult(provenance={}, dataset={"name": "toy"}, steps=[shap]), folder)
-    >>> saved = load_result(folder).step("shap")
-    >>> saved.payload, saved.artifacts["values"]["age"].tolist()
-    ({'shap': {'explainer': 'tree'}}, [0.25, -0.5])
+    >>> _ = write_audit(result, folder)
+    >>> load_result(folder).table("fairness", "sex").equals(result.table("fairness", "sex"))
+    True
     """
-    return _result_from_dir(audit_dir)
-
-
-def _result_from_dir(audit_dir: str | Path) -> AuditResult:
-    """The one place that turns a saved audit back into an :class:`AuditResult` (until ``AuditResult.from_json``).
-
-    Each step's payload is its part of ``audit.json`` (:data:`STEP_PARTS`), its findings those it
-    made, its artifacts the tables in ``artifacts/<step>__<name>.parquet``.
-    """
-    folder = Path(audit_dir)
-    doc = load(folder)
-    findings: dict[str, list[Finding]] = {}
-    for f in doc.get("findings", []):
-        findings.setdefault(f["step"], []).append(Finding(f["id"], f["step"], f["severity"], f["message"],
-                                                          f.get("evidence") or {}))
-    steps = {}
-    for name, (section, keys) in STEP_PARTS.items():
-        part = doc.get(section, {})
-        payload = dict(part) if keys is None else {k: part[k] for k in keys if k in part}
-        if payload or name in findings:
-            steps[name] = StepResult(name, section, payload, findings=findings.get(name, []))
-    for name in findings.keys() - steps.keys():
-        steps[name] = StepResult(name, "checks", findings=findings[name])
-    for path in sorted((folder / ARTIFACTS_DIR).glob("*__*.parquet")):
-        step, table = path.stem.split("__", 1)
-        if step in steps:
-            steps[step].artifacts[table] = pd.read_parquet(path)
-    order = list((doc["dataset"].get("spec") or {}).get("steps") or [])
-    ranked = sorted(steps.values(), key=lambda s: order.index(s.name) if s.name in order else len(order))
-    return AuditResult(provenance=doc["provenance"], dataset=doc["dataset"], steps=ranked)
+    return AuditResult.from_json(audit_dir)
 
 
 def figure_html(fig: Figure, alt: str) -> str:

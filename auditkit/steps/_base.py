@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import pandas as pd
+
 from auditkit.params import Interval, check_all
 
 if TYPE_CHECKING:
@@ -35,6 +37,17 @@ class Step:
 
     def run(self, ctx: AuditContext) -> StepResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    @staticmethod
+    def tables_from_payload(payload: dict[str, Any]) -> dict[str, pd.DataFrame]:
+        """The step's tidy tables, built from its ``audit.json`` payload alone.
+
+        ``run`` builds its ``StepResult.tables`` with it, and ``AuditResult.from_json`` rebuilds
+        the tables of a saved audit with it, so both give the same frames. Names are plain
+        identifiers (``sex``, ``sex*race``, ``disparities``); an interval of a value ``m`` is
+        two columns ``m_ci_low`` and ``m_ci_high`` (see :mod:`auditkit.report.tables`).
+        """
+        return {}
 
     def check_sensitive(self, sensitive: list[str]) -> None:
         """Raise :class:`InputError` when a setting names a column that is not in ``sensitive``."""

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from auditkit.explain.agreement import METRICS, agreement
-from auditkit.result import Finding, StepResult
+from auditkit.report.tables import records_frame
+from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
 from auditkit.steps._explain_common import SECTION, needs_model, shap_row_seeds, top_names
 from auditkit.steps.lime_step import LimeStep
@@ -47,8 +48,8 @@ class AgreementStep(Step):
         lime = LimeStep(**ctx.spec.step_options.get("lime", {})).explain(ctx)
         engine = shap_step.engine(ctx)
         if lime.runs is None:
-            return StepResult(name=self.name, section=self.section,
-                              payload={"agreement": {"k": self.k, "instances": []}})
+            empty = {"agreement": {"k": self.k, "instances": []}}
+            return StepResult(name=self.name, section=self.section, payload=empty, tables=agreement_tables(empty))
         positions = lime.instances["position"].to_numpy()
         shap_values = engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions]).values
         if list(lime.runs.features) != list(engine.features):
@@ -62,8 +63,12 @@ class AgreementStep(Step):
             "summary": summary,
             "instances": table.drop(columns=["position"]).to_dict("records"),
         }}
-        return StepResult(name=self.name, section=self.section, payload=payload, tables={"instances": table},
+        return StepResult(name=self.name, section=self.section, payload=payload, tables=agreement_tables(payload),
                           findings=[self._finding(payload["agreement"], table)])
+
+    @staticmethod
+    def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
+        return agreement_tables(payload)
 
     def compare(self, shap_values: np.ndarray, lime_weights: np.ndarray, instances: pd.DataFrame) -> pd.DataFrame:
         """One row per instance with every agreement metric."""
@@ -112,6 +117,12 @@ class AgreementStep(Step):
                 f"overall ({both}) are the safer reading; check the others with the SHAP dependence plots."
             ),
             evidence=evidence)
+
+
+def agreement_tables(payload: dict) -> dict[str, pd.DataFrame]:
+    """``instances``: one row per instance explained by both, with every agreement metric."""
+    instances = to_jsonable(payload).get("agreement", {}).get("instances", [])
+    return {"instances": records_frame(instances, ("row_id", "reason", *METRICS), floats=METRICS)}
 
 
 def _mean(values: pd.Series) -> float | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -11,7 +10,8 @@ from auditkit.data_bias import analysis as bias
 from auditkit.data_bias import findings as found
 from auditkit.exceptions import InputError
 from auditkit.params import Boolean, Interval, ListOf, MappingOf, Scalar, Text, show
-from auditkit.result import StepResult
+from auditkit.report.tables import records_frame
+from auditkit.result import StepResult, to_jsonable
 from auditkit.stats.counts import groupings
 from auditkit.steps._base import COUNT, LEVEL, RESAMPLES, SHARE, Step
 
@@ -120,9 +120,12 @@ class DataBiasStep(Step):
             "settings": {"min_group_size": min_size, "proxy_threshold": float(self.proxy_threshold),
                          "n_boot": n_boot, "ci_level": level, "alpha": float(self.alpha)},
         }}
-        tables = {"representation": _flat(represented), "base_rates": _flat(rates),
-                  "missingness": pd.DataFrame(missing), "proxies": pd.DataFrame(proxies)}
-        return StepResult(name=self.name, section=self.section, payload=payload, tables=tables, findings=findings)
+        return StepResult(name=self.name, section=self.section, payload=payload, tables=bias_tables(payload),
+                          findings=findings)
+
+    @staticmethod
+    def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
+        return bias_tables(payload)
 
     def _columns(self, ctx, default: list[str]) -> list[str]:
         excluded = {ctx.target, ctx.spec.predictions, ctx.spec.scores, *ctx.sensitive_features}
@@ -134,9 +137,33 @@ class DataBiasStep(Step):
         return [c for c in self.columns if c not in excluded]
 
 
-def _flat(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows with a ``group`` mapping as a frame with a readable ``group`` column."""
-    frame = pd.DataFrame(rows)
-    if "group" in frame:
-        frame["group"] = frame["group"].map(lambda g: ", ".join(f"{k}={v}" for k, v in g.items()))
-    return frame
+def bias_tables(payload: dict) -> dict[str, pd.DataFrame]:
+    """``representation``, ``base_rates``, ``missingness`` and ``proxies``, one row per group (or column pair).
+
+    Groups are labels such as ``"sex=female, race=Black"``; every interval is two columns
+    (``share_ci_low``, ``share_ci_high``; ``base_rate_ci_low``, ... ``mean_target_ci_low`` for
+    regression; ``missing_rate_ci_low``, ...; ``cramers_v_ci_low``, ...).
+    """
+    bias = to_jsonable(payload).get("bias", {})
+    rates = bias.get("base_rates", [])
+    outcome = "mean_target" if rates and "mean_target" in rates[0] else "base_rate"
+    return {
+        "representation": records_frame(bias.get("representation", []), REPRESENTATION_COLUMNS,
+                                        floats=["share", "reference_share", "ratio_to_reference"]),
+        "base_rates": records_frame(rates, ("grouping", "group", "n", outcome, f"{outcome}_ci_low",
+                                            f"{outcome}_ci_high", "small_group"),
+                                    intervals={"ci": outcome}, floats=[outcome]),
+        "missingness": records_frame(bias.get("missingness", []), MISSINGNESS_COLUMNS,
+                                     intervals={"ci": "missing_rate"}, floats=["missing_rate"]),
+        "proxies": records_frame(bias.get("proxies", []), PROXY_COLUMNS,
+                                 floats=["cramers_v", "mutual_information_bits", "entropy_share",
+                                         "balanced_accuracy", "chance_balanced_accuracy"]),
+    }
+
+
+REPRESENTATION_COLUMNS = ("grouping", "group", "n", "share", "share_ci_low", "share_ci_high", "missing_group")
+MISSINGNESS_COLUMNS = ("feature", "group", "column", "n", "n_missing", "missing_rate", "missing_rate_ci_low",
+                       "missing_rate_ci_high", "small_group")
+PROXY_COLUMNS = ("sensitive_feature", "feature", "cramers_v", "cramers_v_ci_low", "cramers_v_ci_high",
+                 "mutual_information_bits", "entropy_share", "balanced_accuracy", "chance_balanced_accuracy",
+                 "n_levels", "kind")

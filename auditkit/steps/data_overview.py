@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from auditkit.result import Finding, StepResult
+from auditkit.report.tables import records_frame
+from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import Step
 
 
@@ -48,9 +49,13 @@ class DataOverviewStep(Step):
             name=self.name,
             section=self.section,
             payload=payload,
-            tables={"columns": columns, "group_sizes": group_sizes},
+            tables=overview_tables(payload),
             findings=self._missing_findings(columns),
         )
+
+    @staticmethod
+    def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
+        return overview_tables(payload)
 
     def _missing_findings(self, columns: pd.DataFrame) -> list[Finding]:
         missing = columns[columns["n_missing"] > 0]
@@ -66,3 +71,14 @@ class DataOverviewStep(Step):
                 evidence={"columns": missing[["column", "n_missing", "missing_fraction"]].to_dict("records")},
             )
         ]
+
+
+def overview_tables(payload: dict) -> dict[str, pd.DataFrame]:
+    """``columns`` (type, missing values and distinct values of every column) and ``group_sizes``."""
+    overview = to_jsonable(payload).get("overview", {})
+    return {
+        "columns": records_frame(overview.get("columns", []), ("column", "dtype", "n_missing", "n_unique",
+                                                                "missing_fraction"), floats=["missing_fraction"]),
+        "group_sizes": records_frame(overview.get("group_sizes", []), ("feature", "group", "n", "fraction"),
+                                     floats=["fraction"]),
+    }

@@ -9,6 +9,7 @@ from auditkit.exceptions import InputError
 from auditkit.fairness.analysis import FairnessSettings
 from auditkit.fairness.findings import fairness_findings
 from auditkit.fairness.scores import scores_not_probabilities
+from auditkit.fairness.tables import fairness_tables
 from auditkit.fairness.tasks import run_fairness
 from auditkit.params import AnyOf, Boolean, CallableForm, MappingOf, Options, Text
 from auditkit.result import StepResult
@@ -93,6 +94,8 @@ class FairnessStep(Step):
         "extra_metrics_n_boot": [RESAMPLES],
     }
 
+    tables_from_payload = staticmethod(fairness_tables)
+
     def settings(self, ctx) -> FairnessSettings:
         """The analysis settings for ``ctx`` (reference groups checked against its sensitive features)."""
         unknown = set(ctx.spec.reference_groups) - set(ctx.sensitive_features)
@@ -130,7 +133,7 @@ class FairnessStep(Step):
             "min_group_size": settings.min_group_size,
         }
         return StepResult(
-            name=self.name, section=self.section, payload=payload, tables=output.tables(),
+            name=self.name, section=self.section, payload=payload, tables=fairness_tables(payload),
             findings=fairness_findings(output.results, output.comparisons, settings, ctx.spec.task)
             + scores_not_probabilities(ctx, self.name, "the Brier score by group and the calibration table"),
         )

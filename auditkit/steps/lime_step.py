@@ -13,7 +13,8 @@ from auditkit.explain.agreement import top_k
 from auditkit.explain.lime_runs import LimeRuns, explain_with_lime
 from auditkit.explain.shap_values import cached
 from auditkit.params import Boolean, Interval, ListOf, Scalar
-from auditkit.result import Finding, StepResult
+from auditkit.report.tables import records_frame
+from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
 from auditkit.steps._explain_common import SECTION, needs_model, row_ids
 
@@ -133,7 +134,11 @@ class LimeStep(Step):
         table = self._instance_table(ctx, outcome)
         payload = {"lime": self._payload(ctx, outcome, table)}
         return StepResult(name=self.name, section=self.section, payload=payload,
-                          tables={"instances": table}, findings=self._findings(outcome, table))
+                          tables=lime_tables(payload), findings=self._findings(outcome, table))
+
+    @staticmethod
+    def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
+        return lime_tables(payload)
 
     def _instance_table(self, ctx, outcome: LimeOutcome) -> pd.DataFrame:
         table = outcome.instances.copy()
@@ -207,6 +212,26 @@ class LimeStep(Step):
                           "top_k_jaccard": unstable["top_k_jaccard"].tolist()},
             ))
         return findings
+
+
+INSTANCE_COLUMNS = ("row_id", "reason", "y_true", "y_pred", "score", "top_k_jaccard", "mean_weight_variance",
+                    "max_weight_std", "local_r2")
+
+
+def lime_tables(payload: dict) -> dict[str, pd.DataFrame]:
+    """``instances`` (one row per explained row: why it was chosen, its stability) and ``weights``.
+
+    ``weights`` has one row per instance and feature: the LIME weight averaged over the
+    repeats and its standard deviation across them.
+    """
+    instances = to_jsonable(payload).get("lime", {}).get("instances", [])
+    columns = [{k: row.get(k) for k in INSTANCE_COLUMNS} for row in instances]
+    weights = [{"row_id": row["row_id"], "feature": feature, "weight": weight,
+                "weight_std": row.get("weight_std", {}).get(feature)}
+               for row in instances for feature, weight in row.get("weights", {}).items()]
+    return {"instances": records_frame(columns, INSTANCE_COLUMNS, floats=INSTANCE_COLUMNS[4:]),
+            "weights": records_frame(weights, ("row_id", "feature", "weight", "weight_std"),
+                                     floats=["weight", "weight_std"])}
 
 
 def lime_seeds(ctx, repeats: int) -> list[int]:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from auditkit.fairness.scores import scores_not_probabilities
-from auditkit.result import StepResult
+from auditkit.report.tables import as_floats
+from auditkit.result import StepResult, to_jsonable
 from auditkit.stats.counts import FN, FP, TN, TP, confusion_cells, rates_from_counts
 from auditkit.steps._base import Step
 
@@ -41,13 +42,37 @@ class PerformanceStep(Step):
         confusion = {"tp": int(cells[TP]), "fp": int(cells[FP]), "fn": int(cells[FN]), "tn": int(cells[TN])}
         return self._result(metrics, confusion, scores_not_probabilities(ctx, self.name, "the Brier score"))
 
+    @staticmethod
+    def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
+        return performance_tables(payload)
+
     def _result(self, metrics: dict, confusion: dict, findings: list | None = None) -> StepResult:
-        table = pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())})
         payload = {"overall": metrics}
         if confusion:
             payload["confusion_matrix"] = confusion
-        return StepResult(name=self.name, section=self.section, payload=payload, tables={"overall": table},
-                          findings=findings or [])
+        return StepResult(name=self.name, section=self.section, payload=payload,
+                          tables=performance_tables(payload), findings=findings or [])
+
+
+def performance_tables(payload: dict) -> dict[str, pd.DataFrame]:
+    """``overall`` (one row per metric) and ``confusion_matrix``.
+
+    The confusion matrix is one row of ``tp, fp, fn, tn`` for binary audits, and one row per
+    true and predicted class (``true, predicted, n``) for multiclass audits.
+    """
+    payload = to_jsonable(payload)
+    overall = payload.get("overall", {})
+    tables = {"overall": as_floats(pd.DataFrame({"metric": list(overall), "value": list(overall.values())}),
+                                   ["value"])}
+    confusion = payload.get("confusion_matrix")
+    if confusion and "matrix" in confusion:
+        labels = confusion["labels"]
+        tables["confusion_matrix"] = pd.DataFrame(
+            [{"true": t, "predicted": p, "n": confusion["matrix"][i][j]}
+             for i, t in enumerate(labels) for j, p in enumerate(labels)])
+    elif confusion:
+        tables["confusion_matrix"] = pd.DataFrame([confusion])
+    return tables
 
 
 def _regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:

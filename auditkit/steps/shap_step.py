@@ -11,7 +11,8 @@ import pandas as pd
 from auditkit.explain.group_attributions import gap_decomposition, group_means, reference_group
 from auditkit.explain.shap_values import EXPLAINERS, Attribution, ShapEngine, build_shap_engine, cached
 from auditkit.params import Interval, Options
-from auditkit.result import Finding, StepResult
+from auditkit.report.tables import records_frame
+from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
 from auditkit.steps._explain_common import SECTION, needs_model, row_ids, shap_row_seeds, top_names
 
@@ -107,10 +108,14 @@ class ShapStep(Step):
         }
         return StepResult(
             name=self.name, section=self.section, payload=payload,
-            tables={"global_importance": importance, **_group_tables(groups)},
+            tables=shap_tables(payload),
             findings=self._findings(engine, payload),
             artifacts=_artifacts(ctx, attribution, engine, positions),
         )
+
+    @staticmethod
+    def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
+        return shap_tables(payload)
 
     def row_limit(self, engine: ShapEngine) -> int | None:
         """How many rows to explain (None: all)."""
@@ -299,16 +304,24 @@ def _states_another_scale(output: dict) -> bool:
     return output["link"] != "identity" and output["space"] != "log-odds"
 
 
-def _group_tables(groups: list[dict]) -> dict[str, pd.DataFrame]:
-    tables = {}
-    for view in groups:
+def shap_tables(payload: dict) -> dict[str, pd.DataFrame]:
+    """``global_importance``; per sensitive feature ``group_mean_shap.<feature>`` and ``gap_decomposition.<feature>``.
+
+    ``global_importance`` has no interval columns: the step computes no interval for it.
+    """
+    payload = to_jsonable(payload)
+    tables = {"global_importance": records_frame(payload.get("global_importance", []), ("feature", "mean_abs_shap"),
+                                                 floats=["mean_abs_shap"])}
+    for view in payload.get("group_attributions", []):
         feature = view["sensitive_feature"]
         rows = [{"group": g["group"], "feature": f, "mean_shap": v}
                 for g in view["groups"] for f, v in g["mean_shap"].items()]
-        tables[f"group_mean_shap.{feature}"] = pd.DataFrame(rows)
+        tables[f"group_mean_shap.{feature}"] = records_frame(rows, ("group", "feature", "mean_shap"),
+                                                             floats=["mean_shap"])
         parts = [{"group": gap["group"], "reference": gap["reference"], "feature": c["feature"],
                   "contribution": c["contribution"]} for gap in view["gaps"] for c in gap["contributions"]]
-        tables[f"gap_decomposition.{feature}"] = pd.DataFrame(parts)
+        tables[f"gap_decomposition.{feature}"] = records_frame(parts, ("group", "reference", "feature",
+                                                                       "contribution"), floats=["contribution"])
     return tables
 
 
