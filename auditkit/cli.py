@@ -1,8 +1,13 @@
-"""Command line: parses arguments and makes one library call per command."""
+"""Command line: parses arguments and makes one library call per command.
+
+The library's messages name Python parameters (``pass target=COLUMN``); the command line
+prints them with its flags instead (``pass --target COLUMN``): see :func:`as_flags`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -32,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--positive-label", help="target value that is the positive outcome")
     audit.add_argument("--sensitive", action="append", help="sensitive column; repeat for several")
     audit.add_argument("--model", help="scikit-learn model saved with skops (.skops)")
+    audit.add_argument("--features", action="append", help="a model input column; repeat for several "
+                       "(default: the dataset's feature columns)")
+    audit.add_argument("--exclude", action="append", help="a column left out of the reference model's inputs; "
+                       "repeat for several")
+    audit.add_argument("--data-name", help="the data's name in the report (default: the file or dataset name)")
+    audit.add_argument("--model-name", help="the model's name in the report (default: the model file's stem)")
     audit.add_argument("--trust-model", action="store_true", default=None,
                        help="load types in the model file that skops does not trust by default")
     audit.add_argument("--predictions", help="column of existing decisions to audit (no model)")
@@ -66,7 +77,8 @@ def spec_from_args(args: argparse.Namespace):
         "data": args.data, "encoding": args.encoding, "target": args.target, "positive_label": args.positive_label,
         "sensitive": args.sensitive, "model": args.model, "trust_model": args.trust_model,
         "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
-        "task": args.task, "policy": args.policy, "steps": args.steps,
+        "task": args.task, "policy": args.policy, "steps": args.steps, "features": args.features,
+        "exclude": args.exclude, "data_name": args.data_name, "model_name": args.model_name,
     }
     if args.config:
         return AuditSpec.from_yaml(args.config, **overrides)
@@ -75,12 +87,69 @@ def spec_from_args(args: argparse.Namespace):
     return AuditSpec.from_dict({}, **overrides)
 
 
+# Library parameters that have an option of ``auditkit audit`` (``positive_label`` -> ``--positive-label``),
+# how each option takes a value, and options not named like their parameter.
+CLI_PARAMETERS = frozenset({
+    "data", "encoding", "target", "positive_label", "sensitive", "model", "trust_model", "predictions", "scores",
+    "seed", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
+})
+SWITCHES = frozenset({"trust_model"})
+REPEATED = frozenset({"sensitive", "features", "exclude"})
+COMMA_LISTS = frozenset({"steps"})
+PARAMETER_ALIASES = {"out_dir": "out"}
+# ``name=VALUE`` in a library message: VALUE is a [list], a quoted text, a word, or nothing.
+PARAMETER_PATTERN = re.compile(
+    r"(?<![\w'\".-])(?P<name>[a-z][a-z_]*)=(?P<value>\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[\w.-]+)?"
+)
+
+
+def as_flags(message: str) -> str:
+    """A library message with parameters written as the command line's options.
+
+    ``target=COLUMN`` becomes ``--target COLUMN``, ``task='multiclass'`` ``--task multiclass``,
+    ``trust_model=True`` ``--trust-model``, ``sensitive=[COLUMN, ...]`` ``--sensitive COLUMN
+    (repeat it for several)`` and a bare ``encoding=`` ``--encoding``. Parameters without an
+    option (e.g. ``step_options``) are left as they are.
+
+    Examples
+    --------
+    >>> as_flags("no target column given; pass target=COLUMN")
+    'no target column given; pass --target COLUMN'
+    >>> as_flags("inspect them and pass trust_model=True to load anyway")
+    'inspect them and pass --trust-model to load anyway'
+    """
+    def replace(match: re.Match) -> str:
+        name = match["name"]
+        return _option_text(name, match["value"]) if name in CLI_PARAMETERS else match[0]
+
+    return PARAMETER_PATTERN.sub(replace, message)
+
+
+def flag_of(parameter: str) -> str:
+    """The ``auditkit audit`` option of a library parameter: ``positive_label`` -> ``--positive-label``."""
+    return "--" + PARAMETER_ALIASES.get(parameter, parameter).replace("_", "-")
+
+
+def _option_text(name: str, value: str | None) -> str:
+    flag = flag_of(name)
+    if value is None or name in SWITCHES:  # a bare mention, or a switch such as trust_model=True
+        return flag
+    if not value.startswith("["):
+        return f"{flag} {value.strip(chr(39) + chr(34))}"
+    items = [item.strip().strip("'\"") for item in value[1:-1].split(",") if item.strip()]
+    if name in COMMA_LISTS:
+        return f"{flag} {','.join(items)}"
+    if items[-1:] == ["..."] or not items:
+        return f"{flag} {items[0] if len(items) > 1 else 'COLUMN'} (repeat it for several)"
+    return " ".join(f"{flag} {item}" for item in items)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
     except InputError as exc:
-        print(f"auditkit: error: {exc}", file=sys.stderr)
+        print(f"auditkit: error: {as_flags(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("auditkit: interrupted", file=sys.stderr)

@@ -15,7 +15,16 @@ import pandas as pd
 from auditkit.exceptions import InputError
 from auditkit.io import validate as check
 from auditkit.io.data import LoadedData, read_data
-from auditkit.io.models import ModelOutput, load_model, make_reference_model, predict_for_audit, prepare_features
+from auditkit.io.inputs import HASH_FILE, default_model_name, is_estimator, model_fingerprint, require_fitted
+from auditkit.io.model_inputs import model_columns, reference_columns
+from auditkit.io.models import (
+    ModelOutput,
+    describe_model,
+    load_model,
+    make_reference_model,
+    predict_for_audit,
+    prepare_features,
+)
 from auditkit.spec import AuditSpec
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from auditkit.stats.missing_group import sensitive_frame
@@ -65,6 +74,7 @@ class AuditContext:
     ----------
     spec : AuditSpec
     dataset_name : str
+        ``spec.data_name``, or the data's default name (see :class:`~auditkit.spec.AuditSpec`).
     frame : DataFrame
         The audited rows, all columns.
     X : DataFrame
@@ -83,7 +93,7 @@ class AuditContext:
         ``"(missing)"`` (``_missing_group``: never the same as a value in the data; the
         label per column is in ``sensitive.attrs["missing_groups"]``).
     model : object or None
-        The fitted model (reference model, loaded model) or None.
+        The fitted model (reference model, loaded or given model) or None.
     X_train : DataFrame or None
         Training features of the reference model (explainer background).
     mode : {"reference", "model", "predictions"}
@@ -151,7 +161,7 @@ def build_context(spec: AuditSpec) -> AuditContext:
     frame = loaded.frame
     check.require_target(frame, target)
     if not sensitive:
-        raise InputError("no sensitive feature given; pass --sensitive COLUMN (repeat it for several)")
+        raise InputError("no sensitive feature given; pass sensitive=[COLUMN, ...]")
     check.require_columns(frame, sensitive, "sensitive")
     check.sensitive_roles(sensitive, {"target": target, "predictions": spec.predictions, "scores": spec.scores})
     for column in sensitive:
@@ -163,13 +173,13 @@ def build_context(spec: AuditSpec) -> AuditContext:
     if spec.sample is not None and spec.sample < len(frame):
         frame = frame.sample(n=int(spec.sample), random_state=spec.seed).sort_index()
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
-    mode = "predictions" if spec.predictions else "model" if spec.model else "reference"
+    mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
     parts = builder[mode](spec, loaded, frame, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
     return AuditContext(
         spec=spec,
-        dataset_name=loaded.name,
+        dataset_name=spec.data_name or loaded.name,
         target=target,
         positive_label=positive,
         labels=labels,
@@ -216,7 +226,7 @@ def _encode_target(task: str, values: pd.Series, target: str, labels: tuple[Any,
     return check.class_codes(values, labels, target)
 
 
-def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str]) -> list[str]:
+def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str | None]) -> list[str]:
     if loaded.feature_names is not None:
         return [c for c in loaded.feature_names if c not in exclude]
     return [c for c in frame.columns if c not in exclude]
@@ -242,10 +252,12 @@ def _from_predictions(spec, loaded, frame, target, labels) -> dict[str, Any]:
 
 
 def _from_model(spec, loaded, frame, target, labels) -> dict[str, Any]:
-    model = load_model(spec.model, trust=spec.trust_model)
-    names = getattr(model, "feature_names_in_", None)
-    columns = list(names) if names is not None else _feature_columns(loaded, frame, {target})
-    check.require_columns(frame, columns, "model feature")
+    if is_estimator(spec.model):
+        model = spec.model
+        require_fitted(model)
+    else:
+        model = load_model(spec.model, trust=spec.trust_model)
+    columns = model_columns(model, frame, target, _feature_columns(loaded, frame, {target}), spec.features)
     X = frame[columns]  # as in the data: a model trained on ``category`` columns needs them as such
     output = predict_for_audit(model, X, spec.task, labels, target)
     return {"frame": frame, "X": X, "output": output, "model": model}
@@ -254,9 +266,8 @@ def _from_model(spec, loaded, frame, target, labels) -> dict[str, Any]:
 def _from_reference(spec, loaded, frame, target, labels) -> dict[str, Any]:
     from sklearn.model_selection import train_test_split
 
-    columns = _feature_columns(loaded, frame, {target})
-    if not columns:
-        raise InputError("no feature columns left to train a reference model on")
+    columns = reference_columns(frame, target, _feature_columns(loaded, frame, {target}), spec.features,
+                                spec.exclude)
     X_all = prepare_features(frame[columns])
     train_idx, test_idx = train_test_split(
         np.arange(len(frame)), test_size=spec.test_size, random_state=spec.seed,
@@ -287,24 +298,41 @@ def _strata(values: pd.Series, task: str, labels: tuple[Any, ...]) -> np.ndarray
 
 
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:
-    from auditkit.io.models import describe_model
-
-    model_sha = None
-    if spec.model is not None:
-        import hashlib
-        from pathlib import Path
-
-        model_sha = hashlib.sha256(Path(spec.model).read_bytes()).hexdigest()
-    model_info = describe_model(parts["model"]) if parts.get("model") is not None else None
+    model_sha, method = _model_sha256(spec.model)
     output: ModelOutput = parts["output"]
-    if model_info is not None and "reference" in parts:
-        model_info = {"kind": "reference", **parts["reference"], **model_info}
     return {
         "data_sha256": loaded.sha256,
         "data_files": loaded.files,
         "data_format": loaded.read,
         "model_sha256": model_sha,
-        "model": model_info,
+        "model_sha256_method": method,
+        "model": _model_info(spec, parts),
         "scores": None if output.score_kind is None else {"kind": output.score_kind, "source": output.score_source},
         "seed": spec.seed,
     }
+
+
+def _model_sha256(model: Any) -> tuple[str | None, str | None]:
+    """``(sha256, how it was computed)`` of the given model: its file's bytes, or the in-memory model's fingerprint."""
+    if model is None:
+        return None, None
+    if is_estimator(model):
+        return model_fingerprint(model)
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(model).read_bytes()).hexdigest(), HASH_FILE
+
+
+def _model_info(spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any] | None:
+    """Name, kind, class, parameters and input columns of the audited model (None without one)."""
+    model = parts.get("model")
+    if model is None:
+        return None
+    name = spec.model_name or default_model_name(spec.model if spec.model is not None else model)
+    info = {"name": name, **describe_model(model), "features": [str(c) for c in parts["X"].columns]}
+    if "reference" in parts:
+        info = {"kind": "reference", **parts["reference"], **info}
+        if spec.exclude:
+            info["excluded"] = list(spec.exclude)
+    return info

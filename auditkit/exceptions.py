@@ -61,7 +61,7 @@ def _did_you_mean(column: object, available: list[object], *, inline: bool = Fal
     return f" (did you mean {_show(close[0])}?)" if inline else f"; did you mean {_show(close[0])}?"
 
 
-TASK_HINT = "; for more than two classes pass --task multiclass, for a numeric outcome --task regression"
+TASK_HINT = "; for more than two classes pass task='multiclass', for a numeric outcome task='regression'"
 
 
 class TargetNotBinaryError(InputError):

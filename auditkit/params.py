@@ -55,7 +55,9 @@ def show(value: Any) -> str:
     """``value`` as :func:`auditkit.text.show` shows it (``1``, not ``np.int64(1)``), long values cut."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    return _SHORT.repr(plain(value))  # plain: np.str_('a') is a str whose repr names numpy
+    value = plain(value)  # plain: np.str_('a') is a str whose repr names numpy
+    text = _SHORT.repr(value)
+    return text if isinstance(value, str) else " ".join(text.split())  # one line, whatever an object's repr
 
 
 def _type_note(value: Any) -> str:
@@ -253,3 +255,27 @@ def check_all(obj: Any, constraints: Mapping[str, list], prefix: str = "") -> No
     """Validate every setting of ``obj`` (an attribute per setting), in the order they are declared."""
     for setting, forms in constraints.items():
         validate(f"{prefix}{setting}", getattr(obj, setting), forms)
+
+
+@dataclass(frozen=True)
+class DatasetForm:
+    """An :class:`auditkit.datasets.Dataset` (checked by name: the datasets are not imported for this)."""
+
+    description: str = "an auditkit.datasets.Dataset"
+
+    def accepts(self, value: Any) -> bool:
+        return any(cls.__name__ == "Dataset" and cls.__module__.startswith("auditkit.datasets")
+                   for cls in type(value).__mro__)
+
+
+@dataclass(frozen=True)
+class EstimatorForm:
+    """An object with a callable ``predict`` (a fitted estimator; a class is not one)."""
+
+    description: str = "a fitted estimator (an object with a predict method)"
+
+    def accepts(self, value: Any) -> bool:
+        try:
+            return not isinstance(value, type) and callable(getattr(value, "predict", None))
+        except Exception:  # noqa: BLE001 - an attribute that fails to resolve means "no predict"
+            return False

@@ -16,7 +16,7 @@ from auditkit.context import build_context
 from auditkit.exceptions import InputError, StepError
 from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read
-from auditkit.params import Options, validate
+from auditkit.params import Options, show, validate
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec, check_against_data
 
@@ -37,7 +37,10 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     Parameters
     ----------
     spec : AuditSpec, optional
-        What to audit. Alternatively pass the settings of :class:`AuditSpec` as keywords.
+        What to audit. Alternatively pass the settings of :class:`AuditSpec` as keywords:
+        ``data`` (a DataFrame, a file path, a bundled dataset name or an
+        :class:`auditkit.datasets.Dataset`), ``model`` (a fitted estimator or a skops file),
+        ``target``, ``sensitive``, ``data_name``, ``model_name``, ``features``/``exclude``, ...
     log : callable, optional
         Called with a one-line progress message before each stage.
     errors : {"record", "raise"}, default "record"
@@ -48,6 +51,14 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         names the step and carries the original exception (``.error``, also its
         ``__cause__``). An :class:`~auditkit.exceptions.InputError` from a step is raised
         either way: the input, not the step, is at fault.
+    **settings
+        The settings of :class:`AuditSpec`, when ``spec`` is not given.
+
+    Raises
+    ------
+    InputError
+        Settings that cannot be audited as given; the message names the parameter
+        (``data must be a DataFrame, ...; got 7 (int)``).
 
     Examples
     --------
@@ -60,10 +71,7 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     []
     """
     validate("errors", errors, [Options(ERROR_POLICIES)])
-    if spec is None:
-        spec = AuditSpec(**settings)
-    elif settings:
-        raise InputError("pass either an AuditSpec or keyword settings, not both")
+    spec = spec_from(spec, settings)
     say = log or (lambda message: None)
     started = _now()
     rules = spec.policy_rules()
@@ -96,6 +104,30 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         "spec": {k: v for k, v in spec.to_dict().items() if k != "policy"},
     }
     return AuditResult(provenance=provenance, dataset=dataset, steps=results)
+
+
+def spec_from(spec: AuditSpec | None, settings: dict[str, Any]) -> AuditSpec:
+    """The spec of an audit: ``spec`` as given, or one built from keyword ``settings`` (never both).
+
+    Raises
+    ------
+    InputError
+        Both or neither given, ``spec`` is not an AuditSpec, an unknown setting, or a setting
+        that is not valid (see :class:`AuditSpec`).
+    """
+    _require_spec_or_none(spec)
+    if spec is None:
+        return AuditSpec.from_dict(settings)
+    if settings:
+        raise InputError(f"pass either an AuditSpec or keyword settings, not both (got {', '.join(settings)} "
+                         "as keywords)")
+    return spec
+
+
+def _require_spec_or_none(spec: Any) -> None:
+    if spec is not None and not isinstance(spec, AuditSpec):
+        raise InputError(f"spec must be an AuditSpec or None; got {show(spec)} ({type(spec).__name__}); "
+                         "pass the settings as keywords instead, e.g. data='german'")
 
 
 def _policy_checks(rules, results: list[StepResult]) -> StepResult:
@@ -180,21 +212,58 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def audit_to_dir(spec: AuditSpec, out_dir: str | Path, *, report: bool = True,
-                 log: Callable[[str], None] | None = None, quiet: bool = False) -> AuditResult:
+def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool = True,
+                 log: Callable[[str], None] | None = None, quiet: bool = False, **settings: Any) -> AuditResult:
     """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``.
 
     ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
     that another run is writing, raises :class:`InputError`. It then holds this audit only: the
     previous audit's outputs are replaced or removed, other files are left alone. Every file is
-    written atomically. ``quiet`` also silences the report kernel's own log.
+    written atomically.
+
+    Parameters
+    ----------
+    spec : AuditSpec, optional
+        What to audit; or pass the settings of :class:`AuditSpec` as keywords, as to :func:`audit`.
+    out_dir : str or Path
+        The folder to write to (created if needed).
+    report : bool, default True
+        Also render ``report.ipynb`` and ``report.html`` (papermill); False writes ``audit.json`` only.
+    log : callable, optional
+        Called with a one-line progress message before each stage.
+    quiet : bool, default False
+        Also silence the report kernel's own log.
+    **settings
+        The settings of :class:`AuditSpec` (``data``, ``model``, ``target``, ``sensitive``,
+        ``seed``, ...), when ``spec`` is not given.
+
+    Returns
+    -------
+    AuditResult
+        The result that was written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "german"
+    >>> result = auditkit.audit_to_dir(out_dir=out, data="german", seed=1, sample=300,
+    ...                                steps=["performance", "fairness"], report=False)
+    >>> sorted(path.name for path in out.iterdir())
+    ['audit.json']
+    >>> result.to_dict()["dataset"]["name"]
+    'german'
     """
     from auditkit.report.output_folder import OutputFolder
     from auditkit.report.render import commit_audit, commit_report
 
+    _require_spec_or_none(spec)
+    if out_dir is None:
+        raise InputError("out_dir= is required: the folder to write the audit to")
     say = log or (lambda message: None)
     with OutputFolder(out_dir) as folder:
-        result = audit(spec, log=log)
+        result = audit(spec, log=log, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if report:

@@ -5,6 +5,7 @@ The same object comes from the CLI, a notebook, papermill parameters or a batch 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from dataclasses import dataclass, field
@@ -12,12 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditkit.exceptions import InputError
+from auditkit.io.inputs import DATA_FORMS, MODEL_FORMS, class_path, default_data_name, is_dataframe, is_dataset
 from auditkit.io.labels import find_group
 from auditkit.io.yaml_files import read_yaml_mapping
 from auditkit.params import (
     AnyOf,
     Boolean,
     DataFrameForm,
+    DatasetForm,
+    EstimatorForm,
     Interval,
     ListOf,
     MappingOf,
@@ -52,6 +56,7 @@ class StepList:
             return False
         names = [v if isinstance(v, str) else v.name for v in value]
         return len(set(names)) == len(names)
+COLUMN_LIST = "a list of column names, each named once"
 
 
 @dataclass
@@ -66,8 +71,11 @@ class AuditSpec:
 
     Parameters
     ----------
-    data : str, Path or DataFrame
-        A CSV/Parquet path, or the name of a bundled dataset (``adult``, ``compas``, ``german``).
+    data : DataFrame, str, Path or auditkit.datasets.Dataset
+        A DataFrame, a CSV/Parquet path, the name of a bundled dataset (``adult``, ``compas``,
+        ``german``), or a :class:`~auditkit.datasets.Dataset` (from ``datasets.load`` or
+        ``datasets.make_biased``), whose metadata supplies the defaults of ``target``,
+        ``positive_label``, ``sensitive`` and the reference model's features.
     target : str, optional
         Target column. Defaults to the bundled dataset's target.
     positive_label : optional
@@ -76,11 +84,14 @@ class AuditSpec:
     sensitive : list of str
         Sensitive feature columns, each once (a single name is a one-element list). Defaults
         to the bundled dataset's.
-    model : str, optional
-        Path of a scikit-learn model saved with skops.
+    model : str, Path or fitted estimator, optional
+        Path of a scikit-learn model saved with skops, or a fitted estimator held in memory:
+        anything with ``predict`` (optionally ``predict_proba`` or ``decision_function``), such
+        as a scikit-learn estimator or Pipeline, LightGBM or XGBoost. An in-memory model is
+        hashed for provenance (``provenance.model_sha256_method`` says how).
     trust_model : bool, default False
         Allow loading types in the model file that skops does not trust by default (only
-        ``True`` or ``False``).
+        ``True`` or ``False``; only with a model file).
     predictions : str, optional
         Column holding existing decisions to audit (no model needed).
     scores : str, optional
@@ -111,6 +122,20 @@ class AuditSpec:
     encoding : str, optional
         Text encoding of a CSV/TSV ``data`` file (e.g. ``"latin-1"``); default: UTF-8, or what
         the file's byte-order mark says.
+    data_name : str, optional
+        The data's name in ``audit.json`` (``dataset.name``) and the report; default the bundled
+        dataset's name, the file's name, the Dataset's ``name``, or ``"DataFrame"``.
+    model_name : str, optional
+        The model's name in ``audit.json`` (``provenance.model.name``) and the report; default the
+        model file's stem or the (final) estimator's class name. Not for audits of ``predictions``.
+    features : list of str, optional
+        The columns the model is given. Without ``model``: the reference model's inputs.
+        With ``model``: the columns passed to it, in its order (they must match the columns
+        the model was fitted on, when it knows them). Default: the dataset's feature columns
+        (every column but the target for other data).
+    exclude : list of str, optional
+        Columns left out of the reference model's inputs (e.g. the sensitive features, to show
+        "fairness through unawareness"); only without ``model`` and ``features``.
 
     Examples
     --------
@@ -120,6 +145,13 @@ class AuditSpec:
     >>> spec = AuditSpec(data="german", steps=[FairnessStep(n_boot=200), "performance"])
     >>> spec.step_names, spec.to_dict()["step_options"]["fairness"]["n_boot"]
     (['fairness', 'performance'], 200)
+    >>> AuditSpec(data="german", exclude=["sex", "personal_status"]).exclude
+    ['sex', 'personal_status']
+    >>> AuditSpec(data=7)
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: data must be a DataFrame, a file path, a bundled dataset name (adult, compas, \
+german) or an auditkit.datasets.Dataset; got 7 (int)
     >>> AuditSpec(data="german", trust_model="false")
     Traceback (most recent call last):
     ...
@@ -130,7 +162,7 @@ class AuditSpec:
     target: str | None = None
     positive_label: Any = None
     sensitive: list[str] = field(default_factory=list)
-    model: str | None = None
+    model: Any = None
     trust_model: bool = False
     predictions: str | None = None
     scores: str | None = None
@@ -144,13 +176,17 @@ class AuditSpec:
     step_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     policy: Any = None
     encoding: str | None = None
+    data_name: str | None = None
+    model_name: str | None = None
+    features: list[str] | None = None
+    exclude: list[str] = field(default_factory=list)
 
     constraints: ClassVar[dict[str, list]] = {
-        "data": [PathForm("a file path, a bundled dataset name"), DataFrameForm()],
+        "data": [AnyOf((DataFrameForm(), PathForm(), DatasetForm()), DATA_FORMS)],
         "target": [None, Text()],
         "positive_label": [None, Scalar()],
         "sensitive": [ListOf(Text(), "a list of column names, each named once", unique=True)],
-        "model": [None, PathForm("a path to a .skops file")],
+        "model": [None, AnyOf((PathForm(), EstimatorForm()), MODEL_FORMS)],
         "trust_model": [Boolean()],
         "predictions": [None, Text()],
         "scores": [None, Text()],
@@ -166,6 +202,10 @@ class AuditSpec:
                                    "a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}")],
         "policy": [None, PathForm("a policy file path"), MappingOf(None, None, "a mapping of policy entries")],
         "encoding": [None, Text()],
+        "data_name": [None, Text("a name (non-empty text)")],
+        "model_name": [None, Text("a name (non-empty text)")],
+        "features": [None, ListOf(Text(), f"a non-empty {COLUMN_LIST[2:]}", unique=True, min_items=1)],
+        "exclude": [ListOf(Text(), COLUMN_LIST, unique=True)],
     }
 
     def __post_init__(self) -> None:
@@ -179,29 +219,47 @@ class AuditSpec:
         for name in ("model", "policy"):
             if isinstance(getattr(self, name), os.PathLike):
                 setattr(self, name, os.fspath(getattr(self, name)))
-        for name in ("sensitive", "steps"):
+        for name in ("sensitive", "steps", "features", "exclude"):
             value = getattr(self, name)
             if isinstance(value, str) or is_step(value):
                 setattr(self, name, [value])
             elif isinstance(value, tuple):
                 setattr(self, name, list(value))
-        if self.sensitive is None:
-            self.sensitive = []
+        for name in ("sensitive", "exclude"):
+            if getattr(self, name) is None:
+                setattr(self, name, [])
         for name in ("reference_groups", "step_options"):
             if getattr(self, name) is None:
                 setattr(self, name, {})
 
     def _check_combinations(self) -> None:
         if self.model is not None and self.predictions is not None:
-            raise InputError("give either a model or a predictions column, not both")
+            raise InputError("pass either model= or predictions=, not both")
         if self.scores is not None and self.predictions is None and self.model is None:
-            raise InputError("--scores needs --predictions (scores of existing decisions)")
+            raise InputError("scores=COLUMN needs predictions=COLUMN (scores of existing decisions)")
         if self.scores is not None and self.task != "binary":
-            raise InputError(f"--scores applies to binary audits only; this audit's task is {self.task}")
+            raise InputError(f"scores= applies to binary audits only; this audit's task is {self.task}")
+        self._check_model_settings()
         steps = self.configured_steps()
         if self.sensitive:
             check_sensitive_settings(self, steps, self.sensitive)
         self._check_policy()
+
+    def _check_model_settings(self) -> None:
+        """Settings about the model (its file, name and inputs) fit the kind of audit."""
+        if self.trust_model and self.model is not None and not isinstance(self.model, str):
+            raise InputError("trust_model= applies to a model file; this model was given in memory")
+        if self.predictions is not None:
+            for name in ("model_name", "features"):
+                if getattr(self, name) is not None:
+                    raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
+            if self.exclude:
+                raise InputError("exclude= applies to a model; an audit of predictions= has no model")
+        if self.features is not None and self.exclude:
+            raise InputError("pass either features= or exclude=, not both")
+        if self.exclude and self.model is not None:
+            raise InputError("exclude= applies to the reference model (an audit without model=); a given model "
+                             "takes the columns it was fitted on: pass features=[COLUMN, ...] to name them")
 
     def _check_policy(self) -> None:
         from auditkit.fairness.policy import check_groupings
@@ -276,17 +334,26 @@ class AuditSpec:
         return {**{name: dict(options) for name, options in self.step_options.items()}, **given}
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data view (a DataFrame ``data`` is shown as ``"<DataFrame>"``)."""
-        out = dataclasses.asdict(self) if not _is_frame(self.data) else {
-            f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-        }
-        if _is_frame(self.data):
-            out["data"] = "<DataFrame>"
-        elif isinstance(self.data, Path):
-            out["data"] = str(self.data)
+        """Plain data, JSON-friendly: in-memory inputs are shown by name.
+
+        A DataFrame or Dataset ``data`` is shown as ``data_name`` (or its default name); an
+        in-memory ``model`` as ``model_name``, else its class (``"sklearn.pipeline.Pipeline"``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"y": [0, 1], "g": ["a", "b"]})
+        >>> AuditSpec(data=frame, data_name="loans 2024").to_dict()["data"]
+        'loans 2024'
+        """
+        in_memory = {"data", "model"}
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)
+               if f.name not in in_memory}
+        out["data"] = _shown_data(self.data, self.data_name)
+        out["model"] = _shown_model(self.model, self.model_name)
         out["steps"] = None if self.steps is None else self.step_names
         out["step_options"] = self.recorded_step_options()
-        return out
+        return {f.name: out[f.name] for f in dataclasses.fields(self)}
 
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> AuditSpec:
@@ -306,7 +373,7 @@ class AuditSpec:
         merged = dict(mapping)
         merged.update({k: v for k, v in overrides.items() if v is not None})
         if "data" not in merged:
-            raise InputError("the audit spec needs 'data' (a file path or a bundled dataset name)")
+            raise InputError(f"the audit needs data= ({DATA_FORMS})")
         return cls(**merged)
 
 
@@ -323,8 +390,16 @@ def _resolve_relative_paths(mapping: dict[str, Any], base: Path) -> dict[str, An
     return out
 
 
-def _is_frame(value: Any) -> bool:
-    return type(value).__name__ == "DataFrame"
+def _shown_data(data: Any, name: str | None) -> Any:
+    if is_dataframe(data) or is_dataset(data):
+        return name or default_data_name(data)
+    return os.fspath(data) if isinstance(data, os.PathLike) else data
+
+
+def _shown_model(model: Any, name: str | None) -> Any:
+    if model is None or isinstance(model, str):
+        return model
+    return name or class_path(model)
 
 
 def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:

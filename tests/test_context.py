@@ -61,7 +61,7 @@ def test_predictions_with_labels_unlike_the_target_are_refused():
 
 
 def test_score_column_given_as_predictions_gets_a_hint(frame):
-    with pytest.raises(InputError, match="looks like scores, not decisions; pass it as --scores"):
+    with pytest.raises(InputError, match="looks like scores, not decisions; pass it as scores=COLUMN"):
         build_context(AuditSpec(data=frame, target="approved", sensitive=["sex"], predictions="score"))
 
 

@@ -315,7 +315,8 @@ def test_unknown_sections_follow_the_known_ones_in_the_order_the_steps_ran():
         result("zeta", "zeta"), result("fairness", "fairness"), result("alpha", "alpha"),
         result("data_overview", "data"), result("zeta_more", "zeta")])
     doc = audit_result.to_dict()
-    assert list(doc) == ["schema_version", "provenance", "dataset", "steps", "data", "fairness", "zeta", "alpha", "findings"]
+    assert list(doc) == ["schema_version", "provenance", "dataset", "steps", "data", "fairness", "zeta", "alpha",
+                         "findings"]
     assert doc["zeta"] == {"zeta": 1, "zeta_more": 1}
     assert KNOWN_SECTIONS == ("data", "performance", "fairness", "explanations", "checks")
 

@@ -61,10 +61,12 @@ WRONG_SETTINGS = [
      "got {'fairness': 5} (dict)"),
     ({"target": ["y"]}, "target must be a column name (text); got ['y'] (list)"),
     ({"predictions": 3}, "predictions must be a column name (text); got 3 (int)"),
-    ({"data": 5}, "data must be a file path, a bundled dataset name or a DataFrame; got 5 (int)"),
-    ({"data": ""}, "data must be a file path, a bundled dataset name or a DataFrame; got ''"
-                   " (str)"),
-    ({"model": ["m.skops"]}, "model must be a path to a .skops file; got ['m.skops'] (list)"),
+    ({"data": 5}, "data must be a DataFrame, a file path, a bundled dataset name (adult, compas, german) or an "
+                  "auditkit.datasets.Dataset; got 5 (int)"),
+    ({"data": ""}, "data must be a DataFrame, a file path, a bundled dataset name (adult, compas, german) or an "
+                   "auditkit.datasets.Dataset; got '' (str)"),
+    ({"model": ["m.skops"]}, "model must be a path to a .skops file or a fitted estimator (an object with a predict "
+                             "method); got ['m.skops'] (list)"),
     ({"seed": 2**32}, "seed must be an integer from 0 to 4294967295; got 4294967296 (int)"),
     ({"seed": 10**400},
      "seed must be an integer from 0 to 4294967295; got 100000000000000000...0000000000000000000 (int)"),

@@ -1,4 +1,4 @@
-"""Reading the data an audit names: a bundled dataset, a CSV/TSV/Parquet file, or a DataFrame.
+"""Reading the data an audit names: a bundled dataset, a CSV/TSV/Parquet file, a DataFrame or a Dataset.
 
 A file's format is decided by its content where the content is unambiguous (Parquet's
 ``PAR1``, gzip's ``1f 8b``), otherwise by its name. Text is decoded as UTF-8 unless a
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import pandas as pd
 
 from auditkit.exceptions import DataReadError
 from auditkit.io.frame_checks import check_frame, plain_dtypes
+from auditkit.io.inputs import DATA_FORMS, is_dataframe, is_dataset, looks_like_path
 from auditkit.io.text_decoding import decode_text
+from auditkit.params import show
 
 READ_FORMATS = "CSV, TSV, Parquet and gzip-compressed CSV/TSV files"
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -67,12 +70,14 @@ class LoadedData:
 
 
 def read_data(data: Any, encoding: str | None = None) -> LoadedData:
-    """Resolve ``data`` (bundled name, file path or DataFrame) to a :class:`LoadedData`.
+    """Resolve ``data`` (bundled name, file path, DataFrame or Dataset) to a :class:`LoadedData`.
 
     Parameters
     ----------
-    data : str, Path or DataFrame
-        A CSV/TSV/Parquet file (optionally gzip-compressed), a bundled dataset name, or a frame.
+    data : str, Path, DataFrame or auditkit.datasets.Dataset
+        A CSV/TSV/Parquet file (optionally gzip-compressed), a bundled dataset name, a frame,
+        or a Dataset (whose metadata supplies target, positive label, sensitive and feature
+        columns).
     encoding : str, optional
         Text encoding of a CSV/TSV file (a Python codec name such as ``"latin-1"``). By
         default a byte-order mark decides, and without one the file must be UTF-8.
@@ -85,17 +90,24 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
     """
     if encoding is not None and not isinstance(encoding, str):
         raise DataReadError(f"encoding must be a codec name such as 'latin-1'; got {encoding}")
-    if isinstance(data, pd.DataFrame):
+    if is_dataframe(data):
         _refuse_encoding(encoding, "a DataFrame")
         check_frame(data, "the DataFrame")
-        digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=True).values.tobytes())
-        return LoadedData(frame=plain_dtypes(data.copy()), name="<DataFrame>", sha256=digest.hexdigest(),
+        return LoadedData(frame=plain_dtypes(data.copy()), name="DataFrame", sha256=frame_sha256(data),
                           read={"format": "DataFrame"})
-    text = str(data)
-    path = Path(text)
-    if path.exists() or path.suffix or "/" in text or "\\" in text:
-        return _read_file(path, encoding)
+    if is_dataset(data):
+        return _read_dataset(data, encoding)
+    if not isinstance(data, str | PathLike) or str(data) == "":
+        raise DataReadError(f"data must be {DATA_FORMS}; got {show(data)} ({type(data).__name__})")
+    text = fspath(data)
+    if looks_like_path(text):
+        return _read_file(Path(text), encoding)
     return _read_bundled(text, encoding)
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of a frame's values and index (``pandas.util.hash_pandas_object``)."""
+    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).values.tobytes()).hexdigest()
 
 
 def describe_read(read: dict[str, Any]) -> str:
@@ -130,9 +142,27 @@ def _read_bundled(name: str, encoding: str | None) -> LoadedData:
     )
 
 
+def _read_dataset(dataset: Any, encoding: str | None) -> LoadedData:
+    """A :class:`auditkit.datasets.Dataset`: its frame (hashed as audited) and its metadata."""
+    what = f"the dataset '{dataset.name}'"
+    _refuse_encoding(encoding, what)
+    check_frame(dataset.frame, what)
+    return LoadedData(
+        frame=plain_dtypes(dataset.frame.copy()),
+        name=str(dataset.name),
+        sha256=frame_sha256(dataset.frame),
+        files=dict(dataset.source_files or {}),
+        target=dataset.target_name,
+        positive_label=dataset.positive_label,
+        sensitive_features=list(dataset.sensitive_features),
+        feature_names=list(dataset.feature_names),
+        read={"format": "Dataset"},
+    )
+
+
 def _refuse_encoding(encoding: str | None, what: str) -> None:
     if encoding is not None:
-        raise DataReadError(f"--encoding applies to CSV/TSV files, not to {what}; drop it")
+        raise DataReadError(f"encoding= applies to CSV/TSV files, not to {what}; leave it out")
 
 
 def _read_file(path: Path, encoding: str | None) -> LoadedData:
@@ -143,6 +173,13 @@ def _read_file(path: Path, encoding: str | None) -> LoadedData:
 
 
 def _file_bytes(path: Path) -> bytes:
+    try:
+        return _read_bytes(path)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise DataReadError(f"cannot read data file {show(str(path))}: {exc.strerror or exc}") from None
+
+
+def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise DataReadError(f"data path {path} is a directory; pass one of its files ({READ_FORMATS} are read)")
     if not path.exists():

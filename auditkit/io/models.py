@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import ModelLoadError, ModelPredictionError
+from auditkit.io.inputs import final_estimator
 from auditkit.io.labels import find_label, label_codes, show_all
 
 
@@ -41,7 +42,7 @@ def load_model(path: str | Path, *, trust: bool = False) -> Any:
     if untrusted and not trust:
         raise ModelLoadError(
             f"{path.name} contains types that are not trusted by default: "
-            f"{', '.join(untrusted)}; inspect them and pass --trust-model to load anyway"
+            f"{', '.join(untrusted)}; inspect them and pass trust_model=True to load anyway"
         )
     try:
         return sio.load(path, trusted=untrusted)
@@ -177,13 +178,13 @@ def model_classes(model: Any) -> list[Any] | None:
 def require_task_fit(model: Any, classes: list[Any] | None, task: str, labels: tuple[Any, ...],
                      target: str) -> None:
     """Refuse a model whose kind or classes do not fit the audit's task and target labels."""
-    name = type(_final_estimator(model)).__name__
+    name = type(final_estimator(model)).__name__
     if task == "regression":
         if classes is not None:
             suggested = "binary" if len(classes) == 2 else "multiclass"
             raise ModelPredictionError(
                 f"the model ({name}) is a classifier with classes {show_all(classes)}, but a regression audit "
-                f"expects a model that predicts numbers; audit a classifier with --task {suggested}"
+                f"expects a model that predicts numbers; audit a classifier with task='{suggested}'"
             )
         return
     if classes is None:
@@ -191,7 +192,7 @@ def require_task_fit(model: Any, classes: list[Any] | None, task: str, labels: t
             raise ModelPredictionError(
                 f"the model ({name}) is a regressor and returns continuous numbers, but a {task} audit expects "
                 f"a classifier whose classes are the labels of target '{target}' ({show_all(labels)}); "
-                "audit a regressor with --task regression"
+                "audit a regressor with task='regression'"
             )
         return
     unknown = [c for c in classes if find_label(c, labels) is None]
@@ -279,11 +280,6 @@ def _numbers(values: np.ndarray, method: str) -> np.ndarray:
     return numbers
 
 
-def _final_estimator(model: Any) -> Any:
-    steps = getattr(model, "steps", None)
-    return steps[-1][1] if steps else model
-
-
 def _is_regressor(model: Any) -> bool:
     from sklearn.base import is_regressor
 
@@ -295,7 +291,7 @@ def _is_regressor(model: Any) -> bool:
 
 def describe_model(model: Any) -> dict[str, Any]:
     """Name and parameters of a model, JSON-friendly and deterministic."""
-    final = _final_estimator(model)
+    final = final_estimator(model)
     return {
         "class": f"{type(model).__module__}.{type(model).__name__}",
         "final_estimator": type(final).__name__,

@@ -38,7 +38,7 @@ def decode_text(raw: bytes, where: str, encoding: str | None = None,
     ------
     DataReadError
         An unknown codec, a codec that contradicts the byte-order mark, bytes the codec cannot
-        decode (with a hint to pass ``--encoding``), or text holding NUL characters (binary
+        decode (with a hint to pass ``encoding``), or text holding NUL characters (binary
         content, or UTF-16 without a byte-order mark).
     """
     mark = next((m for m in BYTE_ORDER_MARKS if raw.startswith(m[0])), None)
@@ -49,7 +49,7 @@ def decode_text(raw: bytes, where: str, encoding: str | None = None,
         if mark is not None and codec not in mark[3]:
             raise DataReadError(
                 f"{where} starts with a {mark[2]} byte-order mark, but the encoding given is {encoding}; "
-                f"drop --encoding to read it as {mark[2]}"
+                f"leave out encoding= to read it as {mark[2]}"
             )
         text, how = _decode(raw, where, encoding, given=True), {"encoding": encoding, "encoding_source": "given"}
     elif mark is not None:
@@ -82,11 +82,11 @@ def _decode(raw: bytes, where: str, codec: str, *, given: bool) -> str:
         if given:
             raise DataReadError(
                 f"{where} cannot be decoded as {codec}: byte 0x{byte} on line {line} is invalid; "
-                f"check --encoding"
+                f"check encoding="
             ) from None
         raise DataReadError(
             f"{where} is not UTF-8 text (byte 0x{byte} on line {line}); pass its encoding, "
-            "e.g. --encoding latin-1 (or cp1252 for files saved by Windows programs)"
+            "e.g. encoding='latin-1' (or 'cp1252' for files saved by Windows programs)"
         ) from None
 
 
@@ -104,5 +104,5 @@ def _not_text_message(raw: bytes, where: str, encoding: str, binary_hint: str) -
     if half and max(odd, even) > 0.4 * half and min(odd, even) < 0.1 * half:
         order = "le" if odd > even else "be"
         return (f"{where} looks like UTF-16 text without a byte-order mark (every other byte is 0); "
-                f"pass --encoding utf-16-{order}")
+                f"pass encoding='utf-16-{order}'")
     return f"{where} is binary, not {encoding} text{binary_hint}"

@@ -13,7 +13,7 @@ from auditkit.io.labels import find_label, label_codes, show, show_all
 
 def require_target(frame: pd.DataFrame, target: str | None) -> None:
     if not target:
-        raise InputError("no target column given; pass --target COLUMN")
+        raise InputError("no target column given; pass target=COLUMN")
     require_columns(frame, [target], "target")
     if frame[target].isna().any():
         n_missing = int(frame[target].isna().sum())
@@ -48,7 +48,7 @@ def _implicit_positive(values: list[Any], target: str) -> Any:
     if len(values) == 2 and positions == {0, 1}:
         return values[find_label(1, values)]
     raise InputError(
-        f"cannot tell which value of target '{target}' is the positive outcome; pass --positive-label "
+        f"cannot tell which value of target '{target}' is the positive outcome; pass positive_label=VALUE "
         f"(values: {show_all(values)})"
     )
 
@@ -75,7 +75,7 @@ def binary_predictions(values: pd.Series, column: str, labels: tuple[Any, Any], 
     if len(distinct) > 2 and pd.api.types.is_float_dtype(values):
         raise InputError(
             f"predictions column '{column}' has {len(distinct)} distinct numbers, so it looks like scores, "
-            "not decisions; pass it as --scores together with a --predictions column of decisions, "
+            "not decisions; pass it as scores=COLUMN together with predictions=COLUMN of decisions, "
             "or threshold it into 0/1 decisions first"
         )
     if len(distinct) > 2:
@@ -125,7 +125,7 @@ def require_finite(numbers: np.ndarray, described: str) -> None:
 
 
 def require_binary(values: pd.Series, column: str) -> None:
-    """Raise :class:`TargetNotBinaryError` (which suggests ``--task``) unless ``values`` has two values."""
+    """Raise :class:`TargetNotBinaryError` (which suggests a ``task``) unless ``values`` has two values."""
     distinct = list(pd.unique(values.dropna()))
     if len(distinct) != 2:
         raise TargetNotBinaryError(column, sorted(distinct, key=str))

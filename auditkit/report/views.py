@@ -50,12 +50,17 @@ def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def header_html(doc: dict[str, Any]) -> str:
+    """The report's header: what was audited (data and model by name), provenance, versions and times."""
     ds, prov = doc["dataset"], doc["provenance"]
     model = prov.get("model") or {}
+    name = model.get("name") or model.get("final_estimator")
+    excluded = f", without {esc(', '.join(model['excluded']))}" if model.get("excluded") else ""
+    method = f" ({esc(prov['model_sha256_method'])})" if prov.get("model_sha256_method") else ""
     model_text = {
-        "reference": f"reference model ({esc(model.get('final_estimator'))}) trained on a seeded split; "
-        f"{esc(model.get('test_rows'))} held-out rows audited",
-        "model": f"model {esc(model.get('class'))}, sha256 {esc(prov.get('model_sha256'))}",
+        "reference": f"reference model <b>{esc(name)}</b>{_kind(name, model.get('final_estimator'))} trained on a "
+        f"seeded split{excluded}; {esc(model.get('test_rows'))} held-out rows audited",
+        "model": f"model <b>{esc(name)}</b> ({esc(model.get('class'))}), sha256 "
+        f"{esc(prov.get('model_sha256'))}{method}",
         "predictions": f"existing decisions in column <code>{esc(ds['spec'].get('predictions'))}</code>",
     }[ds.get("mode", "reference")]
     rows = [
@@ -73,6 +78,11 @@ def header_html(doc: dict[str, Any]) -> str:
     cell = "style='text-align:left'"
     body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
     return f"<table class='auditkit-provenance {NO_TEX}'>{body}</table>"
+
+
+def _kind(name: Any, final_estimator: Any) -> str:
+    """`` (HistGradientBoostingClassifier)`` after a model's given name; nothing when the name is the class."""
+    return "" if not final_estimator or name == final_estimator else f" ({esc(final_estimator)})"
 
 
 def findings_html(doc: dict[str, Any]) -> str:

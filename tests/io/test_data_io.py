@@ -87,12 +87,12 @@ BAD_FILES = {
                            "start with the 'PAR1' magic bytes); if it is a CSV file, name it .csv"),
     "text named .gz": ("data.csv.gz", _text(CSV_TEXT),
                        "could not read {path}: its name ends in .gz but it is not gzip-compressed"),
-    "latin-1 without --encoding": ("data.csv", _text(CSV_TEXT, "latin-1"),
-                                   "{path} is not UTF-8 text (byte 0xfc on line 2); pass its encoding, e.g. --encoding "
-                                   "latin-1 (or cp1252 for files saved by Windows programs)"),
+    "latin-1 without an encoding": ("data.csv", _text(CSV_TEXT, "latin-1"),
+                                   "{path} is not UTF-8 text (byte 0xfc on line 2); pass its encoding, e.g. encoding="
+                                   "'latin-1' (or 'cp1252' for files saved by Windows programs)"),
     "UTF-16 without a byte-order mark": ("data.csv", _text(CSV_TEXT, "utf-16-le"),
                                          "{path} looks like UTF-16 text without a byte-order mark (every other byte "
-                                         "is 0); pass --encoding utf-16-le"),
+                                         "is 0); pass encoding='utf-16-le'"),
     "duplicate CSV columns": ("data.csv", _text("x,s,y,s\n1,a,0,a\n2,b,1,b\n"),
                               "{path} has duplicate column names: 's' (columns 2 and 4); "
                               "rename them so that each name occurs once"),
@@ -141,7 +141,7 @@ def test_bad_file_is_one_data_read_error(case, tmp_path):
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_bad_file_exits_2_with_the_same_line(case, tmp_path, capsys):
     path, message = _write(tmp_path, BAD_FILES[case])
-    assert _cli_error(path, tmp_path, capsys) == (2, f"auditkit: error: {message}\n")
+    assert _cli_error(path, tmp_path, capsys) == (2, f"auditkit: error: {cli.as_flags(message)}\n")
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILE_PREFIXES))
@@ -164,7 +164,7 @@ def test_unreadable_file_says_permission_denied(tmp_path, capsys, monkeypatch):
     message = f"cannot read data file {path}: permission denied"
     with pytest.raises(DataReadError, match=f"^{message}$"):
         read_data(path)
-    assert _cli_error(path, tmp_path, capsys) == (2, f"auditkit: error: {message}\n")
+    assert _cli_error(path, tmp_path, capsys) == (2, f"auditkit: error: {cli.as_flags(message)}\n")
 
 
 def test_device_is_not_a_regular_file():
@@ -249,7 +249,7 @@ def test_given_encoding_is_used_and_recorded(written, given, tmp_path):
 
 BAD_ENCODINGS = {
     "contradicts the mark": ("latin-1", "{path} starts with a UTF-16 LE byte-order mark, but the encoding given is "
-                             "latin-1; drop --encoding to read it as UTF-16 LE"),
+                             "latin-1; leave out encoding= to read it as UTF-16 LE"),
     "unknown": ("latin-9x", "unknown encoding 'latin-9x'; give a codec name such as utf-8, latin-1, cp1252 or utf-16"),
     "not a text encoding": ("base64",
                             "'base64' is not a text encoding; give one such as utf-8, latin-1, cp1252 or utf-16"),
@@ -271,18 +271,18 @@ def test_wrong_encoding_names_the_line(tmp_path):
     path = tmp_path / "data.csv"
     path.write_bytes(CSV_TEXT.encode("latin-1"))
     with pytest.raises(DataReadError, match=f"^{path} cannot be decoded as utf-8: byte 0xfc on line 2 is invalid; "
-                                            "check --encoding$"):
+                                            "check encoding=$"):
         read_data(path, encoding="utf-8")
 
 
 def test_encoding_applies_only_to_text_files(tmp_path):
     path = tmp_path / "data.parquet"
     SMALL.to_parquet(path)
-    with pytest.raises(DataReadError, match=f"^--encoding applies to CSV/TSV files, not to the Parquet file {path}; "):
+    with pytest.raises(DataReadError, match=f"^encoding= applies to CSV/TSV files, not to the Parquet file {path}; "):
         read_data(path, encoding="latin-1")
-    with pytest.raises(DataReadError, match="^--encoding applies to CSV/TSV files, not to a DataFrame; drop it$"):
+    with pytest.raises(DataReadError, match="^encoding= applies to CSV/TSV files, not to a DataFrame; leave it out$"):
         read_data(SMALL, encoding="latin-1")
-    with pytest.raises(DataReadError, match="^--encoding applies to CSV/TSV files, not to the bundled dataset 'adult'"):
+    with pytest.raises(DataReadError, match="^encoding= applies to CSV/TSV files, not to the bundled dataset 'adult'"):
         read_data("adult", encoding="latin-1")
 
 

@@ -136,7 +136,7 @@ FEATURES = ["income", "debt"]
 @pytest.mark.parametrize(("make", "settings", "message"), [
     (lambda f: LinearRegression().fit(f[FEATURES], f["approved"]), {"target": "approved"},
      "the model (LinearRegression) is a regressor and returns continuous numbers, but a binary audit expects a "
-     "classifier whose classes are the labels of target 'approved' (0, 1); audit a regressor with --task regression"),
+     "classifier whose classes are the labels of target 'approved' (0, 1); audit a regressor with task='regression'"),
     (lambda f: RidgeClassifier().fit(f[FEATURES], yes_no(f)), {"target": "approved"},
      "the model (RidgeClassifier) has classes 'no', 'yes', but target 'approved' has labels 0, 1 ('no', 'yes' are "
      "not among them); audit the model on a target coded like its classes"),
@@ -147,7 +147,7 @@ FEATURES = ["income", "debt"]
      "'approved' (0, 1)"),
     (lambda f: LogisticRegression().fit(f[FEATURES], f["approved"]), {"target": "income", "task": "regression"},
      "the model (LogisticRegression) is a classifier with classes 0, 1, but a regression audit expects a model that "
-     "predicts numbers; audit a classifier with --task binary"),
+     "predicts numbers; audit a classifier with task='binary'"),
     (lambda f: LogisticRegression().fit(f[FEATURES], f["region"].str.upper()),
      {"target": "region", "task": "multiclass"},
      "the model (LogisticRegression) has classes 'EAST', 'NORTH', 'SOUTH', but target 'region' has labels 'east', "

@@ -97,8 +97,8 @@ def test_unknown_positive_label_shows_the_values_as_written(case):
 def test_unclear_positive_label_shows_the_values_as_written(values, shown):
     with pytest.raises(InputError) as err:
         check.resolve_positive_label(pd.DataFrame({"y": values}), "y", None, None)
-    assert str(err.value) == ("cannot tell which value of target 'y' is the positive outcome; pass --positive-label "
-                              f"(values: {shown})")
+    assert str(err.value) == ("cannot tell which value of target 'y' is the positive outcome; pass "
+                              f"positive_label=VALUE (values: {shown})")
 
 
 def test_single_sensitive_group_is_named():
