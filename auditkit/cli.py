@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     audit.add_argument("--no-report", action="store_true", help="write audit.json only")
-    audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+    audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages or bars on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
     return parser
@@ -111,7 +111,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise InputError("--fail-on needs a policy (--policy FILE or 'policy:' in the config): "
                          "without one there are no checks that could fail")
     quiet = getattr(args, "quiet", False)
-    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log, quiet=quiet)
+    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log, quiet=quiet,
+                          progress=False if quiet else None)  # None: bars when stderr is a terminal
     if report:
         print(out / "report.html")
     else:

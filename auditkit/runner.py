@@ -15,6 +15,7 @@ from auditkit.context import build_context
 from auditkit.exceptions import InputError
 from auditkit.fairness.policy import check_groupings, evaluate_policy, load_policy
 from auditkit.io.data import describe_read
+from auditkit.progress import progress_bar, progress_bars, say_between_bars, show_progress
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec, check_against_data
 
@@ -24,7 +25,7 @@ PROVENANCE_PACKAGES = (
 
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
-          **settings: Any) -> AuditResult:
+          progress: bool | None = None, **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -33,6 +34,11 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         What to audit. Alternatively pass the settings of :class:`AuditSpec` as keywords.
     log : callable, optional
         Called with a one-line progress message before each stage.
+    progress : bool, optional
+        Draw progress bars on stderr (``tqdm``: a widget in JupyterLab, text in a terminal): one
+        over the stages (data, then each step) and one inside each long step (SHAP rows, LIME
+        explanations, bootstrap resamples). Default: when interactive, i.e. in a Jupyter kernel
+        or with stderr on a terminal; never in pipes, logs or CI. Bars change no number.
 
     Examples
     --------
@@ -48,18 +54,26 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         spec = AuditSpec(**settings)
     elif settings:
         raise InputError("pass either an AuditSpec or keyword settings, not both")
-    say = log or (lambda message: None)
+    with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
+        return _audit(spec, say_between_bars(log), stages)
+
+
+def _audit(spec: AuditSpec, say: Callable[[str], None], stages) -> AuditResult:
     started = _now()
     rules = load_policy(spec.policy, spec.task)
     say("loading data and computing predictions")
+    stages.set_postfix_str("data")
     ctx = build_context(spec)
+    stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
     check_against_data(spec, ctx.sensitive)
     results = []
     for name in spec.step_names:
         say(f"running step {name}")
+        stages.set_postfix_str(name)
         results.append(_run_step(name, spec, ctx))
+        stages.update()
     if rules is not None:
         results.append(_policy_checks(rules, results))
     provenance = {
@@ -123,24 +137,27 @@ def _now() -> str:
 
 
 def audit_to_dir(spec: AuditSpec, out_dir: str | Path, *, report: bool = True,
-                 log: Callable[[str], None] | None = None, quiet: bool = False) -> AuditResult:
+                 log: Callable[[str], None] | None = None, quiet: bool = False,
+                 progress: bool | None = None) -> AuditResult:
     """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``.
 
     ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
     that another run is writing, raises :class:`InputError`. It then holds this audit only: the
     previous audit's outputs are replaced or removed, other files are left alone. Every file is
-    written atomically. ``quiet`` also silences the report kernel's own log.
+    written atomically. ``quiet`` also silences the report kernel's own log. ``progress`` is that
+    of :func:`audit`, and also draws papermill's bar over the report's cells.
     """
     from auditkit.report.output_folder import OutputFolder
     from auditkit.report.render import commit_audit, commit_report
 
-    say = log or (lambda message: None)
+    say = say_between_bars(log)
+    shown = show_progress(progress)
     with OutputFolder(out_dir) as folder:
-        result = audit(spec, log=log)
+        result = audit(spec, log=log, progress=shown)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if report:
             say("rendering report notebook with papermill")
-            html_path = commit_report(folder, quiet=quiet)
+            html_path = commit_report(folder, progress=shown, quiet=quiet)
             say(f"wrote {html_path}")
     return result

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.explain.codec import TabularCodec
+from auditkit.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
     local_r2 = np.zeros((len(rows), len(seeds)))
     conditions: list[list[tuple[str, float]]] = []
     # Many small model calls: one thread each is faster, and robust on a busy machine.
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with threadpool_limits(limits=1, user_api="openmp"), \
+            progress_bar(len(row_codes) * len(seeds), "LIME", "explanation") as bar:
         for i, row in enumerate(row_codes):
             for r, seed in enumerate(seeds):
                 _reseed(explainer, seed)
@@ -98,6 +100,7 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
                 local_r2[i, r] = exp.score
                 if r == 0:
                     conditions.append([(str(c), float(w)) for c, w in exp.as_list(label=label)])
+                bar.update()
     return LimeRuns(codec.columns, weights, local_r2, conditions, space, imputed)
 
 

@@ -16,6 +16,7 @@ attributions whichever batch it is explained in.
 from __future__ import annotations
 
 import contextlib
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,8 +28,11 @@ import pandas as pd
 from auditkit.explain.codec import TabularCodec
 from auditkit.explain.feature_map import FeatureMap, FeatureMapError, build_feature_map, identity_map, split_model
 from auditkit.explain.shap_output import OutputSpace, additivity, coarsest_precision, describe_output
+from auditkit.progress import progress_bar, tqdm_class
 
 EXPLAINERS = ("auto", "tree", "linear", "permutation")
+FAST_CHUNK_ROWS = 1000  # rows per call of the tree and linear explainers
+PERMUTATION_CHUNK_ROWS = 10  # rows per call of the permutation explainer (about 1 s on the reference model)
 _TREE_MODULES = (
     "sklearn.ensemble._forest", "sklearn.ensemble._gb", "sklearn.ensemble._hist_gradient_boosting",
     "sklearn.tree", "xgboost", "lightgbm", "catboost",
@@ -133,11 +137,26 @@ class ShapEngine:
         """SHAP values of the rows ``X`` (original columns) on the original features.
 
         ``seeds`` gives one seed per row for the permutation explainer (ignored otherwise).
+        Rows are explained in chunks of :attr:`chunk_rows` (a progress bar counts them); a row's
+        values do not depend on the chunk it is in.
         """
         seeds = np.zeros(len(X), dtype=np.int64) if seeds is None else np.asarray(seeds)
-        encoded, base, output = self._compute(X, seeds)
-        values = self.feature_map.to_original(np.asarray(encoded, dtype=float))
-        return Attribution(values=values, base_value=float(base), output=np.asarray(output, dtype=float))
+        parts, base = [], 0.0
+        with progress_bar(len(X), "SHAP", "row") as bar:
+            for start in range(0, max(len(X), 1), self.chunk_rows):
+                chunk = slice(start, start + self.chunk_rows)
+                encoded, base, output = self._compute(X.iloc[chunk], seeds[chunk])
+                parts.append((np.asarray(encoded, dtype=float), np.asarray(output, dtype=float)))
+                bar.update(len(parts[-1][1]))
+        encoded = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+        output = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+        values = self.feature_map.to_original(encoded)
+        return Attribution(values=values, base_value=float(base), output=output)
+
+    @property
+    def chunk_rows(self) -> int:
+        """Rows explained per call: one bar step (:data:`PERMUTATION_CHUNK_ROWS` or :data:`FAST_CHUNK_ROWS`)."""
+        return PERMUTATION_CHUNK_ROWS if self.explainer == "permutation" else FAST_CHUNK_ROWS
 
 
 def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any = None, *,
@@ -177,7 +196,7 @@ def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any 
 
 
 def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label) -> ShapEngine:
-    import shap
+    shap = import_shap()
 
     def model_input(X: pd.DataFrame) -> Any:
         """What the final estimator receives (its fitted column names kept)."""
@@ -215,7 +234,7 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
 
 
 def _permutation_engine(model, background, codec, positive_label, n_permutations, reason) -> ShapEngine:
-    import shap
+    shap = import_shap()
 
     data = codec.encode(background)
     pos = _class_index(model, positive_label)
@@ -249,6 +268,26 @@ def _permutation_engine(model, background, codec, positive_label, n_permutations
 
     fmap = identity_map(codec.columns)
     return ShapEngine("permutation", space, fmap, len(data), reason, compute, _class_name(model, pos))
+
+
+def import_shap() -> Any:
+    """The ``shap`` module, imported without the warnings of its own import.
+
+    Importing shap warns about matplotlib colormap methods it calls (``PendingDeprecationWarning``)
+    and, in a Jupyter kernel without ipywidgets, through ``tqdm.auto`` (``TqdmWarning``): noise a
+    user of auditkit did not cause and cannot act on.
+
+    Examples
+    --------
+    >>> import_shap().__name__
+    'shap'
+    """
+    tqdm_class()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module=r"shap\.")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"shap\.")
+        import shap
+    return shap
 
 
 def _class_index(estimator: Any, positive_label: Any) -> int | None:

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from auditkit.progress import progress_bar
+
 DEFAULT_N_BOOT = 1000
 DEFAULT_LEVEL = 0.95
 ROW_CHUNK_CELLS = 4_000_000  # row multiplicities held in memory at once (n_boot x n_rows)
@@ -72,19 +74,29 @@ def row_multiplicities(n_rows: int, n_boot: int, rng: np.random.Generator) -> It
     ------
     ndarray of int, shape ``(chunk, n_rows)``
         How often each row occurs in each resample; every row of the array sums to
-        ``n_rows``. The chunks together hold ``n_boot`` resamples.
+        ``n_rows``. The chunks together hold ``n_boot`` resamples. A progress bar counts the
+        resamples the caller has used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> chunks = list(row_multiplicities(4, 3, np.random.default_rng(0)))
+    >>> [chunk.shape for chunk in chunks], [chunk.sum(axis=1).tolist() for chunk in chunks]
+    ([(3, 4)], [[4, 4, 4]])
     """
     if n_rows == 0:
         yield np.zeros((n_boot, 0), dtype=np.int64)
         return
     chunk = max(1, min(n_boot, ROW_CHUNK_CELLS // n_rows))
     done = 0
-    while done < n_boot:
-        size = min(chunk, n_boot - done)
-        picks = rng.integers(0, n_rows, size=(size, n_rows))
-        offsets = (np.arange(size) * n_rows)[:, None]
-        yield np.bincount((picks + offsets).ravel(), minlength=size * n_rows).reshape(size, n_rows)
-        done += size
+    with progress_bar(n_boot, "bootstrap", "resample") as bar:
+        while done < n_boot:
+            size = min(chunk, n_boot - done)
+            picks = rng.integers(0, n_rows, size=(size, n_rows))
+            offsets = (np.arange(size) * n_rows)[:, None]
+            yield np.bincount((picks + offsets).ravel(), minlength=size * n_rows).reshape(size, n_rows)
+            done += size
+            bar.update(size)  # once the caller is done with the chunk
 
 
 def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
