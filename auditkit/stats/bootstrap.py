@@ -111,6 +111,14 @@ def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tu
     -------
     lower, upper : ndarray
         Shape ``samples.shape[1:]``; NaN where every resample is undefined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.column_stack([np.arange(1, 101) / 100, np.full(100, np.nan)])  # two metrics, 100 resamples
+    >>> lower, upper = percentile_interval(samples, 0.9)
+    >>> lower.round(4).tolist(), upper.round(4).tolist()
+    ([0.0595, nan], [0.9505, nan])
     """
     samples = np.asarray(samples, dtype=float)
     quantiles = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
@@ -121,7 +129,14 @@ def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tu
 
 
 def is_degenerate(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Where an interval is defined but has (numerically) no width: every resample gave one value."""
+    """Where an interval is defined but has (numerically) no width: every resample gave one value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_degenerate(np.array([0.0, 0.2, np.nan]), np.array([0.0, 0.4, np.nan])).tolist()
+    [True, False, False]
+    """
     lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     finite = np.isfinite(lower) & np.isfinite(upper)
     scale = np.maximum(1.0, np.abs(np.where(finite, upper, 0.0)))
@@ -153,7 +168,14 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray,
 
 
 def interval_pairs(lower: np.ndarray, upper: np.ndarray) -> list[list[float | None]]:
-    """``[[lo, hi], ...]`` with None for undefined bounds (the ``ci`` shape of ``audit.json``)."""
+    """``[[lo, hi], ...]`` with None for undefined bounds (the ``ci`` shape of ``audit.json``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> interval_pairs(np.array([0.1, np.nan]), np.array([0.3, np.nan]))
+    [[0.1, 0.3], [None, None]]
+    """
     return [[_finite(lo), _finite(hi)] for lo, hi in zip(np.ravel(lower), np.ravel(upper), strict=True)]
 
 
