@@ -33,6 +33,15 @@ class GroupMeans:
     n : ndarray of shape (n_groups,)
     mean_output : ndarray of shape (n_groups,)
     mean_shap : ndarray of shape (n_groups, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> means = group_means(np.array([[1.0], [3.0], [5.0]]), np.array([0.0, 2.0, 4.0]), ["a", "b", "b"], ["x"])
+    >>> means.table()
+      group feature  mean_shap
+    0     a       x        1.0
+    1     b       x        4.0
     """
 
     features: list[str]
@@ -129,6 +138,13 @@ def reference_group(means: GroupMeans, preferred: object = None, missing: str = 
 
     Chosen by the fairness step's rule (:func:`auditkit.fairness.analysis.choose_reference`), so the
     group of missing values (labelled ``missing``) is never the default reference there or here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> means = group_means(np.zeros((3, 1)), np.zeros(3), ["a", "b", "b"], ["x"])
+    >>> reference_group(means), reference_group(means, preferred="a")
+    ('b', 'a')
     """
     keys = pd.DataFrame({"group": means.groups})
     chosen = {"group": preferred} if preferred is not None and str(preferred) in means.groups else {}

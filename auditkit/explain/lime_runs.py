@@ -39,6 +39,16 @@ class LimeRuns:
         What the weights explain (``"probability"`` of the positive class, or ``"prediction"``).
     imputed_numeric : int
         Numeric missing values replaced by the column median (LIME cannot sample around NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "debt": [5.0, 1.0, 4.0, 2.0, 3.0, 0.0]})
+    >>> model = LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1])
+    >>> runs = explain_with_lime(model, X.iloc[:2], X, seeds=[1, 2], num_samples=200)
+    >>> runs.weights.shape, runs.local_r2.shape, runs.output_space
+    ((2, 2, 2), (2, 2), 'probability')
     """
 
     features: list[str]
@@ -70,6 +80,16 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
         Perturbed samples per explanation.
     discretize_continuous : bool, default True
         Explain numeric columns through their quartile bins (LIME's default).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "debt": [5.0, 1.0, 4.0, 2.0, 3.0, 0.0]})
+    >>> model = LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1])
+    >>> runs = explain_with_lime(model, X.iloc[[0]], X, seeds=[1], num_samples=500)
+    >>> runs.features, [name for name, weight in runs.conditions[0]][0]
+    (['income', 'debt'], 'income <= 22.50')
     """
     from lime.lime_tabular import LimeTabularExplainer
     from threadpoolctl import threadpool_limits
