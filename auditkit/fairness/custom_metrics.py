@@ -25,7 +25,18 @@ from auditkit.stats.bootstrap import percentile_interval, row_multiplicities
 
 
 def resolve_metric(name: str, spec: Any) -> Callable[[np.ndarray, np.ndarray], float]:
-    """The callable behind ``spec`` (a callable, or ``"module:function"`` / ``"module.function"``)."""
+    """The callable behind ``spec`` (a callable, or ``"module:function"`` / ``"module.function"``).
+
+    Examples
+    --------
+    >>> resolve_metric("f1", "sklearn.metrics:f1_score").__name__
+    'f1_score'
+    >>> resolve_metric("f1", "sklearn.metrics:no_such_metric")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: extra metric 'f1': cannot import 'sklearn.metrics:no_such_metric';
+    give 'module:function', e.g. 'sklearn.metrics:f1_score'
+    """
     func = spec if callable(spec) else _import_metric(name, spec)
     _probe(name, func)
     return func
@@ -80,6 +91,16 @@ def custom_metrics(metrics: dict[str, Any], groupings: list[np.ndarray], n_group
     -------
     list of (point, ci)
         Per grouping: name to values ``(n_groups,)`` and name to ``(lower, upper)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([0, 0, 0, 1, 1, 1])
+    >>> y_true, y_pred = np.array([1, 0, 1, 1, 0, 0]), np.array([1, 0, 0, 1, 1, 0])
+    >>> [(point, ci)] = custom_metrics({"f1": "sklearn.metrics:f1_score"}, [codes], [2], y_true, y_pred, 0,
+    ...                                np.random.default_rng(0), 0.95)
+    >>> point["f1"].round(3).tolist(), ci
+    ([0.667, 0.667], {})
     """
     funcs = {name: resolve_metric(name, spec) for name, spec in metrics.items()}
     members = [[np.flatnonzero(codes == g) for g in range(k)] for codes, k in zip(groupings, n_groups, strict=True)]
