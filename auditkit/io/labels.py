@@ -115,6 +115,19 @@ def label_codes(values: Any, labels: Sequence[Any], described: str, target: str)
     Returns
     -------
     ndarray of int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> label_codes(["yes", "no", "yes"], ("no", "yes"), "predictions column 'decision'", "approved").tolist()
+    [1, 0, 1]
+    >>> label_codes([1.0, 0.0], (0, 1), "predictions", "approved").tolist()  # 1.0 is the label 1
+    [1, 0]
+    >>> label_codes(["maybe"], ("no", "yes"), "predictions column 'decision'", "approved")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: predictions column 'decision' has values 'maybe', but target 'approved' has
+    labels 'no', 'yes' ('maybe' is not among them); predictions must use the target's own labels
     """
     codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=False)
     positions = [find_label(u, labels) for u in uniques]
@@ -129,13 +142,26 @@ def label_codes(values: Any, labels: Sequence[Any], described: str, target: str)
 
 
 def show(value: Any) -> str:
-    """A value as a user typed it: text quoted, numbers plain (never ``np.int64(1)``)."""
+    """A value as a user typed it: text quoted, numbers plain (never ``np.int64(1)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> show("a"), show(np.int64(1)), show(1.0)
+    ("'a'", '1', '1.0')
+    """
     value = _plain(value)
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def show_all(values: Any) -> str:
-    """Distinct values, sorted as text, at most ``SHOWN_VALUES`` of them, joined by commas."""
+    """Distinct values, sorted as text, at most ``SHOWN_VALUES`` of them, joined by commas.
+
+    Examples
+    --------
+    >>> show_all(["b", "a", "b", 1])
+    "'a', 'b', 1"
+    """
     shown = sorted({show(v) for v in values})
     extra = ", ..." if len(shown) > SHOWN_VALUES else ""
     return ", ".join(shown[:SHOWN_VALUES]) + extra
