@@ -22,6 +22,14 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``auditkit`` command (usage errors: one line, exit status 2).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["audit", "--data", "german", "--sensitive", "sex", "-q"])
+    >>> args.command, args.data, args.sensitive, args.quiet, args.out
+    ('audit', 'german', ['sex'], True, 'reports/audit')
+    """
     parser = _OneLineParser(prog="auditkit", description="Bias and explainability audits.")
     commands = parser.add_subparsers(dest="command", required=True)
     audit = commands.add_parser("audit", help="audit a model or existing decisions on a dataset")
@@ -59,7 +67,15 @@ def _step_list(text: str) -> list[str]:
 
 
 def spec_from_args(args: argparse.Namespace):
-    """Assemble an AuditSpec from parsed arguments (config file first, options on top)."""
+    """Assemble an AuditSpec from parsed arguments (config file first, options on top).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["audit", "--data", "german", "--seed", "3", "--steps", "fairness"])
+    >>> spec = spec_from_args(args)
+    >>> spec.data, spec.seed, spec.steps
+    ('german', 3, ['fairness'])
+    """
     from auditkit.spec import AuditSpec
 
     overrides = {
@@ -76,6 +92,16 @@ def spec_from_args(args: argparse.Namespace):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``auditkit`` command with ``argv`` (default: the process's) and return its exit status.
+
+    Examples
+    --------
+    >>> main(["datasets"])
+    adult
+    compas
+    german
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -121,7 +147,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def exit_status(result, fail_on: str | None) -> int:
-    """1 if a step failed; 3 if a policy check at or above ``fail_on`` did not pass; else 0."""
+    """1 if a step failed; 3 if a policy check at or above ``fail_on`` did not pass; else 0.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> exit_status(SimpleNamespace(failed_steps=[]), None), exit_status(SimpleNamespace(failed_steps=["shap"]), None)
+    (0, 1)
+    """
     from auditkit.fairness.policy import failing_checks
 
     if result.failed_steps:

@@ -57,6 +57,17 @@ class AuditContext:
         What ``y_score`` holds: probabilities (every score-based metric applies) or decision
         scores (any scale: only their order is used, so ROC AUC but no Brier score or
         calibration). None without scores.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> ctx.mode, ctx.n_rows, ctx.sensitive_features, ctx.y_pred[:5].tolist()
+    ('predictions', 400, ['group'], [0, 0, 1, 1, 0])
+    >>> ctx.rng("demo").integers(0, 10, 3).tolist() == ctx.rng("demo").integers(0, 10, 3).tolist()  # seeded per use
+    True
     """
 
     spec: AuditSpec
@@ -102,7 +113,15 @@ class AuditContext:
 
 
 def build_context(spec: AuditSpec) -> AuditContext:
-    """Load, validate and predict: turn a spec into the context steps run on."""
+    """Load, validate and predict: turn a spec into the context steps run on.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec
+    >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # trains the reference model
+    >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind
+    ('reference', 60, 'credit_risk', 'good', 'probability')
+    """
     loaded = read_data(spec.data, encoding=spec.encoding)
     target = spec.target or loaded.target
     sensitive = spec.sensitive or loaded.sensitive_features

@@ -43,10 +43,11 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     Examples
     --------
     >>> import auditkit
-    >>> result = auditkit.audit(data="german", seed=1, steps=["performance", "fairness"])
-    >>> table = result.table("fairness", "sex")
+    >>> result = auditkit.audit(data="german", sample=300, seed=1, steps=["performance", "fairness"],
+    ...                         progress=False)
+    >>> table = result.table("fairness", "sex")  # the 30% of the sample held out from the reference model
     >>> table["sex"].tolist(), table["n"].tolist()
-    (['female', 'male'], [86, 214])
+    (['female', 'male'], [27, 63])
     >>> result.failed_steps
     []
     """
@@ -146,6 +147,19 @@ def audit_to_dir(spec: AuditSpec, out_dir: str | Path, *, report: bool = True,
     previous audit's outputs are replaced or removed, other files are left alone. Every file is
     written atomically. ``quiet`` also silences the report kernel's own log. ``progress`` is that
     of :func:`audit`, and also draws papermill's bar over the report's cells.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame.assign(decision=1)
+    >>> spec = auditkit.AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                           steps=["performance", "fairness"])
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> result = audit_to_dir(spec, out, report=False, progress=False)  # report=True also renders the notebook
+    >>> sorted(path.name for path in out.iterdir())
+    ['audit.json']
     """
     from auditkit.report.output_folder import OutputFolder
     from auditkit.report.render import commit_audit, commit_report

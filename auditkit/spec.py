@@ -268,7 +268,17 @@ def _build_steps(step_options: dict[str, dict[str, Any]]) -> dict[str, Step]:
 
 
 def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:
-    """Settings that name sensitive columns (``reference_groups``, step options) name only ``sensitive``."""
+    """Settings that name sensitive columns (``reference_groups``, step options) name only ``sensitive``.
+
+    Examples
+    --------
+    >>> spec = AuditSpec(data="german", reference_groups={"race": "white"})
+    >>> check_sensitive_settings(spec, {}, ["sex", "age_group"])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: reference_groups names race, which is not a sensitive feature of this audit
+    (sex, age_group)
+    """
     unknown = [name for name in spec.reference_groups if name not in sensitive]
     if unknown:
         raise InputError(
@@ -289,6 +299,16 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
     InputError
         A setting names a column that is not a sensitive feature, or a reference group
         that does not occur in the audited rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spec = AuditSpec(data="german", reference_groups={"sex": "female"})
+    >>> check_against_data(spec, pd.DataFrame({"sex": ["female", "male"]}))
+    >>> check_against_data(AuditSpec(data="german", reference_groups={"sex": "other"}), pd.DataFrame({"sex": ["male"]}))
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: reference_groups: sex='other' does not occur in the audited rows; sex has: male
     """
     features = [str(c) for c in sensitive.columns]
     check_sensitive_settings(spec, _build_steps(spec.step_options), features)
