@@ -41,6 +41,17 @@ class Finding:
         Plain-language sentence for a non-statistician.
     evidence : dict
         The numbers behind the message (JSON-serialisable).
+
+    Examples
+    --------
+    >>> finding = Finding(id="fairness.gap.sex", step="fairness", severity="high", message="A gap.",
+    ...                   evidence={"gap": 0.2})
+    >>> finding.to_dict()["severity"]
+    'high'
+    >>> Finding(id="x", step="x", severity="urgent", message="?")
+    Traceback (most recent call last):
+    ...
+    ValueError: severity must be one of ('info', 'low', 'medium', 'high', 'error'), got 'urgent'
     """
 
     id: str
@@ -80,6 +91,14 @@ class StepResult:
     findings : list of Finding
     artifacts : dict of str to DataFrame
         Large tables (e.g. per-row SHAP values) saved beside ``audit.json`` but not in it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> step = StepResult(name="overview", section="data", payload={"n_rows": 2},
+    ...                   tables={"columns": pd.DataFrame({"column": ["a", "b"]})})
+    >>> step.name, step.section, list(step.tables), step.findings
+    ('overview', 'data', ['columns'], [])
     """
 
     name: str
@@ -92,7 +111,22 @@ class StepResult:
 
 @dataclass
 class AuditResult:
-    """The outcome of one audit: provenance, dataset description and step results."""
+    """The outcome of one audit: provenance, dataset description and step results.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> result = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                         steps=["performance", "fairness"], progress=False)
+    >>> [step.name for step in result.steps], result.failed_steps, result.step("performance").payload["overall"]["n"]
+    (['performance', 'fairness'], [], 300)
+    >>> result.table("fairness", "group")[["group", "n", "selection_rate"]].round(3).values.tolist()
+    [['A', 150, 0.373], ['B', 150, 0.627]]
+    >>> sorted(result.to_dict())[:4]
+    ['dataset', 'fairness', 'findings', 'performance']
+    """
 
     provenance: dict[str, Any]
     dataset: dict[str, Any]
@@ -147,7 +181,16 @@ class AuditResult:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars and containers to plain JSON types; NaN/inf → None."""
+    """Convert numpy/pandas scalars and containers to plain JSON types; NaN/inf → None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> to_jsonable({"n": np.int64(3), "rate": np.float64(0.5), "gap": float("nan"),
+    ...              "when": pd.Timestamp("2024-01-02")})
+    {'n': 3, 'rate': 0.5, 'gap': None, 'when': '2024-01-02 00:00:00'}
+    """
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -171,7 +214,17 @@ def to_jsonable(value: Any) -> Any:
 
 
 def load_audit_json(path: str | Path) -> dict[str, Any]:
-    """Read an ``audit.json`` and check its schema version."""
+    """Read an ``audit.json`` and check its schema version.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "audit.json"
+    >>> _ = path.write_text('{"schema_version": "1", "findings": []}')
+    >>> load_audit_json(path)["schema_version"]
+    '1'
+    """
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -180,7 +233,14 @@ def load_audit_json(path: str | Path) -> dict[str, Any]:
 
 
 def render_html_summary(doc: dict[str, Any], steps: list[StepResult]) -> str:
-    """A compact HTML summary for notebooks. Every string is escaped."""
+    """A compact HTML summary for notebooks. Every string is escaped.
+
+    Examples
+    --------
+    >>> html = render_html_summary({"dataset": {"name": "loans", "n_rows": 2}, "findings": []}, [])
+    >>> html.startswith("<")
+    True
+    """
     esc = html.escape
     ds = doc["dataset"]
     parts = [
