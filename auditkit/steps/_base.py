@@ -24,6 +24,34 @@ class Step:
     ``constraints`` maps every setting to the forms it accepts (see :mod:`auditkit.params`);
     they are checked when the step is built, so a bad option is an input error before any
     step runs.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from auditkit import Step, StepResult
+    >>> from auditkit.params import Interval
+    >>> @dataclass
+    ... class RowCount(Step):
+    ...     '''Count the audited rows of each group.'''
+    ...
+    ...     min_rows: int = 1
+    ...     name = "row_count"
+    ...     section = "row_count"
+    ...     constraints = {"min_rows": [Interval(int, 1)]}
+    ...
+    ...     def run(self, ctx):
+    ...         counts = {f: ctx.sensitive[f].value_counts().to_dict() for f in ctx.sensitive_features}
+    ...         return StepResult(name=self.name, section=self.section, payload={"counts": counts})
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> RowCount().run(ctx).payload, RowCount(min_rows=5).get_params()
+    ({'counts': {'group': {'A': 200, 'B': 200}}}, {'min_rows': 5})
+    >>> RowCount(min_rows=0)
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: row_count step: min_rows must be an integer, at least 1; got 0 (int)
     """
 
     name: ClassVar[str]
