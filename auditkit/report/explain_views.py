@@ -19,7 +19,27 @@ ARTIFACTS = ("values", "features", "rows")
 
 
 def show(doc: dict[str, Any], audit_dir: str | Path) -> None:
-    """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none)."""
+    """Display the explanation sections of ``doc`` in a notebook (nothing when the audit has none).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> show(doc, out)  # outside a notebook, IPython prints what it would display
+    <IPython.core.display.HTML object>
+    <IPython.core.display.HTML object>
+    <IPython.core.display.HTML object>
+    <IPython.core.display.HTML object>
+    <IPython.core.display.HTML object>
+    >>> matplotlib.pyplot.close("all")
+    """
     from IPython.display import HTML, display
 
     def show_html(fragment: str) -> None:
@@ -65,7 +85,20 @@ def _show_shap(doc, audit_dir, show_html) -> None:
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:
-    """Explainer, output space, budget and the additivity statement, as HTML."""
+    """Explainer, output space, budget and the additivity statement, as HTML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> "Explainer: <b>tree</b>" in shap_summary_html(section["shap"])
+    True
+    """
     budget = shap["budget"]
     rows = (f"all {budget['rows_audited']:,} audited rows" if not budget["rows_sampled"]
             else f"a seeded sample of {budget['rows_explained']:,} of {budget['rows_audited']:,} audited rows")
@@ -89,7 +122,20 @@ def shap_summary_html(shap: dict[str, Any]) -> str:
 
 
 def additivity_text(shap: dict[str, Any]) -> str:
-    """Whether the SHAP values add up to the model output, with the errors and the tolerance used (HTML)."""
+    """Whether the SHAP values add up to the model output, with the errors and the tolerance used (HTML).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> section["shap"]["additivity"]["holds"], additivity_text(section["shap"])[:40]
+    (True, 'SHAP values satisfy additivity: max |sum')
+    """
     add = shap["additivity"]
     verdict = "satisfy" if add["holds"] else "<b>violate</b>"
     text = (f"SHAP values {verdict} additivity: max |sum + base − output| = {add['max_abs_error']:.2e} "
@@ -104,11 +150,41 @@ def additivity_text(shap: dict[str, Any]) -> str:
 
 
 def importance_frame(section: dict[str, Any]) -> pd.DataFrame:
+    """Global importance (mean |SHAP| per feature) as a table, largest first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> importance_frame(section).columns.tolist(), len(importance_frame(section))
+    (['feature', 'mean_abs_shap'], 20)
+    """
     return pd.DataFrame(section.get("global_importance", []), columns=["feature", "mean_abs_shap"])
 
 
 def plot_importance(section: dict[str, Any]):
-    """Horizontal bar chart of mean |SHAP| per feature (largest on top)."""
+    """Horizontal bar chart of mean |SHAP| per feature (largest on top).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_importance(section)
+    >>> len(fig.axes[0].patches) == len(section["global_importance"])
+    True
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     frame = importance_frame(section).iloc[::-1]
@@ -123,7 +199,21 @@ def plot_importance(section: dict[str, Any]):
 
 
 def load_shap_artifacts(audit_dir: str | Path) -> dict[str, pd.DataFrame] | None:
-    """The per-row SHAP tables written by the audit, or None when they are missing."""
+    """The per-row SHAP tables written by the audit, or None when they are missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> rows = load_shap_artifacts(out)
+    >>> sorted(rows), rows["values"].shape
+    (['features', 'rows', 'values'], (90, 20))
+    """
     folder = Path(audit_dir) / "artifacts"
     paths = {name: folder / f"shap__{name}.parquet" for name in ARTIFACTS}
     if not all(p.is_file() for p in paths.values()):
@@ -132,7 +222,23 @@ def load_shap_artifacts(audit_dir: str | Path) -> dict[str, pd.DataFrame] | None
 
 
 def plot_beeswarm(shap_rows: dict[str, pd.DataFrame], features: list[str], space: str):
-    """SHAP value of every row for each feature; colour = the row's value (numeric features)."""
+    """SHAP value of every row for each feature; colour = the row's value (numeric features).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_beeswarm(load_shap_artifacts(out), section["shap"]["top_features"][:3], "log-odds")
+    >>> len(fig.axes[0].get_yticklabels())
+    3
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -159,7 +265,23 @@ def _colour_style(column: pd.Series) -> dict[str, Any]:
 
 
 def plot_dependence(shap_rows: dict[str, pd.DataFrame], feature: str, space: str):
-    """SHAP value against the feature's value (box per category for categorical features)."""
+    """SHAP value against the feature's value (box per category for categorical features).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_dependence(load_shap_artifacts(out), "duration_months", "log-odds")
+    >>> fig.axes[0].get_xlabel()
+    'duration_months'
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     values, data = shap_rows["values"][feature], shap_rows["features"][feature]
@@ -181,7 +303,21 @@ def plot_dependence(shap_rows: dict[str, pd.DataFrame], feature: str, space: str
 
 
 def group_html(view: dict[str, Any], space: str) -> str:
-    """Mean SHAP by group and the decomposition of the gaps in mean output, as HTML tables."""
+    """Mean SHAP by group and the decomposition of the gaps in mean output, as HTML tables.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> view = section["group_attributions"][0]
+    >>> group_html(view, section["shap"]["output_space"]).count("<table")
+    2
+    """
     feature = view["sensitive_feature"]
     columns = {f"{g['group']} (n={g['n']:,})": {"mean model output": g["mean_output"], **g["mean_shap"]}
                for g in view["groups"]}
@@ -204,7 +340,21 @@ def group_html(view: dict[str, Any], space: str) -> str:
 
 
 def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
-    """Features × compared groups table of gap contributions, with gap/residual rows on top."""
+    """Features × compared groups table of gap contributions, with gap/residual rows on top.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> table = gap_frame(section["group_attributions"][0])
+    >>> table.columns.tolist(), table.iloc[:2, 0].tolist()
+    (['', 'female − male'], ['gap in mean output', 'residual'])
+    """
     columns = {}
     for gap in view["gaps"]:
         label = f"{gap['group']} − {gap['reference']}"
@@ -215,7 +365,17 @@ def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
 
 
 def lime_html(lime: dict[str, Any]) -> str:
-    """Settings, stability summary and one row per explained instance."""
+    """Settings, stability summary and one row per explained instance.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
+    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
+    >>> section = result.to_dict()["explanations"]
+    >>> lime_html(section["lime"]).count("<table")
+    1
+    """
     stability = lime.get("stability", {})
     intro = (
         f"<p>{len(lime['instances'])} instances, each explained {esc(lime['repeats'])} times with different "
@@ -238,7 +398,17 @@ def lime_html(lime: dict[str, Any]) -> str:
 
 
 def agreement_html(agreement: dict[str, Any]) -> str:
-    """Mean agreement metrics and the per-instance table."""
+    """Mean agreement metrics and the per-instance table.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
+    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
+    >>> section = result.to_dict()["explanations"]
+    >>> agreement_html(section["agreement"]).count("<table")
+    2
+    """
     summary = agreement["summary"]
     intro = (
         f"<p>Metrics of Krishna et al. (2022) on the LIME instances, top-{esc(agreement['k'])} features; "
@@ -255,6 +425,13 @@ def agreement_html(agreement: dict[str, Any]) -> str:
 
 
 def findings_list(findings: list[dict[str, Any]]) -> str:
+    """Findings as an HTML list with their severity.
+
+    Examples
+    --------
+    >>> findings_list([{"step": "shap", "severity": "high", "message": "A gap & more."}])
+    '<ul><li><b>high</b> [shap] A gap &amp; more.</li></ul>'
+    """
     items = "".join(f"<li><b>{esc(f['severity'])}</b> [{esc(f['step'])}] {esc(f['message'])}</li>"
                     for f in findings)
     return f"<ul>{items}</ul>"
