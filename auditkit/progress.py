@@ -14,10 +14,14 @@ as pip and git do. The CLI draws them on stderr unless ``-q``.
 Examples
 --------
 >>> from auditkit.progress import progress_bar, progress_bars
->>> with progress_bars(False), progress_bar(3, "work", "item") as bar:
-...     bar.update(3)
+>>> with progress_bars(True), progress_bar(3, "work", "item") as bar:  # drawn on stderr
+...     _ = bar.update(3)
 >>> bar.n
 3
+>>> with progress_bars(False), progress_bar(3, "work", "item") as bar:
+...     _ = bar.update(3)
+>>> bar.n  # a silent bar: nothing drawn, nothing counted
+0
 """
 
 from __future__ import annotations
@@ -139,11 +143,13 @@ def progress_bar(total: int, desc: str, unit: str, *, outer: bool = False) -> An
 
     Examples
     --------
-    >>> with progress_bar(10, "rows", "row") as bar:
-    ...     bar.update(4)
-    ...     bar.update(6)
+    >>> with progress_bars(True), progress_bar(10, "rows", "row") as bar:
+    ...     _ = bar.update(4)
+    ...     _ = bar.update(6)
     >>> bar.n, bar.total
     (10, 10)
+    >>> progress_bar(10, "rows", "row").disable  # outside an audit with bars on: silent
+    True
     """
     enabled = _ENABLED.get()
     tqdm = tqdm_class() if enabled else _std_tqdm()
@@ -182,8 +188,9 @@ def tqdm_class() -> type:
 
     Examples
     --------
-    >>> tqdm_class().__module__
-    'tqdm.auto'
+    >>> import tqdm.auto
+    >>> tqdm_class() is tqdm.auto.tqdm
+    True
     """
     from tqdm import TqdmWarning
 
