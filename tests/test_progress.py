@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from steps._explain_fixtures import loans
 from threadpoolctl import threadpool_limits
@@ -96,12 +97,17 @@ def test_progress_changes_no_number(audits):
     assert stripped(audits[True][0]) == stripped(audits[False][0])
 
 
-@pytest.mark.parametrize("explainer", ["linear", "permutation"])
-def test_shap_values_do_not_depend_on_the_chunks(monkeypatch, explainer):
+@pytest.mark.parametrize(("model", "explainer"), [
+    (LogisticRegression(), "linear"),
+    (HistGradientBoostingClassifier(max_iter=20), "tree"),
+    (LogisticRegression(), "permutation"),
+])
+def test_shap_values_do_not_depend_on_the_chunks(monkeypatch, model, explainer):
     data = loans(120)
     X = data.drop(columns=["approved"]).select_dtypes("number")
-    model = LogisticRegression().fit(X, data["approved"])
+    model = model.fit(X, data["approved"])
     engine = build_shap_engine(model, X.iloc[:40], explainer=explainer, n_permutations=2)
+    assert engine.explainer == explainer
     rows, seeds = X.iloc[40:47], np.arange(7)
     whole = engine.explain(rows, seeds)
     monkeypatch.setattr(shap_values, "FAST_CHUNK_ROWS", 3)
