@@ -1,10 +1,23 @@
 """auditkit: bias and explainability audits that are reproducible and checked.
 
+The public API is what this module exports (:data:`__all__`): :func:`audit` and
+:func:`audit_to_dir` run an audit described by an :class:`AuditSpec` (or its settings as
+keywords) and return an :class:`AuditResult` made of one :class:`StepResult` per
+:class:`Step`, each with its :class:`Finding` list. :mod:`auditkit.datasets` holds the
+bundled data, :mod:`auditkit.exceptions` the errors.
+
+Examples
+--------
 >>> import auditkit
->>> result = auditkit.audit(data="german", sample=300)   # doctest: +SKIP
+>>> german = auditkit.datasets.load("german").frame
+>>> decided = german.assign(decision=german["duration_months"].le(18).map({True: "good", False: "bad"}))
+>>> result = auditkit.audit(data=decided, target="credit_risk", positive_label="good", sensitive=["sex"],
+...                         predictions="decision", steps=["fairness"], progress=False)
+>>> result.table("fairness", "sex")[["sex", "n"]].values.tolist()
+[['female', 310], ['male', 690]]
 """
 
-from auditkit import datasets
+from auditkit import datasets, exceptions
 from auditkit._version import __version__
 from auditkit.context import AuditContext, build_context
 from auditkit.exceptions import AuditkitError, InputError, StepError
@@ -14,6 +27,7 @@ from auditkit.runner import audit, audit_to_dir
 from auditkit.spec import AuditSpec
 from auditkit.steps import Step
 
+# The step registry (register_step) and auditkit.testing (check_step) join this list with their branch.
 __all__ = [
     "AuditContext",
     "AuditResult",
@@ -30,4 +44,5 @@ __all__ = [
     "build_context",
     "datasets",
     "register_step",
+    "exceptions",
 ]

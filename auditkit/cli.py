@@ -27,6 +27,14 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``auditkit`` command (usage errors: one line, exit status 2).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["audit", "--data", "german", "--sensitive", "sex", "-q"])
+    >>> args.command, args.data, args.sensitive, args.quiet, args.out
+    ('audit', 'german', ['sex'], True, 'reports/audit')
+    """
     parser = _OneLineParser(prog="auditkit", description="Bias and explainability audits.")
     commands = parser.add_subparsers(dest="command", required=True)
     audit = commands.add_parser("audit", help="audit a model or existing decisions on a dataset")
@@ -59,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     audit.add_argument("--no-report", action="store_true", help="write audit.json only")
-    audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+    audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages or bars on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
     return parser
@@ -70,7 +78,15 @@ def _step_list(text: str) -> list[str]:
 
 
 def spec_from_args(args: argparse.Namespace):
-    """Assemble an AuditSpec from parsed arguments (config file first, options on top)."""
+    """Assemble an AuditSpec from parsed arguments (config file first, options on top).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["audit", "--data", "german", "--seed", "3", "--steps", "fairness"])
+    >>> spec = spec_from_args(args)
+    >>> spec.data, spec.seed, spec.steps
+    ('german', 3, ['fairness'])
+    """
     from auditkit.spec import AuditSpec
 
     overrides = {
@@ -145,6 +161,16 @@ def _option_text(name: str, value: str | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``auditkit`` command with ``argv`` (default: the process's) and return its exit status.
+
+    Examples
+    --------
+    >>> main(["datasets"])
+    adult
+    compas
+    german
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -180,7 +206,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise InputError("--fail-on needs a policy (--policy FILE or 'policy:' in the config): "
                          "without one there are no checks that could fail")
     quiet = getattr(args, "quiet", False)
-    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log, quiet=quiet)
+    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log, quiet=quiet,
+                          progress=False if quiet else None)  # None: bars when stderr is a terminal
     if report:
         print(out / "report.html")
     else:
@@ -189,7 +216,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def exit_status(result, fail_on: str | None) -> int:
-    """1 if a step failed; 3 if a policy check at or above ``fail_on`` did not pass; else 0."""
+    """1 if a step failed; 3 if a policy check at or above ``fail_on`` did not pass; else 0.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> exit_status(SimpleNamespace(failed_steps=[]), None), exit_status(SimpleNamespace(failed_steps=["shap"]), None)
+    (0, 1)
+    """
     from auditkit.fairness.policy import failing_checks
 
     if result.failed_steps:

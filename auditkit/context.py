@@ -108,6 +108,17 @@ class AuditContext:
         Work shared between the steps of this audit (``ctx.cache.get_or_compute(key, fn)``);
         the one part of the context that changes while the audit runs. Every context starts
         with an empty one (``dataclasses.replace`` included), so no result outlives its data.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> ctx.mode, ctx.n_rows, ctx.sensitive_features, ctx.y_pred[:5].tolist()
+    ('predictions', 400, ['group'], [0, 0, 1, 1, 0])
+    >>> ctx.rng("demo").integers(0, 10, 3).tolist() == ctx.rng("demo").integers(0, 10, 3).tolist()  # seeded per use
+    True
     """
 
     spec: AuditSpec
@@ -154,7 +165,15 @@ class AuditContext:
 
 
 def build_context(spec: AuditSpec) -> AuditContext:
-    """Load, validate and predict: turn a spec into the context steps run on."""
+    """Load, validate and predict: turn a spec into the context steps run on.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec
+    >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # trains the reference model
+    >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind
+    ('reference', 60, 'credit_risk', 'good', 'probability')
+    """
     loaded = read_data(spec.data, encoding=spec.encoding)
     target = spec.target or loaded.target
     sensitive = spec.sensitive or loaded.sensitive_features

@@ -16,21 +16,55 @@ from auditkit.text import show as _show
 
 
 class AuditkitError(Exception):
-    """Root of every error raised by auditkit."""
+    """Root of every error raised by auditkit.
+
+    Examples
+    --------
+    >>> issubclass(InputError, AuditkitError), issubclass(StepError, AuditkitError)
+    (True, True)
+    """
 
 
 class InputError(AuditkitError, ValueError):
-    """The user's input (data, spec, model, options) cannot be audited as given."""
+    """The user's input (data, spec, model, options) cannot be audited as given.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> try:
+    ...     auditkit.audit(data="no_such_dataset")
+    ... except ValueError as error:  # an InputError is also a ValueError
+    ...     print(type(error).__name__, isinstance(error, InputError))
+    DatasetNotFoundError True
+    """
 
 
 class DatasetNotFoundError(InputError):
-    """A bundled dataset name that does not exist."""
+    """A bundled dataset name that does not exist.
+
+    Examples
+    --------
+    >>> from auditkit import datasets
+    >>> datasets.load("germna")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DatasetNotFoundError: Unknown dataset 'germna'.
+    Available bundled datasets: adult, compas, german.
+    """
 
 
 class ColumnNotFoundError(InputError):
     """Columns named in the spec are not in the data; the message lists every column the data has.
 
     ``column`` is the first missing column, ``missing`` all of them (in the order they were named).
+
+    Examples
+    --------
+    >>> error = ColumnNotFoundError("Sex", "sensitive", ["sex", "age"])
+    >>> print(error)
+    sensitive column 'Sex' is not in the data; did you mean 'sex'? Available columns: 'sex', 'age'
+    >>> error.column, error.missing, error.role
+    ('Sex', ['Sex'], 'sensitive')
     """
 
     def __init__(self, column: str, role: str, available: list[str], *, also_missing: Sequence[str] = ()) -> None:
@@ -65,7 +99,14 @@ TASK_HINT = "; for more than two classes pass task='multiclass', for a numeric o
 
 
 class TargetNotBinaryError(InputError):
-    """The target (or predictions) column does not have exactly two values."""
+    """The target (or predictions) column does not have exactly two values.
+
+    Examples
+    --------
+    >>> error = TargetNotBinaryError("y", ["a", "b", "c"])
+    >>> error.column, error.values
+    ('y', ['a', 'b', 'c'])
+    """
 
     def __init__(self, column: str, values: list[object]) -> None:
         self.column = column
@@ -79,15 +120,46 @@ class TargetNotBinaryError(InputError):
 
 
 class DataReadError(InputError):
-    """A data file that is missing or cannot be parsed."""
+    """A data file that is missing or cannot be parsed.
+
+    Examples
+    --------
+    >>> from auditkit.io.data import read_data
+    >>> read_data("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: data file not found: no/such/file.csv
+    """
 
 
 class ModelLoadError(InputError):
-    """A model file that cannot be loaded, or may not be loaded without an explicit opt-in."""
+    """A model file that cannot be loaded, or may not be loaded without an explicit opt-in.
+
+    Examples
+    --------
+    >>> from auditkit.io.models import load_model
+    >>> load_model("no/such/model.skops")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ModelLoadError: model file not found: no/such/model.skops
+    """
 
 
 class ModelPredictionError(InputError):
-    """The model raised while predicting, or returns what the audit cannot read (wrong task, labels, shape, NaN)."""
+    """The model raised while predicting, or returns what the audit cannot read (wrong task, labels, shape, NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from auditkit.io.models import predict_for_audit
+    >>> X = pd.DataFrame({"x": [0.0, 1.0]})
+    >>> predict_for_audit(LinearRegression().fit(X, [0.0, 1.0]), X, "binary", (0, 1), "y")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ModelPredictionError: the model (LinearRegression) is a regressor and returns continuous
+    numbers, but a binary audit expects a classifier whose classes are the labels of target 'y' (0, 1); ...
+    """
 
 
 class UnknownNameError(InputError, KeyError):
@@ -114,7 +186,16 @@ class UnknownNameError(InputError, KeyError):
 
 
 class StepError(AuditkitError):
-    """An audit step failed; carries the step name and the original error."""
+    """An audit step failed; carries the step name and the original error.
+
+    Examples
+    --------
+    >>> error = StepError("shap", ValueError("bad model"))
+    >>> print(error)
+    step 'shap' failed: ValueError: bad model
+    >>> error.step, type(error.error).__name__
+    ('shap', 'ValueError')
+    """
 
     def __init__(self, step: str, error: BaseException) -> None:
         self.step = step

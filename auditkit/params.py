@@ -34,7 +34,14 @@ from auditkit.text import plain
 
 
 class Constraint(Protocol):
-    """A form a setting may take."""
+    """A form a setting may take.
+
+    Examples
+    --------
+    >>> form = Interval(int, 1)
+    >>> form.accepts(3), form.accepts(0), form.description
+    (True, False, 'an integer, at least 1')
+    """
 
     description: str
 
@@ -43,7 +50,16 @@ class Constraint(Protocol):
 
 
 def validate(name: str, value: Any, constraints: Iterable[Constraint | None]) -> None:
-    """Raise :class:`InputError` unless ``value`` satisfies one of ``constraints`` (``None``: may be None)."""
+    """Raise :class:`InputError` unless ``value`` satisfies one of ``constraints`` (``None``: may be None).
+
+    Examples
+    --------
+    >>> validate("n_boot", 200, [Interval(int, 0)])
+    >>> validate("n_boot", "200", [Interval(int, 0)])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: n_boot must be an integer, at least 0; got '200' (str)
+    """
     forms = [_NONE if c is None else c for c in constraints]
     if not any(form.accepts(value) for form in forms):
         shown = [form for form in forms if form is not _NONE] or forms  # "None" is the default, not advice
@@ -52,7 +68,14 @@ def validate(name: str, value: Any, constraints: Iterable[Constraint | None]) ->
 
 
 def show(value: Any) -> str:
-    """``value`` as :func:`auditkit.text.show` shows it (``1``, not ``np.int64(1)``), long values cut."""
+    """``value`` as :func:`auditkit.text.show` shows it (``1``, not ``np.int64(1)``), long values cut.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> show(np.int64(1)), show("german"), show(["a"] * 10)
+    ('1', "'german'", "['a', 'a', 'a', 'a', 'a', 'a', ...]")
+    """
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     value = plain(value)  # plain: np.str_('a') is a str whose repr names numpy
@@ -82,7 +105,17 @@ _NONE = _NoneForm()
 
 @dataclass(frozen=True)
 class Boolean:
-    """``True`` or ``False`` (also numpy booleans); never text or numbers."""
+    """``True`` or ``False`` (also numpy booleans); never text or numbers.
+
+    Examples
+    --------
+    >>> Boolean().accepts(True), Boolean().accepts("false")
+    (True, False)
+    >>> validate("trust_model", "false", [Boolean()])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: trust_model must be true or false; got 'false' (str)
+    """
 
     description: str = "true or false"
 
@@ -95,6 +128,13 @@ class Interval:
     """A finite int (``kind=int``) or number (``kind=float``) within optional bounds.
 
     ``closed`` says which bounds are included: ``"both"``, ``"left"``, ``"right"`` or ``"neither"``.
+
+    Examples
+    --------
+    >>> Interval(float, 0, 1, closed="neither").description
+    'a number above 0 and below 1'
+    >>> Interval(int, 10).accepts(12), Interval(int, 10).accepts(12.0), Interval(int, 10).accepts(True)
+    (True, False, False)
     """
 
     kind: type
@@ -130,7 +170,13 @@ class Interval:
 
 @dataclass(frozen=True)
 class Options:
-    """One of a few text values."""
+    """One of a few text values.
+
+    Examples
+    --------
+    >>> Options(("holm", "bh")).accepts("holm"), Options(("holm", "bh")).description
+    (True, 'one of holm, bh')
+    """
 
     values: tuple[str, ...]
 
@@ -144,7 +190,13 @@ class Options:
 
 @dataclass(frozen=True)
 class Text:
-    """Non-empty text, e.g. a column name."""
+    """Non-empty text, e.g. a column name.
+
+    Examples
+    --------
+    >>> Text().accepts("sex"), Text().accepts(""), Text().accepts(1)
+    (True, False, False)
+    """
 
     description: str = "a column name (text)"
 
@@ -154,7 +206,14 @@ class Text:
 
 @dataclass(frozen=True)
 class PathForm:
-    """A file path (non-empty text or a ``pathlib.Path``)."""
+    """A file path (non-empty text or a ``pathlib.Path``).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> PathForm().accepts("data.csv"), PathForm().accepts(Path("data.csv")), PathForm().accepts(3)
+    (True, True, False)
+    """
 
     description: str = "a file path"
 
@@ -164,7 +223,13 @@ class PathForm:
 
 @dataclass(frozen=True)
 class Scalar:
-    """One value: text, a finite number or a boolean (not a list, mapping, date or None)."""
+    """One value: text, a finite number or a boolean (not a list, mapping, date or None).
+
+    Examples
+    --------
+    >>> Scalar().accepts("yes"), Scalar().accepts(1), Scalar().accepts(float("nan")), Scalar().accepts(["yes"])
+    (True, True, False, False)
+    """
 
     description: str = "a single value (text, a number or true/false)"
 
@@ -176,7 +241,14 @@ class Scalar:
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list (or tuple) whose every item satisfies ``item``; optionally without repeats."""
+    """A list (or tuple) whose every item satisfies ``item``; optionally without repeats.
+
+    Examples
+    --------
+    >>> form = ListOf(Text(), "a list of column names", unique=True)
+    >>> form.accepts(["sex", "race"]), form.accepts(["sex", "sex"]), form.accepts("sex")
+    (True, False, False)
+    """
 
     item: Constraint
     description: str = "a list"
@@ -193,7 +265,14 @@ class ListOf:
 
 @dataclass(frozen=True)
 class MappingOf:
-    """A mapping whose keys satisfy ``key`` and values satisfy ``value`` (``None``: anything)."""
+    """A mapping whose keys satisfy ``key`` and values satisfy ``value`` (``None``: anything).
+
+    Examples
+    --------
+    >>> form = MappingOf(Text(), Interval(float, 0, 1))
+    >>> form.accepts({"f": 0.5}), form.accepts({"f": 2})
+    (True, False)
+    """
 
     key: Constraint | None
     value: Constraint | None
@@ -208,7 +287,14 @@ class MappingOf:
 
 @dataclass(frozen=True)
 class AnyOf:
-    """Any of several forms (for the items of a list or the values of a mapping)."""
+    """Any of several forms (for the items of a list or the values of a mapping).
+
+    Examples
+    --------
+    >>> form = AnyOf((CallableForm(), Text()), "a metric")
+    >>> form.accepts(len), form.accepts("sklearn.metrics:f1_score"), form.accepts(3)
+    (True, True, False)
+    """
 
     forms: tuple[Constraint | None, ...]
     description: str
@@ -219,7 +305,13 @@ class AnyOf:
 
 @dataclass(frozen=True)
 class CallableForm:
-    """A Python callable."""
+    """A Python callable.
+
+    Examples
+    --------
+    >>> CallableForm().accepts(print), CallableForm().accepts("print")
+    (True, False)
+    """
 
     description: str = "a callable"
 
@@ -229,7 +321,14 @@ class CallableForm:
 
 @dataclass(frozen=True)
 class DataFrameForm:
-    """A pandas DataFrame (checked by name: pandas is not imported for this)."""
+    """A pandas DataFrame (checked by name: pandas is not imported for this).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> DataFrameForm().accepts(pd.DataFrame()), DataFrameForm().accepts({"a": [1]})
+    (True, False)
+    """
 
     description: str = "a DataFrame"
 
@@ -238,12 +337,25 @@ class DataFrameForm:
 
 
 def is_bool(value: Any) -> bool:
-    """True for ``True``/``False`` and numpy booleans."""
+    """True for ``True``/``False`` and numpy booleans.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_bool(True), is_bool(np.bool_(False)), is_bool(1)
+    (True, True, False)
+    """
     return isinstance(value, bool | np.bool_)
 
 
 def is_number(value: Any) -> bool:
-    """True for ints and floats (numpy ones too), never for booleans."""
+    """True for ints and floats (numpy ones too), never for booleans.
+
+    Examples
+    --------
+    >>> is_number(1), is_number(0.5), is_number(True), is_number("1")
+    (True, True, False, False)
+    """
     return isinstance(value, numbers.Real) and not is_bool(value)
 
 
@@ -252,30 +364,17 @@ def _num(value: float) -> str:
 
 
 def check_all(obj: Any, constraints: Mapping[str, list], prefix: str = "") -> None:
-    """Validate every setting of ``obj`` (an attribute per setting), in the order they are declared."""
+    """Validate every setting of ``obj`` (an attribute per setting), in the order they are declared.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> settings = SimpleNamespace(n_boot=100, ci_level=1.5)
+    >>> check_all(settings, {"n_boot": [Interval(int, 0)], "ci_level": [Interval(float, 0.5, 1, closed="left")]},
+    ...           prefix="fairness.")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: fairness.ci_level must be a number from 0.5 and below 1; got 1.5 (float)
+    """
     for setting, forms in constraints.items():
         validate(f"{prefix}{setting}", getattr(obj, setting), forms)
-
-
-@dataclass(frozen=True)
-class DatasetForm:
-    """An :class:`auditkit.datasets.Dataset` (checked by name: the datasets are not imported for this)."""
-
-    description: str = "an auditkit.datasets.Dataset"
-
-    def accepts(self, value: Any) -> bool:
-        return any(cls.__name__ == "Dataset" and cls.__module__.startswith("auditkit.datasets")
-                   for cls in type(value).__mro__)
-
-
-@dataclass(frozen=True)
-class EstimatorForm:
-    """An object with a callable ``predict`` (a fitted estimator; a class is not one)."""
-
-    description: str = "a fitted estimator (an object with a predict method)"
-
-    def accepts(self, value: Any) -> bool:
-        try:
-            return not isinstance(value, type) and callable(getattr(value, "predict", None))
-        except Exception:  # noqa: BLE001 - an attribute that fails to resolve means "no predict"
-            return False

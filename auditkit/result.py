@@ -53,6 +53,17 @@ class Finding:
         Plain-language sentence for a non-statistician.
     evidence : dict
         The numbers behind the message (JSON-serialisable).
+
+    Examples
+    --------
+    >>> finding = Finding(id="fairness.gap.sex", step="fairness", severity="high", message="A gap.",
+    ...                   evidence={"gap": 0.2})
+    >>> finding.to_dict()["severity"]
+    'high'
+    >>> Finding(id="x", step="x", severity="urgent", message="?")
+    Traceback (most recent call last):
+    ...
+    ValueError: severity must be one of ('info', 'low', 'medium', 'high', 'error'), got 'urgent'
     """
 
     id: str
@@ -99,6 +110,14 @@ class StepResult:
     findings : list of Finding
     artifacts : dict of str to DataFrame
         Large tables (e.g. per-row SHAP values) saved beside ``audit.json`` but not in it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> step = StepResult(name="overview", section="data", payload={"n_rows": 2},
+    ...                   tables={"columns": pd.DataFrame({"column": ["a", "b"]})})
+    >>> step.name, step.section, list(step.tables), step.findings
+    ('overview', 'data', ['columns'], [])
     """
 
     name: str

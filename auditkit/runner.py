@@ -17,8 +17,10 @@ from auditkit.exceptions import InputError, StepError
 from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read
 from auditkit.params import Options, show, validate
+from auditkit.progress import progress_bar, progress_bars, say_between_bars, show_progress
 from auditkit.result import AuditResult, Finding, StepResult
-from auditkit.spec import AuditSpec, check_against_data
+from auditkit.spec import AuditSpec
+from auditkit.spec_checks import check_against_data
 
 if TYPE_CHECKING:
     from auditkit.context import AuditContext
@@ -31,7 +33,7 @@ PROVENANCE_PACKAGES = (
 
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
-          errors: str = "record", **settings: Any) -> AuditResult:
+          errors: str = "record", progress: bool | None = None, **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -51,6 +53,11 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         names the step and carries the original exception (``.error``, also its
         ``__cause__``). An :class:`~auditkit.exceptions.InputError` from a step is raised
         either way: the input, not the step, is at fault.
+    progress : bool, optional
+        Draw progress bars on stderr (``tqdm``: a widget in JupyterLab, text in a terminal): one
+        over the stages (data, then each step) and one inside each long step (SHAP rows, LIME
+        explanations, bootstrap resamples). Default: when interactive, i.e. in a Jupyter kernel
+        or with stderr on a terminal; never in pipes, logs or CI. Bars change no number.
     **settings
         The settings of :class:`AuditSpec`, when ``spec`` is not given.
 
@@ -63,27 +70,36 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     Examples
     --------
     >>> import auditkit
-    >>> result = auditkit.audit(data="german", seed=1, steps=["performance", "fairness"])
-    >>> table = result.table("fairness", "sex")
+    >>> result = auditkit.audit(data="german", sample=300, seed=1, steps=["performance", "fairness"],
+    ...                         progress=False)
+    >>> table = result.table("fairness", "sex")  # the 30% of the sample held out from the reference model
     >>> table["sex"].tolist(), table["n"].tolist()
-    (['female', 'male'], [86, 214])
+    (['female', 'male'], [27, 63])
     >>> result.failed_steps
     []
     """
     validate("errors", errors, [Options(ERROR_POLICIES)])
     spec = spec_from(spec, settings)
-    say = log or (lambda message: None)
+    with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
+        return _audit(spec, say_between_bars(log), stages, errors)
+
+
+def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str) -> AuditResult:
     started = _now()
     rules = spec.policy_rules()
     say("loading data and computing predictions")
+    stages.set_postfix_str("data")
     ctx = build_context(spec)
+    stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
     check_against_data(spec, ctx.sensitive)
     results = []
     for step in spec.build_steps():
         say(f"running step {step.name}")
+        stages.set_postfix_str(step.name)
         results.append(run_step(step, ctx, errors=errors))
+        stages.update()
     if rules is not None:
         results.append(_policy_checks(rules, results))
     provenance = {
@@ -213,7 +229,8 @@ def _now() -> str:
 
 
 def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool = True,
-                 log: Callable[[str], None] | None = None, quiet: bool = False, **settings: Any) -> AuditResult:
+                 log: Callable[[str], None] | None = None, quiet: bool = False, progress: bool | None = None,
+                 **settings: Any) -> AuditResult:
     """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``.
 
     ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
@@ -233,6 +250,8 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         Called with a one-line progress message before each stage.
     quiet : bool, default False
         Also silence the report kernel's own log.
+    progress : bool, optional
+        As for :func:`audit`; also draws papermill's bar over the report's cells.
     **settings
         The settings of :class:`AuditSpec` (``data``, ``model``, ``target``, ``sensitive``,
         ``seed``, ...), when ``spec`` is not given.
@@ -261,13 +280,14 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     _require_spec_or_none(spec)
     if out_dir is None:
         raise InputError("out_dir= is required: the folder to write the audit to")
-    say = log or (lambda message: None)
+    say = say_between_bars(log)
+    shown = show_progress(progress)
     with OutputFolder(out_dir) as folder:
-        result = audit(spec, log=log, **settings)
+        result = audit(spec, log=log, progress=shown, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if report:
             say("rendering report notebook with papermill")
-            html_path = commit_report(folder, quiet=quiet)
+            html_path = commit_report(folder, progress=shown, quiet=quiet)
             say(f"wrote {html_path}")
     return result

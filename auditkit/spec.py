@@ -13,15 +13,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditkit.exceptions import InputError
-from auditkit.io.inputs import DATA_FORMS, MODEL_FORMS, class_path, default_data_name, is_dataframe, is_dataset
-from auditkit.io.labels import find_group
-from auditkit.io.yaml_files import read_yaml_mapping
+from auditkit.io.inputs import (
+    DATA_FORMS,
+    MODEL_FORMS,
+    DatasetForm,
+    EstimatorForm,
+    class_path,
+    default_data_name,
+    is_dataframe,
+    is_dataset,
+)
+from auditkit.io.yaml_files import read_yaml_mapping, resolve_relative_paths
 from auditkit.params import (
     AnyOf,
     Boolean,
     DataFrameForm,
-    DatasetForm,
-    EstimatorForm,
     Interval,
     ListOf,
     MappingOf,
@@ -30,12 +36,11 @@ from auditkit.params import (
     Scalar,
     Text,
     check_all,
-    show,
 )
 from auditkit.registry import DEFAULT_STEPS, check_step_class, get_step, is_step
+from auditkit.spec_checks import check_sensitive_settings
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from auditkit.steps import Step
 
@@ -358,7 +363,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> AuditSpec:
         """Load a spec from YAML; keyword ``overrides`` that are not None win."""
-        mapping = _resolve_relative_paths(read_yaml_mapping(path), Path(path).resolve().parent)
+        mapping = resolve_relative_paths(read_yaml_mapping(path), Path(path).resolve().parent)
         return cls.from_dict(mapping, **overrides)
 
     @classmethod
@@ -377,19 +382,6 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         return cls(**merged)
 
 
-PATH_SETTINGS = ("data", "model", "policy")
-
-
-def _resolve_relative_paths(mapping: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Relative file paths in a config file are relative to that file (when such a file exists)."""
-    out = dict(mapping)
-    for key in PATH_SETTINGS:
-        value = out.get(key)
-        if isinstance(value, str) and not Path(value).is_absolute() and (base / value).is_file():
-            out[key] = str(base / value)
-    return out
-
-
 def _shown_data(data: Any, name: str | None) -> Any:
     if is_dataframe(data) or is_dataset(data):
         return name or default_data_name(data)
@@ -400,39 +392,3 @@ def _shown_model(model: Any, name: str | None) -> Any:
     if model is None or isinstance(model, str):
         return model
     return name or class_path(model)
-
-
-def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:
-    """Settings that name sensitive columns (``reference_groups``, step options) name only ``sensitive``."""
-    unknown = [name for name in spec.reference_groups if name not in sensitive]
-    if unknown:
-        raise InputError(
-            f"reference_groups names {', '.join(unknown)}, which is not a sensitive "
-            f"feature of this audit ({', '.join(sensitive)})"
-        )
-    for step in steps.values():
-        step.check_sensitive(sensitive)
-
-
-def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
-    """Before any step runs: settings that name sensitive columns or groups match the audited rows.
-
-    ``sensitive`` holds the audited rows' group labels, one column per sensitive feature.
-
-    Raises
-    ------
-    InputError
-        A setting names a column that is not a sensitive feature, or a reference group
-        that does not occur in the audited rows (matched by :func:`auditkit.io.labels.find_group`:
-        the same text or the same number, so ``1.0`` names the group shown as ``1``).
-    """
-    features = [str(c) for c in sensitive.columns]
-    check_sensitive_settings(spec, spec.configured_steps(), features)
-    for feature, value in spec.reference_groups.items():
-        present = sensitive[feature].astype(str).unique().tolist()
-        if find_group(value, present) is None:
-            raise InputError(
-                f"reference_groups: {feature}={show(value)} does not occur in the audited rows; "
-                f"{feature} has: {', '.join(sorted(present))}"
-            )
-

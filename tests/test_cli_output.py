@@ -72,7 +72,7 @@ import sys
 from auditkit import runner as _audit
 from auditkit import cli
 
-def waiting_audit(spec, log=None):
+def waiting_audit(spec, **options):
     print("auditing", flush=True)
     sys.stdin.readline()
 

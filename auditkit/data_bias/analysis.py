@@ -36,7 +36,15 @@ def _share_intervals(counts: np.ndarray, n_boot: int, rng: np.random.Generator, 
 
 
 def chi2_independence(table: np.ndarray) -> float | None:
-    """p-value of Pearson's chi-square test of independence (None if the table is degenerate)."""
+    """p-value of Pearson's chi-square test of independence (None if the table is degenerate).
+
+    Examples
+    --------
+    >>> round(chi2_independence([[30, 70], [50, 50]]), 4)
+    0.0039
+    >>> chi2_independence([[30, 70], [0, 0]]) is None  # one non-empty row: nothing to test
+    True
+    """
     from scipy import stats
 
     table = np.asarray(table)[np.asarray(table).sum(axis=1) > 0]
@@ -52,6 +60,18 @@ def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], re
 
     ``missing_group`` marks the groups of rows whose sensitive value is missing (labelled
     as ``sensitive.attrs["missing_groups"]`` says, see ``_missing_group``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> sensitive = pd.DataFrame({"sex": ["f"] * 20 + ["m"] * 80})
+    >>> rows, tests = representation(sensitive, [("sex",)], {"sex": {"f": 0.5, "m": 0.5}}, 0,
+    ...                              np.random.default_rng(0), 0.95)
+    >>> [(r["group"], r["n"], float(r["share"]), float(r["ratio_to_reference"])) for r in rows]
+    [({'sex': 'f'}, 20, 0.2, 0.4), ({'sex': 'm'}, 80, 0.8, 1.6)]
+    >>> tests[0]["test"], tests[0]["p_value"] < 0.001
+    ('chi-square goodness of fit', True)
     """
     rows, tests = [], []
     missing = missing_groups(sensitive)
@@ -115,7 +135,20 @@ def _goodness_of_fit(feature: str, keys: pd.DataFrame, counts: np.ndarray, expec
 
 def base_rates(ctx, groupings: list[tuple[str, ...]], min_size: int, n_boot: int, rng: np.random.Generator,
                level: float) -> tuple[list[dict], list[dict]]:
-    """The recorded outcome by group: positive share (binary), class shares (multiclass), mean (regression)."""
+    """The recorded outcome by group: positive share (binary), class shares (multiclass), mean (regression).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(400, base_rate_gap=0.3, seed=0).frame.assign(decision=1)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> rows, tests = base_rates(ctx, [("group",)], 30, 100, np.random.default_rng(0), 0.95)
+    >>> [(r["group"], r["n"], round(float(r["base_rate"]), 3)) for r in rows]
+    [({'group': 'A'}, 200, 0.705), ({'group': 'B'}, 200, 0.365)]
+    >>> tests[0]["test"], tests[0]["p_value"] < 0.001
+    ('chi-square', True)
+    """
     rows, tests = [], []
     for features in groupings:
         codes, keys = group_codes(ctx.sensitive, features)
@@ -171,7 +204,19 @@ def _mean_targets(y, codes, keys, features, eligible, n_boot, rng, level) -> tup
 
 def missingness(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], min_size: int, n_boot: int,
                 rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
-    """Share of missing values of every column with any, by group of each sensitive feature."""
+    """Share of missing values of every column with any, by group of each sensitive feature.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"income": [1.0, None, None, 4.0, 5.0, 6.0], "sex": ["f", "f", "f", "m", "m", "m"]})
+    >>> rows, tests = missingness(frame, frame[["sex"]], ["income"], 1, 0, np.random.default_rng(0), 0.95)
+    >>> [(r["column"], r["group"], r["n_missing"], round(float(r["missing_rate"]), 3)) for r in rows]
+    [('income', 'f', 2, 0.667), ('income', 'm', 0, 0.0)]
+    >>> tests[0]["test"], round(tests[0]["difference"], 3)
+    ('chi-square', 0.667)
+    """
     rows, tests = [], []
     missing_columns = [c for c in columns if frame[c].isna().any()]
     for feature in sensitive.columns:
@@ -206,7 +251,17 @@ def _missing_test(feature, column, keys, rates, eligible, table) -> dict:
 
 def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_boot: int,
             rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
-    """Association of every column with every sensitive feature, strongest first; and skipped columns."""
+    """Association of every column with every sensitive feature, strongest first; and skipped columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from auditkit import datasets
+    >>> frame = datasets.make_biased(400, proxy_strength=0.9, seed=0).frame
+    >>> rows, skipped = proxies(frame, frame[["group"]], ["proxy", "noise0"], 0, np.random.default_rng(0), 0.95)
+    >>> [(r["feature"], round(r["cramers_v"], 2), r["kind"]) for r in rows]
+    [('proxy', 0.94, 'numeric (binned)'), ('noise0', 0.0, 'numeric (binned)')]
+    """
     rows, skipped = [], []
     encoded = {c: encode_column(frame[c]) for c in columns}
     for column, enc in encoded.items():

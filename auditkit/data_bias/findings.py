@@ -27,6 +27,19 @@ def _group(group: dict) -> str:
 
 
 def missing_sensitive_findings(representation: list[dict]) -> list[Finding]:
+    """A low finding per sensitive feature with missing values: they form a group of their own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from auditkit.data_bias.analysis import representation
+    >>> from auditkit.stats.missing_group import sensitive_frame
+    >>> sensitive = sensitive_frame(pd.DataFrame({"sex": ["f", None, "m", "m"]}), ["sex"])
+    >>> rows, _ = representation(sensitive, [("sex",)], {}, 0, np.random.default_rng(0), 0.95)
+    >>> [f.id for f in missing_sensitive_findings(rows)]
+    ['data_bias.missing_sensitive.sex']
+    """
     out = []
     for row in representation:
         if len(row["group"]) == 1 and row.get("missing_group") and row["n"] > 0:
@@ -44,6 +57,19 @@ def missing_sensitive_findings(representation: list[dict]) -> list[Finding]:
 
 
 def representation_findings(representation: list[dict], tests: list[dict], alpha: float) -> list[Finding]:
+    """A medium finding per feature whose groups fall short of the reference shares (significantly).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from auditkit.data_bias.analysis import representation
+    >>> sensitive = pd.DataFrame({"sex": ["f"] * 20 + ["m"] * 80})
+    >>> rows, tests = representation(sensitive, [("sex",)], {"sex": {"f": 0.5, "m": 0.5}}, 0,
+    ...                              np.random.default_rng(0), 0.95)
+    >>> [(f.id, f.severity) for f in representation_findings(rows, tests, 0.05)]
+    [('data_bias.under_represented.sex', 'medium')]
+    """
     out = []
     for test in tests:
         feature = test["feature"]
@@ -64,6 +90,19 @@ def representation_findings(representation: list[dict], tests: list[dict], alpha
 
 
 def base_rate_findings(rows: list[dict], tests: list[dict], task: str, alpha: float) -> list[Finding]:
+    """A finding per grouping whose recorded outcome differs between groups (Holm-adjusted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.data_bias.analysis import base_rates
+    >>> frame = datasets.make_biased(400, base_rate_gap=0.3, seed=0).frame.assign(decision=1)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> rows, tests = base_rates(ctx, [("group",)], 30, 0, np.random.default_rng(0), 0.95)
+    >>> [(f.id, f.severity) for f in base_rate_findings(rows, tests, "binary", 0.05)]
+    [('data_bias.base_rate_gap.group', 'medium')]
+    """
     adjusted = adjust_pvalues([t["p_value"] for t in tests], "holm")
     out = []
     for test, p_adj in zip(tests, adjusted, strict=True):
@@ -109,6 +148,18 @@ def _base_rate_finding(test: dict, rows: list[dict], task: str, p_adj: float) ->
 
 
 def missingness_findings(tests: list[dict], alpha: float) -> list[Finding]:
+    """A finding per column that is missing more often for some groups (significantly).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from auditkit.data_bias.analysis import missingness
+    >>> frame = pd.DataFrame({"income": [None] * 30 + [1.0] * 70 + [2.0] * 100, "sex": ["f"] * 100 + ["m"] * 100})
+    >>> _, tests = missingness(frame, frame[["sex"]], ["income"], 30, 0, np.random.default_rng(0), 0.95)
+    >>> [(f.id, f.severity) for f in missingness_findings(tests, 0.05)]
+    [('data_bias.missingness_gap.sex.income', 'medium')]
+    """
     out = []
     for test in tests:
         gap = test["difference"]
@@ -128,6 +179,18 @@ def missingness_findings(tests: list[dict], alpha: float) -> list[Finding]:
 
 
 def proxy_findings(rows: list[dict], threshold: float) -> list[Finding]:
+    """A finding per sensitive feature with columns whose Cramér's V reaches ``threshold``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from auditkit import datasets
+    >>> from auditkit.data_bias.analysis import proxies
+    >>> frame = datasets.make_biased(400, proxy_strength=0.9, seed=0).frame
+    >>> rows, _ = proxies(frame, frame[["group"]], ["proxy", "noise0"], 0, np.random.default_rng(0), 0.95)
+    >>> [(f.id, f.severity, [p["feature"] for p in f.evidence["proxies"]]) for f in proxy_findings(rows, 0.3)]
+    [('data_bias.proxies.group', 'high', ['proxy'])]
+    """
     out = []
     flagged = [r for r in rows if r["cramers_v"] is not None and r["cramers_v"] >= threshold]
     key = lambda r: r["sensitive_feature"]  # noqa: E731

@@ -32,5 +32,11 @@ def list() -> builtins.list[str]:
     -------
     list of str
         Sorted names accepted by :func:`load`: ``['adult', 'compas', 'german']``.
+
+    Examples
+    --------
+    >>> from auditkit import datasets
+    >>> datasets.list()
+    ['adult', 'compas', 'german']
     """
     return dataset_names()

@@ -33,7 +33,13 @@ METRICS = (
 
 
 def top_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest ``|values|``, largest first (ties: lower index first)."""
+    """Indices of the ``k`` largest ``|values|``, largest first (ties: lower index first).
+
+    Examples
+    --------
+    >>> top_k([0.1, -0.5, 0.3, 0.5], 3).tolist()  # ties: the lower index first
+    [1, 3, 2]
+    """
     values = np.asarray(values, dtype=float)
     return np.argsort(-np.abs(values), kind="stable")[: min(k, len(values))]
 
@@ -51,21 +57,41 @@ def feature_agreement(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 
 def rank_agreement(a: np.ndarray, b: np.ndarray, k: int) -> float:
-    """Share of the top-k positions that hold the same feature in ``a`` and ``b``."""
+    """Share of the top-k positions that hold the same feature in ``a`` and ``b``.
+
+    Examples
+    --------
+    >>> rank_agreement([3, 2, 1, 0], [3, 1, 2, 0], k=2)  # position 1 holds another feature
+    0.5
+    """
     ta, tb = top_k(a, k), top_k(b, k)
     return float(np.mean(ta == tb))
 
 
 def sign_agreement(a: np.ndarray, b: np.ndarray, k: int) -> float:
-    """Share of top-k features common to both that also have the same sign in both."""
+    """Share of top-k features common to both that also have the same sign in both.
+
+    Examples
+    --------
+    >>> sign_agreement([0.5, -0.3, 0.1], [0.4, 0.3, 0.0], k=2)  # feature 1 changes sign
+    0.5
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ta, tb = top_k(a, k), top_k(b, k)
     common = set(ta) & set(tb)
-    return sum(np.sign(a[f]) == np.sign(b[f]) for f in common) / len(ta)
+    return float(sum(np.sign(a[f]) == np.sign(b[f]) for f in common) / len(ta))
 
 
 def signed_rank_agreement(a: np.ndarray, b: np.ndarray, k: int) -> float:
-    """Share of the top-k positions holding the same feature with the same sign."""
+    """Share of the top-k positions holding the same feature with the same sign.
+
+    Examples
+    --------
+    >>> signed_rank_agreement([0.5, -0.3, 0.1], [0.5, -0.3, 0.0], k=2)
+    1.0
+    >>> signed_rank_agreement([0.5, -0.3], [0.5, 0.3], k=2)  # feature 1 changes sign
+    0.5
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ta, tb = top_k(a, k), top_k(b, k)
     same = (ta == tb) & (np.sign(a[ta]) == np.sign(b[ta]))
@@ -73,7 +99,13 @@ def signed_rank_agreement(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman correlation of the rankings of ``|a|`` and ``|b|`` over all features."""
+    """Spearman correlation of the rankings of ``|a|`` and ``|b|`` over all features.
+
+    Examples
+    --------
+    >>> rank_correlation([3, 2, 1, 0], [3, 2, 1, 0]), rank_correlation([3, 2, 1, 0], [0, 1, 2, 3])
+    (1.0, -1.0)
+    """
     from scipy.stats import spearmanr
 
     a, b = np.abs(np.asarray(a, dtype=float)), np.abs(np.asarray(b, dtype=float))
@@ -83,7 +115,13 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def pairwise_rank_agreement(a: np.ndarray, b: np.ndarray) -> float:
-    """Share of feature pairs whose order by absolute attribution is the same in ``a`` and ``b``."""
+    """Share of feature pairs whose order by absolute attribution is the same in ``a`` and ``b``.
+
+    Examples
+    --------
+    >>> pairwise_rank_agreement([3, 2, 1], [3, 1, 2])  # 2 of the 3 pairs keep their order
+    0.6666666666666666
+    """
     a, b = np.abs(np.asarray(a, dtype=float)), np.abs(np.asarray(b, dtype=float))
     pairs = list(combinations(range(len(a)), 2))
     if not pairs:

@@ -29,6 +29,16 @@ class TabularCodec:
         ``categories[j][c]``, and ``None`` stands for a missing value.
     dtypes : dict of str to dtype
         Original dtypes, restored when decoding integer columns that stay whole.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"sex": ["F", "M", "F"], "age": [30, 40, 50]})
+    >>> codec = TabularCodec.fit(X)
+    >>> codec.columns, codec.categorical_positions, codec.category_names()
+    (['sex', 'age'], [0], {0: ['F', 'M', 'missing']})
+    >>> codec.encode(X)[:, 0].tolist(), codec.decode(codec.encode(X))["sex"].tolist()
+    ([0.0, 1.0, 0.0], ['F', 'M', 'F'])
     """
 
     columns: list[str]

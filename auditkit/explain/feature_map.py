@@ -25,7 +25,18 @@ _ROWWISE = {"Normalizer", "KernelCenterer", "PolynomialFeatures", "SplineTransfo
 
 
 class FeatureMapError(ValueError):
-    """A preprocessor whose output columns cannot be traced back to single input columns."""
+    """A preprocessor whose output columns cannot be traced back to single input columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.decomposition import PCA
+    >>> X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.0, 1.0, 0.0]})
+    >>> build_feature_map(PCA(1).fit(X), ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    auditkit.explain.feature_map.FeatureMapError: cannot trace the outputs of PCA to single input columns
+    """
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,13 @@ class FeatureMap:
         drops are kept: their attribution is exactly zero).
     sources : list of str
         For each column the final estimator sees, the original column it comes from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fmap = FeatureMap(features=["colour", "size"], sources=["colour", "colour", "size"])
+    >>> fmap.to_original(np.array([[0.1, 0.2, 0.5]])).round(3).tolist(), fmap.encoded_counts()
+    ([[0.3, 0.5]], {'colour': 2, 'size': 1})
     """
 
     features: list[str]
@@ -65,7 +83,13 @@ class FeatureMap:
 
 
 def identity_map(columns: list[str]) -> FeatureMap:
-    """The map of a model that sees the original columns unchanged."""
+    """The map of a model that sees the original columns unchanged.
+
+    Examples
+    --------
+    >>> identity_map(["age", "sex"]).sources
+    ['age', 'sex']
+    """
     return FeatureMap(features=list(columns), sources=list(columns))
 
 
@@ -73,6 +97,16 @@ def split_model(model: Any) -> tuple[Any, Any]:
     """Split a model into ``(preprocessor or None, final estimator)``.
 
     For a scikit-learn Pipeline the preprocessor is the pipeline without its last step.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> split_model(make_pipeline(StandardScaler(), LogisticRegression()))
+    (Pipeline(steps=[('standardscaler', StandardScaler())]), LogisticRegression())
+    >>> split_model(LogisticRegression())
+    (None, LogisticRegression())
     """
     steps = getattr(model, "steps", None)
     if not steps:

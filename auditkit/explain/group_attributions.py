@@ -34,6 +34,15 @@ class GroupMeans:
     n : ndarray of shape (n_groups,)
     mean_output : ndarray of shape (n_groups,)
     mean_shap : ndarray of shape (n_groups, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> means = group_means(np.array([[1.0], [3.0], [5.0]]), np.array([0.0, 2.0, 4.0]), ["a", "b", "b"], ["x"])
+    >>> means.table()
+      group feature  mean_shap
+    0     a       x        1.0
+    1     b       x        4.0
     """
 
     features: list[str]
@@ -132,6 +141,13 @@ def reference_group(means: GroupMeans, preferred: object = None, missing: str = 
     group of missing values (labelled ``missing``) is never the default reference there or here, and
     ``preferred`` names a group as it does there (:func:`auditkit.io.labels.find_group`: ``1.0`` names
     the group shown as ``1``). A preferred group absent from the explained rows (a sample) is not chosen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> means = group_means(np.zeros((3, 1)), np.zeros(3), ["a", "b", "b"], ["x"])
+    >>> reference_group(means), reference_group(means, preferred="a")
+    ('b', 'a')
     """
     keys = pd.DataFrame({"group": means.groups})
     named = None if preferred is None else find_group(preferred, means.groups)

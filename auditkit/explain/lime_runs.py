@@ -18,6 +18,7 @@ import pandas as pd
 
 from auditkit.explain.codec import TabularCodec
 from auditkit.io.labels import class_position
+from auditkit.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,16 @@ class LimeRuns:
         What the weights explain (``"probability"`` of the positive class, or ``"prediction"``).
     imputed_numeric : int
         Numeric missing values replaced by the column median (LIME cannot sample around NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "debt": [5.0, 1.0, 4.0, 2.0, 3.0, 0.0]})
+    >>> model = LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1])
+    >>> runs = explain_with_lime(model, X.iloc[:2], X, seeds=[1, 2], num_samples=200)
+    >>> runs.weights.shape, runs.local_r2.shape, runs.output_space
+    ((2, 2, 2), (2, 2), 'probability')
     """
 
     features: list[str]
@@ -72,6 +83,16 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
         Perturbed samples per explanation.
     discretize_continuous : bool, default True
         Explain numeric columns through their quartile bins (LIME's default).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "debt": [5.0, 1.0, 4.0, 2.0, 3.0, 0.0]})
+    >>> model = LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1])
+    >>> runs = explain_with_lime(model, X.iloc[[0]], X, seeds=[1], num_samples=500)
+    >>> runs.features, [name for name, weight in runs.conditions[0]][0]
+    (['income', 'debt'], 'income <= 22.50')
     """
     from lime.lime_tabular import LimeTabularExplainer
     from threadpoolctl import threadpool_limits
@@ -90,7 +111,8 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
     local_r2 = np.zeros((len(rows), len(seeds)))
     conditions: list[list[tuple[str, float]]] = []
     # Many small model calls: one thread each is faster, and robust on a busy machine.
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with threadpool_limits(limits=1, user_api="openmp"), \
+            progress_bar(len(row_codes) * len(seeds), "LIME", "explanation") as bar:
         for i, row in enumerate(row_codes):
             for r, seed in enumerate(seeds):
                 _reseed(explainer, seed)
@@ -101,6 +123,7 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
                 local_r2[i, r] = exp.score
                 if r == 0:
                     conditions.append([(str(c), float(w)) for c, w in exp.as_list(label=label)])
+                bar.update()
     return LimeRuns(codec.columns, weights, local_r2, conditions, space, imputed)
 
 

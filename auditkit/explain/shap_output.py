@@ -50,6 +50,12 @@ class OutputSpace:
         ``"decision_function"``.
     precision : str
         The coarsest float type the model or the explainer computes in (``"float32"``, ``"float64"``).
+
+    Examples
+    --------
+    >>> space = OutputSpace("log-odds", "logit", "predict_proba")
+    >>> space.to_dict("1")["space"], space.rtol
+    ('log-odds', 1e-09)
     """
 
     space: str
@@ -123,6 +129,15 @@ def describe_output(estimator: Any, raw: np.ndarray, inputs: Any, pos: int | Non
     The raw output is compared with ``predict_proba`` (classifiers) or ``predict`` (regressors)
     on the same rows; the first link that maps one onto the other, within the precision's
     tolerance, names the space.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> describe_output(model, model.decision_function(X), X, pos=1)
+    OutputSpace(space='log-odds', link='logit', model_output='predict_proba', precision='float64')
     """
     raw = np.asarray(raw, dtype=float)
     rtol = OutputSpace("", None, "", precision).rtol

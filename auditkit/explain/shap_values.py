@@ -16,6 +16,7 @@ attributions whichever batch it is explained in.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,43 +27,21 @@ import pandas as pd
 from auditkit.exceptions import InputError
 from auditkit.explain.codec import TabularCodec
 from auditkit.explain.feature_map import FeatureMap, FeatureMapError, build_feature_map, identity_map, split_model
+from auditkit.explain.shap_models import (
+    choose_explainer,
+    class_index,
+    class_name,
+    linear_raw_output,
+    select_class,
+    select_output,
+    tree_raw_output,
+)
 from auditkit.explain.shap_output import OutputSpace, additivity, coarsest_precision, describe_output
-from auditkit.io.labels import class_position
+from auditkit.progress import progress_bar, tqdm_class
 
 EXPLAINERS = ("auto", "tree", "linear", "permutation")
-_TREE_MODULES = (
-    "sklearn.ensemble._forest", "sklearn.ensemble._gb", "sklearn.ensemble._hist_gradient_boosting",
-    "sklearn.tree", "xgboost", "lightgbm", "catboost",
-)
-_LINEAR_MODULES = ("sklearn.linear_model", "sklearn.svm._classes")
-_LINEAR_SVM = {"LinearSVC", "LinearSVR"}
-
-
-def choose_explainer(estimator: Any) -> str:
-    """Name of the SHAP explainer suited to a fitted final estimator.
-
-    Returns ``"tree"`` for tree ensembles (scikit-learn forests, gradient boosting and
-    histogram gradient boosting without native categorical splits, XGBoost, LightGBM,
-    CatBoost), ``"linear"`` for linear models with ``coef_``, and ``"permutation"``
-    (model-agnostic) otherwise.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> choose_explainer(LogisticRegression()), choose_explainer(KNeighborsClassifier())
-    ('linear', 'permutation')
-    """
-    kind = type(estimator)
-    module, name = kind.__module__, kind.__name__
-    if module.startswith(_TREE_MODULES) and not name.startswith("RandomTrees"):
-        native_categorical = getattr(estimator, "is_categorical_", None)
-        if native_categorical is not None and np.any(native_categorical):
-            return "permutation"
-        return "tree"
-    if module.startswith(_LINEAR_MODULES) and (module.startswith("sklearn.linear_model") or name in _LINEAR_SVM):
-        return "linear"
-    return "permutation"
+FAST_CHUNK_ROWS = 1000  # rows per call of the tree and linear explainers
+PERMUTATION_CHUNK_ROWS = 10  # rows per call of the permutation explainer (about 1 s on the reference model)
 
 
 @dataclass(frozen=True)
@@ -76,6 +55,13 @@ class Attribution:
         The explainer's expected output (same for every row).
     output : ndarray of shape (n_rows,)
         The model's own output for the rows, in the explainer's output space.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> attribution = Attribution(values=np.array([[0.5, -0.25]]), base_value=1.0, output=np.array([1.25]))
+    >>> attribution.additivity_error.tolist(), attribution.additivity()["holds"]
+    ([0.0], True)
     """
 
     values: np.ndarray
@@ -110,6 +96,15 @@ class ShapEngine:
         Why a faster explainer could not be used, when it could not.
     explained_class : str or None
         The class whose output is explained (classifiers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0], "debt": [5.0, 1.0, 4.0, 2.0]})
+    >>> engine = build_shap_engine(LogisticRegression().fit(X, [0, 0, 1, 1]), X)
+    >>> engine.explainer, engine.output_space, engine.features, engine.explained_class
+    ('linear', 'log-odds', ['income', 'debt'], '1')
     """
 
     explainer: str
@@ -134,11 +129,26 @@ class ShapEngine:
         """SHAP values of the rows ``X`` (original columns) on the original features.
 
         ``seeds`` gives one seed per row for the permutation explainer (ignored otherwise).
+        Rows are explained in chunks of :attr:`chunk_rows` (a progress bar counts them); a row's
+        values do not depend on the chunk it is in.
         """
         seeds = np.zeros(len(X), dtype=np.int64) if seeds is None else np.asarray(seeds)
-        encoded, base, output = self._compute(X, seeds)
-        values = self.feature_map.to_original(np.asarray(encoded, dtype=float))
-        return Attribution(values=values, base_value=float(base), output=np.asarray(output, dtype=float))
+        parts, base = [], 0.0
+        with progress_bar(len(X), "SHAP", "row") as bar:
+            for start in range(0, max(len(X), 1), self.chunk_rows):
+                chunk = slice(start, start + self.chunk_rows)
+                encoded, base, output = self._compute(X.iloc[chunk], seeds[chunk])
+                parts.append((np.asarray(encoded, dtype=float), np.asarray(output, dtype=float)))
+                bar.update(len(parts[-1][1]))
+        encoded = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+        output = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+        values = self.feature_map.to_original(encoded)
+        return Attribution(values=values, base_value=float(base), output=output)
+
+    @property
+    def chunk_rows(self) -> int:
+        """Rows explained per call: one bar step (:data:`PERMUTATION_CHUNK_ROWS` or :data:`FAST_CHUNK_ROWS`)."""
+        return PERMUTATION_CHUNK_ROWS if self.explainer == "permutation" else FAST_CHUNK_ROWS
 
 
 def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any = None, *,
@@ -163,6 +173,16 @@ def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any 
     rows : DataFrame, optional
         The rows that will be explained: the permutation explainer codes their categories
         too (a category absent from the background must still be coded, not lost).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0], "debt": [5.0, 1.0, 4.0, 2.0]})
+    >>> engine = build_shap_engine(LogisticRegression().fit(X, [0, 0, 1, 1]), X)
+    >>> attribution = engine.explain(X)
+    >>> attribution.values.shape, bool(attribution.additivity_error.max() < 1e-9)
+    ((4, 2), True)
     """
     if explainer not in EXPLAINERS:
         raise ValueError(f"explainer must be one of {', '.join(EXPLAINERS)}; got {explainer!r}")
@@ -182,7 +202,7 @@ def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any 
 
 
 def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label) -> ShapEngine:
-    import shap
+    shap = import_shap()
 
     def model_input(X: pd.DataFrame) -> Any:
         """What the final estimator receives (its fitted column names kept)."""
@@ -191,24 +211,24 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
     def dense(inputs: Any) -> np.ndarray:
         return np.asarray(inputs.toarray() if hasattr(inputs, "toarray") else inputs, dtype=float)
 
-    pos = _class_index(estimator, positive_label)
+    pos = class_index(estimator, positive_label)
     if kind == "tree":
         explainer = shap.TreeExplainer(estimator, feature_perturbation="tree_path_dependent")
         background_rows = None
-        raw_output = _tree_raw_output(estimator)
+        raw_output = tree_raw_output(estimator)
     else:
         data = dense(model_input(background))
         explainer = shap.LinearExplainer(estimator, shap.maskers.Independent(data, max_samples=len(data)))
         background_rows = len(data)
-        raw_output = _linear_raw_output(estimator)
+        raw_output = linear_raw_output(estimator)
     n_classes = len(getattr(estimator, "classes_", [])) or 1
 
     def compute(X: pd.DataFrame, seeds: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         inputs = model_input(X)
         kwargs = {"check_additivity": False} if kind == "tree" else {}
         raw = np.asarray(explainer.shap_values(dense(inputs), **kwargs))
-        values, base = _select_class(raw, np.asarray(explainer.expected_value, dtype=float), pos, n_classes)
-        return values, base, _select_output(raw_output(inputs), pos, n_classes)
+        values, base = select_class(raw, np.asarray(explainer.expected_value, dtype=float), pos, n_classes)
+        return values, base, select_output(raw_output(inputs), pos, n_classes)
 
     probe_rows = background.iloc[:200]
     probe, _, probe_output = compute(probe_rows.iloc[:2], np.zeros(2))  # fail here, not mid-audit
@@ -216,14 +236,14 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
         raise FeatureMapError("the feature map does not match the transformed columns")
     inputs = model_input(probe_rows)
     space = describe_output(estimator, raw_output(inputs), inputs, pos, coarsest_precision(probe, probe_output))
-    return ShapEngine(kind, space, fmap, background_rows, None, compute, _class_name(estimator, pos))
+    return ShapEngine(kind, space, fmap, background_rows, None, compute, class_name(estimator, pos))
 
 
 def _permutation_engine(model, background, codec, positive_label, n_permutations, reason) -> ShapEngine:
-    import shap
+    shap = import_shap()
 
     data = codec.encode(background)
-    pos = _class_index(model, positive_label)
+    pos = class_index(model, positive_label)
     if hasattr(model, "predict_proba") and pos is not None:
         method = "predict_proba"
 
@@ -253,90 +273,47 @@ def _permutation_engine(model, background, codec, positive_label, n_permutations
         return np.asarray(rows, dtype=float).reshape(len(codes), -1), base, output(X)
 
     fmap = identity_map(codec.columns)
-    return ShapEngine("permutation", space, fmap, len(data), reason, compute, _class_name(model, pos))
+    return ShapEngine("permutation", space, fmap, len(data), reason, compute, class_name(model, pos))
 
 
-def _class_index(estimator: Any, positive_label: Any) -> int | None:
-    """Position of the explained class in the model's classes (None for a model without classes).
+def import_shap() -> Any:
+    """The ``shap`` module, imported without the warnings of its own import.
 
-    The positive label's class (matched by :func:`auditkit.io.labels.class_position`: ``"1"`` is the
-    class ``1.0``; a label that is none of the classes is an error), or the last class when no
-    positive label is given (multiclass audits).
+    Importing shap warns about matplotlib colormap methods it calls (``PendingDeprecationWarning``)
+    and, in a Jupyter kernel without ipywidgets, through ``tqdm.auto`` (``TqdmWarning``): noise a
+    user of auditkit did not cause and cannot act on.
+
+    Examples
+    --------
+    >>> import_shap().__name__
+    'shap'
     """
-    classes = list(getattr(estimator, "classes_", []))
-    if not classes:
-        return None
-    if positive_label is None:
-        return len(classes) - 1
-    return class_position(positive_label, classes)
-
-
-def _class_name(estimator: Any, pos: int | None) -> str | None:
-    return None if pos is None else str(estimator.classes_[pos])
-
-
-def _select_class(raw: np.ndarray, expected: np.ndarray, pos: int | None,
-                  n_classes: int) -> tuple[np.ndarray, float]:
-    """SHAP values and base value of the explained class, whatever shape shap returned."""
-    expected = np.ravel(expected)
-    if raw.ndim == 3:
-        return raw[:, :, pos], float(expected[pos])
-    if pos is not None and n_classes == 2 and pos == 0:
-        # A single margin for classes_[1]; the other class's margin is its negative.
-        return -raw, -float(expected[0])
-    return raw, float(expected[0])
-
-
-def _select_output(raw: Any, pos: int | None, n_classes: int) -> np.ndarray:
-    """The explained class's column of a raw output (its dtype kept: it tells the model's precision)."""
-    raw = np.asarray(raw)
-    if raw.ndim == 2 and raw.shape[1] > 1:
-        return raw[:, pos]
-    raw = raw.ravel()
-    return -raw if (pos == 0 and n_classes == 2) else raw
-
-
-_PROBABILITY_TREES = ("sklearn.ensemble._forest", "sklearn.tree")
-
-
-def _tree_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
-    """The output TreeSHAP explains (``model_output="raw"``), computed by the model itself.
-
-    Forests and single trees average leaf values: class probabilities or predictions. Boosted
-    trees sum raw margins: log-odds for classifiers, and for regressors the prediction *before*
-    the link function (the log of the prediction for Poisson, gamma and Tweedie losses).
-    """
-    module = type(estimator).__module__
-    if module.startswith(_PROBABILITY_TREES):
-        return estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict
-    if module.startswith("xgboost"):
-        return lambda Xt: estimator.predict(Xt, output_margin=True)
-    if module.startswith("lightgbm"):
-        return lambda Xt: estimator.predict(Xt, raw_score=True)
-    if module.startswith("catboost"):
-        return lambda Xt: estimator.predict(Xt, prediction_type="RawFormulaVal")
-    if hasattr(estimator, "decision_function"):  # scikit-learn boosted classifiers
-        return estimator.decision_function
-    if module.startswith("sklearn.ensemble._hist_gradient_boosting"):
-        # The sum of the trees before the loss's link (log for Poisson and gamma); shap reads the
-        # same private trees and baseline. Without it, predict: a wrong space then fails additivity.
-        return lambda Xt: estimator._raw_predict(Xt) if hasattr(estimator, "_raw_predict") else estimator.predict(Xt)
-    return estimator.predict  # gradient boosting regressors: identity link for every loss
-
-
-def _linear_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
-    """The linear predictor the linear explainer explains: before a GLM's link (Poisson, gamma, Tweedie)."""
-    if hasattr(estimator, "decision_function"):
-        return estimator.decision_function
-    return getattr(estimator, "_linear_predictor", estimator.predict)
+    tqdm_class()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module=r"shap\.")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"shap\.")
+        import shap
+    return shap
 
 
 @contextlib.contextmanager
 def numpy_global_seed(seed: int) -> Iterator[None]:
-    """Seed numpy's global generator (used inside shap) and restore its state afterwards."""
+    """Seed numpy's global generator (used inside shap) and restore its state afterwards.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with numpy_global_seed(0):
+    ...     first = np.random.rand()
+    >>> with numpy_global_seed(0):
+    ...     second = np.random.rand()
+    >>> first == second
+    True
+    """
     state = np.random.get_state()
     np.random.seed(seed % 2**32)
     try:
         yield
     finally:
         np.random.set_state(state)
+

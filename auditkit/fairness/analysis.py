@@ -8,7 +8,7 @@ positive decisions for precision, ...) has ``min_denominator`` rows (default
 
 One :class:`GroupingResult` holds everything the fairness step reports for one grouping
 (a sensitive feature or an intersection of several), and for multiclass tasks for one
-class (one-vs-rest). The task-specific engines in ``_fairness_tasks`` build the metric
+class (one-vs-rest). The task-specific engines in :mod:`auditkit.fairness.tasks` build the metric
 values and their bootstrap resamples; this module turns them into results.
 """
 
@@ -25,7 +25,6 @@ from auditkit.io.labels import find_group
 from auditkit.stats.bootstrap import (
     DEFAULT_LEVEL,
     DEFAULT_N_BOOT,
-    interval_pairs,
     is_degenerate,
     percentile_interval,
     wilson_interval,
@@ -40,7 +39,17 @@ from auditkit.text import show
 
 @dataclass(frozen=True)
 class FairnessSettings:
-    """Settings of the fairness analysis (see :class:`auditkit.steps.FairnessStep`)."""
+    """Settings of the fairness analysis (see :class:`auditkit.steps.FairnessStep`).
+
+    Examples
+    --------
+    >>> FairnessSettings(min_group_size=50).rate_threshold, FairnessSettings(min_denominator=10).rate_threshold
+    (50, 10)
+    >>> FairnessSettings(ci_level=1.5)
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: ci_level must be in [0.5, 1); got 1.5
+    """
 
     min_group_size: int = 30
     min_denominator: int | None = None
@@ -91,6 +100,19 @@ class GroupingResult:
         interval was degenerate).
     missing : dict of str to str
         Feature to the label of its missing-value group.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> result.name, result.group_key(result.reference), result.table[["group", "n", "selection_rate"]].values.tolist()
+    ('group', {'group': 'A'}, [['A', 200, 0.385], ['B', 200, 0.66]])
     """
 
     features: tuple[str, ...]
@@ -146,6 +168,17 @@ def choose_reference(keys: pd.DataFrame, n: np.ndarray, eligible: np.ndarray,
     InputError
         A value in ``chosen`` names no group of the grouping (the message lists the groups), or
         the chosen group is too small to compare against.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> keys = pd.DataFrame({"sex": ["(missing)", "f", "m"]})
+    >>> n, eligible = np.array([500, 120, 300]), np.array([True, True, True])
+    >>> choose_reference(keys, n, eligible, ("sex",), {})  # the largest group that is not the missing one
+    2
+    >>> choose_reference(keys, n, eligible, ("sex",), {"sex": "f"})
+    1
     """
     match = np.ones(len(keys), dtype=bool)
     for feature in features:
@@ -223,6 +256,19 @@ def analyse(features: tuple[str, ...], keys: pd.DataFrame, n: np.ndarray, point:
         of a rate whose bootstrap interval is degenerate.
     missing : dict of str to str, optional
         Feature to the label of its missing-value group (never the default reference).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from auditkit.stats.comparisons import count_test
+    >>> from auditkit.stats.counts import rates_from_counts
+    >>> from auditkit.stats.disparities import BINARY_CRITERIA
+    >>> counts = np.array([[30, 10, 20, 40], [10, 10, 40, 40]])  # tp, fp, fn, tn of groups f and m
+    >>> result = analyse(("sex",), pd.DataFrame({"sex": ["f", "m"]}), counts.sum(axis=1), rates_from_counts(counts),
+    ...                  None, FairnessSettings(), BINARY_CRITERIA, count_test(counts), counts=counts)
+    >>> result.reference, [round(d["value"], 2) for d in result.disparities[:2]]
+    (0, [0.2, 0.2])
     """
     missing = dict(missing or {})
     eligible = n >= settings.min_group_size
@@ -276,80 +322,3 @@ def _wilson_where_degenerate(ci: dict, degenerate: dict, counts: np.ndarray | No
         ci[metric] = (np.where(where, wl, lower), np.where(where, wu, upper))
         replaced[metric] = where
     return replaced
-
-
-def by_group_rows(result: GroupingResult, extra: dict[str, pd.DataFrame] | None = None) -> list[dict]:
-    """The ``fairness.by_group`` rows of one grouping (``extra``: more columns per row, e.g. counts).
-
-    Besides ``group``, ``n``, ``metrics`` and ``ci``, each row has ``denominators`` (rows
-    each metric is estimated from), ``too_few`` (metrics whose denominator is below
-    ``min_denominator``: left out of every disparity, test and policy check they are part
-    of), ``ci_degenerate`` (metrics whose bootstrap interval is a single point),
-    ``ci_method`` (metrics whose ``ci`` is not the percentile bootstrap, and the interval
-    shown instead), ``missing_group`` (the group is one of missing values), ``small_group``
-    and ``reference``.
-    """
-    cis = {m: interval_pairs(*bounds) for m, bounds in result.ci.items()}
-    rows = []
-    for i, record in enumerate(result.table.to_dict("records")):
-        row: dict[str, Any] = {"group": result.group_key(i), "n": int(record["n"])}
-        if result.klass is not None:
-            row["class"] = result.klass
-        for name, frame in (extra or {}).items():
-            row[name] = frame.iloc[i].to_dict()
-        row["metrics"] = {m: record[m] for m in result.metrics}
-        row["ci"] = {m: cis[m][i] for m in result.metrics if m in cis}
-        row["denominators"] = {m: int(result.denominators[m][i]) for m in result.metrics if m in result.denominators}
-        row["too_few"] = result.too_few(i)
-        row["ci_degenerate"] = [m for m in result.metrics if m in result.ci_degenerate and result.ci_degenerate[m][i]]
-        row["ci_method"] = {m: "wilson score" for m, where in result.ci_wilson.items() if where[i]}
-        row["missing_group"] = result.is_missing_group(i)
-        row["small_group"] = bool(record["small_group"])
-        row["reference"] = bool(record["reference"])
-        rows.append(row)
-    return rows
-
-
-def labelled_disparities(result: GroupingResult) -> list[dict]:
-    """Disparity records with the grouping, reference group, class and group keys they are about.
-
-    ``gap`` names the two groups whose gap is the estimate and whose signed gap the ``ci``
-    is about; ``excluded`` lists the groups (large enough) whose value of a metric of the
-    criterion was left out for too small a denominator.
-    """
-    head = {"grouping": result.name, "features": list(result.features),
-            "reference": result.group_key(result.reference)}
-    if result.klass is not None:
-        head["class"] = result.klass
-    out = []
-    for record in result.disparities:
-        record = {**head, **record}
-        if record["gap"] is not None:
-            gap = record["gap"]
-            record["gap"] = {"metric": gap["metric"], "first": result.group_key(gap["first"]),
-                             "second": None if gap["second"] is None else result.group_key(gap["second"])}
-        record["excluded"] = _excluded(result, record["metrics"])
-        out.append(record)
-    return out
-
-
-def _excluded(result: GroupingResult, metrics: list[str]) -> list[dict]:
-    return [{"group": result.group_key(i), "metric": m, "denominator": int(result.denominators[m][i])}
-            for m in metrics if m in result.rate_eligible
-            for i in np.flatnonzero(result.eligible & ~result.rate_eligible[m])]
-
-
-def labelled_comparisons(result: GroupingResult) -> list[dict]:
-    """Comparison records with group and reference keys in place of indices."""
-    out = []
-    for record in result.comparisons:
-        record = dict(record)
-        index = record.pop("group_index")
-        labelled = {"grouping": result.name, "group": result.group_key(index),
-                    "reference": result.group_key(result.reference),
-                    "n": int(result.table.iloc[index]["n"]),
-                    "reference_n": int(result.table.iloc[result.reference]["n"])}
-        if result.klass is not None:
-            labelled["class"] = result.klass
-        out.append({**labelled, **record})
-    return out

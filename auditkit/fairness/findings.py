@@ -38,6 +38,13 @@ UNDEFINED_REASONS = {
 
 
 def group_text(group: dict) -> str:
+    """A group key as text: ``sex=female, race=Black``.
+
+    Examples
+    --------
+    >>> group_text({"sex": "female", "race": "Black"})
+    'sex=female, race=Black'
+    """
     return ", ".join(f"{k}={v}" for k, v in group.items())
 
 
@@ -50,6 +57,20 @@ def _suffix(result: GroupingResult) -> str:
 
 
 def small_group_findings(result: GroupingResult, settings: FairnessSettings) -> list[Finding]:
+    """A medium finding naming the groups smaller than ``min_group_size`` (left out of comparisons).
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, group_proportion=0.05, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] > 0).astype(int)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> settings = FairnessSettings(n_boot=0)
+    >>> [result] = run_fairness(ctx, settings, [("group",)], {}, 0).results
+    >>> [(f.id, f.severity, f.evidence["groups"]) for f in small_group_findings(result, settings)]
+    [('fairness.small_groups.group', 'medium', [{'group': {'group': 'B'}, 'n': 20}])]
+    """
     small = result.table[result.table["small_group"]]
     if small.empty:
         return []
@@ -66,6 +87,21 @@ def small_group_findings(result: GroupingResult, settings: FairnessSettings) -> 
 
 
 def undefined_findings(result: GroupingResult) -> list[Finding]:
+    """An info finding naming the rates a group has no rows for (undefined, not 0).
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = ((frame["x0"] > 0) & (frame["group"] == "A")).astype(int)  # none for B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> settings = FairnessSettings(n_boot=0)
+    >>> [result] = run_fairness(ctx, settings, [("group",)], {}, 0).results
+    >>> [(f.id, f.evidence["undefined"]) for f in undefined_findings(result)]
+    [('fairness.undefined_rates.group',
+      [{'group': {'group': 'B'}, 'metric': 'precision', 'reason': 'no positive decisions'}])]
+    """
     items = []
     for i in np.flatnonzero(result.eligible):
         for metric, reason in UNDEFINED_REASONS.items():
@@ -85,7 +121,21 @@ def undefined_findings(result: GroupingResult) -> list[Finding]:
 
 
 def missing_group_findings(result: GroupingResult) -> list[Finding]:
-    """Say that missing sensitive values form a group of their own, apart from any value in the data."""
+    """Say that missing sensitive values form a group of their own, apart from any value in the data.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] > 0).astype(int)
+    >>> frame.loc[:39, "group"] = None
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> settings = FairnessSettings(n_boot=0)
+    >>> [result] = run_fairness(ctx, settings, [("group",)], {}, 0).results
+    >>> [(f.id, f.evidence) for f in missing_group_findings(result)]
+    [('fairness.missing_group.group', {'feature': 'group', 'label': '(missing)', 'n': 40})]
+    """
     if len(result.features) != 1 or not result.missing:
         return []
     rows = [i for i in range(len(result.table)) if result.is_missing_group(i)]
@@ -104,7 +154,21 @@ def missing_group_findings(result: GroupingResult) -> list[Finding]:
 
 
 def too_few_findings(result: GroupingResult, settings: FairnessSettings) -> list[Finding]:
-    """Rates of large-enough groups that rest on too few rows (their own denominator) to compare."""
+    """Rates of large-enough groups that rest on too few rows (their own denominator) to compare.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] > 2).astype(int)  # few positive decisions
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> settings = FairnessSettings(n_boot=0)
+    >>> [result] = run_fairness(ctx, settings, [("group",)], {}, 0).results
+    >>> [(f.id, [(r["metric"], r["group"], r["denominator"]) for r in f.evidence["rates"]])
+    ...  for f in too_few_findings(result, settings)]
+    [('fairness.too_few.group', [('precision', {'group': 'A'}, 18), ('precision', {'group': 'B'}, 7)])]
+    """
     compared = list(dict.fromkeys(m for record in result.disparities for m in record["metrics"]))
     items = [{"group": result.group_key(i), "metric": m, "denominator": int(result.denominators[m][i]),
               "counted": denominator_words(m)}
@@ -127,7 +191,21 @@ def too_few_findings(result: GroupingResult, settings: FairnessSettings) -> list
 
 
 def degenerate_interval_findings(result: GroupingResult, level: float) -> list[Finding]:
-    """Bootstrap intervals of a group's metric that collapsed to one value, and what is shown instead."""
+    """Bootstrap intervals of a group's metric that collapsed to one value, and what is shown instead.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = ((frame["x0"] > 0) & (frame["group"] == "A")).astype(int)  # none for B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> settings = FairnessSettings(n_boot=100)
+    >>> [result] = run_fairness(ctx, settings, [("group",)], {}, 0).results
+    >>> [finding] = degenerate_interval_findings(result, 0.95)
+    >>> [(x["metric"], x["value"], x["shown"]) for x in finding.evidence["intervals"]][:2]
+    [('selection_rate', 0.0, 'wilson score'), ('true_positive_rate', 0.0, 'wilson score')]
+    """
     items = [{"group": result.group_key(i), "metric": m, "value": float(result.table.iloc[i][m]),
               "shown": "wilson score" if m in result.ci_wilson and result.ci_wilson[m][i] else "percentile bootstrap"}
              for m in result.metrics if m in result.ci_degenerate
@@ -147,6 +225,21 @@ def degenerate_interval_findings(result: GroupingResult, level: float) -> list[F
 
 
 def four_fifths_findings(result: GroupingResult, level: float) -> list[Finding]:
+    """A finding when the lowest selection rate is below 0.8 times the highest (high when its CI is too).
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> [(f.id, f.severity, round(f.evidence["ratio"], 3)) for f in four_fifths_findings(result, 0.95)]
+    [('fairness.four_fifths.group', 'high', 0.583)]
+    """
     record = next((d for d in result.disparities if d["name"] == "demographic_parity_ratio"
                    and d["method"] == "between_groups"), None)
     if record is None or record["value"] is None or record["value"] >= FOUR_FIFTHS:
@@ -171,7 +264,23 @@ def four_fifths_findings(result: GroupingResult, level: float) -> list[Finding]:
 
 
 def gap_findings(comparisons: list[dict], settings: FairnessSettings, task: str) -> list[Finding]:
-    """One finding per grouping, metric and class with at least one significant gap to the reference."""
+    """One finding per grouping, metric and class with at least one significant gap to the reference.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> from auditkit.stats.comparisons import correct
+    >>> correct(output.comparisons, "holm", 0.05)
+    >>> [(f.id, f.severity) for f in gap_findings(output.comparisons, FairnessSettings(), "binary")][:2]
+    [('fairness.gap.group.false_positive_rate', 'high'), ('fairness.gap.group.precision', 'high')]
+    """
     n_tests = sum(1 for c in comparisons if c["p_value"] is not None)
     key = lambda c: (c["grouping"], str(c.get("class", "")), c["metric"])  # noqa: E731
     findings = []
@@ -222,7 +331,23 @@ def _p(value: float) -> str:
 
 def fairness_findings(results: list[GroupingResult], comparisons: list[dict], settings: FairnessSettings,
                       task: str) -> list[Finding]:
-    """Every finding of the fairness step, in a stable order."""
+    """Every finding of the fairness step, in a stable order.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> from auditkit.stats.comparisons import correct
+    >>> correct(output.comparisons, "holm", 0.05)
+    >>> [f.id for f in fairness_findings(output.results, output.comparisons, FairnessSettings(), "binary")][:3]
+    ['fairness.four_fifths.group', 'fairness.gap.group.false_positive_rate', 'fairness.gap.group.precision']
+    """
     findings: list[Finding] = []
     seen_small: set[str] = set()
     for result in results:

@@ -47,7 +47,17 @@ RULE_CONSTRAINTS = {
 
 @dataclass(frozen=True)
 class Rule:
-    """One policy entry."""
+    """One policy entry.
+
+    Examples
+    --------
+    >>> [rule] = load_policy({"demographic_parity_ratio": {"min": 0.8}}, "binary")
+    >>> rule
+    Rule(metric='demographic_parity_ratio', max=None, min=0.8, severity='high', method='between_groups',
+         basis='estimate', groupings=None)
+    >>> rule.threshold()
+    {'min': 0.8}
+    """
 
     metric: str
     max: float | None = None
@@ -72,6 +82,17 @@ def load_policy(policy: Any, task: str, extra_metrics: Sequence[str] = ()) -> li
     InputError
         Naming the entry and what is wrong with it; also for a policy without entries
         (a gate that checks nothing would always pass).
+
+    Examples
+    --------
+    >>> load_policy({"demographic_parity_difference": {"max": 0.1, "basis": "ci"}}, "binary")
+    [Rule(metric='demographic_parity_difference', max=0.1, min=None, severity='high', method='between_groups',
+          basis='ci', groupings=None)]
+    >>> load_policy({"accuracy": {"max": 0.1}}, "binary")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: policy entry 'accuracy' is not a disparity of a binary audit;
+    known: demographic_parity_difference, demographic_parity_ratio, equalized_odds_difference, ...
     """
     if policy is None:
         return None
@@ -127,7 +148,16 @@ def _plain_number(value: Any) -> int | float:
 
 
 def check_groupings(rules: list[Rule] | None, sensitive: list[str]) -> None:
-    """Raise InputError when a rule names a grouping the audit does not have."""
+    """Raise InputError when a rule names a grouping the audit does not have.
+
+    Examples
+    --------
+    >>> rules = load_policy({"demographic_parity_ratio": {"min": 0.8, "groupings": ["race"]}}, "binary")
+    >>> check_groupings(rules, ["sex"])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: policy entry 'demographic_parity_ratio' names grouping(s) race; this audit has: sex
+    """
     available = [grouping_name(g) for g in groupings(sensitive, True)]
     for rule in rules or []:
         unknown = [g for g in rule.groupings or () if g not in available]
@@ -137,7 +167,23 @@ def check_groupings(rules: list[Rule] | None, sensitive: list[str]) -> None:
 
 
 def evaluate_policy(rules: list[Rule], disparities: list[dict], level: float = 0.95) -> StepResult:
-    """Check every rule against the fairness disparities; failed checks are also findings."""
+    """Check every rule against the fairness disparities; failed checks are also findings.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> rules = load_policy({"demographic_parity_ratio": {"min": 0.8}}, "binary")
+    >>> checks = evaluate_policy(rules, output.disparities)
+    >>> checks.payload["passed"], [(c["name"], c["status"], round(c["observed"], 3)) for c in checks.payload["results"]]
+    (False, [('demographic_parity_ratio[group]', 'failed', 0.583)])
+    """
     results = [check for rule in rules for check in _checks(rule, disparities)]
     findings = [_finding(c, level) for c in results if c["status"] != "passed"]
     payload = {"policy": [asdict(r) for r in rules], "results": results,
@@ -206,7 +252,16 @@ def _excluded_text(check: dict) -> str:
 
 
 def failing_checks(doc: dict, fail_on: str) -> list[dict]:
-    """Checks of an ``audit.json`` document that did not pass, at or above severity ``fail_on``."""
+    """Checks of an ``audit.json`` document that did not pass, at or above severity ``fail_on``.
+
+    Examples
+    --------
+    >>> doc = {"checks": {"results": [{"name": "a", "status": "failed", "severity": "medium"},
+    ...                               {"name": "b", "status": "failed", "severity": "low"},
+    ...                               {"name": "c", "status": "passed", "severity": "high"}]}}
+    >>> [c["name"] for c in failing_checks(doc, "medium")]
+    ['a']
+    """
     rank = SEVERITY_RANK[fail_on]
     results = doc.get("checks", {}).get("results", [])
     return [c for c in results if c["status"] != "passed" and SEVERITY_RANK[c["severity"]] >= rank]

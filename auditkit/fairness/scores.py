@@ -30,6 +30,16 @@ def scores_not_probabilities(ctx: Any, step: str, skipped: str) -> list[Finding]
         Name of the step that skipped metrics.
     skipped : str
         What was not computed, e.g. ``"the Brier score"``.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(200, seed=0).frame
+    >>> frame = frame.assign(decision=(frame["x0"] > 0).astype(int), margin=frame["x0"] * 3)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                               scores="margin"))
+    >>> [(f.id, f.evidence["score_kind"]) for f in scores_not_probabilities(ctx, "fairness", "the Brier score")]
+    [('fairness.scores_not_probabilities', 'decision')]
     """
     if ctx.y_score is None or ctx.score_kind != "decision":
         return []
@@ -133,6 +143,15 @@ def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.n
     list of (point, boot)
         Per grouping: metric name to values ``(n_groups,)`` and to resampled values
         ``(n_boot, n_groups)`` (None without resamples).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> y_true, y_score = np.array([0, 0, 1, 1, 0, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.3, 0.6, 0.9])
+    >>> [(point, boot)] = score_metrics([codes], [2], y_true, y_score, 0, np.random.default_rng(0), probabilities=True)
+    >>> point["roc_auc"].tolist(), point["brier_score"].round(4).tolist(), boot
+    ([0.75, 0.75], [0.1581, 0.225], None)
     """
     y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
     names = ["roc_auc"] + (["brier_score"] if probabilities else [])
@@ -171,6 +190,18 @@ def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray,
     DataFrame
         The group's keys, ``bin_lower``, ``bin_upper``, ``n``, ``mean_score`` and
         ``observed_rate``; empty bins are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> table = calibration_table(np.array([0, 0, 0, 1]), pd.DataFrame({"sex": ["f", "m"]}), np.array([1, 0, 1, 1]),
+    ...                           np.array([0.85, 0.15, 0.95, 0.8]), n_bins=2)
+    >>> table
+      sex  bin_lower  bin_upper  n  mean_score  observed_rate
+    0   f        0.0        0.5  1        0.15            0.0
+    1   f        0.5        1.0  2        0.90            1.0
+    2   m        0.5        1.0  1        0.80            1.0
     """
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.clip(np.searchsorted(edges, y_score, side="right") - 1, 0, n_bins - 1)

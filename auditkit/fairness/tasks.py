@@ -21,14 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.fairness.analysis import (
-    FairnessSettings,
-    GroupingResult,
-    analyse,
-    by_group_rows,
-    labelled_comparisons,
-    labelled_disparities,
-)
+from auditkit.fairness.analysis import FairnessSettings, GroupingResult, analyse
 from auditkit.fairness.custom_metrics import (
     CustomMetric,
     bootstrap_test,
@@ -36,6 +29,7 @@ from auditkit.fairness.custom_metrics import (
     resolve_metric,
     with_custom,
 )
+from auditkit.fairness.records import by_group_rows, labelled_comparisons, labelled_disparities
 from auditkit.fairness.scores import calibration_table, score_metrics
 from auditkit.stats.bootstrap import resample_counts
 from auditkit.stats.comparisons import Test, count_test
@@ -48,7 +42,23 @@ COUNT_COLUMNS = ("tp", "fp", "fn", "tn")
 
 @dataclass
 class FairnessOutput:
-    """Results of every grouping, plus what goes beside them in ``audit.json``."""
+    """Results of every grouping, plus what goes beside them in ``audit.json``.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> output.task, [r.name for r in output.results], sorted(output.tables())
+    ('binary', ['group'], ['comparisons', 'disparities', 'group'])
+    >>> output.by_group()[0]["counts"]
+    {'tp': 65, 'fp': 12, 'fn': 62, 'tn': 61}
+    """
 
     task: str
     results: list[GroupingResult]
@@ -72,7 +82,21 @@ class FairnessOutput:
 
 def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...]],
                  extra_metrics: dict[str, Any], extra_n_boot: int) -> FairnessOutput:
-    """Dispatch on the audit's task."""
+    """Dispatch on the audit's task.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.fairness.analysis import FairnessSettings
+    >>> from auditkit.fairness.tasks import run_fairness
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> [result] = output.results
+    >>> [(d["name"], round(d["value"], 3)) for d in output.disparities if d["method"] == "between_groups"][:2]
+    [('demographic_parity_difference', 0.275), ('demographic_parity_ratio', 0.583)]
+    """
     parts = partition(ctx.sensitive, groupings)
     engine = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[ctx.spec.task]
     custom = UserMetrics(ctx, parts, [resolve_metric(n, m) for n, m in extra_metrics.items()],
@@ -144,7 +168,15 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
 
 
 def ovr_counts(confusion: np.ndarray, k: int) -> np.ndarray:
-    """One-vs-rest ``(tp, fp, fn, tn)`` of class ``k`` from ``(..., true, predicted)`` confusion counts."""
+    """One-vs-rest ``(tp, fp, fn, tn)`` of class ``k`` from ``(..., true, predicted)`` confusion counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> confusion = np.array([[5, 1, 0], [2, 6, 1], [0, 0, 4]])  # rows: true class, columns: predicted
+    >>> ovr_counts(confusion, 1).tolist()  # tp, fp, fn, tn of class 1 against the rest
+    [6, 1, 3, 9]
+    """
     tp = confusion[..., k, k]
     fp = confusion[..., :, k].sum(axis=-1) - tp
     fn = confusion[..., k, :].sum(axis=-1) - tp

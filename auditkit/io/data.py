@@ -56,6 +56,12 @@ class LoadedData:
 
     ``read`` says how a file was read (format, compression, text encoding and where the
     encoding came from); it is recorded in the audit's provenance as ``data_format``.
+
+    Examples
+    --------
+    >>> loaded = read_data("german")
+    >>> loaded.name, loaded.target, loaded.positive_label, loaded.frame.shape, len(loaded.sha256)
+    ('german', 'credit_risk', 'good', (1000, 23), 64)
     """
 
     frame: pd.DataFrame
@@ -87,6 +93,18 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
     DataReadError
         A missing, unreadable or unsupported file, or a table auditkit cannot audit
         (duplicate or nested columns, no rows, a single column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> loaded = read_data(pd.DataFrame({"x": [1, 2], "y": [0, 1]}))
+    >>> loaded.name, loaded.frame.shape, loaded.read
+    ('<DataFrame>', (2, 2), {'format': 'DataFrame'})
+    >>> read_data("no_such_dataset")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DatasetNotFoundError: Unknown dataset 'no_such_dataset'.
+    Available bundled datasets: adult, compas, german.
     """
     if encoding is not None and not isinstance(encoding, str):
         raise DataReadError(f"encoding must be a codec name such as 'latin-1'; got {encoding}")
@@ -111,7 +129,15 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 
 
 def describe_read(read: dict[str, Any]) -> str:
-    """How data was read, in words: ``"gzip-compressed CSV in UTF-16 LE, told by its byte-order mark"``."""
+    """How data was read, in words: ``"gzip-compressed CSV in UTF-16 LE, told by its byte-order mark"``.
+
+    Examples
+    --------
+    >>> describe_read({"format": "csv", "compression": "gzip", "encoding": "utf-8", "encoding_source": "default"})
+    'gzip-compressed CSV in utf-8'
+    >>> describe_read(read_data("german").read)
+    'bundled dataset'
+    """
     what = str(read.get("format", "unknown format"))
     what = what.upper() if what in {"csv", "tsv"} else what.capitalize() if what == "parquet" else what
     if read.get("compression"):

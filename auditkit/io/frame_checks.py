@@ -25,7 +25,18 @@ SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 def check_frame(frame: pd.DataFrame, where: str) -> None:
-    """Raise :class:`DataReadError` unless ``frame`` has unique flat columns, rows and two columns or more."""
+    """Raise :class:`DataReadError` unless ``frame`` has unique flat columns, rows and two columns or more.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_frame(pd.DataFrame({"a": [1], "b": [2]}), "data")
+    >>> check_frame(pd.DataFrame([[1, 2]], columns=["a", "a"]), "data.csv")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: data.csv has duplicate column names: 'a' (columns 1 and 2);
+    rename them so that each name occurs once
+    """
     duplicates = duplicate_names_message(list(frame.columns))
     if duplicates:
         raise DataReadError(f"{where} {duplicates}")
@@ -43,7 +54,15 @@ def check_frame(frame: pd.DataFrame, where: str) -> None:
 
 
 def duplicate_names_message(names: list[Any]) -> str:
-    """``"has duplicate column names: ..."`` naming each repeated name and its positions, or ``""``."""
+    """``"has duplicate column names: ..."`` naming each repeated name and its positions, or ``""``.
+
+    Examples
+    --------
+    >>> duplicate_names_message(["a", "b", "a"])
+    "has duplicate column names: 'a' (columns 1 and 3); rename them so that each name occurs once"
+    >>> duplicate_names_message(["a", "b"])
+    ''
+    """
     positions: dict[Any, list[int]] = defaultdict(list)
     for number, name in enumerate(names, start=1):
         if name != "":
@@ -55,7 +74,14 @@ def duplicate_names_message(names: list[Any]) -> str:
 
 
 def nested_columns_message(nested: dict[Any, str]) -> str:
-    """``"has nested columns ..."`` naming each column and what it holds."""
+    """``"has nested columns ..."`` naming each column and what it holds.
+
+    Examples
+    --------
+    >>> nested_columns_message({"tags": "lists"})
+    "has nested columns, which cannot be audited: 'tags' (lists);
+    flatten them into plain columns or drop them before the audit"
+    """
     shown = ", ".join(f"{_show(name)} ({kind})" for name, kind in nested.items())
     return (f"has nested columns, which cannot be audited: {shown}; "
             "flatten them into plain columns or drop them before the audit")
@@ -65,6 +91,11 @@ def header_names(text: str, sep: str) -> list[str] | None:
     """The names in the first non-blank row of delimited ``text`` as written (None if every row is blank).
 
     pandas renames a repeated name (``sex``, ``sex.1``), so duplicates are told from the header itself.
+
+    Examples
+    --------
+    >>> header_names("\\n\\nage,sex,age\\n30,f,31\\n", ",")
+    ['age', 'sex', 'age']
     """
     try:
         for row in csv.reader(io.StringIO(text), delimiter=sep):
@@ -82,6 +113,13 @@ def plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     ``boolean`` becomes ``bool`` (``object`` with NaN where there is ``NA``), ``string`` with ``NA``
     becomes pandas' default ``str`` with NaN, and ``Decimal`` values become floats. Estimators and
     encoders of scikit-learn do not accept ``pd.NA``; categorical and datetime columns are kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "s": pd.array(["a", None], dtype="string")})
+    >>> plain_dtypes(frame).dtypes.astype(str).tolist()
+    ['float64', 'str']
     """
     out = frame.copy()
     for position in range(out.shape[1]):

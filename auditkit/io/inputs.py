@@ -12,12 +12,13 @@ import hashlib
 import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditkit.datasets import dataset_names
 from auditkit.exceptions import ModelPredictionError
-from auditkit.params import DataFrameForm, DatasetForm, EstimatorForm
+from auditkit.params import DataFrameForm
 
 DATA_FORMS = (f"a DataFrame, a file path, a bundled dataset name ({', '.join(dataset_names())}) "
               "or an auditkit.datasets.Dataset")
@@ -188,3 +189,27 @@ def _params_sha256(model: Any) -> str:
     shown = {str(key): repr(value) for key, value in sorted(params.items(), key=lambda item: str(item[0]))}
     text = json.dumps({"class": class_path(model), "params": shown}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DatasetForm:
+    """An :class:`auditkit.datasets.Dataset` (checked by name: the datasets are not imported for this)."""
+
+    description: str = "an auditkit.datasets.Dataset"
+
+    def accepts(self, value: Any) -> bool:
+        return any(cls.__name__ == "Dataset" and cls.__module__.startswith("auditkit.datasets")
+                   for cls in type(value).__mro__)
+
+
+@dataclass(frozen=True)
+class EstimatorForm:
+    """An object with a callable ``predict`` (a fitted estimator; a class is not one)."""
+
+    description: str = "a fitted estimator (an object with a predict method)"
+
+    def accepts(self, value: Any) -> bool:
+        try:
+            return not isinstance(value, type) and callable(getattr(value, "predict", None))
+        except Exception:  # noqa: BLE001 - an attribute that fails to resolve means "no predict"
+            return False

@@ -159,6 +159,19 @@ def label_codes(values: Any, labels: Sequence[Any], described: str, target: str)
     Returns
     -------
     ndarray of int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> label_codes(["yes", "no", "yes"], ("no", "yes"), "predictions column 'decision'", "approved").tolist()
+    [1, 0, 1]
+    >>> label_codes([1.0, 0.0], (0, 1), "predictions", "approved").tolist()  # 1.0 is the label 1
+    [1, 0]
+    >>> label_codes(["maybe"], ("no", "yes"), "predictions column 'decision'", "approved")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: predictions column 'decision' has values 'maybe', but target 'approved' has
+    labels 'no', 'yes' ('maybe' is not among them); predictions must use the target's own labels
     """
     codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=False)
     positions = [find_label(u, labels) for u in uniques]

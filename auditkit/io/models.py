@@ -24,6 +24,21 @@ def load_model(path: str | Path, *, trust: bool = False) -> Any:
     trust : bool, default False
         Load even if the file contains types skops does not trust by default.
         Only set this for files you made yourself or whose source you trust.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import skops.io as sio
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> path = Path(tempfile.mkdtemp()) / "model.skops"
+    >>> sio.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), path)
+    >>> type(load_model(path)).__name__
+    'LogisticRegression'
+    >>> load_model(path.with_name("missing.skops"))
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ModelLoadError: model file not found: .../missing.skops
     """
     import skops.io as sio
 
@@ -56,6 +71,13 @@ def make_reference_model(X: pd.DataFrame, seed: int, task: str = "binary") -> An
     Categorical columns are one-hot encoded (unknown categories ignored, NaN kept as its own
     category); numeric columns pass through (the booster handles NaN natively). The final
     estimator is a classifier, or a regressor when ``task`` is ``"regression"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> model = make_reference_model(pd.DataFrame({"age": [30, 40], "sex": ["f", "m"]}), seed=0)
+    >>> [name for name, _ in model.steps]
+    ['preprocess', 'classifier']
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -81,6 +103,13 @@ def prepare_features(X: pd.DataFrame) -> pd.DataFrame:
 
     Only for the reference model: a user's model gets the columns as they are in the data
     (a model trained on pandas ``category`` columns needs them as ``category``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"sex": pd.Categorical(["f", None]), "age": [30, 40]})
+    >>> prepare_features(frame)["sex"].tolist(), str(prepare_features(frame)["sex"].dtype)
+    (['f', nan], 'object')
     """
     out = X.copy()
     for col in out.columns:
@@ -104,6 +133,17 @@ class ModelOutput:
     score_kind : {"probability", "decision"} or None
     score_source : str or None
         Where the scores came from: the model's method, or ``"column 'NAME'"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    >>> model = LogisticRegression().fit(X, ["no", "no", "yes", "yes"])
+    >>> output = predict_for_audit(model, X, "binary", ("no", "yes"), "approved")
+    >>> output.y_pred.tolist(), output.y_score.round(2).tolist(), output.score_kind, output.score_source
+    ([0, 0, 1, 1], [0.19, 0.38, 0.62, 0.81], 'probability', 'predict_proba')
     """
 
     y_pred: np.ndarray
@@ -135,6 +175,20 @@ def predict_for_audit(model: Any, X: pd.DataFrame, task: str, labels: tuple[Any,
     ModelPredictionError
         The model raised, or returns what the audit cannot read (a regressor in a
         classification audit, classes that are not the target's labels, NaN, wrong shapes).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    >>> model = LogisticRegression().fit(X, ["no", "no", "yes", "yes"])
+    >>> predict_for_audit(model, X, "binary", ("no", "yes"), "approved").y_pred.tolist()
+    [0, 0, 1, 1]
+    >>> predict_for_audit(model, X, "binary", ("bad", "good"), "credit")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ModelPredictionError: the model (LogisticRegression) has classes 'no', 'yes', but target
+    'credit' has labels 'bad', 'good' ('no', 'yes' are not among them); ...
     """
     classes = model_classes(model)
     require_task_fit(model, classes, task, labels, target)
@@ -167,7 +221,14 @@ def _label_codes(predicted: np.ndarray, labels: tuple[Any, ...], task: str, targ
 
 
 def model_classes(model: Any) -> list[Any] | None:
-    """The model's ``classes_`` (None for a regressor or a model without them)."""
+    """The model's ``classes_`` (None for a regressor or a model without them).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> model_classes(LogisticRegression().fit([[0.0], [1.0]], ["no", "yes"])), model_classes(LinearRegression())
+    (['no', 'yes'], None)
+    """
     try:
         classes = getattr(model, "classes_", None)
     except Exception:  # noqa: BLE001 - a property that fails means "no classes"
@@ -177,7 +238,18 @@ def model_classes(model: Any) -> list[Any] | None:
 
 def require_task_fit(model: Any, classes: list[Any] | None, task: str, labels: tuple[Any, ...],
                      target: str) -> None:
-    """Refuse a model whose kind or classes do not fit the audit's task and target labels."""
+    """Refuse a model whose kind or classes do not fit the audit's task and target labels.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> require_task_fit(LinearRegression(), None, "binary", ("no", "yes"), "approved")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ModelPredictionError: the model (LinearRegression) is a regressor and returns continuous
+    numbers, but a binary audit expects a classifier whose classes are the labels of target 'approved' ('no', 'yes');
+    ...
+    """
     name = type(final_estimator(model)).__name__
     if task == "regression":
         if classes is not None:
@@ -290,7 +362,15 @@ def _is_regressor(model: Any) -> bool:
 
 
 def describe_model(model: Any) -> dict[str, Any]:
-    """Name and parameters of a model, JSON-friendly and deterministic."""
+    """Name and parameters of a model, JSON-friendly and deterministic.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> described = describe_model(LogisticRegression(C=0.5))
+    >>> described["final_estimator"], described["params"]["C"]
+    ('LogisticRegression', '0.5')
+    """
     final = final_estimator(model)
     return {
         "class": f"{type(model).__module__}.{type(model).__name__}",

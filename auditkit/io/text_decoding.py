@@ -40,6 +40,17 @@ def decode_text(raw: bytes, where: str, encoding: str | None = None,
         An unknown codec, a codec that contradicts the byte-order mark, bytes the codec cannot
         decode (with a hint to pass ``encoding``), or text holding NUL characters (binary
         content, or UTF-16 without a byte-order mark).
+
+    Examples
+    --------
+    >>> decode_text("a,b\\n".encode("utf-16"), "data.csv")
+    ('a,b\\n', {'encoding': 'UTF-16 LE', 'encoding_source': 'byte-order mark'})
+    >>> decode_text("café".encode("latin-1"), "data.csv", encoding="latin-1")[0]
+    'café'
+    >>> decode_text("café".encode("latin-1"), "data.csv")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: data.csv is not UTF-8 text (byte 0xe9 on line 1); pass its encoding, ...
     """
     mark = next((m for m in BYTE_ORDER_MARKS if raw.startswith(m[0])), None)
     if encoding is None and mark is None and _looks_binary(raw[:8192]):

@@ -26,15 +26,46 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class YamlTooLargeError(yaml.YAMLError):
-    """The document nests too deep, expands (through aliases) beyond its budget, or refers to itself."""
+    """The document nests too deep, expands (through aliases) beyond its budget, or refers to itself.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> levels = ["a: &a [" + ", ".join(["x"] * 10) + "]"]
+    >>> levels += [f"{b}: &{b} [" + ", ".join([f"*{a}"] * 10) + "]" for a, b in zip("abcdefgh", "bcdefghi")]
+    >>> yaml.load("\\n".join(levels), Loader=BoundedSafeLoader)  # 10**9 values once expanded
+    Traceback (most recent call last):
+    ...
+    auditkit.io.yaml_files.YamlTooLargeError: its aliases (*name) expand it to more than 2,000,000 values and characters
+    """
 
 
 class DuplicateKeyError(yaml.YAMLError):
-    """A mapping names the same key twice."""
+    """A mapping names the same key twice.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> yaml.load("seed: 1\\nseed: 2", Loader=BoundedSafeLoader)
+    Traceback (most recent call last):
+    ...
+    auditkit.io.yaml_files.DuplicateKeyError: key 'seed' appears twice (on lines 1 and 2); each key may appear once
+    """
 
 
 class BoundedSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses repeated keys and documents that expand beyond a budget."""
+    """``yaml.SafeLoader`` that refuses repeated keys and documents that expand beyond a budget.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> yaml.load("a: 1\\nb: [x, y]", Loader=BoundedSafeLoader)
+    {'a': 1, 'b': ['x', 'y']}
+    >>> yaml.load("a: 1\\na: 2", Loader=BoundedSafeLoader)
+    Traceback (most recent call last):
+    ...
+    auditkit.io.yaml_files.DuplicateKeyError: key 'a' appears twice (on lines 1 and 2); each key may appear once
+    """
 
     depth = 0
 
@@ -75,6 +106,12 @@ def expanded_size(root: yaml.Node, limit: int) -> int:
 
     Computed on the node graph (each distinct node once), so a billion laughs is measured
     without being built. A node that contains itself is refused.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> expanded_size(yaml.compose("a: &x [1, 2]\\nb: *x"), 1000)
+    15
     """
     size: dict[int, int] = {}
     open_nodes: set[int] = set()
@@ -121,6 +158,20 @@ def read_yaml_mapping(path: str | Path, role: str = "config", example: str = "da
     InputError
         The file is missing, larger than :data:`MAX_FILE_BYTES`, not UTF-8, not valid YAML,
         repeats a key, expands beyond :data:`MAX_EXPANDED_SIZE`, is empty or not a mapping.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "audit.yaml"
+    >>> _ = path.write_text("data: german\\nseed: 3\\n")
+    >>> read_yaml_mapping(path)
+    {'data': 'german', 'seed': 3}
+    >>> _ = path.write_text("- german\\n")
+    >>> read_yaml_mapping(path, role="config")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: config file .../audit.yaml must hold a mapping such as data: adult; got a list
     """
     text = _read_text(Path(path), role)
     try:
@@ -164,3 +215,27 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
+
+
+PATH_SETTINGS = ("data", "model", "policy")
+
+
+def resolve_relative_paths(mapping: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Relative file paths in a config file are relative to that file (when such a file exists).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> _ = (base / "loans.csv").write_text("y,g\n1,a\n")
+    >>> resolve_relative_paths({"data": "loans.csv", "target": "y"}, base)["data"] == str(base / "loans.csv")
+    True
+    >>> resolve_relative_paths({"data": "german"}, base)["data"]  # a bundled name is left alone
+    'german'
+    """
+    out = dict(mapping)
+    for key in PATH_SETTINGS:
+        value = out.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute() and (base / value).is_file():
+            out[key] = str(base / value)
+    return out

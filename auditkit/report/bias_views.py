@@ -47,7 +47,20 @@ def _left_out(record: dict) -> str:
 
 
 def disparities_frame(doc: dict[str, Any]) -> pd.DataFrame:
-    """Headline disparities with their intervals, one row per grouping, criterion, measure and method."""
+    """Headline disparities with their intervals, one row per grouping, criterion, measure and method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> disparities_frame(doc).columns.tolist()[:5]
+    ['grouping', 'disparity', 'method', 'reference', 'groups compared']
+    """
     rows = [{"grouping": d["grouping"], **({"class": d["class"]} if "class" in d else {}),
              "disparity": d["name"], "method": d["method"].replace("_", " "), "reference": _group(d["reference"]),
              "groups compared": d["n_groups_compared"], "value": d["value"], "ci lower": _lo(d["ci"]),
@@ -57,7 +70,20 @@ def disparities_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
 
 def comparisons_frame(doc: dict[str, Any]) -> pd.DataFrame:
-    """Each group against the reference group, with intervals and corrected p-values."""
+    """Each group against the reference group, with intervals and corrected p-values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> comparisons_frame(doc).columns.tolist()[:5]
+    ['grouping', 'metric', 'group', 'n', 'value']
+    """
     rows = [{"grouping": c["grouping"], **({"class": c["class"]} if "class" in c else {}), "metric": c["metric"],
              "group": _group(c["group"]), "n": c["n"], "value": c["value"], "reference": _group(c["reference"]),
              "reference value": c["reference_value"], "difference": c["difference"],
@@ -69,7 +95,21 @@ def comparisons_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
 
 def calibration_frames(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Calibration tables (observed positive rate against mean score, by score bin), per grouping."""
+    """Calibration tables (observed positive rate against mean score, by score bin), per grouping.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> tables = calibration_frames(doc)
+    >>> list(tables), tables["group"].columns.tolist()[:4]
+    (['group'], ['group', 'bin_lower', 'bin_upper', 'n'])
+    """
     return {name: pd.DataFrame(rows) for name, rows in doc.get("fairness", {}).get("calibration", {}).items()}
 
 
@@ -78,6 +118,20 @@ def _bias(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def representation_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """Rows and share of rows of every group, against the reference shares where given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> representation_frame(doc).iloc[:, :3].values.tolist()
+    [['group', 'group=A', 150], ['group', 'group=B', 150]]
+    """
     rows = [{"grouping": r["grouping"], "group": _group(r["group"]), "n": r["n"], "share": r["share"],
              "ci lower": _lo(r["share_ci"]), "ci upper": _hi(r["share_ci"]),
              **({"reference share": r["reference_share"], "ratio to reference": r["ratio_to_reference"]}
@@ -87,6 +141,20 @@ def representation_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
 
 def base_rates_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """The recorded outcome by group (positive share, class shares or mean), with intervals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> base_rates_frame(doc).columns.tolist()[:4]
+    ['grouping', 'group', 'n', 'base rate']
+    """
     rows = []
     for r in _bias(doc).get("base_rates", []):
         value = "mean_target" if "mean_target" in r else "base_rate"
@@ -97,7 +165,18 @@ def base_rates_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
 
 def missingness_frame(doc: dict[str, Any]) -> pd.DataFrame:
-    """One row per sensitive feature and column with missing values: the gap between groups and its test."""
+    """One row per sensitive feature and column with missing values: the gap between groups and its test.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame.assign(decision=1)
+    >>> frame.loc[frame.index[:60], "x1"] = None  # missing for 60 rows, mostly of one group
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                      steps=["data_bias"], progress=False).to_dict()
+    >>> missingness_frame(doc).columns.tolist()[:4]
+    ['sensitive feature', 'column', 'highest', 'highest rate']
+    """
     rows = [{"sensitive feature": t["feature"], "column": t["column"],
              "highest": None if t["highest"] is None else f"{t['highest']['group']}",
              "highest rate": None if t["highest"] is None else t["highest"]["missing_rate"],
@@ -109,7 +188,20 @@ def missingness_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
 
 def proxies_frame(doc: dict[str, Any], limit: int = MAX_PROXY_ROWS) -> pd.DataFrame:
-    """The strongest proxies (Cramér's V with interval, mutual information, predictive power)."""
+    """The strongest proxies (Cramér's V with interval, mutual information, predictive power).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> proxies_frame(doc, limit=2).iloc[:, :3].round(3).values.tolist()
+    [['group', 'proxy', 0.82], ['group', 'x0', 0.184]]
+    """
     rows = [{"sensitive feature": p["sensitive_feature"], "column": p["feature"], "Cramér's V": p["cramers_v"],
              "ci lower": _lo(p["cramers_v_ci"]), "ci upper": _hi(p["cramers_v_ci"]),
              "mutual information (bits)": p["mutual_information_bits"], "share of entropy": p["entropy_share"],
@@ -120,6 +212,20 @@ def proxies_frame(doc: dict[str, Any], limit: int = MAX_PROXY_ROWS) -> pd.DataFr
 
 
 def checks_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """The policy checks: threshold, observed value, interval and status of each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> checks_frame(doc)[["check", "status"]].values.tolist()
+    [['demographic_parity_ratio[group]', 'failed']]
+    """
     rows = [{"check": c["name"], "status": c["status"], "severity": c["severity"],
              "threshold": ", ".join(f"{k} {v:g}" for k, v in c["threshold"].items()), "basis": c["basis"],
              "observed": c["observed"], "ci lower": _lo(c["ci"]), "ci upper": _hi(c["ci"]),
@@ -156,6 +262,18 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     With ``result`` (the same audit, e.g. :func:`auditkit.report.views.load_result`), the
     disparities and calibration are also drawn, by ``result.plot``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> show(doc)  # outside a notebook, IPython prints what it would display
+    <IPython.core.display.HTML object>
     """
     from IPython.display import HTML, display
 
@@ -163,7 +281,21 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
 
 def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
-    """The bias sections as one escaped HTML fragment (empty sections are left out), with plots given ``result``."""
+    """The bias sections as one escaped HTML fragment (empty sections are left out), with plots given ``result``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> html = bias_html(doc)
+    >>> html.count("<table"), "Proxies" in html
+    (7, True)
+    """
     parts = []
     for title, prose, build in SECTIONS:
         frame = build(doc)

@@ -23,6 +23,17 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     The plots are drawn by ``result.plot`` (the same audit, e.g.
     :func:`auditkit.report.views.load_result`); without ``result`` they are left out.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"], progress=False)
+    >>> show(result.to_dict(), result)  # doctest: +ELLIPSIS
+    <IPython.core.display.HTML object>
+    ...
+    >>> matplotlib.pyplot.close("all")
     """
     from IPython.display import HTML, display
 
@@ -70,7 +81,20 @@ def _figure(fig, what: str) -> str:
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:
-    """Explainer, output space, budget and the additivity statement, as HTML."""
+    """Explainer, output space, budget and the additivity statement, as HTML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> "Explainer: <b>tree</b>" in shap_summary_html(section["shap"])
+    True
+    """
     budget = shap["budget"]
     rows = (f"all {budget['rows_audited']:,} audited rows" if not budget["rows_sampled"]
             else f"a seeded sample of {budget['rows_explained']:,} of {budget['rows_audited']:,} audited rows")
@@ -94,7 +118,20 @@ def shap_summary_html(shap: dict[str, Any]) -> str:
 
 
 def additivity_text(shap: dict[str, Any]) -> str:
-    """Whether the SHAP values add up to the model output, with the errors and the tolerance used (HTML)."""
+    """Whether the SHAP values add up to the model output, with the errors and the tolerance used (HTML).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> section["shap"]["additivity"]["holds"], additivity_text(section["shap"])[:40]
+    (True, 'SHAP values satisfy additivity: max |sum')
+    """
     add = shap["additivity"]
     verdict = "satisfy" if add["holds"] else "<b>violate</b>"
     text = (f"SHAP values {verdict} additivity: max |sum + base − output| = {add['max_abs_error']:.2e} "
@@ -113,7 +150,21 @@ def importance_frame(section: dict[str, Any]) -> pd.DataFrame:
 
 
 def group_html(view: dict[str, Any], space: str) -> str:
-    """Mean SHAP by group and the decomposition of the gaps in mean output, as HTML tables."""
+    """Mean SHAP by group and the decomposition of the gaps in mean output, as HTML tables.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> view = section["group_attributions"][0]
+    >>> group_html(view, section["shap"]["output_space"]).count("<table")
+    2
+    """
     feature = view["sensitive_feature"]
     columns = {f"{g['group']} (n={g['n']:,})": {"mean model output": g["mean_output"], **g["mean_shap"]}
                for g in view["groups"]}
@@ -136,7 +187,21 @@ def group_html(view: dict[str, Any], space: str) -> str:
 
 
 def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
-    """Features × compared groups table of gap contributions, with gap/residual rows on top."""
+    """Features × compared groups table of gap contributions, with gap/residual rows on top.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
+    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> section = doc["explanations"]
+    >>> table = gap_frame(section["group_attributions"][0])
+    >>> table.columns.tolist(), table.iloc[:2, 0].tolist()
+    (['', 'female − male'], ['gap in mean output', 'residual'])
+    """
     columns = {}
     for gap in view["gaps"]:
         label = f"{gap['group']} − {gap['reference']}"
@@ -147,7 +212,17 @@ def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
 
 
 def lime_html(lime: dict[str, Any]) -> str:
-    """Settings, stability summary and one row per explained instance."""
+    """Settings, stability summary and one row per explained instance.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
+    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
+    >>> section = result.to_dict()["explanations"]
+    >>> lime_html(section["lime"]).count("<table")
+    1
+    """
     stability = lime.get("stability", {})
     intro = (
         f"<p>{len(lime['instances'])} instances, each explained {esc(lime['repeats'])} times with different "
@@ -170,7 +245,17 @@ def lime_html(lime: dict[str, Any]) -> str:
 
 
 def agreement_html(agreement: dict[str, Any]) -> str:
-    """Mean agreement metrics and the per-instance table."""
+    """Mean agreement metrics and the per-instance table.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
+    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
+    >>> section = result.to_dict()["explanations"]
+    >>> agreement_html(section["agreement"]).count("<table")
+    2
+    """
     summary = agreement["summary"]
     intro = (
         f"<p>Metrics of Krishna et al. (2022) on the LIME instances, top-{esc(agreement['k'])} features; "
@@ -187,6 +272,13 @@ def agreement_html(agreement: dict[str, Any]) -> str:
 
 
 def findings_list(findings: list[dict[str, Any]]) -> str:
+    """Findings as an HTML list with their severity.
+
+    Examples
+    --------
+    >>> findings_list([{"step": "shap", "severity": "high", "message": "A gap & more."}])
+    '<ul><li><b>high</b> [shap] A gap &amp; more.</li></ul>'
+    """
     items = "".join(f"<li><b>{esc(f['severity'])}</b> [{esc(f['step'])}] {esc(f['message'])}</li>"
                     for f in findings)
     return f"<ul>{items}</ul>"

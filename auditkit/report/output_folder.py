@@ -58,7 +58,15 @@ def check_out_dir(path: str | os.PathLike[str]) -> Path:
 
 
 def show_path(path: Path) -> str:
-    """``path`` as the user wrote it; bytes that are not UTF-8 shown as ``\\xff``."""
+    """``path`` as the user wrote it; bytes that are not UTF-8 shown as ``\\xff``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import os
+    >>> show_path(Path("reports/audit")), show_path(Path(os.fsdecode(b"caf\\xe9")))
+    ('reports/audit', 'caf\\\\xe9')
+    """
     return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
@@ -67,6 +75,18 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; once the block succeeds, move it onto ``path``.
 
     On any error (a full disk, an interrupt) the temporary file is removed and ``path`` is untouched.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> target = Path(tempfile.mkdtemp()) / "summary.csv"
+    >>> with atomic_path(target) as staged:
+    ...     _ = staged.write_text("a,b\\n1,2\\n")
+    ...     target.exists()  # not yet: the new file appears whole, when the block ends
+    False
+    >>> target.read_text()
+    'a,b\\n1,2\\n'
     """
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
@@ -79,7 +99,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: the old file or the whole new one, never a part."""
+    """Write ``text`` (UTF-8) to ``path`` atomically: the old file or the whole new one, never a part.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = write_text_atomic(Path(tempfile.mkdtemp()) / "note.txt", "done")
+    >>> path.read_text()
+    'done'
+    """
     with atomic_path(path) as tmp, open(tmp, "x", encoding="utf-8") as handle:
         handle.write(text)
     return Path(path)

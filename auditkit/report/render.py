@@ -19,7 +19,13 @@ REPORT_NOTEBOOK = "audit_report.ipynb"
 
 
 def notebooks_dir() -> Path:
-    """Folder holding the report notebooks (inside the wheel, or the repo's ``notebooks/``)."""
+    """Folder holding the report notebooks (inside the wheel, or the repo's ``notebooks/``).
+
+    Examples
+    --------
+    >>> sorted(path.name for path in notebooks_dir().glob("*.ipynb"))[:1]
+    ['audit_report.ipynb']
+    """
     packaged = Path(__file__).resolve().parents[1] / "_notebooks"
     if packaged.is_dir():
         return packaged
@@ -31,6 +37,18 @@ def write_audit(result: AuditResult, out_dir: str | Path) -> Path:
 
     The previous audit's report, model card and artifacts are removed: they describe another audit.
     Files auditkit does not write are left alone.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(200, seed=0).frame.assign(decision=1)
+    >>> result = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                         steps=["performance"], progress=False)
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> write_audit(result, out).name, sorted(p.name for p in out.iterdir())
+    ('audit.json', ['audit.json'])
     """
     with OutputFolder(out_dir) as folder:
         return commit_audit(result, folder)
@@ -40,6 +58,21 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
     """Stage ``audit.json`` and the artifacts, then swap them in for every output of the previous audit.
 
     ``audit.json`` is moved in last: until then the folder holds no audit that its files do not describe.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(200, seed=0).frame.assign(decision=1)
+    >>> result = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                         steps=["performance"], progress=False)
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> from auditkit.report.output_folder import OutputFolder
+    >>> with OutputFolder(out) as folder:
+    ...     path = commit_audit(result, folder)
+    >>> path.name, sorted(p.name for p in out.iterdir())
+    ('audit.json', ['audit.json'])
     """
     staged = []
     for step in result.steps:
@@ -55,7 +88,19 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
 
 
 def previous_artifacts(out_dir: Path) -> list[str]:
-    """Artifacts an audit wrote into ``out_dir`` (``artifacts/<step>__<name>.parquet``), as relative paths."""
+    """Artifacts an audit wrote into ``out_dir`` (``artifacts/<step>__<name>.parquet``), as relative paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> (out / "artifacts").mkdir()
+    >>> (out / "artifacts" / "shap__values.parquet").touch()
+    >>> (out / "artifacts" / "notes.txt").touch()  # not written by an audit step: left alone
+    >>> previous_artifacts(out)
+    ['artifacts/shap__values.parquet']
+    """
     folder = out_dir / ARTIFACTS_DIR
     if not folder.is_dir():
         return []
@@ -69,6 +114,11 @@ def render_report(out_dir: str | Path, *, progress: bool = False, quiet: bool = 
 
     The notebook only reads ``audit.json`` and the artifacts; it computes no numbers.
     See :func:`commit_report` for what is written when the notebook fails.
+
+    Examples
+    --------
+    >>> render_report("reports/audit")  # doctest: +SKIP
+    PosixPath('reports/audit/report.html')
     """
     with OutputFolder(out_dir) as folder:
         return commit_report(folder, progress=progress, quiet=quiet, timeout=timeout)
@@ -81,6 +131,13 @@ def commit_report(folder: OutputFolder, *, progress: bool = False, quiet: bool =
     When a cell fails, the executed notebook (papermill puts the error at its top) is moved in as
     ``report.failed.ipynb``, no ``report.html`` is written and the papermill error is raised.
     An interrupted report leaves nothing behind.
+
+    Examples
+    --------
+    >>> from auditkit.report.output_folder import OutputFolder
+    >>> with OutputFolder("reports/audit") as folder:  # doctest: +SKIP
+    ...     commit_report(folder)  # starts a Jupyter kernel: about 20 s
+    PosixPath('reports/audit/report.html')
     """
     from papermill import PapermillExecutionError
 
@@ -104,6 +161,11 @@ def execute_report(audit_dir: Path, notebook: Path, *, progress: bool = False, q
     The kernel runs in a fresh, empty working folder, so no file in ``audit_dir`` (or wherever
     auditkit was started) can shadow a module the notebook imports. ``quiet`` lowers the kernel's
     own log to errors (it warns on every start that its local TCP channel is not encrypted).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> execute_report(Path("reports/audit"), Path("reports/audit/report.ipynb"))  # doctest: +SKIP
     """
     import papermill as pm
     from jupyter_client.manager import AsyncKernelManager
@@ -144,7 +206,20 @@ def _shutdown(kernel) -> None:
 
 
 def export_html(notebook: Path, html_path: Path) -> Path:
-    """Export an executed notebook to standalone HTML: code hidden, images embedded."""
+    """Export an executed notebook to standalone HTML: code hidden, images embedded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Audit of loans")])
+    >>> nbformat.write(notebook, folder / "report.ipynb")
+    >>> html = export_html(folder / "report.ipynb", folder / "report.html")
+    >>> html.name, "Audit of loans" in html.read_text()
+    ('report.html', True)
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -164,5 +239,11 @@ _REMOTE_SCRIPT = re.compile(r'<script\b[^>]*\bsrc="https?://[^"]*"[^>]*>.*?</scr
 
 
 def strip_remote_scripts(body: str) -> str:
-    """Drop ``<script src="https://...">`` tags (require.js, MathJax CDN): the report works offline."""
+    """Drop ``<script src="https://...">`` tags (require.js, MathJax CDN): the report works offline.
+
+    Examples
+    --------
+    >>> strip_remote_scripts('<script src="https://cdn.example.org/require.js"></script><p>kept</p>')
+    '<p>kept</p>'
+    """
     return _REMOTE_SCRIPT.sub("", body)

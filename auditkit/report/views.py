@@ -30,27 +30,85 @@ SEVERITY_COLOURS = {"error": "#7f0000", "high": "#c62828", "medium": "#ef6c00", 
 
 
 def load(audit_dir: str | Path) -> dict[str, Any]:
-    """Load ``audit_dir/audit.json``."""
+    """Load ``audit_dir/audit.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(200, seed=0).frame.assign(decision=1)
+    >>> spec = auditkit.AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                           steps=["performance"])
+    >>> out = Path(tempfile.mkdtemp()) / "audit"
+    >>> _ = auditkit.audit_to_dir(spec, out, report=False, progress=False)
+    >>> load(out)["dataset"]["n_rows"]
+    200
+    """
     return load_audit_json(Path(audit_dir) / "audit.json")
 
 
 def esc(value: Any) -> str:
+    """``value`` as HTML-escaped text.
+
+    Examples
+    --------
+    >>> esc("<b>A & B</b>")
+    '&lt;b&gt;A &amp; B&lt;/b&gt;'
+    """
     return html.escape(str(value))
 
 
 def plain_html(fragment: str) -> str:
-    """``fragment`` in a block that notebook front ends do not typeset: a ``$`` in data stays a dollar."""
+    """``fragment`` in a block that notebook front ends do not typeset: a ``$`` in data stays a dollar.
+
+    Examples
+    --------
+    >>> plain_html("<p>costs $5</p>")
+    "<div class='tex2jax_ignore mathjax_ignore'><p>costs $5</p></div>"
+    """
     return f"<div class='{NO_TEX}'>{fragment}</div>"
 
 
 def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as escaped HTML with rounded floats."""
+    """A DataFrame as escaped HTML with rounded floats.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(table_html(pd.DataFrame({"rate": [0.12345]})))
+    <table class="dataframe auditkit tex2jax_ignore mathjax_ignore">
+      <thead>
+        <tr style="text-align: right;">
+          <th>rate</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <td>0.123</td>
+        </tr>
+      </tbody>
+    </table>
+    """
     return frame.to_html(index=False, escape=True, na_rep="undefined",
                          float_format=lambda x: f"{x:.{digits}f}", border=0, classes=f"auditkit {NO_TEX}")
 
 
 def header_html(doc: dict[str, Any]) -> str:
-    """The report's header: what was audited (data and model by name), provenance, versions and times."""
+    """The report's header: what was audited (data and model by name), provenance, versions and times.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> header_html(doc).startswith("<")
+    True
+    """
     ds, prov = doc["dataset"], doc["provenance"]
     model = prov.get("model") or {}
     name = model.get("name") or model.get("final_estimator")
@@ -86,6 +144,20 @@ def _kind(name: Any, final_estimator: Any) -> str:
 
 
 def findings_html(doc: dict[str, Any]) -> str:
+    """The audit's findings as an HTML list, most severe first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> findings_html(doc).count("<li")
+    11
+    """
     findings = sorted(doc.get("findings", []), key=lambda f: SEVERITY_ORDER.get(f["severity"], 9))
     if not findings:
         return "<p>No findings.</p>"
@@ -100,12 +172,35 @@ def findings_html(doc: dict[str, Any]) -> str:
 
 
 def performance_table(doc: dict[str, Any]) -> pd.DataFrame:
+    """The overall performance metrics as a two-column table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> performance_table(doc).head(3)
+                   metric   value
+    0                   n     300
+    1      selection_rate  0.5000
+    2  true_positive_rate  0.6708
+    """
     overall = doc.get("performance", {}).get("overall", {})
     return pd.DataFrame({"metric": list(overall), "value": [format_number(v) for v in overall.values()]})
 
 
 def format_number(value: Any, digits: int = 4) -> str:
-    """Integers as integers, floats rounded, None as 'undefined'."""
+    """Integers as integers, floats rounded, None as 'undefined'.
+
+    Examples
+    --------
+    >>> format_number(3), format_number(0.123456), format_number(None), format_number(0.5, digits=2)
+    ('3', '0.1235', 'undefined', '0.50')
+    """
     if value is None:
         return "undefined"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 10):
@@ -116,7 +211,20 @@ def format_number(value: Any, digits: int = 4) -> str:
 
 
 def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The ``fairness.by_group`` rows as one tidy frame (one row per group)."""
+    """The ``fairness.by_group`` rows as one tidy frame (one row per group).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> by_group_frame(doc, ("group",))[["group", "n", "selection_rate"]].round(3).values.tolist()
+    [['group=A', 150, 0.373], ['group=B', 150, 0.627]]
+    """
     records = []
     for row in doc.get("fairness", {}).get("by_group", []):
         keys = tuple(row["group"])
@@ -131,6 +239,20 @@ def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None)
 
 
 def groupings_in(doc: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The groupings (tuples of sensitive features) that ``fairness.by_group`` has rows for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import auditkit
+    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
+    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
+    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
+    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
+    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> groupings_in(doc)
+    [('group',)]
+    """
     seen: list[tuple[str, ...]] = []
     for row in doc.get("fairness", {}).get("by_group", []):
         keys = tuple(row["group"])

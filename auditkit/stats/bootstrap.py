@@ -25,6 +25,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from auditkit.progress import progress_bar
+
 DEFAULT_N_BOOT = 1000
 DEFAULT_LEVEL = 0.95
 ROW_CHUNK_CELLS = 4_000_000  # row multiplicities held in memory at once (n_boot x n_rows)
@@ -72,19 +74,29 @@ def row_multiplicities(n_rows: int, n_boot: int, rng: np.random.Generator) -> It
     ------
     ndarray of int, shape ``(chunk, n_rows)``
         How often each row occurs in each resample; every row of the array sums to
-        ``n_rows``. The chunks together hold ``n_boot`` resamples.
+        ``n_rows``. The chunks together hold ``n_boot`` resamples. A progress bar counts the
+        resamples the caller has used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> chunks = list(row_multiplicities(4, 3, np.random.default_rng(0)))
+    >>> [chunk.shape for chunk in chunks], [chunk.sum(axis=1).tolist() for chunk in chunks]
+    ([(3, 4)], [[4, 4, 4]])
     """
     if n_rows == 0:
         yield np.zeros((n_boot, 0), dtype=np.int64)
         return
     chunk = max(1, min(n_boot, ROW_CHUNK_CELLS // n_rows))
     done = 0
-    while done < n_boot:
-        size = min(chunk, n_boot - done)
-        picks = rng.integers(0, n_rows, size=(size, n_rows))
-        offsets = (np.arange(size) * n_rows)[:, None]
-        yield np.bincount((picks + offsets).ravel(), minlength=size * n_rows).reshape(size, n_rows)
-        done += size
+    with progress_bar(n_boot, "bootstrap", "resample") as bar:
+        while done < n_boot:
+            size = min(chunk, n_boot - done)
+            picks = rng.integers(0, n_rows, size=(size, n_rows))
+            offsets = (np.arange(size) * n_rows)[:, None]
+            yield np.bincount((picks + offsets).ravel(), minlength=size * n_rows).reshape(size, n_rows)
+            done += size
+            bar.update(size)  # once the caller is done with the chunk
 
 
 def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
@@ -99,6 +111,14 @@ def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tu
     -------
     lower, upper : ndarray
         Shape ``samples.shape[1:]``; NaN where every resample is undefined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.column_stack([np.arange(1, 101) / 100, np.full(100, np.nan)])  # two metrics, 100 resamples
+    >>> lower, upper = percentile_interval(samples, 0.9)
+    >>> lower.round(4).tolist(), upper.round(4).tolist()
+    ([0.0595, nan], [0.9505, nan])
     """
     samples = np.asarray(samples, dtype=float)
     quantiles = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
@@ -109,7 +129,14 @@ def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tu
 
 
 def is_degenerate(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Where an interval is defined but has (numerically) no width: every resample gave one value."""
+    """Where an interval is defined but has (numerically) no width: every resample gave one value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_degenerate(np.array([0.0, 0.2, np.nan]), np.array([0.0, 0.4, np.nan])).tolist()
+    [True, False, False]
+    """
     lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     finite = np.isfinite(lower) & np.isfinite(upper)
     scale = np.maximum(1.0, np.abs(np.where(finite, upper, 0.0)))
@@ -141,7 +168,14 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray,
 
 
 def interval_pairs(lower: np.ndarray, upper: np.ndarray) -> list[list[float | None]]:
-    """``[[lo, hi], ...]`` with None for undefined bounds (the ``ci`` shape of ``audit.json``)."""
+    """``[[lo, hi], ...]`` with None for undefined bounds (the ``ci`` shape of ``audit.json``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> interval_pairs(np.array([0.1, np.nan]), np.array([0.3, np.nan]))
+    [[0.1, 0.3], [None, None]]
+    """
     return [[_finite(lo), _finite(hi)] for lo, hi in zip(np.ravel(lower), np.ravel(upper), strict=True)]
 
 

@@ -19,7 +19,16 @@ Test = Callable[[int, int, str], tuple[float | None, str]]
 
 
 def count_test(counts: np.ndarray) -> Test:
-    """A test of a count-based rate between two groups of a ``(n_groups, 4)`` counts table."""
+    """A test of a count-based rate between two groups of a ``(n_groups, 4)`` counts table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> test = count_test(np.array([[30, 10, 20, 40], [10, 10, 40, 40]]))
+    >>> p_value, name = test(1, 0, "selection_rate")  # 20 of 100 selected against 40 of 100
+    >>> round(p_value, 4), name
+    (0.002, 'chi-square')
+    """
 
     def test(group: int, ref: int, metric: str) -> tuple[float | None, str]:
         num, den = RATE_CELLS[metric]
@@ -47,6 +56,16 @@ def comparisons(point: dict[str, np.ndarray], boot: dict[str, np.ndarray] | None
         minus reference) and ``ratio`` (group / reference) with their intervals
         (``difference_ci``, ``ratio_ci``; ``ci_degenerate`` when the difference interval
         is a single point), ``test`` and ``p_value``. Group keys are added by the caller.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts = np.array([[30, 10, 20, 40], [10, 10, 40, 40]])  # tp, fp, fn, tn of two groups
+    >>> point = {"selection_rate": np.array([0.4, 0.2])}
+    >>> eligible = {"selection_rate": np.array([True, True])}
+    >>> [record] = comparisons(point, None, ("selection_rate",), eligible, 0, count_test(counts), 0.95)
+    >>> record["group_index"], round(record["difference"], 2), round(record["ratio"], 2), record["test"]
+    (1, -0.2, 0.5, 'chi-square')
     """
     out = []
     n_groups = len(next(iter(eligible.values()))) if eligible else 0
@@ -88,7 +107,15 @@ def _one(point, boot, group, ref, metric, test, level) -> dict:
 
 
 def correct(records: list[dict], method: str, alpha: float) -> None:
-    """Add ``p_adjusted`` and ``significant`` to every comparison record, in place."""
+    """Add ``p_adjusted`` and ``significant`` to every comparison record, in place.
+
+    Examples
+    --------
+    >>> records = [{"p_value": 0.01}, {"p_value": 0.04}, {"p_value": None}]
+    >>> correct(records, "holm", 0.05)
+    >>> [(r["p_adjusted"], r["significant"]) for r in records]
+    [(0.02, True), (0.04, True), (None, False)]
+    """
     adjusted = adjust_pvalues([r["p_value"] for r in records], method)
     for record, p_adj in zip(records, adjusted, strict=True):
         record["p_adjusted"] = p_adj

@@ -55,7 +55,15 @@ def _cells(counts: np.ndarray, cells: tuple[int, ...]) -> np.ndarray:
 
 
 def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """All rate metrics from counts of shape ``(..., 4)`` ordered ``tp, fp, fn, tn``."""
+    """All rate metrics from counts of shape ``(..., 4)`` ordered ``tp, fp, fn, tn``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rates = rates_from_counts(np.array([[8, 2, 2, 8], [0, 0, 0, 5]]))  # tp, fp, fn, tn of two groups
+    >>> rates["selection_rate"].tolist(), rates["true_positive_rate"].tolist()
+    ([0.5, 0.0], [0.8, nan])
+    """
     counts = np.asarray(counts, dtype=float)
     rates = {m: _ratio(_cells(counts, num), _cells(counts, den)) for m, (num, den) in RATE_CELLS.items()}
     balanced = (rates["true_positive_rate"] + rates["true_negative_rate"]) / 2.0
@@ -64,7 +72,15 @@ def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def rate_numerators(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """The numerator (a count of rows) of every count-based rate in :data:`RATE_CELLS`."""
+    """The numerator (a count of rows) of every count-based rate in :data:`RATE_CELLS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> numerators = rate_numerators(np.array([[8, 2, 2, 8]]))
+    >>> int(numerators["selection_rate"][0]), int(numerators["true_positive_rate"][0])
+    (10, 8)
+    """
     return {m: _cells(counts, num) for m, (num, _) in RATE_CELLS.items()}
 
 
@@ -108,7 +124,13 @@ def denominators(metrics: list[str], n: np.ndarray, counts: np.ndarray | None = 
 
 
 def denominator_words(metric: str) -> str:
-    """What the denominator of ``metric`` counts, e.g. ``"actual positives"``."""
+    """What the denominator of ``metric`` counts, e.g. ``"actual positives"``.
+
+    Examples
+    --------
+    >>> denominator_words("true_positive_rate"), denominator_words("precision"), denominator_words("selection_rate")
+    ('actual positives', 'positive decisions', 'rows')
+    """
     if metric in BOTH_CLASSES:
         return "actual positives or negatives (whichever are fewer)"
     cells = RATE_CELLS.get(metric, ((), ALL_CELLS))[1]
@@ -116,14 +138,28 @@ def denominator_words(metric: str) -> str:
 
 
 def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn."""
+    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn.
+
+    Examples
+    --------
+    >>> confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]).tolist()  # tp, fp, fn, tn
+    [0, 1, 2, 3]
+    """
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     return 2 * (1 - y_pred) + (1 - y_true)
 
 
 def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer group code per row and the table of group keys, sorted by key."""
+    """Integer group code per row and the table of group keys, sorted by key.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, keys = group_codes(pd.DataFrame({"sex": ["m", "f", "m"]}), ("sex",))
+    >>> codes.tolist(), keys["sex"].tolist()
+    ([1, 0, 1], ['f', 'm'])
+    """
     keys = sensitive[list(features)].astype(str)
     groups = keys.drop_duplicates().sort_values(list(features)).reset_index(drop=True)
     lookup = {tuple(row): i for i, row in enumerate(groups.itertuples(index=False, name=None))}
@@ -133,13 +169,28 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.
 
 
 def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndarray:
-    """Counts array of shape ``(n_groups, 4)``."""
+    """Counts array of shape ``(n_groups, 4)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> group_counts(np.array([0, 0, 1, 1]), confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]), 2).tolist()
+    [[1, 1, 0, 0], [0, 0, 1, 1]]
+    """
     flat = np.bincount(codes * 4 + cells, minlength=n_groups * 4)
     return flat.reshape(n_groups, 4)
 
 
 def groupings(features: list[str], intersections: bool = True) -> list[tuple[str, ...]]:
-    """Each sensitive feature alone, then (optionally) every intersection of two or more."""
+    """Each sensitive feature alone, then (optionally) every intersection of two or more.
+
+    Examples
+    --------
+    >>> groupings(["sex", "race", "age"])
+    [('sex',), ('race',), ('age',), ('sex', 'race'), ('sex', 'age'), ('race', 'age'), ('sex', 'race', 'age')]
+    >>> groupings(["sex", "race"], intersections=False)
+    [('sex',), ('race',)]
+    """
     out: list[tuple[str, ...]] = [(f,) for f in features]
     if intersections:
         for size in range(2, len(features) + 1):
@@ -148,6 +199,13 @@ def groupings(features: list[str], intersections: bool = True) -> list[tuple[str
 
 
 def grouping_name(features: tuple[str, ...]) -> str:
+    """Display name of a grouping: its features joined by ``×``.
+
+    Examples
+    --------
+    >>> grouping_name(("sex", "race"))
+    'sex × race'
+    """
     return " × ".join(features)
 
 
@@ -167,6 +225,14 @@ class Partition:
         Per grouping, the grouping's group of each finest group.
     missing : dict of str to str
         Sensitive feature to the label of its missing-value group (features with missing values).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sensitive = pd.DataFrame({"sex": ["f", "m", "f", "m"], "race": ["a", "a", "b", "b"]})
+    >>> part = partition(sensitive, [("sex",), ("sex", "race")])
+    >>> part.n_fine, part.row_codes(0).tolist(), part.row_codes(1).tolist()
+    (4, [0, 1, 0, 1], [0, 2, 1, 3])
     """
 
     groupings: list[tuple[str, ...]]
@@ -190,7 +256,15 @@ class Partition:
 
 
 def partition(sensitive: pd.DataFrame, groupings_: list[tuple[str, ...]]) -> Partition:
-    """The :class:`Partition` of the rows of ``sensitive`` for ``groupings_``."""
+    """The :class:`Partition` of the rows of ``sensitive`` for ``groupings_``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> part = partition(pd.DataFrame({"sex": ["f", "m", "f"], "race": ["a", "a", "b"]}), [("sex",), ("race",)])
+    >>> [keys.columns.tolist() for keys in part.keys], part.row_codes(1).tolist()
+    ([['sex'], ['race']], [0, 0, 1])
+    """
     features = tuple(dict.fromkeys(f for g in groupings_ for f in g))
     fine_codes, fine_keys = group_codes(sensitive, features)
     members, keys = [], []

@@ -75,12 +75,26 @@ def criteria_for(task: str, extra_metrics: Sequence[str] = ()) -> dict[str, tupl
     """The fairness criteria reported for ``task`` (multiclass uses the binary ones per class).
 
     Each user metric (``extra_metrics``) is a criterion of its own, named after it.
+
+    Examples
+    --------
+    >>> criteria_for("binary")["equalized_odds"]
+    ('true_positive_rate', 'false_positive_rate')
+    >>> criteria_for("binary", ["f1"])["f1"]
+    ('f1',)
     """
     builtin = REGRESSION_CRITERIA if task == "regression" else BINARY_CRITERIA
     return {**builtin, **{name: (name,) for name in extra_metrics}}
 
 
 def measures_for(criterion: str) -> tuple[str, ...]:
+    """The measures reported for ``criterion`` (a ratio of signed errors is not).
+
+    Examples
+    --------
+    >>> measures_for("demographic_parity"), measures_for("mean_error")
+    (('difference', 'ratio'), ('difference',))
+    """
     return MEASURES.get(criterion, DEFAULT_MEASURES)
 
 
@@ -171,6 +185,16 @@ def disparity(values: dict[str, np.ndarray], metrics: tuple[str, ...], measure: 
     ndarray
         Shape of ``values[m]`` without its last axis; NaN where undefined (fewer than
         two groups take part in every metric, or, to a reference, the reference does not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rates = {"selection_rate": np.array([0.2, 0.5, 0.4])}
+    >>> eligible = np.array([True, True, True])
+    >>> float(disparity(rates, ("selection_rate",), "difference", "between_groups", eligible, 0))
+    0.3
+    >>> float(disparity(rates, ("selection_rate",), "ratio", "to_reference", eligible, 2))
+    0.5
     """
     func = _MEASURE_FUNCTIONS[(measure, method)]
     shape = np.shape(values[metrics[0]])[:-1]
@@ -197,6 +221,13 @@ class Gap:
 
     The disparity equals ``value[first] - value[second]`` (difference),
     ``value[first] / value[second]`` (ratio) or ``value[first]`` (worst group, ``second`` None).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gap = Gap("selection_rate", "difference", first=1, second=0)
+    >>> gap.of({"selection_rate": np.array([[0.2, 0.5], [0.3, 0.4]])}).round(2).tolist()  # two resamples
+    [0.3, 0.1]
     """
 
     metric: str
@@ -284,6 +315,18 @@ def disparity_records(point: dict[str, np.ndarray], boot: dict[str, np.ndarray] 
         every resample gave the same gap), ``gap`` (``metric``, ``first`` and ``second``
         group index of that pair; None where undefined) and ``n_groups_compared`` (groups
         that take part in at least one metric of the criterion).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> point = {"selection_rate": np.array([0.2, 0.5])}
+    >>> records = disparity_records(point, None, {"demographic_parity": ("selection_rate",)}, np.array([True, True]),
+    ...                             0, 0.95)
+    >>> [(r["name"], r["method"], round(r["value"], 2)) for r in records]
+    [('demographic_parity_difference', 'between_groups', 0.3),
+     ('demographic_parity_difference', 'to_reference', 0.3),
+     ('demographic_parity_ratio', 'between_groups', 0.4),
+     ('demographic_parity_ratio', 'to_reference', 0.4)]
     """
     records = []
     for criterion, metrics in criteria.items():

@@ -23,7 +23,13 @@ ATTRS_KEY = "missing_groups"
 
 
 def group_label(value: Any) -> str:
-    """A group value as text: whole floats without ``.0`` (``1.0`` and ``1`` are one group)."""
+    """A group value as text: whole floats without ``.0`` (``1.0`` and ``1`` are one group).
+
+    Examples
+    --------
+    >>> group_label(1.0), group_label(1), group_label("a")
+    ('1', '1', 'a')
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -79,12 +85,27 @@ def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def missing_groups(sensitive: pd.DataFrame) -> dict[str, str]:
-    """Column to the label of its missing group, for the columns of ``sensitive`` that have one."""
+    """Column to the label of its missing group, for the columns of ``sensitive`` that have one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> missing_groups(sensitive_frame(pd.DataFrame({"g": ["a", None], "h": ["x", "y"]}), ["g", "h"]))
+    {'g': '(missing)'}
+    """
     return dict(sensitive.attrs.get(ATTRS_KEY, {}))
 
 
 def is_missing(keys: pd.DataFrame, features: Iterable[str], missing: dict[str, str]) -> pd.Series:
-    """Per row of ``keys`` (one column per feature): whether any feature is at its missing group."""
+    """Per row of ``keys`` (one column per feature): whether any feature is at its missing group.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> keys = pd.DataFrame({"sex": ["f", "(missing)"], "race": ["(missing)", "a"]})
+    >>> is_missing(keys, ["sex"], {"sex": "(missing)"}).tolist()
+    [False, True]
+    """
     flags = pd.Series(False, index=keys.index)
     for feature in features:
         if feature in missing:

@@ -69,7 +69,17 @@ def regression_metrics(codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_p
 
 def regression_bootstrap(groupings: list[np.ndarray], n_groups: list[int], y_true: np.ndarray,
                          y_pred: np.ndarray, n_boot: int, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
-    """Resampled metrics ``(n_boot, n_groups)`` per grouping; the resamples are shared by all groupings."""
+    """Resampled metrics ``(n_boot, n_groups)`` per grouping; the resamples are shared by all groupings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([0, 0, 1, 1])
+    >>> [boot] = regression_bootstrap([codes], [2], np.array([1., 2., 3., 4.]), np.array([1., 3., 3., 2.]), 50,
+    ...                               np.random.default_rng(0))
+    >>> boot["mae"].shape
+    (50, 2)
+    """
     parts: list[list[dict]] = [[] for _ in groupings]
     for weights in row_multiplicities(len(y_true), n_boot, rng):
         for i, (codes, k) in enumerate(zip(groupings, n_groups, strict=True)):
@@ -78,7 +88,16 @@ def regression_bootstrap(groupings: list[np.ndarray], n_groups: list[int], y_tru
 
 
 def regression_test(codes: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray):
-    """``test(group, reference, metric)``: Welch's t-test on the per-row values behind ``metric``."""
+    """``test(group, reference, metric)``: Welch's t-test on the per-row values behind ``metric``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> test = regression_test(np.array([0, 0, 0, 1, 1, 1]), np.zeros(6), np.array([1., 2., 3., 5., 6., 7.]))
+    >>> p_value, name = test(1, 0, "mean_prediction")
+    >>> round(p_value, 4), name
+    (0.008, 'welch-t')
+    """
 
     def test(group: int, ref: int, metric: str) -> tuple[float | None, str]:
         values = _TESTED[metric](y_true, y_pred)

@@ -48,7 +48,17 @@ def proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, s
 
 
 def mean_test(values1: np.ndarray, values2: np.ndarray) -> tuple[float | None, str]:
-    """Two-sided Welch t-test that two means are equal (None with fewer than 2 values a side)."""
+    """Two-sided Welch t-test that two means are equal (None with fewer than 2 values a side).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p_value, name = mean_test(np.array([1., 2., 3.]), np.array([5., 6., 7.]))
+    >>> round(p_value, 4), name
+    (0.008, 'welch-t')
+    >>> mean_test(np.array([1.0]), np.array([2.0, 3.0]))
+    (None, 'undefined')
+    """
     from scipy import stats
 
     if len(values1) < 2 or len(values2) < 2:

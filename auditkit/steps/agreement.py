@@ -30,6 +30,15 @@ class AgreementStep(Step):
     min_agreement : float, default 0.5
         A finding is raised when the mean top-k feature agreement or sign agreement over
         the instances is below this.
+
+    Examples
+    --------
+    >>> import auditkit
+    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["agreement"],
+    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
+    >>> agreement = result.step("agreement").payload["agreement"]
+    >>> agreement["k"], agreement["shap_explainer"], len(agreement["instances"])
+    (5, 'tree', 2)
     """
 
     k: int = 5

@@ -13,7 +13,18 @@ from auditkit.steps._base import Step
 
 @dataclass
 class DataOverviewStep(Step):
-    """Describe the audited rows: columns, types, missing values, sensitive group sizes."""
+    """Describe the audited rows: columns, types, missing values, sensitive group sizes.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> step = DataOverviewStep().run(ctx)
+    >>> step.payload["overview"]["n_rows"], sorted(step.tables)
+    (400, ['columns', 'group_sizes'])
+    """
 
     name = "data_overview"
     section = "data"

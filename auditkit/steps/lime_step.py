@@ -31,6 +31,14 @@ class LimeOutcome:
         The seed of each repeat.
     missing_ids : list
         Requested row ids that are not among the audited rows.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # with the reference model
+    >>> outcome = LimeStep(n_instances=2, repeats=2, num_samples=300).explain(ctx)
+    >>> outcome.instances.columns.tolist(), outcome.mean_weights.shape, len(outcome.seeds)
+    (['position', 'row_id', 'reason'], (2, 20), 2)
     """
 
     instances: pd.DataFrame
@@ -68,6 +76,18 @@ class LimeStep(Step):
         Instances whose mean top-k Jaccard across repeats is below this are unstable.
     discretize_continuous : bool, default True
         Explain numeric columns through quartile bins (LIME's default).
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # with the reference model
+    >>> step = LimeStep(n_instances=2, repeats=2, num_samples=300).run(ctx)
+    >>> step.tables["instances"][["row_id", "reason"]].values.tolist()
+    [[647, 'most confident error, sex=female'], [228, 'most confident error, sex=male']]
+    >>> LimeStep(repeats=0)
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: lime step: repeats must be an integer, at least 1; got 0 (int)
     """
 
     n_instances: int = 20
@@ -233,12 +253,29 @@ def lime_tables(payload: dict) -> dict[str, pd.DataFrame]:
 
 
 def lime_seeds(ctx, repeats: int) -> list[int]:
-    """Seed of each repeat, derived from the audit seed (the first seeds do not depend on ``repeats``)."""
+    """Seed of each repeat, derived from the audit seed (the first seeds do not depend on ``repeats``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import numpy as np
+    >>> ctx = SimpleNamespace(rng=lambda salt: np.random.default_rng(0))
+    >>> lime_seeds(ctx, 3)[:2] == lime_seeds(ctx, 2)  # the first seeds do not depend on the number of repeats
+    True
+    """
     return [int(s) for s in ctx.rng("lime.seeds").integers(0, 2**31 - 1, size=repeats)]
 
 
 def mean_pairwise_jaccard(weights: np.ndarray, k: int) -> float:
-    """Mean Jaccard index of the top-k feature sets over all pairs of repeats (1.0 for one repeat)."""
+    """Mean Jaccard index of the top-k feature sets over all pairs of repeats (1.0 for one repeat).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weights = np.array([[0.5, 0.3, 0.1, 0.0], [0.5, 0.0, 0.3, 0.1]])  # two repeats, four features
+    >>> round(mean_pairwise_jaccard(weights, k=2), 3)  # top-2 sets {0, 1} and {0, 2}
+    0.333
+    """
     sets = [set(top_k(w, k).tolist()) for w in weights]
     pairs = list(combinations(sets, 2))
     if not pairs:

@@ -21,6 +21,16 @@ class PerformanceStep(Step):
     Binary: confusion matrix and rates (plus AUC/Brier with scores); multiclass: accuracy,
     balanced accuracy, macro precision/recall/F1 and the confusion matrix (rows = truth);
     regression: MAE, RMSE, R², mean error and mean prediction.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> frame = datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
+    >>> overall = PerformanceStep().run(ctx).payload["overall"]
+    >>> overall["n"], round(overall["accuracy"], 3), round(overall["f1"], 3)
+    (400, 0.675, 0.692)
     """
 
     name = "performance"

@@ -252,11 +252,28 @@ def _groups_json(means) -> list[dict]:
 
 
 def background_source(ctx) -> str:
+    """Where the background rows come from: ``"training rows"`` of the reference model, else ``"audited rows"``.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # with the reference model
+    >>> background_source(ctx)
+    'training rows'
+    """
     return "training rows" if ctx.X_train is not None else "audited rows"
 
 
 def background_rows(ctx, size: int) -> pd.DataFrame:
-    """A seeded sample of ``size`` rows of the training data (or of the audited rows)."""
+    """A seeded sample of ``size`` rows of the training data (or of the audited rows).
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # with the reference model
+    >>> len(background_rows(ctx, 50)), background_source(ctx)
+    (50, 'training rows')
+    """
     source = ctx.X_train if ctx.X_train is not None else ctx.X
     if len(source) <= size:
         return source
@@ -265,7 +282,18 @@ def background_rows(ctx, size: int) -> pd.DataFrame:
 
 
 def attribution_importance(attribution: Attribution, features: list[str]) -> pd.DataFrame:
-    """Mean absolute SHAP value per feature, largest first (ties: column order)."""
+    """Mean absolute SHAP value per feature, largest first (ties: column order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from auditkit.explain.shap_values import Attribution
+    >>> attribution = Attribution(np.array([[0.1, -0.4], [0.3, 0.2]]), base_value=0.0, output=np.array([-0.3, 0.5]))
+    >>> attribution_importance(attribution, ["age", "income"])
+      feature  mean_abs_shap
+    0  income            0.3
+    1     age            0.2
+    """
     scores = np.abs(attribution.values).mean(axis=0) if len(attribution.values) else np.zeros(len(features))
     order = top_names(features, scores, len(features))
     lookup = dict(zip(features, scores.tolist(), strict=True))

@@ -130,7 +130,7 @@ def test_an_interrupted_audit_leaves_the_previous_outputs_as_they_were(tmp_path,
     old_audit(out)
     before = snapshot(out)
 
-    def interrupted(spec, log=None):
+    def interrupted(spec, **options):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_audit, "audit", interrupted)

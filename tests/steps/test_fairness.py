@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,10 @@ def fairlearn_frame(y, y_pred, sensitive):
                  "precision": lambda t, p: precision_score(t, p, zero_division=np.nan),
                  "negative_predictive_value": npv, "accuracy": accuracy_score,
                  "balanced_accuracy": balanced_accuracy_score}
-    return fm.MetricFrame(metrics=functions, y_true=y, y_pred=y_pred, sensitive_features=sensitive)
+    with warnings.catch_warnings():
+        # sklearn's confusion_matrix in fairlearn's rates, on a group with one label: the reference's noise
+        warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
+        return fm.MetricFrame(metrics=functions, y_true=y, y_pred=y_pred, sensitive_features=sensitive)
 
 
 def assert_matches_fairlearn(result, y, y_pred, sensitive: pd.DataFrame):

@@ -1,0 +1,75 @@
+"""Checks of an audit spec that need more than the spec: its steps' settings, and the audited data.
+
+Run when the spec is built (:func:`check_sensitive_settings`) and again once the data is loaded,
+before any step runs (:func:`check_against_data`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auditkit.exceptions import InputError
+from auditkit.io.labels import find_group
+from auditkit.params import show
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from auditkit.spec import AuditSpec
+    from auditkit.steps import Step
+
+
+def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:
+    """Settings that name sensitive columns (``reference_groups``, step options) name only ``sensitive``.
+
+    Examples
+    --------
+    >>> spec = AuditSpec(data="german", reference_groups={"race": "white"})
+    >>> check_sensitive_settings(spec, {}, ["sex", "age_group"])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: reference_groups names race, which is not a sensitive feature of this audit
+    (sex, age_group)
+    """
+    unknown = [name for name in spec.reference_groups if name not in sensitive]
+    if unknown:
+        raise InputError(
+            f"reference_groups names {', '.join(unknown)}, which is not a sensitive "
+            f"feature of this audit ({', '.join(sensitive)})"
+        )
+    for step in steps.values():
+        step.check_sensitive(sensitive)
+
+
+def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
+    """Before any step runs: settings that name sensitive columns or groups match the audited rows.
+
+    ``sensitive`` holds the audited rows' group labels, one column per sensitive feature.
+
+    Raises
+    ------
+    InputError
+        A setting names a column that is not a sensitive feature, or a reference group
+        that does not occur in the audited rows (matched by :func:`auditkit.io.labels.find_group`:
+        the same text or the same number, so ``1.0`` names the group shown as ``1``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spec = AuditSpec(data="german", reference_groups={"sex": "female"})
+    >>> check_against_data(spec, pd.DataFrame({"sex": ["female", "male"]}))
+    >>> check_against_data(AuditSpec(data="german", reference_groups={"sex": "other"}), pd.DataFrame({"sex": ["male"]}))
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: reference_groups: sex='other' does not occur in the audited rows; sex has: male
+    """
+    features = [str(c) for c in sensitive.columns]
+    check_sensitive_settings(spec, spec.configured_steps(), features)
+    for feature, value in spec.reference_groups.items():
+        present = sensitive[feature].astype(str).unique().tolist()
+        if find_group(value, present) is None:
+            raise InputError(
+                f"reference_groups: {feature}={show(value)} does not occur in the audited rows; "
+                f"{feature} has: {', '.join(sorted(present))}"
+            )
+
