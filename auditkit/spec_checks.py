@@ -24,6 +24,7 @@ def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive:
 
     Examples
     --------
+    >>> from auditkit import AuditSpec
     >>> spec = AuditSpec(data="german", reference_groups={"race": "white"})
     >>> check_sensitive_settings(spec, {}, ["sex", "age_group"])
     Traceback (most recent call last):
@@ -56,6 +57,7 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
     Examples
     --------
     >>> import pandas as pd
+    >>> from auditkit import AuditSpec
     >>> spec = AuditSpec(data="german", reference_groups={"sex": "female"})
     >>> check_against_data(spec, pd.DataFrame({"sex": ["female", "male"]}))
     >>> check_against_data(AuditSpec(data="german", reference_groups={"sex": "other"}), pd.DataFrame({"sex": ["male"]}))

@@ -261,7 +261,8 @@ def test_the_readme_in_memory_example_runs(monkeypatch, tmp_path):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme[readme.index("## In a notebook"):]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    monkeypatch.setattr(auditkit, "audit", functools.partial(auditkit.audit, steps=QUICK))
+    # the README also draws a beeswarm: SHAP runs too
+    monkeypatch.setattr(auditkit, "audit", functools.partial(auditkit.audit, steps=[*QUICK, "shap"]))
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(blocks[0], namespace)  # noqa: S102 - the project's own README

@@ -227,7 +227,7 @@ def resolve_relative_paths(mapping: dict[str, Any], base: Path) -> dict[str, Any
     --------
     >>> import tempfile
     >>> base = Path(tempfile.mkdtemp())
-    >>> _ = (base / "loans.csv").write_text("y,g\n1,a\n")
+    >>> _ = (base / "loans.csv").write_text("y,g")
     >>> resolve_relative_paths({"data": "loans.csv", "target": "y"}, base)["data"] == str(base / "loans.csv")
     True
     >>> resolve_relative_paths({"data": "german"}, base)["data"]  # a bundled name is left alone

@@ -16,7 +16,8 @@ from sklearn.linear_model import LogisticRegression
 from auditkit.exceptions import InputError
 from auditkit.explain.codec import TabularCodec
 from auditkit.explain.lime_runs import _lime_output, explain_with_lime
-from auditkit.explain.shap_values import _class_index, build_shap_engine
+from auditkit.explain.shap_models import class_index as _class_index
+from auditkit.explain.shap_values import build_shap_engine
 from auditkit.io.labels import class_position
 
 NOT_A_CLASS = (r"^the positive label {} is not one of the model's classes \({}\); "

@@ -44,3 +44,8 @@ def test_the_audit_used_the_parameters(executed):
     text = "".join(o.get("text", "") for o in _outputs(executed) if o["output_type"] == "stream")
     assert "trained on 700 rows; auditing 300 held-out rows" in text
 
+
+
+def test_no_warning_or_error_text_reaches_the_reader(executed):
+    stderr = [o["text"] for o in _outputs(executed) if o["output_type"] == "stream" and o["name"] == "stderr"]
+    assert stderr == []
