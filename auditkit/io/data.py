@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from auditkit.datasets import dataset_names
 from auditkit.exceptions import DataReadError
 from auditkit.io.frame_checks import check_frame, plain_dtypes
 from auditkit.io.inputs import DATA_FORMS, is_dataframe, is_dataset, looks_like_path
@@ -99,7 +100,7 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
     >>> import pandas as pd
     >>> loaded = read_data(pd.DataFrame({"x": [1, 2], "y": [0, 1]}))
     >>> loaded.name, loaded.frame.shape, loaded.read
-    ('<DataFrame>', (2, 2), {'format': 'DataFrame'})
+    ('DataFrame', (2, 2), {'format': 'DataFrame'})
     >>> read_data("no_such_dataset")
     Traceback (most recent call last):
     ...
@@ -111,19 +112,27 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
     if is_dataframe(data):
         _refuse_encoding(encoding, "a DataFrame")
         check_frame(data, "the DataFrame")
-        return LoadedData(frame=plain_dtypes(data.copy()), name="DataFrame", sha256=frame_sha256(data),
+        return LoadedData(frame=plain_dtypes(data.copy()), name="DataFrame", sha256=_frame_sha256(data),
                           read={"format": "DataFrame"})
     if is_dataset(data):
         return _read_dataset(data, encoding)
     if not isinstance(data, str | PathLike) or str(data) == "":
         raise DataReadError(f"data must be {DATA_FORMS}; got {show(data)} ({type(data).__name__})")
     text = fspath(data)
-    if looks_like_path(text):
+    if looks_like_path(text) and not _shadowed_bundled_name(data):
         return _read_file(Path(text), encoding)
     return _read_bundled(text, encoding)
 
 
-def frame_sha256(frame: pd.DataFrame) -> str:
+def _shadowed_bundled_name(data: Any) -> bool:
+    """A bundled name (``german``) that is also a folder here, e.g. the output folder ``--out german``.
+
+    A folder is never data, so the name means the bundled dataset; a file of that name is read as a file.
+    """
+    return isinstance(data, str) and data in dataset_names() and Path(data).is_dir()
+
+
+def _frame_sha256(frame: pd.DataFrame) -> str:
     """SHA-256 of a frame's values and index (``pandas.util.hash_pandas_object``)."""
     return hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).values.tobytes()).hexdigest()
 
@@ -176,7 +185,7 @@ def _read_dataset(dataset: Any, encoding: str | None) -> LoadedData:
     return LoadedData(
         frame=plain_dtypes(dataset.frame.copy()),
         name=str(dataset.name),
-        sha256=frame_sha256(dataset.frame),
+        sha256=_frame_sha256(dataset.frame),
         files=dict(dataset.source_files or {}),
         target=dataset.target_name,
         positive_label=dataset.positive_label,

@@ -394,3 +394,13 @@ def test_reference_audit_on_nullable_columns_matches_the_plain_frame(frame, tmp_
     pd.testing.assert_frame_equal(from_frame.X, plain.X)
     assert plain.X["income"].isna().sum() > 0 and plain.X["children"].dtype == np.float64
     np.testing.assert_array_equal(from_frame.y_score, plain.y_score)
+
+
+def test_a_bundled_name_that_is_also_a_folder_here_reads_the_bundled_data(tmp_path, monkeypatch):
+    """`auditkit audit --data german --out german` creates ./german before reading data: it must not shadow the name."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "german").mkdir()
+    assert read_data("german").name == "german"
+    assert cli.main(["audit", "--data", "german", "--out", "german", "--steps", "performance", "--no-report",
+                     "--sample", "200", "-q"]) == 0
+    assert (tmp_path / "german" / "audit.json").is_file()
