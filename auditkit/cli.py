@@ -142,7 +142,15 @@ def as_flags(message: str) -> str:
 
 
 def flag_of(parameter: str) -> str:
-    """The ``auditkit audit`` option of a library parameter: ``positive_label`` -> ``--positive-label``."""
+    """The ``auditkit audit`` option of a library parameter: ``positive_label`` -> ``--positive-label``.
+
+    Examples
+    --------
+    >>> flag_of("positive_label")
+    '--positive-label'
+    >>> flag_of("out_dir")
+    '--out'
+    """
     return "--" + PARAMETER_ALIASES.get(parameter, parameter).replace("_", "-")
 
 

@@ -70,6 +70,17 @@ class StepRegistry:
         Step name to ``"module:Class"``.
     group : str
         Entry-point group scanned (once, on first look-up) for plugin steps.
+
+    Examples
+    --------
+    >>> registry = StepRegistry({"performance": "auditkit.steps.performance:PerformanceStep"},
+    ...                         group="no_such_group")
+    >>> registry.names(), registry.get("performance").__name__
+    (['performance'], 'PerformanceStep')
+    >>> registry.get("fairness")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: No step named 'fairness'; available: performance
     """
 
     def __init__(self, builtins: Mapping[str, str], group: str = ENTRY_POINT_GROUP) -> None:
@@ -150,6 +161,20 @@ def check_step_class(cls: Any) -> None:
 
     A step class is a dataclass with a ``name`` (an identifier), a ``section`` (the top-level
     key of ``audit.json`` it writes; not one of :data:`RESERVED_KEYS`) and a ``run`` method.
+
+    Examples
+    --------
+    >>> check_step_class(get_step("fairness"))
+    >>> class Counts:
+    ...     name = "counts"
+    ...     section = "provenance"
+    ...     def run(self, ctx):
+    ...         return None
+    >>> check_step_class(Counts)
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: step class Counts needs a section, the audit.json key it writes (not one of \
+schema_version, provenance, dataset, steps, findings); got 'provenance'
     """
     if not isinstance(cls, type):
         raise InputError(f"a step must be a class (a Step subclass); got {cls!r}")
@@ -167,7 +192,14 @@ def check_step_class(cls: Any) -> None:
 
 
 def is_step(value: Any) -> bool:
-    """True for an instance of a step class (not for the class itself)."""
+    """True for an instance of a step class (not for the class itself).
+
+    Examples
+    --------
+    >>> step_class = get_step("performance")
+    >>> is_step(step_class()), is_step(step_class), is_step("performance")
+    (True, False, False)
+    """
     return (not isinstance(value, type) and isinstance(getattr(value, "name", None), str)
             and isinstance(getattr(value, "section", None), str) and callable(getattr(value, "run", None)))
 
@@ -233,10 +265,26 @@ def register_step(cls: S | None = None, *, replace: bool = False) -> Any:
 
 
 def get_step(name: str, *, setting: str | None = None) -> type:
-    """The step class called ``name`` (an :class:`InputError` listing the available ones otherwise)."""
+    """The step class called ``name`` (an :class:`InputError` listing the available ones otherwise).
+
+    Examples
+    --------
+    >>> get_step("shap").__name__
+    'ShapStep'
+    >>> get_step("shapp", setting="step_options")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: step_options: no step named 'shapp' (did you mean 'shap'?); available: ...
+    """
     return REGISTRY.get(name, setting=setting)
 
 
 def step_names() -> list[str]:
-    """Names of every available step: the built-in ones first, in the order of the standard audit."""
+    """Names of every available step: the built-in ones first, in the order of the standard audit.
+
+    Examples
+    --------
+    >>> step_names()[:7]  # then steps from plugins and register_step, sorted
+    ['data_overview', 'data_bias', 'performance', 'fairness', 'shap', 'lime', 'agreement']
+    """
     return REGISTRY.names()

@@ -79,7 +79,7 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     []
     """
     validate("errors", errors, [Options(ERROR_POLICIES)])
-    spec = spec_from(spec, settings)
+    spec = _spec_from(spec, settings)
     with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
         return _audit(spec, say_between_bars(log), stages, errors)
 
@@ -122,7 +122,7 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str) -> 
     return AuditResult(provenance=provenance, dataset=dataset, steps=results)
 
 
-def spec_from(spec: AuditSpec | None, settings: dict[str, Any]) -> AuditSpec:
+def _spec_from(spec: AuditSpec | None, settings: dict[str, Any]) -> AuditSpec:
     """The spec of an audit: ``spec`` as given, or one built from keyword ``settings`` (never both).
 
     Raises

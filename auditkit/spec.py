@@ -49,7 +49,7 @@ MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes s
 
 
 @dataclass(frozen=True)
-class StepList:
+class _StepList:
     """A non-empty list of step names and step instances, no step named twice."""
 
     description: str = "a non-empty list of step names or steps (Step instances), each named once"
@@ -202,7 +202,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "min_group_size": [Interval(int, 1)],
         "reference_groups": [MappingOf(Text(), Scalar(), "a mapping of sensitive column to one value, "
                                                          "e.g. {sex: Male}")],
-        "steps": [None, StepList()],
+        "steps": [None, _StepList()],
         "step_options": [MappingOf(Text(), AnyOf((None, MappingOf(Text(), None)), "options"),
                                    "a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}")],
         "policy": [None, PathForm("a policy file path"), MappingOf(None, None, "a mapping of policy entries")],

@@ -106,6 +106,32 @@ def check_step(step: Any, *, modes: tuple[str, ...] = MODES, sample: int = 300, 
     ------
     AssertionError
         Naming every problem found.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from auditkit.steps import Step
+    >>> @dataclass
+    ... class RowCount(Step):
+    ...     name = "row_count"
+    ...     section = "row_count"
+    ...     def run(self, ctx):
+    ...         return self.result(payload={"rows": ctx.n_rows})
+    >>> {mode: result.payload for mode, result in check_step(RowCount).items()}
+    {'reference': {'rows': 90}, 'predictions': {'rows': 90}}
+    >>> @dataclass
+    ... class GroupNames(Step):
+    ...     sorted_names: bool = True
+    ...     name = "group_names"
+    ...     section = "group_names"
+    ...     def run(self, ctx):
+    ...         return self.result(payload={"columns": set(ctx.sensitive_features)})
+    >>> check_step(GroupNames, modes=("predictions",))
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_step(GroupNames) found 2 problem(s):
+    - setting 'sorted_names' has no constraints (add it to GroupNames.constraints)
+    - predictions audit: payload['columns'] is a set, not JSON data
     """
     cls = step if isinstance(step, type) else type(step)
     try:

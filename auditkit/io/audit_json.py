@@ -42,6 +42,19 @@ def audit_file(path: str | Path) -> Path:
     ------
     DataReadError
         When there is no such file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "audit.json").write_text("{}")
+    >>> audit_file(folder) == audit_file(folder / "audit.json") == folder / "audit.json"
+    True
+    >>> audit_file(folder / "nothing")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: cannot load the audit: .../nothing does not exist; expected an audit folder ...
     """
     path = Path(path)
     file = path / "audit.json" if path.is_dir() else path
@@ -52,7 +65,27 @@ def audit_file(path: str | Path) -> Path:
 
 
 def load_audit_json(path: str | Path) -> dict[str, Any]:
-    """Read an ``audit.json`` and check its schema version."""
+    """Read an ``audit.json`` and check its schema version.
+
+    Raises
+    ------
+    DataReadError
+        The file is not JSON text, or its ``schema_version`` is not ``"1"``.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> file = Path(tempfile.mkdtemp()) / "audit.json"
+    >>> _ = file.write_text(json.dumps({"schema_version": "1", "findings": []}))
+    >>> load_audit_json(file)
+    {'schema_version': '1', 'findings': []}
+    >>> _ = file.write_text(json.dumps({"schema_version": "0"}))
+    >>> load_audit_json(file)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: .../audit.json: schema_version '0' is not supported (expected '1')
+    """
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -75,7 +108,20 @@ def artifact_file(step: str, name: str) -> str:
 
 
 def read_artifacts(folder: Path, step: str, names: list[str]) -> dict[str, pd.DataFrame]:
-    """The artifacts of ``step`` saved in ``folder`` (those whose files are missing are left out)."""
+    """The artifacts of ``step`` saved in ``folder`` (those whose files are missing are left out).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "artifacts").mkdir()
+    >>> pd.DataFrame({"age": [0.5, -0.25]}).to_parquet(folder / artifact_file("shap", "values"))
+    >>> artifacts = read_artifacts(folder, "shap", ["values", "interactions"])
+    >>> list(artifacts), artifacts["values"]["age"].tolist()
+    (['values'], [0.5, -0.25])
+    """
     return {name: pd.read_parquet(folder / artifact_file(step, name)) for name in names
             if (folder / artifact_file(step, name)).is_file()}
 
@@ -84,6 +130,18 @@ def step_index(doc: dict[str, Any], folder: Path) -> tuple[list[dict[str, Any]],
     """``(index, findings)``: one entry per step in the order they ran, and the findings in index order.
 
     Each entry has ``name``, ``section``, ``payload_keys``, ``n_findings`` and ``artifacts``.
+    A document without a ``steps`` index (an older file) is split by the keys the built-in steps write.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> doc = {"performance": {"overall": {"accuracy": 0.75}},
+    ...        "findings": [{"step": "performance", "severity": "info", "message": "accuracy 0.75"}]}
+    >>> index, findings = step_index(doc, Path("no-such-folder"))
+    >>> index
+    [{'name': 'performance', 'section': 'performance', 'payload_keys': ['overall'], 'artifacts': [], 'n_findings': 1}]
+    >>> [f["message"] for f in findings]
+    ['accuracy 0.75']
     """
     findings = list(doc.get("findings", []))
     if "steps" in doc:
@@ -113,7 +171,16 @@ def _inferred_index(doc: dict[str, Any], findings: list[dict[str, Any]], folder:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars and containers to plain JSON types; NaN/inf → None."""
+    """Convert numpy/pandas scalars and containers to plain JSON types; NaN/inf → None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> to_jsonable({"n": np.int64(3), "rate": np.float32(0.5), "gap": np.nan, "flags": np.array([True, False]),
+    ...              1: pd.NA, "when": pd.Timestamp("2024-01-02")})
+    {'n': 3, 'rate': 0.5, 'gap': None, 'flags': [True, False], '1': None, 'when': '2024-01-02 00:00:00'}
+    """
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

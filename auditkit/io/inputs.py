@@ -31,22 +31,50 @@ HASH_PARAMS = "class and get_params"
 
 
 def is_dataframe(value: Any) -> bool:
-    """True for a pandas DataFrame."""
+    """True for a pandas DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_dataframe(pd.DataFrame({"x": [1, 2]})), is_dataframe(pd.Series([1, 2])), is_dataframe("loans.csv")
+    (True, False, False)
+    """
     return DataFrameForm().accepts(value)
 
 
 def is_dataset(value: Any) -> bool:
-    """True for an :class:`auditkit.datasets.Dataset`."""
+    """True for an :class:`auditkit.datasets.Dataset`.
+
+    Examples
+    --------
+    >>> from auditkit import datasets
+    >>> german = datasets.load("german")
+    >>> is_dataset(german), is_dataset(german.frame), is_dataset("german")
+    (True, False, False)
+    """
     return DatasetForm().accepts(value)
 
 
 def is_estimator(value: Any) -> bool:
-    """True for a model held in memory: an object (not a class) with a callable ``predict``."""
+    """True for a model held in memory: an object (not a class) with a callable ``predict``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> is_estimator(LogisticRegression()), is_estimator(LogisticRegression), is_estimator("model.skops")
+    (True, False, False)
+    """
     return EstimatorForm().accepts(value)
 
 
 def looks_like_path(text: str) -> bool:
-    """True when ``text`` names a file (it exists, has a suffix or a folder) rather than a bundled dataset."""
+    """True when ``text`` names a file (it exists, has a suffix or a folder) rather than a bundled dataset.
+
+    Examples
+    --------
+    >>> looks_like_path("loans.csv"), looks_like_path("data/loans"), looks_like_path("german")
+    (True, True, False)
+    """
     path = Path(text)
     try:
         exists = path.exists()
@@ -92,7 +120,18 @@ def default_model_name(model: Any) -> str:
 
 
 def final_estimator(model: Any) -> Any:
-    """The last step of a Pipeline (``model.steps``), else the model itself."""
+    """The last step of a Pipeline (``model.steps``), else the model itself.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> final_estimator(make_pipeline(StandardScaler(), LogisticRegression(C=0.5)))
+    LogisticRegression(C=0.5)
+    >>> final_estimator(LogisticRegression())
+    LogisticRegression()
+    """
     steps = getattr(model, "steps", None)
     if isinstance(steps, list) and steps and isinstance(steps[-1], tuple) and len(steps[-1]) == 2:
         return steps[-1][1]
@@ -100,7 +139,14 @@ def final_estimator(model: Any) -> Any:
 
 
 def class_path(model: Any) -> str:
-    """``"module.ClassName"`` of ``model``."""
+    """``"module.ClassName"`` of ``model``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> class_path(LogisticRegression())
+    'sklearn.linear_model._logistic.LogisticRegression'
+    """
     return f"{type(model).__module__}.{type(model).__qualname__}"
 
 
@@ -115,6 +161,16 @@ def require_fitted(model: Any) -> None:
     ------
     ModelPredictionError
         The estimator has not been fitted.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> require_fitted(LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1]))
+    >>> require_fitted(LogisticRegression())
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ModelPredictionError: model is a LogisticRegression that is not fitted; fit it before the \
+audit (e.g. model.fit(X, y)) or pass a fitted estimator
     """
     from sklearn.base import BaseEstimator
     from sklearn.exceptions import NotFittedError
@@ -193,7 +249,15 @@ def _params_sha256(model: Any) -> str:
 
 @dataclass(frozen=True)
 class DatasetForm:
-    """An :class:`auditkit.datasets.Dataset` (checked by name: the datasets are not imported for this)."""
+    """An :class:`auditkit.datasets.Dataset` (checked by name: the datasets are not imported for this).
+
+    Examples
+    --------
+    >>> from auditkit import datasets
+    >>> form = DatasetForm()
+    >>> form.accepts(datasets.load("german")), form.accepts("german"), form.description
+    (True, False, 'an auditkit.datasets.Dataset')
+    """
 
     description: str = "an auditkit.datasets.Dataset"
 
@@ -204,7 +268,17 @@ class DatasetForm:
 
 @dataclass(frozen=True)
 class EstimatorForm:
-    """An object with a callable ``predict`` (a fitted estimator; a class is not one)."""
+    """An object with a callable ``predict`` (a fitted estimator; a class is not one).
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> form = EstimatorForm()
+    >>> form.accepts(DecisionTreeClassifier()), form.accepts(DecisionTreeClassifier), form.accepts(42)
+    (True, False, False)
+    >>> form.description
+    'a fitted estimator (an object with a predict method)'
+    """
 
     description: str = "a fitted estimator (an object with a predict method)"
 

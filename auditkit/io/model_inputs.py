@@ -75,6 +75,21 @@ def model_columns(model: Any, frame: pd.DataFrame, target: str, defaults: Sequen
     InputError
         ``features`` names columns that are not in the data, the target, or not the columns the
         model was fitted on; or the number of columns is not the number the model takes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> frame = pd.DataFrame({"age": [25, 40, 33, 58], "income": [20, 55, 30, 70], "sex": ["f", "m", "f", "m"],
+    ...                       "approved": [0, 1, 0, 1]})
+    >>> model = LogisticRegression().fit(frame[["income", "age"]], frame["approved"])
+    >>> model_columns(model, frame, "approved", ["age", "income", "sex"], None)  # the columns it was fitted on
+    ['income', 'age']
+    >>> model_columns(model, frame, "approved", [], ["age", "sex"])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: features must name the columns the model was fitted on ('income', 'age'); \
+got 'age', 'sex'
     """
     fitted_on = _fitted_columns(model)
     if features is not None:

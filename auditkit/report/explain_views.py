@@ -59,7 +59,7 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 def _show_shap(section: dict[str, Any], result: AuditResult | None, show_html) -> None:
     shap = section["shap"]
     show_html("<h3>SHAP: what drives the model's output</h3>" + shap_summary_html(shap))
-    show_html(table_html(importance_frame(section), digits=4))
+    show_html(table_html(_importance_frame(section), digits=4))
     if result is None:
         return
     show_html(_figure(result.plot.importance(), "Horizontal bar chart of the mean absolute SHAP value per feature"))
@@ -145,7 +145,7 @@ def additivity_text(shap: dict[str, Any]) -> str:
     )
 
 
-def importance_frame(section: dict[str, Any]) -> pd.DataFrame:
+def _importance_frame(section: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(section.get("global_importance", []), columns=["feature", "mean_abs_shap"])
 
 

@@ -39,7 +39,7 @@ MAX_CATEGORIES = 15  # categories drawn in a dependence plot (most frequent firs
 MAX_FEATURES_LISTED = 100  # features named when one asked for is not there
 
 
-def shap_units(result: AuditResult, plot: str) -> str:
+def _shap_units(result: AuditResult, plot: str) -> str:
     """What the SHAP values add up to, e.g. ``"log-odds of class good"`` (from ``explanations.shap.output``)."""
     summary = payload_part(result, "shap", "shap", plot)
     space = (summary.get("output") or {}).get("space") or summary.get("output_space", "model output")
@@ -47,7 +47,7 @@ def shap_units(result: AuditResult, plot: str) -> str:
     return f"{space} of class {explained}" if explained is not None else str(space)
 
 
-def shap_rows(result: AuditResult, plot: str) -> dict[str, pd.DataFrame]:
+def _shap_rows(result: AuditResult, plot: str) -> dict[str, pd.DataFrame]:
     """The per-row SHAP tables of the shap step, or an InputError saying they are missing."""
     payload_part(result, "shap", "shap", plot)
     artifacts = step_result(result, "shap", plot).artifacts
@@ -62,7 +62,21 @@ def _columns(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def plot_importance(result: AuditResult, max_display: int = 20, ax: Axes | None = None) -> Figure:
-    """Mean |SHAP value| per feature, largest on top."""
+    """Mean |SHAP value| per feature, largest on top.
+
+    Reached as ``result.plot.importance`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good"},
+    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
+    >>> ax = plot_importance(AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload)])).axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(bar.get_width()) for bar in ax.patches]
+    (['age', 'job'], [0.25, 0.125])
+    >>> ax.get_xlabel()
+    'mean |SHAP value| (log-odds of class good)'
+    """
     plot = "importance"
     shown = payload_part(result, "shap", "global_importance", plot)[: check_count(max_display, "max_display", plot)]
     fig, ax = axes_for(ax, (6.5, 0.3 * len(shown) + 1.3))
@@ -70,17 +84,34 @@ def plot_importance(result: AuditResult, max_display: int = 20, ax: Axes | None 
     ax.barh(y, [r["mean_abs_shap"] for r in shown], color=BAR_COLOUR)
     category_ticks(ax, "y", y, [r["feature"] for r in shown])
     label_axes(ax, "Global importance: mean |SHAP value| over the explained rows",
-               xlabel=f"mean |SHAP value| ({shap_units(result, plot)})")
+               xlabel=f"mean |SHAP value| ({_shap_units(result, plot)})")
     return fig
 
 
 def plot_beeswarm(result: AuditResult, max_display: int = 10, ax: Axes | None = None) -> Figure:
-    """The SHAP value of every explained row for the most important features."""
+    """The SHAP value of every explained row for the most important features.
+
+    Reached as ``result.plot.beeswarm`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good", "base_value": 1.0},
+    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
+    >>> artifacts = {"values": pd.DataFrame({"age": [0.5, -0.25, 0.0], "job": [0.125, 0.0, -0.25]}),
+    ...              "features": pd.DataFrame({"age": [61, 23, None], "job": ["skilled", "unskilled", "skilled"]}),
+    ...              "rows": pd.DataFrame({"row_id": ["35", "133", "7"], "output": [1.625, 0.75, 0.75]})}
+    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload, artifacts=artifacts)])
+    >>> ax = plot_beeswarm(result, max_display=1).axes[0]
+    >>> ax.get_title(), [t.get_text() for t in ax.get_yticklabels()]
+    ('SHAP value of each explained row: top 1 of 2 features', ['age'])
+    """
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
     plot = "beeswarm"
-    rows = shap_rows(result, plot)
+    rows = _shap_rows(result, plot)
     ranked = [r["feature"] for r in payload_part(result, "shap", "global_importance", plot)]
     features = ranked[: check_count(max_display, "max_display", plot)]
     values, data = rows["values"], rows["features"]
@@ -100,14 +131,35 @@ def plot_beeswarm(result: AuditResult, max_display: int = 10, ax: Axes | None = 
     bar.ax.set_yticklabels(["low", "high"])
     bar.set_label("feature value (grey: categorical or missing)", fontsize=8)
     label_axes(ax, f"SHAP value of each explained row: top {len(features)} of {len(ranked)} features",
-               xlabel=f"SHAP value ({shap_units(result, plot)})")
+               xlabel=f"SHAP value ({_shap_units(result, plot)})")
     return fig
 
 
 def plot_dependence(result: AuditResult, feature: Any, ax: Axes | None = None) -> Figure:
-    """SHAP value against the feature's value; missing values apart, under a label no value has."""
+    """SHAP value against the feature's value; missing values apart, under a label no value has.
+
+    Reached as ``result.plot.dependence`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good", "base_value": 1.0},
+    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
+    >>> artifacts = {"values": pd.DataFrame({"age": [0.5, -0.25, 0.0], "job": [0.125, 0.0, -0.25]}),
+    ...              "features": pd.DataFrame({"age": [61, 23, None], "job": ["skilled", "unskilled", "skilled"]}),
+    ...              "rows": pd.DataFrame({"row_id": ["35", "133", "7"], "output": [1.625, 0.75, 0.75]})}
+    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload, artifacts=artifacts)])
+    >>> ax = plot_dependence(result, "job").axes[0]
+    >>> ax.get_title(), ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()]
+    ('Dependence: job', 'SHAP value (log-odds of class good)', ['skilled', 'unskilled'])
+    >>> plot_dependence(result, "income")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: dependence: unknown feature 'income'; available: 'age', 'job'
+    """
     plot = "dependence"
-    rows = shap_rows(result, plot)
+    rows = _shap_rows(result, plot)
     name = choose(feature, _columns(rows["values"]), plot, "feature", limit=MAX_FEATURES_LISTED)
     shap, column = rows["values"][name].to_numpy(float), rows["features"][name]
     fig, ax = axes_for(ax, (6.5, 3.6))
@@ -118,7 +170,7 @@ def plot_dependence(result: AuditResult, feature: Any, ax: Axes | None = None) -
         shown = _categorical_dependence(ax, column, shap)
         xlabel = f"{name} ({shown} most frequent values)" if shown < column.nunique(dropna=False) else str(name)
     ax.axhline(0, color="grey", linewidth=0.8)
-    label_axes(ax, f"Dependence: {name}", xlabel=xlabel, ylabel=f"SHAP value ({shap_units(result, plot)})")
+    label_axes(ax, f"Dependence: {name}", xlabel=xlabel, ylabel=f"SHAP value ({_shap_units(result, plot)})")
     return fig
 
 
@@ -162,9 +214,29 @@ def _shown_value(column: pd.Series, value: Any) -> str:
 
 
 def plot_waterfall(result: AuditResult, row: Any, max_display: int = 10, ax: Axes | None = None) -> Figure:
-    """How one row's SHAP values lead from the base value to the model's output for that row."""
+    """How one row's SHAP values lead from the base value to the model's output for that row.
+
+    Reached as ``result.plot.waterfall`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good", "base_value": 1.0},
+    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
+    >>> artifacts = {"values": pd.DataFrame({"age": [0.5, -0.25, 0.0], "job": [0.125, 0.0, -0.25]}),
+    ...              "features": pd.DataFrame({"age": [61, 23, None], "job": ["skilled", "unskilled", "skilled"]}),
+    ...              "rows": pd.DataFrame({"row_id": ["35", "133", "7"], "output": [1.625, 0.75, 0.75]})}
+    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload, artifacts=artifacts)])
+    >>> ax = plot_waterfall(result, 35).axes[0]
+    >>> print(ax.get_title())
+    SHAP values of row 35
+    from the base value 1 (dashed) to the output 1.625 (solid)
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(bar.get_width()) for bar in ax.patches]
+    (['age = 61', 'job = skilled'], [0.5, 0.125])
+    """
     plot = "waterfall"
-    rows = shap_rows(result, plot)
+    rows = _shap_rows(result, plot)
     position = _row_position(rows, row, plot)
     summary = payload_part(result, "shap", "shap", plot)
     base, output = float(summary["base_value"]), float(rows["rows"]["output"].iloc[position])
@@ -190,7 +262,7 @@ def plot_waterfall(result: AuditResult, row: Any, max_display: int = 10, ax: Axe
     ax.use_sticky_edges = False  # bars start mid-axis: room on both sides for the value labels
     ax.margins(x=0.2)
     label_axes(ax, f"SHAP values of row {row}\nfrom the base value {base:.4g} (dashed) to the output {output:.4g} "
-               "(solid)", xlabel=f"model output ({shap_units(result, plot)})")
+               "(solid)", xlabel=f"model output ({_shap_units(result, plot)})")
     return fig
 
 
@@ -200,6 +272,22 @@ def plot_group_attribution(result: AuditResult, grouping: Any = None, max_displa
 
     When no gap was decomposed (fewer than two groups with enough explained rows), the mean
     SHAP value of each feature in each group is drawn instead (the title says which).
+    Reached as ``result.plot.group_attribution`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> parts = [{"feature": "age", "contribution": 0.25}, {"feature": "job", "contribution": -0.125}]
+    >>> view = {"sensitive_feature": "sex", "reference": "male", "min_group_size": 10,
+    ...         "gaps": [{"group": "female", "reference": "male", "contributions": parts}]}
+    >>> payload = {"shap": {"output_space": "log-odds"}, "group_attributions": [view]}
+    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload)])
+    >>> ax = plot_group_attribution(result, "sex").axes[0]
+    >>> print(ax.get_title())
+    Parts of the gap in mean output between each sex group
+    and the reference sex=male
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(bar.get_width()) for bar in ax.patches]
+    (['age', 'job'], [0.25, -0.125])
     """
     plot = "group_attribution"
     views = {str(v["sensitive_feature"]): v for v in payload_part(result, "shap", "group_attributions", plot)}
@@ -215,7 +303,7 @@ def plot_group_attribution(result: AuditResult, grouping: Any = None, max_displa
     ax.axvline(0, color="grey", linewidth=0.8)
     category_ticks(ax, "y", y, ranked)
     label_axes(ax, title + (f"; top {len(ranked)} of {len(table)} features" if len(ranked) < len(table) else ""),
-               xlabel=f"{'part of the gap' if view['gaps'] else 'mean SHAP value'} ({shap_units(result, plot)})")
+               xlabel=f"{'part of the gap' if view['gaps'] else 'mean SHAP value'} ({_shap_units(result, plot)})")
     legend_beside(ax, title=legend)
     return fig
 
@@ -234,7 +322,25 @@ def _attribution_series(view: dict[str, Any]) -> tuple[dict[str, dict[str, float
 
 
 def plot_lime(result: AuditResult, row: Any, max_display: int = 10, ax: Axes | None = None) -> Figure:
-    """LIME weights of one explained row: the mean over the repeats, ± their standard deviation."""
+    """LIME weights of one explained row: the mean over the repeats, ± their standard deviation.
+
+    Reached as ``result.plot.lime`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> instance = {"row_id": 647, "reason": "most confident error", "weights": {"age": -0.25, "job": 0.5},
+    ...             "weight_std": {"age": 0.125, "job": 0.0}}
+    >>> payload = {"lime": {"repeats": 3, "output_space": "probability", "instances": [instance]}}
+    >>> result = AuditResult({}, {"positive_label": "good"}, [StepResult("lime", "explanations", payload=payload)])
+    >>> ax = plot_lime(result, 647).axes[0]
+    >>> print(ax.get_title()); print(ax.get_xlabel())
+    LIME weights of row 647, mean ± std over 3 repeats
+    (most confident error)
+    weight (probability of class good)
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(bar.get_width()) for bar in ax.patches]
+    (['job', 'age'], [0.5, -0.25])
+    """
     plot = "lime"
     lime = payload_part(result, "lime", "lime", plot)
     instances = {str(i["row_id"]): i for i in lime.get("instances", [])}

@@ -35,12 +35,12 @@ MEASURES = ("difference", "ratio")
 METHODS = ("between_groups", "to_reference")
 
 
-def groupings_of(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+def _groupings_of(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """The groupings of ``by_group`` rows (tuples of sensitive features), in the order recorded."""
     return list(dict.fromkeys(tuple(row["group"]) for row in rows))
 
 
-def resolve_grouping(wanted: Any, available: list[tuple[str, ...]], plot: str) -> tuple[str, ...]:
+def _resolve_grouping(wanted: Any, available: list[tuple[str, ...]], plot: str) -> tuple[str, ...]:
     """The grouping ``wanted`` names: ``"sex"``, ``"sex*race"``, ``"sex × race"`` or ``("sex", "race")``.
 
     ``None`` is the first grouping (the first sensitive feature).
@@ -60,7 +60,7 @@ def resolve_grouping(wanted: Any, available: list[tuple[str, ...]], plot: str) -
     raise InputError(f"{plot}: unknown grouping {_show(wanted)}; available: {shown}")
 
 
-def group_label(row: dict[str, Any]) -> str:
+def _group_label(row: dict[str, Any]) -> str:
     """``"female, 25_and_over"`` (with ``[class]`` for multiclass rows)."""
     text = ", ".join(str(v) for v in row["group"].values())
     return text + (f" [{row['class']}]" if "class" in row else "")
@@ -75,7 +75,7 @@ def _interval(row: dict[str, Any], metric: str) -> tuple[float, float]:
     return _value(ci[0]), _value(ci[1])
 
 
-def choose_metrics(rows: list[dict[str, Any]], metrics: Any, plot: str) -> tuple[str, ...]:
+def _choose_metrics(rows: list[dict[str, Any]], metrics: Any, plot: str) -> tuple[str, ...]:
     """The metrics to draw: those asked for (each checked), or the task's key rates."""
     present = list(dict.fromkeys(m for row in rows for m in row["metrics"]))
     if metrics is None:
@@ -94,14 +94,28 @@ def choose_metrics(rows: list[dict[str, Any]], metrics: Any, plot: str) -> tuple
 
 def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = None,
                      ax: Axes | None = None) -> Figure:
-    """Bars of each metric by group, with the recorded confidence intervals as error bars."""
+    """Bars of each metric by group, with the recorded confidence intervals as error bars.
+
+    Reached as ``result.plot.group_rates`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> rows = [{"group": {"sex": s}, "n": n, "metrics": {"selection_rate": rate}, "ci": {"selection_rate": ci}}
+    ...         for s, n, rate, ci in (("female", 40, 0.5, [0.35, 0.65]), ("male", 60, 0.75, [0.6, 0.85]))]
+    >>> payload = {"by_group": rows, "settings": {"n_boot": 200, "ci_level": 0.95}}
+    >>> result = AuditResult({}, {}, [StepResult("fairness", "fairness", payload=payload)])
+    >>> ax = plot_group_rates(result, "sex").axes[0]
+    >>> ax.get_title(), [t.get_text() for t in ax.get_xticklabels()], [float(bar.get_height()) for bar in ax.patches]
+    ('Rates by sex with 95% intervals', ['female (n=40)', 'male (n=60)'], [0.5, 0.75])
+    """
     import numpy as np
 
     plot = "group_rates"
     all_rows = payload_part(result, "fairness", "by_group", plot)
-    features = resolve_grouping(grouping, groupings_of(all_rows), plot)
+    features = _resolve_grouping(grouping, _groupings_of(all_rows), plot)
     rows = [r for r in all_rows if tuple(r["group"]) == features]
-    chosen = choose_metrics(rows, metrics, plot)
+    chosen = _choose_metrics(rows, metrics, plot)
     fig, ax = axes_for(ax, (max(6.0, 0.45 * len(rows) * len(chosen) + 2.5), 4.0))
     width = 0.8 / len(chosen)
     x = np.arange(len(rows))
@@ -110,7 +124,7 @@ def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = N
         ax.bar(x + i * width, values, width, label=metric.replace("_", " "))
         lower, upper = zip(*(_interval(r, metric) for r in rows), strict=True)
         interval_bars(ax, x + i * width, lower, upper)
-    labels = [f"{group_label(r)} (n={r['n']:,})" for r in rows]
+    labels = [f"{_group_label(r)} (n={r['n']:,})" for r in rows]
     category_ticks(ax, "x", x + width * (len(chosen) - 1) / 2, labels, rotation=30, ha="right")
     if set(chosen) <= RATES_IN_0_1:
         ax.set_ylim(0, 1.02)
@@ -128,7 +142,7 @@ def _ci_level(result: AuditResult) -> float | None:
     return settings.get("ci_level") if settings.get("n_boot") else None
 
 
-def disparity_label(record: dict[str, Any]) -> str:
+def _disparity_label(record: dict[str, Any]) -> str:
     """``"sex: demographic parity"`` (the criterion, with the class for multiclass audits)."""
     criterion = record.get("criterion") or record["name"]
     label = f"{record['grouping']}: {criterion.replace('_', ' ')}"
@@ -137,7 +151,24 @@ def disparity_label(record: dict[str, Any]) -> str:
 
 def plot_disparities(result: AuditResult, measure: str = "difference", method: str = "between_groups",
                      ax: Axes | None = None) -> Figure:
-    """One bar per grouping and criterion: the disparity with its recorded interval."""
+    """One bar per grouping and criterion: the disparity with its recorded interval.
+
+    Reached as ``result.plot.disparities`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> record = {"grouping": "sex", "criterion": "demographic_parity", "measure": "difference",
+    ...           "method": "between_groups", "value": 0.25, "ci": [0.1, 0.4]}
+    >>> payload = {"disparities": [record], "settings": {"n_boot": 200, "ci_level": 0.9}}
+    >>> result = AuditResult({}, {}, [StepResult("fairness", "fairness", payload=payload)])
+    >>> ax = plot_disparities(result).axes[0]
+    >>> print(ax.get_title()); print(ax.get_xlabel())
+    Disparities (difference, max − min) with 90% intervals
+    difference between groups (no disparity at 0)
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(bar.get_width()) for bar in ax.patches]
+    (['sex: demographic parity'], [0.25])
+    """
     import numpy as np
 
     plot = "disparities"
@@ -158,7 +189,7 @@ def plot_disparities(result: AuditResult, measure: str = "difference", method: s
     for position, value in zip(y, values, strict=True):
         if not np.isfinite(value):
             ax.text(neutral, position, "  not computed (too few rows)", va="center", fontsize=7, color="#616161")
-    category_ticks(ax, "y", y, [disparity_label(d) for d in records], fontsize=8)
+    category_ticks(ax, "y", y, [_disparity_label(d) for d in records], fontsize=8)
     what = "max − min" if method == "between_groups" else "each group against the reference"
     if measure == "ratio":
         what = "min / max" if method == "between_groups" else "each group / the reference"
@@ -169,15 +200,30 @@ def plot_disparities(result: AuditResult, measure: str = "difference", method: s
 
 
 def plot_calibration(result: AuditResult, grouping: Any = None, ax: Axes | None = None) -> Figure:
-    """Reliability plot: observed positive rate against mean score in each score bin, one line per group."""
+    """Reliability plot: observed positive rate against mean score in each score bin, one line per group.
+
+    Reached as ``result.plot.calibration`` (:class:`~auditkit.report.plots.ResultPlots`).
+
+    Examples
+    --------
+    >>> from auditkit.result import AuditResult, StepResult
+    >>> rows = [{"group": {"sex": s}, "n": n, "metrics": {}} for s, n in (("female", 40), ("male", 60))]
+    >>> bins = [{"sex": s, "n": n, "mean_score": score, "observed_rate": rate}
+    ...         for s, n, score, rate in (("female", 20, 0.2, 0.1), ("female", 20, 0.8, 0.7), ("male", 60, 0.5, 0.5))]
+    >>> payload = {"by_group": rows, "calibration": {"sex": bins}}
+    >>> result = AuditResult({}, {}, [StepResult("fairness", "fairness", payload=payload)])
+    >>> ax = plot_calibration(result).axes[0]
+    >>> ax.get_title(), [line.get_label() for line in ax.get_lines()]
+    ('Calibration by sex', ['perfect calibration', 'female (n=40)', 'male (n=60)'])
+    """
     import pandas as pd
 
     plot = "calibration"
     tables = payload_part(result, "fairness", "calibration", plot, " (a binary task with scores: a model with "
                           "predict_proba, or a scores column)")
     rows = result.step("fairness").payload.get("by_group", [])
-    available = [g for g in groupings_of(rows) if grouping_name(g) in tables]
-    features = resolve_grouping(grouping, available, plot)
+    available = [g for g in _groupings_of(rows) if grouping_name(g) in tables]
+    features = _resolve_grouping(grouping, available, plot)
     frame = pd.DataFrame(tables[grouping_name(features)])
     fig, ax = axes_for(ax, (6.5, 4.2))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=0.8, label="perfect calibration")

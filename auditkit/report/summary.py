@@ -28,24 +28,24 @@ NO_TEX = "tex2jax_ignore mathjax_ignore"  # classes MathJax leaves alone: a "$" 
 FINDINGS_SHOWN = 10  # findings above "info" listed before the rest fold away
 
 
-def esc(value: Any) -> str:
+def _esc(value: Any) -> str:
     """``value`` as text, HTML-escaped."""
     return html.escape(str(value))
 
 
-def sorted_findings(steps: Sequence[Any]) -> list[Any]:
+def _sorted_findings(steps: Sequence[Any]) -> list[Any]:
     """Every finding, most severe first; within a severity in the order of the steps (then as made)."""
     findings = [(i, f) for i, step in enumerate(steps) for f in step.findings]
     rank = {s: r for r, s in enumerate(SEVERITY_ORDER)}
     return [f for _, f in sorted(findings, key=lambda pair: (rank.get(pair[1].severity, len(rank)), pair[0]))]
 
 
-def failed_steps(steps: Sequence[Any]) -> list[str]:
+def _failed_steps(steps: Sequence[Any]) -> list[str]:
     """Names of the steps that failed (they left an ``error`` finding)."""
     return list(dict.fromkeys(f.step for step in steps for f in step.findings if f.severity == "error"))
 
 
-def what_is_audited(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
+def _what_is_audited(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
     """``"reference model HistGradientBoostingClassifier"``, ``"model credit-v2"``, ``"decisions in column y_hat"``."""
     model = provenance.get("model") or {}
     name = model.get("name") or model.get("final_estimator") or str(model.get("class", "")).rsplit(".", 1)[-1]
@@ -56,14 +56,14 @@ def what_is_audited(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
     return f"{what} {name}".strip()
 
 
-def title(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
+def _title(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
     """``"Audit of german: 300 rows, reference model HistGradientBoostingClassifier"``."""
     rows = dataset.get("n_rows")
     rows_text = f"{rows:,} rows" if isinstance(rows, int) else f"{rows} rows"
-    return f"Audit of {dataset.get('name')}: {rows_text}, {what_is_audited(dataset, provenance)}"
+    return f"Audit of {dataset.get('name')}: {rows_text}, {_what_is_audited(dataset, provenance)}"
 
 
-def severity_counts(steps: Sequence[Any]) -> str:
+def _severity_counts(steps: Sequence[Any]) -> str:
     """``"1 error, 3 high, 5 info"`` (severities without findings left out), or ``"none"``."""
     counts = Counter(f.severity for step in steps for f in step.findings)
     return ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s]) or "none"
@@ -83,12 +83,12 @@ def text_summary(dataset: dict[str, Any], provenance: dict[str, Any], steps: Seq
       findings: 1 high
       result.tables() lists the tables, result.table(step, name) returns one; display(result) summarises
     """
-    failed = failed_steps(steps)
+    failed = _failed_steps(steps)
     ran = ", ".join(s.name for s in steps) or "none"
     return "\n".join([
-        f"<AuditResult> {title(dataset, provenance)}",
+        f"<AuditResult> {_title(dataset, provenance)}",
         f"  steps: {ran}" + (f" ({len(failed)} failed: {', '.join(failed)})" if failed else ""),
-        f"  findings: {severity_counts(steps)}",
+        f"  findings: {_severity_counts(steps)}",
         "  result.tables() lists the tables, result.table(step, name) returns one; display(result) summarises",
     ])
 
@@ -108,38 +108,38 @@ def html_summary(dataset: dict[str, Any], provenance: dict[str, Any], steps: Seq
     <h3>Audit of &lt;loans&gt;: 400 rows, model v2</h3>
     <p class='auditkit-verdict'><b>No finding at or above medium severity</b>.</p>
     """
-    parts = [f"<h3>{esc(title(dataset, provenance))}</h3>",
-             f"<p class='auditkit-verdict'>{verdict_html(steps)}</p>",
-             findings_html(sorted_findings(steps))]
-    card = scorecard_rows(steps)
+    parts = [f"<h3>{_esc(_title(dataset, provenance))}</h3>",
+             f"<p class='auditkit-verdict'>{_verdict_html(steps)}</p>",
+             _findings_html(_sorted_findings(steps))]
+    card = _scorecard_rows(steps)
     if card:
-        parts.append(scorecard_html(card, _ci_level(steps)))
-    parts.append(tables_html(steps))
+        parts.append(_scorecard_html(card, _ci_level(steps)))
+    parts.append(_tables_html(steps))
     return f"<div class='auditkit-result {NO_TEX}'>" + "\n".join(parts) + "</div>"
 
 
-def verdict_html(steps: Sequence[Any]) -> str:
+def _verdict_html(steps: Sequence[Any]) -> str:
     """One line: the findings at or above medium, the largest gap, the policy and the failed steps."""
     counts = Counter(f.severity for step in steps for f in step.findings)
     serious = [f"{counts[s]} {s}-severity" for s in ("high", "medium") if counts[s]]
     head = (" and ".join(serious) + f" finding{'s' if counts['high'] + counts['medium'] > 1 else ''}"
             if serious else "No finding at or above medium severity")
-    sentences = [f"<b>{esc(head)}</b>"]
+    sentences = [f"<b>{_esc(head)}</b>"]
     worst = _worst([d for step in steps if step.name == "fairness" for d in _disparities(step)])
     if worst is not None:
-        sentences.append(f"largest gap: {esc(_describe(worst, _ci_level(steps)))}")
+        sentences.append(f"largest gap: {_esc(_describe(worst, _ci_level(steps)))}")
     checks = _checks(steps)
     if checks:
         bad = [c for c in checks if c.get("status") != "passed"]
         sentences.append(f"policy: {len(bad)} of {len(checks)} checks did not pass" if bad
                          else f"policy: all {len(checks)} checks passed")
-    failed = failed_steps(steps)
+    failed = _failed_steps(steps)
     if failed:
-        sentences.append(f"<b>{len(failed)} step{'s' if len(failed) > 1 else ''} failed</b>: {esc(', '.join(failed))}")
+        sentences.append(f"<b>{len(failed)} step{'s' if len(failed) > 1 else ''} failed</b>: {_esc(', '.join(failed))}")
     return "; ".join(sentences) + "."
 
 
-def findings_html(findings: list[Any]) -> str:
+def _findings_html(findings: list[Any]) -> str:
     """The findings above ``info`` as a list (the first ten; the rest folded), the ``info`` ones folded."""
     if not findings:
         return "<p>No findings.</p>"
@@ -159,12 +159,12 @@ def findings_html(findings: list[Any]) -> str:
 
 def _finding_list(findings: list[Any]) -> str:
     items = [f"<li><span style='color:{SEVERITY_COLOURS.get(f.severity, '#000')};font-weight:bold'>"
-             f"{esc(f.severity.upper())}</span> <small>[{esc(f.step)}]</small> {esc(f.message)}</li>"
+             f"{_esc(f.severity.upper())}</span> <small>[{_esc(f.step)}]</small> {_esc(f.message)}</li>"
              for f in findings]
     return "<ul class='auditkit-findings'>" + "".join(items) + "</ul>"
 
 
-def scorecard_rows(steps: Sequence[Any]) -> list[dict[str, Any]]:
+def _scorecard_rows(steps: Sequence[Any]) -> list[dict[str, Any]]:
     """One row per grouping: its worst disparity (largest difference between groups) and its policy checks."""
     disparities = [d for step in steps if step.name == "fairness" for d in _disparities(step)]
     checks = _checks(steps)
@@ -192,8 +192,8 @@ def _policy_cell(checks: list[dict[str, Any]]) -> str:
     return "; ".join(f"{status}: {', '.join(names)}" for status, names in not_passed.items())
 
 
-def scorecard_html(rows: list[dict[str, Any]], level: float) -> str:
-    """The :func:`scorecard_rows` as an HTML table (a policy column when the audit has a policy)."""
+def _scorecard_html(rows: list[dict[str, Any]], level: float) -> str:
+    """The :func:`_scorecard_rows` as an HTML table (a policy column when the audit has a policy)."""
     policy = "policy" in rows[0]
     head = ["grouping", "worst disparity", "value", f"{level:.0%} CI", "groups", *(["policy"] if policy else [])]
     body = []
@@ -203,23 +203,23 @@ def scorecard_html(rows: list[dict[str, Any]], level: float) -> str:
                                     ["undefined (fewer than two groups large enough)", "", "", ""])]
         if policy:
             cells.append(row["policy"])
-        body.append("<tr>" + "".join(f"<td style='text-align:left'>{esc(c)}</td>" for c in cells) + "</tr>")
-    header = "".join(f"<th style='text-align:left'>{esc(h)}</th>" for h in head)
+        body.append("<tr>" + "".join(f"<td style='text-align:left'>{_esc(c)}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th style='text-align:left'>{_esc(h)}</th>" for h in head)
     return (f"<h4>Scorecard</h4><table class='auditkit-scorecard'><thead><tr>{header}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
-def tables_html(steps: Sequence[Any]) -> str:
+def _tables_html(steps: Sequence[Any]) -> str:
     """The names of every step's tables, and how to get one."""
     with_tables = [s for s in steps if s.tables]
     if not with_tables:
         return ""
-    items = "".join(f"<li><b>{esc(s.name)}</b>: {', '.join(f'<code>{esc(n)}</code>' for n in s.tables)}</li>"
+    items = "".join(f"<li><b>{_esc(s.name)}</b>: {', '.join(f'<code>{_esc(n)}</code>' for n in s.tables)}</li>"
                     for s in with_tables)
     first = next((s for s in with_tables if s.name == "fairness"), with_tables[0])
     example = f"result.table({_quoted(first.name)}, {_quoted(next(iter(first.tables)))})"
     return (f"<h4>Tables</h4><ul class='auditkit-tables'>{items}</ul>"
-            f"<p><code>{esc(example)}</code> returns one as a DataFrame; <code>result.tables()</code> lists them.</p>")
+            f"<p><code>{_esc(example)}</code> returns one as a DataFrame; <code>result.tables()</code> lists them.</p>")
 
 
 def _quoted(text: str) -> str:

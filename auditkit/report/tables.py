@@ -131,7 +131,14 @@ def records_frame(records: list[Mapping[str, Any]], columns: Iterable[str] = (),
 
 
 def as_floats(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """``frame`` with ``columns`` (those present) as float64: undefined values become NaN."""
+    """``frame`` with ``columns`` (those present) as float64: undefined values become NaN.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"metric": ["rows", "roc_auc"], "value": [300, None]}, dtype=object)
+    >>> as_floats(frame, ["value", "value_ci_low"])["value"].tolist()
+    [300.0, nan]
+    """
     for column in dict.fromkeys(columns):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column]).astype("float64")

@@ -313,7 +313,17 @@ def plot_alt(fig: Figure, what: str) -> str:
 
 
 def show_figure(fig: Figure, what: str) -> None:
-    """Display ``fig`` in a notebook as an image with alternative text (see :func:`plot_alt`)."""
+    """Display ``fig`` in a notebook as an image with alternative text (see :func:`plot_alt`).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set(title="Rates by sex")
+    >>> show_figure(fig, "Bar chart")  # outside a notebook, IPython prints what it would show
+    <IPython.core.display.HTML object>
+    >>> plt.close(fig)
+    """
     from IPython.display import HTML, display
 
     display(HTML(figure_html(fig, plot_alt(fig, what))))
