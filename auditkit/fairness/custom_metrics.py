@@ -55,6 +55,18 @@ class CustomMetric:
     uses_scores : bool
         The metric's signature has ``y_score``: it is called as ``func(y_true, y_score=scores)``
         (with ``y_pred=`` too when it also has that parameter).
+    takes_predictions : bool, default True
+        The metric's signature has ``y_pred``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.metrics import f1_score
+    >>> f1 = CustomMetric("f1", f1_score, uses_scores=False)
+    >>> f1(np.array([1, 0, 1, 1]), np.array([1, 0, 0, 1]), None)
+    0.8
+    >>> f1(np.array([]), np.array([]), None)  # no rows: undefined
+    nan
     """
 
     name: str
@@ -98,7 +110,16 @@ def resolve_metric(name: str, spec: Any) -> CustomMetric:
 
 
 def check_names(names: list[str], sensitive: list[str] | None = None) -> None:
-    """Raise :class:`InputError` when a user metric would take the name of a built-in metric, criterion or column."""
+    """Raise :class:`InputError` when a user metric would take the name of a built-in metric, criterion or column.
+
+    Examples
+    --------
+    >>> check_names(["f1", "auc"], ["sex"])
+    >>> check_names(["selection_rate", "sex"], ["sex"])
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: fairness step: extra_metrics names 'selection_rate', 'sex', which are ...
+    """
     taken = [n for n in names if n in RESERVED_NAMES or n in (sensitive or [])]
     if taken:
         raise InputError(f"fairness step: extra_metrics names {', '.join(map(repr, taken))}, which "
@@ -166,6 +187,19 @@ def custom_metric_values(metrics: list[CustomMetric], groupings: list[np.ndarray
     list of (point, boot)
         Per grouping: name to values ``(n_groups,)`` and name to resampled values
         ``(n_boot, n_groups)`` (None without resamples).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f1 = resolve_metric("f1", "sklearn.metrics:f1_score")
+    >>> codes = np.array([0, 0, 0, 1, 1, 1])  # one grouping of two groups
+    >>> y_true, y_pred = np.array([1, 0, 1, 1, 1, 0]), np.array([1, 0, 0, 1, 0, 1])
+    >>> [(point, boot)] = custom_metric_values([f1], [codes], [2], y_true, y_pred, None, 0, np.random.default_rng(0))
+    >>> point["f1"].round(3).tolist(), boot
+    ([0.667, 0.5], None)
+    >>> [(point, boot)] = custom_metric_values([f1], [codes], [2], y_true, y_pred, None, 3, np.random.default_rng(0))
+    >>> boot["f1"].shape  # (n_boot, n_groups)
+    (3, 2)
     """
     scored = [m.name for m in metrics if m.uses_scores]
     if scored and y_score is None:
@@ -190,7 +224,17 @@ def custom_metric_values(metrics: list[CustomMetric], groupings: list[np.ndarray
 
 
 def bootstrap_test(boot: dict[str, np.ndarray] | None) -> Test:
-    """A test of a user metric between two groups from its bootstrap resamples (see :func:`bootstrap_pvalue`)."""
+    """A test of a user metric between two groups from its bootstrap resamples (see :func:`bootstrap_pvalue`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> boot = {"f1": np.array([[0.5, 0.7], [0.6, 0.8], [0.55, 0.5], [0.4, 0.9]])}  # (n_boot, n_groups)
+    >>> bootstrap_test(boot)(1, 0, "f1")  # group 1 against reference group 0
+    (0.8, 'bootstrap')
+    >>> bootstrap_test(None)(1, 0, "f1")  # no resamples
+    (None, 'undefined')
+    """
 
     def test(group: int, ref: int, metric: str) -> tuple[float | None, str]:
         if boot is None:
@@ -201,5 +245,14 @@ def bootstrap_test(boot: dict[str, np.ndarray] | None) -> Test:
 
 
 def with_custom(test: Test, custom: Test, names: list[str]) -> Test:
-    """``custom`` for the user metrics ``names``, ``test`` for every other metric."""
+    """``custom`` for the user metrics ``names``, ``test`` for every other metric.
+
+    Examples
+    --------
+    >>> def built_in(group, ref, metric):
+    ...     return 0.03, "chi-square"
+    >>> test = with_custom(built_in, bootstrap_test(None), ["f1"])
+    >>> test(1, 0, "selection_rate"), test(1, 0, "f1")
+    ((0.03, 'chi-square'), (None, 'undefined'))
+    """
     return lambda group, ref, metric: (custom if metric in names else test)(group, ref, metric)

@@ -55,7 +55,22 @@ def fairness_tables(payload: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 
 def by_group_tables(rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
-    """One frame per grouping from the ``by_group`` records, in the order the groupings first appear."""
+    """One frame per grouping from the ``by_group`` records, in the order the groupings first appear.
+
+    Examples
+    --------
+    >>> rows = [{"group": {"sex": "female"}, "n": 40, "counts": {"tp": 12, "fp": 4, "fn": 6, "tn": 18},
+    ...          "metrics": {"selection_rate": 0.4}, "ci": {"selection_rate": [0.25, 0.55]}},
+    ...         {"group": {"sex": "male"}, "n": 60, "counts": {"tp": 25, "fp": 5, "fn": 10, "tn": 20},
+    ...          "metrics": {"selection_rate": 0.5}, "ci": {"selection_rate": [0.375, 0.625]}, "reference": True}]
+    >>> tables = by_group_tables(rows)
+    >>> list(tables)
+    ['sex']
+    >>> tables["sex"][["sex", "n", "tp", "selection_rate", "selection_rate_ci_low", "reference"]]
+          sex   n  tp  selection_rate  selection_rate_ci_low  reference
+    0  female  40  12             0.4                  0.250      False
+    1    male  60  25             0.5                  0.375       True
+    """
     records: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         records.setdefault(tuple(row["group"]), []).append(_by_group_row(row))

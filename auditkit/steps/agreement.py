@@ -128,7 +128,18 @@ class AgreementStep(Step):
 
 
 def agreement_tables(payload: dict) -> dict[str, pd.DataFrame]:
-    """``instances``: one row per instance explained by both, with every agreement metric."""
+    """``instances``: one row per instance explained by both, with every agreement metric.
+
+    Examples
+    --------
+    >>> payload = {"agreement": {"k": 5, "instances": [
+    ...     {"row_id": 7, "reason": "most confident error", "feature_agreement": 0.6, "rank_agreement": 0.2,
+    ...      "sign_agreement": 0.6, "signed_rank_agreement": 0.2, "rank_correlation": 0.5,
+    ...      "pairwise_rank_agreement": None}]}}
+    >>> agreement_tables(payload)["instances"][["row_id", "feature_agreement", "pairwise_rank_agreement"]]
+       row_id  feature_agreement  pairwise_rank_agreement
+    0       7                0.6                      NaN
+    """
     instances = to_jsonable(payload).get("agreement", {}).get("instances", [])
     return {"instances": records_frame(instances, ("row_id", "reason", *METRICS), floats=METRICS)}
 

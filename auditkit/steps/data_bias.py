@@ -143,6 +143,22 @@ def bias_tables(payload: dict) -> dict[str, pd.DataFrame]:
     Groups are labels such as ``"sex=female, race=Black"``; every interval is two columns
     (``share_ci_low``, ``share_ci_high``; ``base_rate_ci_low``, ... ``mean_target_ci_low`` for
     regression; ``missing_rate_ci_low``, ...; ``cramers_v_ci_low``, ...).
+
+    Examples
+    --------
+    >>> payload = {"bias": {
+    ...     "representation": [{"grouping": "sex", "group": {"sex": "female"}, "n": 30, "share": 0.3,
+    ...                         "share_ci": [0.21, 0.4], "missing_group": False}],
+    ...     "base_rates": [{"grouping": "sex", "group": {"sex": "female"}, "n": 30, "base_rate": 0.7,
+    ...                     "ci": [0.53, 0.83], "small_group": False}]}}
+    >>> tables = bias_tables(payload)
+    >>> list(tables)
+    ['representation', 'base_rates', 'missingness', 'proxies']
+    >>> tables["representation"][["group", "n", "share", "share_ci_low", "share_ci_high"]]
+            group   n  share  share_ci_low  share_ci_high
+    0  sex=female  30    0.3          0.21            0.4
+    >>> tables["base_rates"].columns.tolist()
+    ['grouping', 'group', 'n', 'base_rate', 'base_rate_ci_low', 'base_rate_ci_high', 'small_group']
     """
     bias = to_jsonable(payload).get("bias", {})
     rates = bias.get("base_rates", [])

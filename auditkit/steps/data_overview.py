@@ -85,7 +85,26 @@ class DataOverviewStep(Step):
 
 
 def overview_tables(payload: dict) -> dict[str, pd.DataFrame]:
-    """``columns`` (type, missing values and distinct values of every column) and ``group_sizes``."""
+    """``columns`` (type, missing values and distinct values of every column) and ``group_sizes``.
+
+    Examples
+    --------
+    >>> payload = {"overview": {
+    ...     "columns": [{"column": "age", "dtype": "int64", "n_missing": 0, "n_unique": 40, "missing_fraction": 0.0},
+    ...                 {"column": "income", "dtype": "float64", "n_missing": 5, "n_unique": 90,
+    ...                  "missing_fraction": 0.05}],
+    ...     "group_sizes": [{"feature": "sex", "group": "female", "n": 30, "fraction": 0.3},
+    ...                     {"feature": "sex", "group": "male", "n": 70, "fraction": 0.7}]}}
+    >>> tables = overview_tables(payload)
+    >>> tables["columns"]
+       column    dtype  n_missing  n_unique  missing_fraction
+    0     age    int64          0        40              0.00
+    1  income  float64          5        90              0.05
+    >>> tables["group_sizes"]
+      feature   group   n  fraction
+    0     sex  female  30       0.3
+    1     sex    male  70       0.7
+    """
     overview = to_jsonable(payload).get("overview", {})
     return {
         "columns": records_frame(overview.get("columns", []), ("column", "dtype", "n_missing", "n_unique",

@@ -241,6 +241,21 @@ def lime_tables(payload: dict) -> dict[str, pd.DataFrame]:
 
     ``weights`` has one row per instance and feature: the LIME weight averaged over the
     repeats and its standard deviation across them.
+
+    Examples
+    --------
+    >>> payload = {"lime": {"instances": [
+    ...     {"row_id": 7, "reason": "most confident error", "y_true": 0, "y_pred": 1, "score": 0.97,
+    ...      "top_k_jaccard": 0.5, "mean_weight_variance": 0.001, "max_weight_std": 0.05, "local_r2": 0.3,
+    ...      "weights": {"age": 0.2, "income": -0.1}, "weight_std": {"age": 0.02, "income": 0.05}}]}}
+    >>> tables = lime_tables(payload)
+    >>> tables["instances"][["row_id", "reason", "score", "top_k_jaccard"]]
+       row_id                reason  score  top_k_jaccard
+    0       7  most confident error   0.97            0.5
+    >>> tables["weights"]
+       row_id feature  weight  weight_std
+    0       7     age     0.2        0.02
+    1       7  income    -0.1        0.05
     """
     instances = to_jsonable(payload).get("lime", {}).get("instances", [])
     columns = [{k: row.get(k) for k in INSTANCE_COLUMNS} for row in instances]

@@ -69,6 +69,26 @@ def performance_tables(payload: dict) -> dict[str, pd.DataFrame]:
 
     The confusion matrix is one row of ``tp, fp, fn, tn`` for binary audits, and one row per
     true and predicted class (``true, predicted, n``) for multiclass audits.
+
+    Examples
+    --------
+    >>> tables = performance_tables({"overall": {"n": 100, "accuracy": 0.75, "roc_auc": None},
+    ...                              "confusion_matrix": {"tp": 40, "fp": 10, "fn": 15, "tn": 35}})
+    >>> tables["overall"]
+         metric   value
+    0         n  100.00
+    1  accuracy    0.75
+    2   roc_auc     NaN
+    >>> tables["confusion_matrix"]
+       tp  fp  fn  tn
+    0  40  10  15  35
+    >>> multiclass = {"overall": {"n": 6}, "confusion_matrix": {"labels": ["a", "b"], "matrix": [[2, 1], [2, 1]]}}
+    >>> performance_tables(multiclass)["confusion_matrix"]
+      true predicted  n
+    0    a         a  2
+    1    a         b  1
+    2    b         a  2
+    3    b         b  1
     """
     payload = to_jsonable(payload)
     overall = payload.get("overall", {})

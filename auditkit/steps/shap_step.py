@@ -360,6 +360,16 @@ def shap_tables(payload: dict) -> dict[str, pd.DataFrame]:
     """``global_importance``; per sensitive feature ``group_mean_shap.<feature>`` and ``gap_decomposition.<feature>``.
 
     ``global_importance`` has no interval columns: the step computes no interval for it.
+
+    Examples
+    --------
+    >>> view = {"sensitive_feature": "sex", "groups": [{"group": "f", "mean_shap": {"age": -0.2}},
+    ...                                                  {"group": "m", "mean_shap": {"age": 0.1}}],
+    ...         "gaps": [{"group": "f", "reference": "m", "contributions": [{"feature": "age", "contribution": -0.3}]}]}
+    >>> tables = shap_tables({"global_importance": [{"feature": "age", "mean_abs_shap": 0.4}],
+    ...                       "group_attributions": [view]})
+    >>> list(tables), tables["gap_decomposition.sex"].values.tolist()
+    (['global_importance', 'group_mean_shap.sex', 'gap_decomposition.sex'], [['f', 'm', 'age', -0.3]])
     """
     payload = to_jsonable(payload)
     tables = {"global_importance": records_frame(payload.get("global_importance", []), ("feature", "mean_abs_shap"),
