@@ -254,8 +254,9 @@ def _datasheet(doc: dict[str, Any]) -> str | None:
 
 def _intro(doc: dict[str, Any]) -> str:
     provenance = doc["provenance"]
+    finished = f" finished {_inline(provenance['finished'])}" if provenance.get("finished") else ""
     return (f"Written by auditkit {_inline(provenance.get('auditkit_version'))} from the audit of "
-            f"{_inline(doc['dataset'].get('name'))} finished {_inline(provenance.get('finished'))} "
+            f"{_inline(doc['dataset'].get('name'))}{finished} "
             "(every number below is in `audit.json` beside this file). Lines marked "
             f"\"{PROMPT_PREFIX} ..._\" are for what only the model's authors know.")
 
