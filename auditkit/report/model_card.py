@@ -15,23 +15,30 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from auditkit.report.card_metadata import (
+    BY_GROUP_METRICS,
+    MISSING,
+    disparities_shown,
+    front_matter,
+    gap_pair,
+    group_label,
+    grouping_name,
+    is_number,
+    model_name,
+    rates_shown,
+)
+
 if TYPE_CHECKING:
     from auditkit.result import AuditResult
 
-__all__ = ["BY_GROUP_METRICS", "MODEL_CARD_FILE", "PROMPT_PREFIX", "SECTIONS", "model_card"]
+__all__ = ["MODEL_CARD_FILE", "PROMPT_PREFIX", "SECTIONS", "model_card"]
 
 MODEL_CARD_FILE = "model_card.md"
 PROMPT_PREFIX = "> _To be completed by the model's authors:"
 # The sections of Mitchell et al. (2019), "Model Cards for Model Reporting", in their order.
 SECTIONS = ("Model details", "Intended use", "Factors", "Metrics", "Evaluation data", "Training data",
             "Quantitative analyses", "Ethical considerations", "Caveats and recommendations")
-# Rates reported by group in the front matter and the per-group tables (when the audit has them).
-BY_GROUP_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy")
 _SHOWN_SEVERITIES = ("high", "medium")
-_TASK_TYPES = {"binary": ("tabular-classification", "Binary classification"),
-               "multiclass": ("tabular-classification", "Multiclass classification"),
-               "regression": ("tabular-regression", "Regression")}
-_MISSING = "(missing)"
 
 
 def model_card(result: AuditResult) -> str:
@@ -67,124 +74,11 @@ def model_card(result: AuditResult) -> str:
     return f"---\n{front}---\n\n# Model card: {_inline(model_name(doc))}\n\n{_intro(doc)}\n\n{body}\n"
 
 
-def front_matter(doc: dict[str, Any]) -> dict[str, Any]:
-    """The Hugging Face model-card metadata of an ``audit.json`` document (a dict for ``yaml.safe_dump``).
-
-    ``model-index`` holds one result with the overall performance metrics, one per grouping with
-    :data:`BY_GROUP_METRICS` of every group (``args`` names the group, its size and the interval),
-    and one with the disparities that could be estimated.
-    """
-    dataset = doc["dataset"]
-    results = [r for r in (_overall_result(doc), *_by_group_results(doc), _disparity_result(doc)) if r["metrics"]]
-    return {
-        "license": "unknown",
-        "tags": ["auditkit", "fairness", "model-card", "tabular", *_step_tags(doc)],
-        "datasets": [str(dataset.get("name"))],
-        "metrics": sorted({m["type"] for r in results for m in r["metrics"]}),
-        "model-index": [{"name": model_name(doc), "results": results}],
-    }
-
-
-def model_name(doc: dict[str, Any]) -> str:
-    """What the card calls the model: its name in the audit, else the predictions' column."""
-    model = doc["provenance"].get("model") or {}
-    spec = doc["dataset"].get("spec", {})
-    if model.get("name"):
-        return str(model["name"])
-    if spec.get("model_name"):
-        return str(spec["model_name"])
-    if spec.get("predictions") is not None:
-        return f"decisions in column {spec['predictions']}"
-    return "the audited model"
-
-
-# ---- front matter -------------------------------------------------------------------------------------
-
-def _task(doc: dict[str, Any]) -> dict[str, str]:
-    kind, name = _TASK_TYPES.get(doc["dataset"].get("spec", {}).get("task", "binary"), _TASK_TYPES["binary"])
-    return {"type": kind, "name": name}
-
-
-def _dataset_entry(doc: dict[str, Any], split: str) -> dict[str, Any]:
-    dataset = doc["dataset"]
-    return {"type": str(dataset.get("name")), "name": str(dataset.get("name")), "split": split}
-
-
-def _split_name(doc: dict[str, Any]) -> str:
-    return "test (held out from the reference model's training)" if doc["dataset"].get("mode") == "reference" \
-        else "audited rows"
-
-
-def _step_tags(doc: dict[str, Any]) -> list[str]:
-    ran = {s["name"] for s in doc.get("steps", [])}
-    return [tag for steps, tag in (({"shap", "lime"}, "explainability"), ({"data_bias"}, "data-bias"))
-            if ran & steps]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _overall_result(doc: dict[str, Any]) -> dict[str, Any]:
-    overall = doc.get("performance", {}).get("overall", {})
-    metrics = [{"type": key, "name": f"{key} (overall)", "value": value, "args": {"n": overall.get("n")}}
-               for key, value in overall.items() if key != "n" and _is_number(value)]
-    return {"task": _task(doc), "dataset": _dataset_entry(doc, _split_name(doc)), "metrics": metrics}
-
-
-def _by_group_results(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    fairness = doc.get("fairness", {})
-    level = fairness.get("settings", {}).get("ci_level")
-    results: dict[str, dict[str, Any]] = {}
-    for row in fairness.get("by_group", []):
-        grouping = _grouping(row["group"])
-        entry = results.setdefault(grouping, {"task": _task(doc), "dataset": _dataset_entry(doc, _split_name(doc)),
-                                              "metrics": []})
-        for metric in _group_metrics(row):
-            low, high = (row.get("ci", {}).get(metric) or [None, None])
-            args = {"grouping": grouping, "group": {str(k): v for k, v in row["group"].items()}, "n": row["n"],
-                    "ci_low": low, "ci_high": high, "ci_level": level}
-            entry["metrics"].append({"type": metric, "name": f"{metric} ({_group_label(row['group'])})",
-                                     "value": row["metrics"][metric], "args": args})
-    return list(results.values())
-
-
-def _group_metrics(row: dict[str, Any]) -> list[str]:
-    """The rates of a by-group row shown in the card: :data:`BY_GROUP_METRICS` it has, else all its numbers."""
-    numbers = [m for m, v in row.get("metrics", {}).items() if _is_number(v)]
-    preferred = [m for m in BY_GROUP_METRICS if m in numbers]
-    return preferred or numbers
-
-
-def _disparity_result(doc: dict[str, Any]) -> dict[str, Any]:
-    level = doc.get("fairness", {}).get("settings", {}).get("ci_level")
-    metrics = [{"type": d["name"], "name": f"{d['name']} ({d['grouping']}, {d['method']})", "value": d["value"],
-                "args": {"grouping": d["grouping"], "method": d["method"], "groups": _gap_pair(d),
-                         "reference": {str(k): v for k, v in (d.get("reference") or {}).items()},
-                         "ci_low": d["ci"][0], "ci_high": d["ci"][1], "ci_level": level}}
-               for d in _disparities(doc)]
-    return {"task": _task(doc), "dataset": _dataset_entry(doc, _split_name(doc)), "metrics": metrics}
-
-
-def _disparities(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The disparities with a value; a ``to_reference`` row identical to its ``between_groups`` row is left out."""
-    shown, seen = [], set()
-    for row in doc.get("fairness", {}).get("disparities", []):
-        if not _is_number(row.get("value")):
-            continue
-        key = (row["grouping"], row["name"], row["value"], tuple(row.get("ci") or ()), _gap_pair(row))
-        if key in seen:
-            continue
-        seen.add(key)
-        shown.append(row)
-    return shown
-
-
 # ---- text helpers -------------------------------------------------------------------------------------
 
 def _inline(value: Any) -> str:
     """``value`` as one line of Markdown text: no line breaks, no HTML tags, no backticks."""
-    text = _MISSING if value is None else str(value)
+    text = MISSING if value is None else str(value)
     text = " ".join(text.split())
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
@@ -202,35 +96,18 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 
 def _number(value: Any) -> str:
-    if not _is_number(value):
+    if not is_number(value):
         return "—"
     return str(value) if isinstance(value, int) else f"{value:.3f}"
 
 
 def _with_ci(value: Any, ci: Any) -> str:
     low, high = ci if isinstance(ci, list | tuple) and len(ci) == 2 else (None, None)
-    if not _is_number(value):
+    if not is_number(value):
         return "—"
-    if not (_is_number(low) and _is_number(high)):
+    if not (is_number(low) and is_number(high)):
         return _number(value)
     return f"{_number(value)} [{_number(low)}, {_number(high)}]"
-
-
-def _gap_pair(disparity: dict[str, Any]) -> str:
-    """The groups (and rate) a disparity compares (``"a=x vs a=y (rate)"``), from its ``gap``; else its reference."""
-    gap = disparity.get("gap") or {}
-    if gap.get("first") is not None and gap.get("second") is not None:
-        on = f" ({gap['metric']})" if gap.get("metric") else ""
-        return f"{_group_label(gap['first'])} vs {_group_label(gap['second'])}{on}"
-    return f"reference {_group_label(disparity.get('reference') or {})}"
-
-
-def _grouping(group: dict[str, Any]) -> str:
-    return " × ".join(str(k) for k in group)
-
-
-def _group_label(group: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_MISSING if v is None else v}" for k, v in group.items())
 
 
 def _prompt(text: str) -> str:
@@ -312,7 +189,7 @@ def _intended_use(doc: dict[str, Any]) -> str:
 def _groupings(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     groupings: dict[str, list[dict[str, Any]]] = {}
     for row in doc.get("fairness", {}).get("by_group", []):
-        groupings.setdefault(_grouping(row["group"]), []).append(row)
+        groupings.setdefault(grouping_name(row["group"]), []).append(row)
     return groupings
 
 
@@ -324,7 +201,7 @@ def _factors(doc: dict[str, Any]) -> str:
     if groupings:
         lines.append("**Groups evaluated** (each grouping, with the rows in each group):")
         lines.append(_bullets(
-            f"{_inline(name)}: " + ", ".join(f"{_inline(_group_label(r['group']))} (n={r['n']}"
+            f"{_inline(name)}: " + ", ".join(f"{_inline(group_label(r['group']))} (n={r['n']}"
                                              + (", small" if r.get("small_group") else "") + ")" for r in rows)
             for name, rows in groupings.items()))
         min_size = doc.get("fairness", {}).get("settings", {}).get("min_group_size")
@@ -405,18 +282,18 @@ def _quantitative_analyses(doc: dict[str, Any]) -> str:
     overall = doc.get("performance", {}).get("overall", {})
     if overall:
         parts.append("### Overall\n\n" + _table(["metric", "value"],
-                                                ((k, _number(v)) for k, v in overall.items() if _is_number(v))))
+                                                ((k, _number(v)) for k, v in overall.items() if is_number(v))))
     level = doc.get("fairness", {}).get("settings", {}).get("ci_level")
     for name, rows in _groupings(doc).items():
-        metrics = [m for m in _group_metrics(rows[0])]
+        metrics = [m for m in rates_shown(rows[0])]
         header = [name, "n", *metrics, "small group"]
-        body = [[_group_label(r["group"]), r["n"],
+        body = [[group_label(r["group"]), r["n"],
                  *(_with_ci(r["metrics"].get(m), (r.get("ci") or {}).get(m)) for m in metrics),
                  "yes" if r.get("small_group") else "no"] for r in rows]
         parts.append(f"### By {_inline(name)}\n\nValue [{_inline(level)} interval].\n\n" + _table(header, body))
-    disparities = _disparities(doc)
+    disparities = disparities_shown(doc)
     if disparities:
-        body = [[d["grouping"], d["name"], d["method"].replace("_", " "), _gap_pair(d),
+        body = [[d["grouping"], d["name"], d["method"].replace("_", " "), gap_pair(d),
                  _with_ci(d["value"], d.get("ci"))] for d in disparities]
         parts.append(f"### Disparities\n\nValue [{_inline(level)} interval] of the gap between the two groups "
                      "named, on the rate named.\n\n"

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 import auditkit
-from auditkit.report.model_card import BY_GROUP_METRICS, PROMPT_PREFIX, SECTIONS, model_card
+from auditkit.report.card_metadata import BY_GROUP_METRICS
+from auditkit.report.model_card import PROMPT_PREFIX, SECTIONS, model_card
 from auditkit.result import AuditResult
 
 # A group name that would end a Markdown table cell, break its row, or inject HTML, if written as is.
