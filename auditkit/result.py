@@ -293,6 +293,12 @@ class AuditResult:
                                     artifacts=read_artifacts(file.parent, entry["name"], entry.get("artifacts", []))))
         return cls(provenance=doc["provenance"], dataset=doc["dataset"], steps=steps)
 
+    def model_card(self) -> str:
+        """This audit's model card (``model_card.md``): see :func:`auditkit.report.model_card.model_card`."""
+        from auditkit.report.model_card import model_card
+
+        return model_card(self)
+
     def __repr__(self) -> str:
         return text_summary(self.dataset, self.provenance, self.steps)
 

@@ -231,7 +231,7 @@ def _now() -> str:
 def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool = True,
                  log: Callable[[str], None] | None = None, quiet: bool = False, progress: bool | None = None,
                  **settings: Any) -> AuditResult:
-    """Run an audit and write ``audit.json`` (+ ``report.ipynb`` and ``report.html``) to ``out_dir``.
+    """Run an audit and write ``audit.json``, ``model_card.md`` (+ ``report.ipynb``, ``report.html``) to ``out_dir``.
 
     ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
     that another run is writing, raises :class:`InputError`. It then holds this audit only: the
@@ -270,7 +270,7 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     >>> result = auditkit.audit_to_dir(out_dir=out, data="german", seed=1, sample=300,
     ...                                steps=["performance", "fairness"], report=False)
     >>> sorted(path.name for path in out.iterdir())
-    ['audit.json']
+    ['audit.json', 'model_card.md']
     >>> result.to_dict()["dataset"]["name"]
     'german'
     """

@@ -118,7 +118,7 @@ def test_report_kernel_imports_nothing_from_out_and_q_is_silent(tmp_path):
     assert not marker.exists()
     assert "Fairness by group" in (out / "report.html").read_text()
     assert sorted(p.name for p in out.iterdir()) == [
-        "audit.json", "auditkit.py", "matplotlib.py", "pandas.py", "report.html", "report.ipynb"]
+        "audit.json", "auditkit.py", "matplotlib.py", "model_card.md", "pandas.py", "report.html", "report.ipynb"]
 
 
 def test_ctrl_c_while_the_report_renders_leaves_the_new_audit_without_a_report(tmp_path):
@@ -137,5 +137,5 @@ def test_ctrl_c_while_the_report_renders_leaves_the_new_audit_without_a_report(t
             run.kill()
     assert run.returncode == 130
     assert err == "auditkit: interrupted\n"
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["audit.json", "notes.txt"]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["audit.json", "model_card.md", "notes.txt"]
     assert json.loads((out / "audit.json").read_text())["dataset"]["name"] == "german"  # the new audit

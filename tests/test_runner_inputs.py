@@ -97,7 +97,7 @@ def test_a_name_too_long_for_the_file_system_is_bad_input_not_an_os_error():
 def test_audit_to_dir_takes_the_keywords_of_audit(tmp_path, german_by_name):
     out = tmp_path / "german"
     written = audit_to_dir(out_dir=out, data="german", report=False, **GERMAN)
-    assert sorted(path.name for path in out.iterdir()) == ["audit.json"]
+    assert sorted(path.name for path in out.iterdir()) == ["audit.json", "model_card.md"]
     on_disk = json.loads((out / "audit.json").read_text())
     assert without_times(on_disk) == without_times(written.to_dict())
     assert {k: v for k, v in on_disk.items() if k != "provenance"} == {

@@ -1,4 +1,4 @@
-"""Write an audit's outputs: audit.json, artifacts, report.ipynb (papermill) and report.html."""
+"""Write an audit's outputs: audit.json, artifacts, model_card.md, report.ipynb (papermill) and report.html."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from auditkit.io.audit_json import artifact_file
 from auditkit.registry import step_names
+from auditkit.report.model_card import MODEL_CARD_FILE, model_card
 from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, write_text_atomic
 from auditkit.result import AuditResult
 
@@ -33,7 +34,7 @@ def notebooks_dir() -> Path:
 
 
 def write_audit(result: AuditResult, out_dir: str | Path) -> Path:
-    """Write ``audit.json`` and the artifacts (large tables) into ``out_dir``; return the JSON path.
+    """Write ``audit.json``, the artifacts (large tables) and ``model_card.md`` into ``out_dir``; return the JSON path.
 
     The previous audit's report, model card and artifacts are removed: they describe another audit.
     Files auditkit does not write are left alone.
@@ -48,14 +49,14 @@ def write_audit(result: AuditResult, out_dir: str | Path) -> Path:
     ...                         steps=["performance"], progress=False)
     >>> out = Path(tempfile.mkdtemp()) / "audit"
     >>> write_audit(result, out).name, sorted(p.name for p in out.iterdir())
-    ('audit.json', ['audit.json'])
+    ('audit.json', ['audit.json', 'model_card.md'])
     """
     with OutputFolder(out_dir) as folder:
         return commit_audit(result, folder)
 
 
 def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
-    """Stage ``audit.json`` and the artifacts, then swap them in for every output of the previous audit.
+    """Stage ``audit.json``, the artifacts and ``model_card.md``, then swap them in for the previous audit's outputs.
 
     ``audit.json`` is moved in last: until then the folder holds no audit that its files do not describe.
 
@@ -72,7 +73,7 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
     >>> with OutputFolder(out) as folder:
     ...     path = commit_audit(result, folder)
     >>> path.name, sorted(p.name for p in out.iterdir())
-    ('audit.json', ['audit.json'])
+    ('audit.json', ['audit.json', 'model_card.md'])
     """
     staged = []
     for step in result.steps:
@@ -80,8 +81,9 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
             relative = artifact_file(step.name, name)
             table.to_parquet(folder.stage(relative), index=False)
             staged.append(relative)
+    folder.stage(MODEL_CARD_FILE).write_text(model_card(result), encoding="utf-8")
     result.to_json(folder.stage("audit.json"))
-    folder.commit([*staged, "audit.json"], remove=[*OUTPUT_FILES, *previous_artifacts(folder.path)])
+    folder.commit([*staged, MODEL_CARD_FILE, "audit.json"], remove=[*OUTPUT_FILES, *previous_artifacts(folder.path)])
     with suppress(OSError):  # only when empty
         (folder.path / ARTIFACTS_DIR).rmdir()
     return folder.path / "audit.json"

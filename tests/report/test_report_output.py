@@ -109,6 +109,7 @@ def test_a_new_audit_replaces_every_output_of_the_previous_one_and_nothing_else(
     write_audit(small_result("new"), out)
     assert snapshot(out) == {
         "audit.json": (out / "audit.json").read_bytes(),
+        "model_card.md": small_result("new").model_card().encode("utf-8"),
         "notes.txt": b"mine",
         "artifacts/my_table.parquet": b"mine",
     }
@@ -156,7 +157,7 @@ def test_a_folder_in_use_is_refused(tmp_path):
         assert str(refused.value) == message
         assert not (out / "audit.json").exists()
     write_audit(small_result("after"), out)
-    assert sorted(p.name for p in out.iterdir()) == ["audit.json"]  # the lock is gone with its run
+    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "model_card.md"]  # the lock is gone with its run
 
 
 def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path):
@@ -165,7 +166,7 @@ def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path):
     out.mkdir()
     (out / _output.LOCK_NAME).write_text(dead.stdout)
     write_audit(small_result("new"), out)
-    assert sorted(p.name for p in out.iterdir()) == ["audit.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "model_card.md"]
 
 
 def test_a_report_that_fails_is_marked_failed_and_no_html_is_written(tmp_path):
