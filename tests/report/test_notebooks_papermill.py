@@ -1,7 +1,7 @@
 """The report notebooks run an audit from their ``parameters`` cell under plain papermill (CLI and Python API).
 
 ``papermill notebooks/bias_report.ipynb out.ipynb -p data compas -p predictions compas_high_risk``
-runs an audit in the kernel through one library call (:func:`auditkit.report.run_for_notebook`);
+runs an audit in the kernel through one library call (:func:`auditkit.notebook.run_for_notebook`);
 ``audit_dir`` instead re-renders a saved audit, as ``auditkit report`` does.
 """
 
@@ -18,7 +18,8 @@ import pytest
 
 import auditkit
 from auditkit.exceptions import InputError
-from auditkit.report import notebook_path, run_for_notebook
+from auditkit.notebook import run_for_notebook
+from auditkit.report import notebook_path
 from auditkit.report.render import write_audit
 
 SETTINGS = ("data", "target", "positive_label", "sensitive", "model", "predictions", "scores", "seed", "steps",
