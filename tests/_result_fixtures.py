@@ -6,9 +6,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from conftest import make_frame
 
 from auditkit import AuditResult, audit
-from conftest import make_frame
 
 QUICK_OPTIONS = {"fairness": {"n_boot": 100}, "data_bias": {"n_boot": 100}}
 FULL_OPTIONS = {**QUICK_OPTIONS, "lime": {"n_instances": 2, "num_samples": 300, "repeats": 2}}
