@@ -13,24 +13,11 @@ from pathlib import Path
 from auditkit.io.audit_json import artifact_file
 from auditkit.registry import step_names
 from auditkit.report.model_card import MODEL_CARD_FILE, model_card
+from auditkit.report.notebooks import notebooks_dir
 from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, write_text_atomic
 from auditkit.result import AuditResult
 
 REPORT_NOTEBOOK = "audit_report.ipynb"
-
-
-def notebooks_dir() -> Path:
-    """Folder holding the report notebooks (inside the wheel, or the repo's ``notebooks/``).
-
-    Examples
-    --------
-    >>> sorted(path.name for path in notebooks_dir().glob("*.ipynb"))[:1]
-    ['audit_report.ipynb']
-    """
-    packaged = Path(__file__).resolve().parents[1] / "_notebooks"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def write_audit(result: AuditResult, out_dir: str | Path) -> Path:

@@ -24,10 +24,10 @@ SENSITIVE_COLUMN = "s$\\x$"
 
 
 def _display_cells() -> list[str]:
-    """Source of the code cells after the ``parameters`` cell, without IPython magics."""
+    """Source of the code cells from the ``parameters`` cell on, without IPython magics."""
     cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     start = next(i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", []))
-    code = ["".join(c["source"]) for c in cells[start + 1:] if c["cell_type"] == "code"]
+    code = ["".join(c["source"]) for c in cells[start:] if c["cell_type"] == "code"]
     return ["\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%")) for source in code]
 
 
@@ -47,8 +47,11 @@ def test_every_html_output_of_the_notebook_is_kept_from_mathjax(tmp_path, monkey
     shown: list = []
     monkeypatch.setattr(IPython.display, "display", shown.append)
     monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    namespace = {"audit_dir": str(tmp_path)}
-    for source in _display_cells():
+    parameters, *cells = _display_cells()
+    namespace: dict = {}
+    exec(compile(parameters, str(NOTEBOOK), "exec"), namespace)  # noqa: S102 - the project's own notebook
+    namespace["audit_dir"] = str(tmp_path)  # as papermill injects it after the parameters cell
+    for source in cells:
         exec(compile(source, str(NOTEBOOK), "exec"), namespace)  # noqa: S102 - the project's own notebook
     fragments = [obj.data for obj in shown if isinstance(obj, IPython.display.HTML)]
     headings = [f for f in fragments if f"{SENSITIVE_COLUMN}</h3>" in f]
