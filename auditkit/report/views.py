@@ -18,15 +18,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit.io.data import describe_read
+from auditkit.report.summary import NO_TEX, SEVERITY_COLOURS, SEVERITY_ORDER
 from auditkit.result import AuditResult, load_audit_json
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-SEVERITY_ORDER = {"error": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-# Elements with these classes are left alone by MathJax (2 and 3, as configured by Jupyter).
-NO_TEX = "tex2jax_ignore mathjax_ignore"
-SEVERITY_COLOURS = {"error": "#7f0000", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a"}
 
 
 def load(audit_dir: str | Path) -> dict[str, Any]:
@@ -158,7 +155,8 @@ def findings_html(doc: dict[str, Any]) -> str:
     >>> findings_html(doc).count("<li")
     11
     """
-    findings = sorted(doc.get("findings", []), key=lambda f: SEVERITY_ORDER.get(f["severity"], 9))
+    rank = {severity: r for r, severity in enumerate(SEVERITY_ORDER)}
+    findings = sorted(doc.get("findings", []), key=lambda f: rank.get(f["severity"], len(rank)))
     if not findings:
         return "<p>No findings.</p>"
     items = []
