@@ -28,8 +28,14 @@ NO_TEX = "tex2jax_ignore mathjax_ignore"  # classes MathJax leaves alone: a "$" 
 FINDINGS_SHOWN = 10  # findings above "info" listed before the rest fold away
 
 
-def _esc(value: Any) -> str:
-    """``value`` as text, HTML-escaped."""
+def esc(value: Any) -> str:
+    """``value`` as HTML-escaped text (every string from data or models that reaches HTML).
+
+    Examples
+    --------
+    >>> esc("<b>A & B</b>")
+    '&lt;b&gt;A &amp; B&lt;/b&gt;'
+    """
     return html.escape(str(value))
 
 
@@ -108,7 +114,7 @@ def html_summary(dataset: dict[str, Any], provenance: dict[str, Any], steps: Seq
     <h3>Audit of &lt;loans&gt;: 400 rows, model v2</h3>
     <p class='auditkit-verdict'><b>No finding at or above medium severity</b>.</p>
     """
-    parts = [f"<h3>{_esc(_title(dataset, provenance))}</h3>",
+    parts = [f"<h3>{esc(_title(dataset, provenance))}</h3>",
              f"<p class='auditkit-verdict'>{_verdict_html(steps)}</p>",
              _findings_html(_sorted_findings(steps))]
     card = _scorecard_rows(steps)
@@ -124,10 +130,10 @@ def _verdict_html(steps: Sequence[Any]) -> str:
     serious = [f"{counts[s]} {s}-severity" for s in ("high", "medium") if counts[s]]
     head = (" and ".join(serious) + f" finding{'s' if counts['high'] + counts['medium'] > 1 else ''}"
             if serious else "No finding at or above medium severity")
-    sentences = [f"<b>{_esc(head)}</b>"]
+    sentences = [f"<b>{esc(head)}</b>"]
     worst = _worst([d for step in steps if step.name == "fairness" for d in _disparities(step)])
     if worst is not None:
-        sentences.append(f"largest gap: {_esc(_describe(worst, _ci_level(steps)))}")
+        sentences.append(f"largest gap: {esc(_describe(worst, _ci_level(steps)))}")
     checks = _checks(steps)
     if checks:
         bad = [c for c in checks if c.get("status") != "passed"]
@@ -135,7 +141,7 @@ def _verdict_html(steps: Sequence[Any]) -> str:
                          else f"policy: all {len(checks)} checks passed")
     failed = _failed_steps(steps)
     if failed:
-        sentences.append(f"<b>{len(failed)} step{'s' if len(failed) > 1 else ''} failed</b>: {_esc(', '.join(failed))}")
+        sentences.append(f"<b>{len(failed)} step{'s' if len(failed) > 1 else ''} failed</b>: {esc(', '.join(failed))}")
     return "; ".join(sentences) + "."
 
 
@@ -159,7 +165,7 @@ def _findings_html(findings: list[Any]) -> str:
 
 def _finding_list(findings: list[Any]) -> str:
     items = [f"<li><span style='color:{SEVERITY_COLOURS.get(f.severity, '#000')};font-weight:bold'>"
-             f"{_esc(f.severity.upper())}</span> <small>[{_esc(f.step)}]</small> {_esc(f.message)}</li>"
+             f"{esc(f.severity.upper())}</span> <small>[{esc(f.step)}]</small> {esc(f.message)}</li>"
              for f in findings]
     return "<ul class='auditkit-findings'>" + "".join(items) + "</ul>"
 
@@ -203,8 +209,8 @@ def _scorecard_html(rows: list[dict[str, Any]], level: float) -> str:
                                     ["undefined (fewer than two groups large enough)", "", "", ""])]
         if policy:
             cells.append(row["policy"])
-        body.append("<tr>" + "".join(f"<td style='text-align:left'>{_esc(c)}</td>" for c in cells) + "</tr>")
-    header = "".join(f"<th style='text-align:left'>{_esc(h)}</th>" for h in head)
+        body.append("<tr>" + "".join(f"<td style='text-align:left'>{esc(c)}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th style='text-align:left'>{esc(h)}</th>" for h in head)
     return (f"<h4>Scorecard</h4><table class='auditkit-scorecard'><thead><tr>{header}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
 
@@ -214,12 +220,12 @@ def _tables_html(steps: Sequence[Any]) -> str:
     with_tables = [s for s in steps if s.tables]
     if not with_tables:
         return ""
-    items = "".join(f"<li><b>{_esc(s.name)}</b>: {', '.join(f'<code>{_esc(n)}</code>' for n in s.tables)}</li>"
+    items = "".join(f"<li><b>{esc(s.name)}</b>: {', '.join(f'<code>{esc(n)}</code>' for n in s.tables)}</li>"
                     for s in with_tables)
     first = next((s for s in with_tables if s.name == "fairness"), with_tables[0])
     example = f"result.table({_quoted(first.name)}, {_quoted(next(iter(first.tables)))})"
     return (f"<h4>Tables</h4><ul class='auditkit-tables'>{items}</ul>"
-            f"<p><code>{_esc(example)}</code> returns one as a DataFrame; <code>result.tables()</code> lists them.</p>")
+            f"<p><code>{esc(example)}</code> returns one as a DataFrame; <code>result.tables()</code> lists them.</p>")
 
 
 def _quoted(text: str) -> str:

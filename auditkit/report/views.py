@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit.io.data import describe_read
-from auditkit.report.summary import NO_TEX, SEVERITY_COLOURS, SEVERITY_ORDER
+from auditkit.report.summary import NO_TEX, SEVERITY_COLOURS, SEVERITY_ORDER, esc
 from auditkit.result import AuditResult, load_audit_json
 
 if TYPE_CHECKING:
@@ -43,17 +43,6 @@ def load(audit_dir: str | Path) -> dict[str, Any]:
     200
     """
     return load_audit_json(Path(audit_dir) / "audit.json")
-
-
-def esc(value: Any) -> str:
-    """``value`` as HTML-escaped text.
-
-    Examples
-    --------
-    >>> esc("<b>A & B</b>")
-    '&lt;b&gt;A &amp; B&lt;/b&gt;'
-    """
-    return html.escape(str(value))
 
 
 def plain_html(fragment: str) -> str:
