@@ -177,6 +177,7 @@ def _population_limit(mode: Any, n_rows: Any) -> str:
     if mode == "reference":
         return ("The audited rows are a held-out split of the same data the reference model was trained on: a "
                 "population where it is used may differ (place, time, policy, who applies).")
-    return (f"The numbers describe the {n_rows} audited rows: a population where the "
+    rows = f"{n_rows:,}" if isinstance(n_rows, int) and not isinstance(n_rows, bool) else n_rows
+    return (f"The numbers describe the {rows} audited rows: a population where the "
             f"{'decisions are' if mode == 'predictions' else 'model is'} applied may differ (place, time, policy, "
             "who applies).")

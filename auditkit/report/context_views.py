@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from auditkit.io.data import describe_read
-from auditkit.report.card_metadata import model_kind, model_name
+from auditkit.report.card_metadata import model_name
 from auditkit.report.context_facts import (
     ASK_INTENDED_USE,
     ASK_LIMITATIONS,
@@ -100,7 +100,7 @@ def _model_part(doc: dict[str, Any]) -> str:
     if mode == "predictions" or not model:
         return "<h3>The model</h3>" + _decisions_facts(doc)
     rows = [("Name", f"<b>{esc(model_name(doc))}</b>"),
-            ("Estimator", f"{esc(model_kind(doc))} (<code>{esc(model.get('class'))}</code>)"),
+            ("Estimator", _estimator(model)),
             ("Hyper-parameters", _hyperparameters(model)),
             ("Inputs", _inputs(model)),
             ("Training data", _training(doc, model)),
@@ -125,6 +125,14 @@ def _decisions_facts(doc: dict[str, Any]) -> str:
             ("Made by", _prompt("which model or process made these decisions, and on which data it was built",
                                 who="the system's owners"))]
     return _facts(rows)
+
+
+def _estimator(model: dict[str, Any]) -> str:
+    """The model's class, and its final step's when it is a Pipeline (the name above says the kind in words)."""
+    path, final = str(model.get("class")), model.get("final_estimator")
+    if final and path.rsplit(".", 1)[-1] != final:
+        return f"<code>{esc(path)}</code> whose final step is <code>{esc(final)}</code>"
+    return f"<code>{esc(path)}</code>"
 
 
 def _hyperparameters(model: dict[str, Any]) -> str:
@@ -158,9 +166,9 @@ def _training(doc: dict[str, Any], model: dict[str, Any]) -> str:
     if dataset.get("mode") != "reference":
         return _prompt(ASK_TRAINING_DATA) + "<br>The audit did not see them."
     test_size = (dataset.get("spec") or {}).get("test_size")
-    return (f"{esc(model.get('train_rows'))} rows of {esc(dataset.get('name'))}, fitted by auditkit on a "
+    return (f"{_count(model.get('train_rows'))} rows of {esc(dataset.get('name'))}, fitted by auditkit on a "
             f"stratified split (test_size {esc(test_size)}, seed {esc(prov.get('seed'))}); the other "
-            f"{esc(model.get('test_rows'))} rows are the audited ones")
+            f"{_count(model.get('test_rows'))} rows are the audited ones")
 
 
 def _model_hash(prov: dict[str, Any], dataset: dict[str, Any]) -> str:
@@ -194,11 +202,11 @@ def _data_part(doc: dict[str, Any]) -> str:
 
 
 def _rows_audited(dataset: dict[str, Any], spec: dict[str, Any]) -> str:
-    text = esc(dataset.get("n_rows"))
+    text = _count(dataset.get("n_rows"))
     if dataset.get("mode") == "reference":
         text += " (held out from the reference model's training)"
     if spec.get("sample"):
-        text += f"; a seeded sample of {esc(spec['sample'])} rows was drawn first"
+        text += f"; a seeded sample of {_count(spec['sample'])} rows was drawn first"
     return text
 
 
@@ -264,6 +272,11 @@ def _prompt(ask: str, who: str = "the model's authors") -> str:
 def _facts(rows: list[tuple[str, str]]) -> str:
     body = "".join(f"<tr><th {_CELL}>{esc(k)}</th><td {_CELL}>{v}</td></tr>" for k, v in rows)
     return f"<table class='auditkit-facts'>{body}</table>"
+
+
+def _count(value: Any) -> str:
+    """A count with thousands separators (``14,653``); anything else as escaped text."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else esc(value)
 
 
 def _code(value: Any) -> str:

@@ -102,6 +102,8 @@ def test_the_reference_model_details(reference_doc: dict) -> None:
     model = reference_doc["provenance"]["model"]
     shown = context_html(reference_doc)
     assert "<b>HistGradientBoostingClassifier in a Pipeline</b>" in shown
+    assert "<code>sklearn.pipeline.Pipeline</code> whose final step is <code>HistGradientBoostingClassifier</code>" \
+        in shown
     assert "set: <code>early_stopping=False</code>, <code>random_state=1</code>; the other" in shown
     assert model["train_rows"] + reference_doc["dataset"]["n_rows"] == 300  # the sample, split
     assert f"{model['train_rows']} rows of german, fitted by auditkit" in shown
@@ -174,6 +176,7 @@ def test_context_and_provenance_are_left_untypeset(reference_doc: dict) -> None:
 
 
 def test_a_minimal_document_renders_with_prompts() -> None:
-    doc = {"provenance": {}, "dataset": {"name": "x"}}
+    doc = {"provenance": {}, "dataset": {"name": "x", "n_rows": 14653, "mode": "model"}}
     assert PROMPT in context_html(doc) and AUDIT_JSON_LINK in provenance_html(doc)
+    assert "14,653</td>" in context_html(doc)
 
