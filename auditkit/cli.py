@@ -50,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--exclude", action="append", help="a column left out of the reference model's inputs; "
                        "repeat for several")
     audit.add_argument("--data-name", help="the data's name in the report (default: the file or dataset name)")
-    audit.add_argument("--model-name", help="the model's name in the report (default: the model file's stem)")
+    audit.add_argument("--model-name", help="the model's name in the report (default: the model file's stem, "
+                       "else its estimator's class)")
+    audit.add_argument("--intended-use", help="what the model is for and who uses it (text, shown in the report)")
+    audit.add_argument("--limitations", help="the model's known limitations (text, shown in the report)")
     audit.add_argument("--trust-model", action="store_true", default=None,
                        help="load types in the model file that skops does not trust by default")
     audit.add_argument("--predictions", help="column of existing decisions to audit (no model)")
@@ -95,6 +98,7 @@ def spec_from_args(args: argparse.Namespace):
         "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
         "task": args.task, "policy": args.policy, "steps": args.steps, "features": args.features,
         "exclude": args.exclude, "data_name": args.data_name, "model_name": args.model_name,
+        "intended_use": args.intended_use, "limitations": args.limitations,
     }
     if args.config:
         return AuditSpec.from_yaml(args.config, **overrides)
@@ -108,6 +112,7 @@ def spec_from_args(args: argparse.Namespace):
 CLI_PARAMETERS = frozenset({
     "data", "encoding", "target", "positive_label", "sensitive", "model", "trust_model", "predictions", "scores",
     "seed", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
+    "intended_use", "limitations",
 })
 SWITCHES = frozenset({"trust_model"})
 REPEATED = frozenset({"sensitive", "features", "exclude"})
