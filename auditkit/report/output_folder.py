@@ -20,7 +20,7 @@ from types import TracebackType
 from auditkit.exceptions import InputError
 
 # Every file name auditkit writes at the top of an output folder; one run replaces or removes all of them.
-OUTPUT_FILES = ("audit.json", "report.ipynb", "report.html", "report.failed.ipynb", "model_card.md")
+OUTPUT_FILES = ("audit.json", "report.ipynb", "report.html", "report.pdf", "report.failed.ipynb", "model_card.md")
 ARTIFACTS_DIR = "artifacts"
 LOCK_NAME = ".auditkit.lock"
 STAGING_PREFIX = ".auditkit-staging-"
