@@ -69,9 +69,8 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
             staged.append(relative)
     folder.stage(MODEL_CARD_FILE).write_text(model_card(result), encoding="utf-8")
     result.to_json(folder.stage("audit.json"))
-    folder.commit([*staged, MODEL_CARD_FILE, "audit.json"], remove=[*OUTPUT_FILES, *previous_artifacts(folder.path)])
-    with suppress(OSError):  # only when empty
-        (folder.path / ARTIFACTS_DIR).rmdir()
+    folder.commit([*staged, MODEL_CARD_FILE, "audit.json"], remove=[*OUTPUT_FILES, *previous_artifacts(folder.path)],
+                  prune=[ARTIFACTS_DIR])
     return folder.path / "audit.json"
 
 
