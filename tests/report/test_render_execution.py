@@ -109,7 +109,6 @@ def test_a_report_running_past_its_time_limit_is_stopped_and_kept(reports):
     assert executed(out / "report.failed.ipynb")[-1].execution_count is None
 
 
-@pytest.mark.slow
 def test_the_time_limit_is_for_all_cells_together_not_each(reports):
     """Ten cells of one second each: none is long, together they pass a 4-second limit."""
     out = reports(*["import time; time.sleep(1)"] * 10)
