@@ -17,6 +17,7 @@ from typing import NoReturn
 from auditkit.exceptions import InputError
 
 DEMO_DIR = Path("reports") / "demo"
+BATCH_DIR = "reports/batch"
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -70,7 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages or bars on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
+    batch = commands.add_parser("batch", help="run the audits of a plan (models x datasets) on Dask and compare them")
+    batch.add_argument("plan", help="YAML plan: defaults, datasets, models, audits (see the README)")
+    batch.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: the cores)")
+    batch.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    batch.add_argument("--out", default=BATCH_DIR, help=f"output folder (default: {BATCH_DIR})")
+    batch.add_argument("--timeout", type=float, help="seconds an audit may run before it is stopped as failed")
+    batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar or lines on stderr")
     return parser
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """``auditkit batch``: one call to :func:`auditkit.batch.batch`; exit 1 when an audit did not complete."""
+    from auditkit.batch import batch
+
+    summary = batch(args.plan, out=args.out, workers=args.workers, scheduler=args.scheduler, timeout=args.timeout,
+                    progress=False if args.quiet else None, log=None if args.quiet else _log)
+    print(Path(args.out) / "index.html")
+    return 0 if summary["status"].eq("ok").all() else 1
 
 
 def _step_list(text: str) -> list[str]:
@@ -204,6 +222,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         for name in datasets.list():
             print(name)
         return 0
+    if args.command == "batch":
+        return _run_batch(args)
     if args.command == "demo":
         spec, out, report = AuditSpec(data="adult"), DEMO_DIR, True
     else:

@@ -1,4 +1,4 @@
-"""``index.html``: the batch's comparison page, built from the summary alone (offline, every value escaped).
+"""``summary.csv`` and ``index.html``, the batch's comparison page (offline, every value escaped).
 
 For each dataset: the models side by side on key performance figures and on each fairness criterion's
 worst difference between groups with its interval (a plot and a table), the ranking per criterion (ties
@@ -10,14 +10,22 @@ from __future__ import annotations
 import base64
 import io
 import math
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pandas as pd
 
 from auditkit._version import __version__
-from auditkit.batch.summary import KEY_PERFORMANCE, disparity_names
+from auditkit.batch.summary import KEY_PERFORMANCE, disparity_names, summary_frame
+from auditkit.report.output_folder import atomic_path
 from auditkit.report.summary import esc
+
+if TYPE_CHECKING:
+    from auditkit.batch.plan import BatchPlan
+
+SUMMARY_FILE = "summary.csv"
+INDEX_FILE = "index.html"
 
 PLOTTED_PERFORMANCE = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "r2")
 STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#212121}"
@@ -25,6 +33,27 @@ STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;colo
          "th,td{border:1px solid #bdbdbd;padding:4px 8px;text-align:left;vertical-align:top}"
          "th{background:#eeeeee}td.num{text-align:right;font-variant-numeric:tabular-nums}"
          ".failed{color:#b71c1c}.partial{color:#e65100}img{max-width:100%}")
+
+
+def write_outputs(plan: BatchPlan, records: dict[str, dict[str, Any]], out: Path) -> pd.DataFrame:
+    """Write ``summary.csv`` and ``index.html`` (each atomically) into ``out``; return the summary.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from auditkit.batch.plan import BatchPlan
+    >>> plan = BatchPlan.from_dict({"datasets": {"g": "german"}, "models": {"m": "m.skops"}}, check_files=False)
+    >>> out = Path(tempfile.mkdtemp())
+    >>> summary = write_outputs(plan, {"m-g": {"status": "failed", "error": "no model", "seconds": 0.1}}, out)
+    >>> sorted(p.name for p in out.iterdir()), summary.loc[0, "error"]
+    (['index.html', 'summary.csv'], 'no model')
+    """
+    summary = summary_frame(plan, records, out)
+    with atomic_path(out / SUMMARY_FILE) as staged:
+        summary.to_csv(staged, index=False)
+    with atomic_path(out / INDEX_FILE) as staged:
+        staged.write_text(index_html(summary), encoding="utf-8")
+    return summary
 
 
 def index_html(summary: pd.DataFrame) -> str:

@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditkit.batch.index import write_outputs
 from auditkit.batch.plan import BatchPlan, PlannedAudit
 from auditkit.batch.shared import DATA_STEPS, prepare_shared
 from auditkit.batch.stamp import audit_key, read_stamp
-from auditkit.batch.summary import write_outputs
 from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
 from auditkit.exceptions import InputError
 from auditkit.params import Interval, Text, validate

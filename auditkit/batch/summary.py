@@ -19,41 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from auditkit.report.output_folder import atomic_path
-
 if TYPE_CHECKING:
     from auditkit.batch.plan import BatchPlan
 
-SUMMARY_FILE = "summary.csv"
-INDEX_FILE = "index.html"
 HEAD_COLUMNS = ("name", "model", "dataset", "status", "error", "seconds", "resumed", "source", "licence", "version",
                 "trust_types", "n_rows", "model_sha256", "data_sha256")
 KEY_PERFORMANCE = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "selection_rate", "brier_score",
                    "macro_f1", "r2", "mean_absolute_error", "root_mean_squared_error")
 TOP_FEATURES = 3
-
-
-def write_outputs(plan: BatchPlan, records: dict[str, dict[str, Any]], out: Path) -> pd.DataFrame:
-    """Write ``summary.csv`` and ``index.html`` (each atomically) into ``out``; return the summary.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from auditkit.batch.plan import BatchPlan
-    >>> plan = BatchPlan.from_dict({"datasets": {"g": "german"}, "models": {"m": "m.skops"}}, check_files=False)
-    >>> out = Path(tempfile.mkdtemp())
-    >>> summary = write_outputs(plan, {"m-g": {"status": "failed", "error": "no model", "seconds": 0.1}}, out)
-    >>> sorted(p.name for p in out.iterdir()), summary.loc[0, "error"]
-    (['index.html', 'summary.csv'], 'no model')
-    """
-    from auditkit.batch.index import index_html
-
-    summary = summary_frame(plan, records, out)
-    with atomic_path(out / SUMMARY_FILE) as staged:
-        summary.to_csv(staged, index=False)
-    with atomic_path(out / INDEX_FILE) as staged:
-        staged.write_text(index_html(summary), encoding="utf-8")
-    return summary
 
 
 def summary_frame(plan: BatchPlan, records: dict[str, dict[str, Any]], out: Path) -> pd.DataFrame:
