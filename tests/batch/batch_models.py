@@ -49,6 +49,19 @@ class KillsItsProcess(RaisesOnPredict):
         return np.zeros(len(X), dtype=int)
 
 
+class SleepsOnPredict(RaisesOnPredict):
+    """Predicting takes ``seconds`` (an audit that hangs)."""
+
+    def __init__(self, seconds: float = 600):
+        self.seconds = seconds
+
+    def predict(self, X):
+        import time
+
+        time.sleep(self.seconds)
+        return np.zeros(len(X), dtype=int)
+
+
 def save_models(folder: Path, frame) -> dict[str, str]:
     """Fit the test models on ``frame`` and save them in ``folder``; their names and paths."""
     X, y = frame[FEATURES], frame["approved"]
@@ -58,6 +71,7 @@ def save_models(folder: Path, frame) -> dict[str, str]:
         "broken": RaisesOnPredict().fit(X, y),
         "killer": KillsItsProcess(marker=str(folder / "killer.marker")).fit(X, y),
         "flaky": KillsItsProcess(marker=str(folder / "flaky.marker"), once=True).fit(X, y),
+        "sleepy": SleepsOnPredict().fit(X, y),
     }
     paths = {}
     for name, model in models.items():
