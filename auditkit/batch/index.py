@@ -106,13 +106,14 @@ def _comparison_table(rows: pd.DataFrame) -> str:
         cells += [f"<td class='num'>{esc(_number(row[c]))}</td>" for c in performance]
         cells += [f"<td class='num'>{esc(_with_interval(row, c))}</td>" for c in criteria]
         cells += [f"<td>{esc(_text(row.get('policy')))}</td>", f"<td>{esc(_text(row.get('top_features')))}</td>",
-                  f"<td><a href='{esc(quote(str(row['name'])))}/{_report_file(row)}'>{esc(row['name'])}</a></td>"]
+                  _link(row)]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     return "\n".join([*lines, "</tbody></table>"])
 
 
-def _report_file(row: pd.Series) -> str:
-    return "report.html" if row.get("report_html", True) is not False else "audit.json"
+def _link(row: pd.Series) -> str:
+    target = _text(row.get("report"))
+    return f"<td><a href='{esc(quote(target))}'>{esc(row['name'])}</a></td>" if target else "<td></td>"
 
 
 def _with_interval(row: pd.Series, name: str) -> str:

@@ -2,7 +2,8 @@
 
 Columns, in this order: ``name``, ``model``, ``dataset``, ``status`` (``ok``, ``partial`` when a step
 failed, ``failed``), ``error``, ``seconds``, ``resumed``, the model's ``source``, ``licence``,
-``version`` and ``trust_types`` from the plan, ``n_rows``, ``model_sha256``, ``data_sha256``, key
+``version`` and ``trust_types`` from the plan, ``report`` (the audit's ``report.html``, or its ``audit.json``
+without a report, relative to the batch's folder), ``n_rows``, ``model_sha256``, ``data_sha256``, key
 performance figures (those of :data:`KEY_PERFORMANCE` the audits have), for each fairness criterion
 the worst difference between groups over every grouping (``<name>``, ``<name>_ci_low``,
 ``<name>_ci_high``, ``<name>_grouping``, ``<name>_rank`` among the models on the same dataset, ties
@@ -22,8 +23,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from auditkit.batch.plan import BatchPlan
 
-HEAD_COLUMNS = ("name", "model", "dataset", "status", "error", "seconds", "resumed", "source", "licence", "version",
-                "trust_types", "n_rows", "model_sha256", "data_sha256")
+HEAD_COLUMNS = ("name", "model", "dataset", "status", "error", "seconds", "resumed", "report", "source", "licence",
+                "version", "trust_types", "n_rows", "model_sha256", "data_sha256")
 KEY_PERFORMANCE = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "selection_rate", "brier_score",
                    "macro_f1", "r2", "mean_absolute_error", "root_mean_squared_error")
 TOP_FEATURES = 3
@@ -48,8 +49,13 @@ def summary_frame(plan: BatchPlan, records: dict[str, dict[str, Any]], out: Path
                "resumed": bool(record.get("resumed", False)), **_provenance_cells(audit.model_info)}
         if row["status"] in ("ok", "partial"):
             row.update(audit_figures(_read_json(out / audit.name / "audit.json")))
+            rendered = (out / audit.name / "report.html").is_file()
+            row["report"] = f"{audit.name}/{'report.html' if rendered else 'audit.json'}"
         rows.append(row)
     frame = pd.DataFrame(rows)
+    for column in ("n_rows", "policy_failed"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
     frame = frame.reindex(columns=[*HEAD_COLUMNS, *[c for c in frame.columns if c not in HEAD_COLUMNS]])
     return add_ranks(frame)
 

@@ -6,19 +6,18 @@ from pathlib import Path
 
 import pytest
 import yaml
-from batch_models import save_models
-from conftest import make_frame
+from batch_models import loans_frame, save_models
 
 QUICK_STEPS = ["data_overview", "data_bias", "performance", "fairness"]
 QUICK_OPTIONS = {"fairness": {"n_boot": 50}, "data_bias": {"n_boot": 50}}
 LOANS = {"data": "loans.csv", "target": "approved", "positive_label": 1, "sensitive": ["sex", "region"]}
 
 
-@pytest.fixture(scope="session")
-def zoo(tmp_path_factory) -> Path:
+@pytest.fixture(scope="session", name="zoo")
+def zoo_fixture(tmp_path_factory) -> Path:
     """A folder with ``loans.csv`` and the test models (``<name>.skops``)."""
     folder = tmp_path_factory.mktemp("zoo")
-    frame = make_frame(600, seed=3)
+    frame = loans_frame(600, seed=3)
     frame.to_csv(folder / "loans.csv", index=False)
     save_models(folder, frame)
     return folder
