@@ -49,10 +49,13 @@ class SharedData:
     Examples
     --------
     >>> import auditkit
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, steps=["data_overview", "performance"])
+    >>> frame = auditkit.datasets.make_biased(400, seed=0).frame
+    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
+    >>> spec = auditkit.AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision",
+    ...                           steps=["data_overview", "performance"])
     >>> shared = prepare_shared(spec)
     >>> shared.loaded.name, len(shared.results)
-    ('german', 1)
+    ('DataFrame', 1)
     >>> result = auditkit.audit(spec, shared=shared, progress=False)
     >>> result.step("data_overview").payload == auditkit.audit(spec, progress=False).step("data_overview").payload
     True
@@ -68,7 +71,7 @@ class SharedData:
         --------
         >>> from auditkit import AuditSpec, build_context
         >>> from auditkit.steps import PerformanceStep
-        >>> spec = AuditSpec(data="german", sample=100)
+        >>> spec = AuditSpec(data="compas", predictions="is_recid", sample=100)
         >>> prepare_shared(spec).result_for(PerformanceStep(), build_context(spec)) is None  # not data-only
         True
         """
@@ -87,7 +90,8 @@ def prepare_shared(spec: AuditSpec) -> SharedData:
     Examples
     --------
     >>> from auditkit import AuditSpec
-    >>> shared = prepare_shared(AuditSpec(data="german", sample=100, steps=["data_bias", "fairness"]))
+    >>> shared = prepare_shared(AuditSpec(data="compas", predictions="is_recid", sample=100,
+    ...                                   steps=["data_bias", "fairness"]))
     >>> list(shared.results) == [key for key in shared.results if key.startswith("data_bias:")]
     True
     """
@@ -126,8 +130,9 @@ def step_key(step: Step, ctx: AuditContext) -> str:
     --------
     >>> from auditkit import AuditSpec, build_context
     >>> from auditkit.steps import DataBiasStep
-    >>> ctx = build_context(AuditSpec(data="german", sample=100))
-    >>> step_key(DataBiasStep(), ctx) == step_key(DataBiasStep(), build_context(AuditSpec(data="german", sample=100)))
+    >>> spec = AuditSpec(data="compas", predictions="is_recid", sample=100)
+    >>> ctx = build_context(spec)
+    >>> step_key(DataBiasStep(), ctx) == step_key(DataBiasStep(), build_context(spec))
     True
     >>> step_key(DataBiasStep(), ctx) == step_key(DataBiasStep(n_boot=10), ctx)
     False
