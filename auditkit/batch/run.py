@@ -88,7 +88,8 @@ def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT,
     out = check_out_dir(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     say = say_between_bars(log)
-    keys = {audit.name: audit_key(audit) for audit in plan.audits}
+    data_hashes: dict[str, str] = {}
+    keys = {audit.name: audit_key(audit, data_hashes) for audit in plan.audits}
     records = _resumed(plan, out, keys)
     todo = [audit for audit in plan.audits if audit.name not in records]
     with progress_bars(progress), progress_bar(len(plan.audits), "batch", "audit", outer=True) as bar:

@@ -22,8 +22,11 @@ STAMP_FILE = "batch_stamp.json"
 STAMPED_FILES = ("audit.json", "model_card.md", "report.ipynb", "report.html")
 
 
-def audit_key(audit: PlannedAudit) -> str:
+def audit_key(audit: PlannedAudit, data_hashes: dict[str, str] | None = None) -> str:
     """sha256 of an audit's settings, its data, model and policy files' contents and the auditkit version.
+
+    ``data_hashes`` (a dict, filled here) keeps each data's sha256 for the other audits of one batch, so a
+    data file is hashed once per run, never remembered across runs.
 
     Examples
     --------
@@ -37,11 +40,21 @@ def audit_key(audit: PlannedAudit) -> str:
     spec = audit.spec
     described = {
         "auditkit": __version__, "settings": spec.to_dict(), "report": audit.report, "model_info": audit.model_info,
-        "data_sha256": read_data(spec.data, encoding=spec.encoding).sha256,
+        "data_sha256": _data_sha256(spec.data, spec.encoding, {} if data_hashes is None else data_hashes),
         "model_sha256": _file_sha256(spec.model) if isinstance(spec.model, str) else None,
         "policy_sha256": _file_sha256(spec.policy) if isinstance(spec.policy, str) else None,
     }
     return hashlib.sha256(json.dumps(described, default=repr, sort_keys=True).encode()).hexdigest()
+
+
+def _data_sha256(data: object, encoding: str | None, known: dict[str, str]) -> str:
+    """A data file's bytes' sha256 (as the audit's provenance has it); a bundled dataset's as read."""
+    if not isinstance(data, str):
+        return read_data(data, encoding=encoding).sha256
+    if data not in known:
+        is_file = Path(data).is_file()
+        known[data] = _file_sha256(data) if is_file else read_data(data, encoding=encoding).sha256
+    return known[data]
 
 
 def _file_sha256(path: str) -> str:
