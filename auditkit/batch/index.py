@@ -144,7 +144,7 @@ def _plot(dataset: str, rows: pd.DataFrame) -> str:
 
     performance = [c for c in PLOTTED_PERFORMANCE if c in rows.columns and rows[c].notna().any()]
     criteria = [c for c in disparity_names(rows) if rows[c].notna().any()]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.6 * len(rows) + 3))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.6 * len(rows) + 3.5), layout="constrained")
     models = list(rows["model"].astype(str))
     width = 0.8 / max(len(models), 1)
     for i, (_, row) in enumerate(rows.iterrows()):
@@ -158,14 +158,15 @@ def _plot(dataset: str, rows: pd.DataFrame) -> str:
                  for v, c in zip(values, criteria, strict=True)]
         right.errorbar(values, [j + offset for j in range(len(criteria))], xerr=[lows, highs], fmt="o",
                        capsize=3, label=models[i])
-    for ax, names, title in ((left, performance, "Performance"),
-                             (right, criteria, "Worst difference between groups (interval); lower is fairer")):
+    for ax, names, title, xlabel in ((left, performance, "Performance", "higher is better"),
+                                     (right, criteria, "Worst difference between groups", "interval; lower is fairer")):
         ax.set_yticks(range(len(names)), [_label(n) for n in names])
         ax.invert_yaxis()
         ax.set_title(title)
+        ax.set_xlabel(xlabel)
     right.axvline(0, color="#757575", linewidth=0.8)
-    left.legend(title="model", loc="lower right", fontsize="small")
-    fig.tight_layout()
+    fig.legend(*left.get_legend_handles_labels(), title="model", loc="outside lower center",
+               ncols=min(len(models), 6))
     alt = (f"Dataset {dataset}: models {', '.join(models)} compared on {', '.join(map(_label, performance))} "
            f"(bars) and on the worst difference between groups of {', '.join(map(_label, criteria))} "
            "(points with intervals)")
