@@ -2,10 +2,11 @@
 
 One code path: each audit is one task (:func:`~auditkit.batch.task.run_planned`); work on a dataset that
 does not depend on the model (:mod:`auditkit.batch.shared`) is one task per dataset whose result the
-audits of that dataset take as input. Worker processes run one audit at a time (one thread each), so
-report kernels never share a process. An audit that fails is recorded, an audit over the time limit is
-stopped (its worker is restarted), an audit whose worker dies is retried once and then recorded as failed;
-the others go on.
+audits of that dataset take as input. Audits are submitted as worker threads free up (never queued on a
+worker), so a worker process that dies takes only the audit it was running with it. Worker processes
+run one audit at a time (one thread each), so report kernels never share a process. An audit that
+fails is recorded, an audit over the time limit is stopped (its worker is restarted), an audit whose
+worker dies is retried once and then recorded as failed; the others go on.
 """
 
 from __future__ import annotations
@@ -154,11 +155,17 @@ class _Run:
         self.records: dict[str, dict[str, Any]] = {}
 
     def run(self, audits: list[PlannedAudit]) -> dict[str, dict[str, Any]]:
+        """Submit no more audits than there are worker threads, so a worker that dies holds only its own audit."""
         self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
         try:
             self.shared = _submit_shared(self.client, audits)
-            pending = {self._submit(audit, self.shared.get(audit.name)): audit for audit in audits}
-            while pending:
+            waiting, pending = list(audits), {}
+            while waiting or pending:
+                free = sum(self.client.nthreads().values()) - len(pending)
+                while waiting and free > 0:
+                    audit = waiting.pop(0)
+                    pending[self._submit(audit, self.shared.get(audit.name))] = audit
+                    free -= 1
                 pending = self._poll(pending)
                 time.sleep(POLL_SECONDS)
         finally:
