@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 DEFAULT_OUT = "reports/batch"
 WORKER_RETRIES = 1  # a worker that dies mid-audit: the audit runs once more, then it is recorded as failed
 POLL_SECONDS = 0.2
+MAX_ATTEMPTS = 5  # an audit resubmitted this often (its workers dying while it waited) is recorded as failed
 # Settings that concern the model only: audits differing in them share their dataset's work.
 MODEL_SETTINGS = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
                   "model_version", "policy")
@@ -136,7 +137,8 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
         with client:
             yield client
         return
-    config = {"distributed.scheduler.allowed-failures": WORKER_RETRIES,
+    # The batch retries audits itself (only those that were running when their worker died): Dask does not.
+    config = {"distributed.scheduler.allowed-failures": 0,
               "distributed.scheduler.worker-saturation": 1.0}
     with dask.config.set(config), LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                                processes=True, dashboard_address=None,
@@ -150,7 +152,9 @@ class _Run:
     def __init__(self, client: Client, out: Path, keys: dict[str, str], timeout: float | None, bar: Any,
                  say: Callable[[str], None]) -> None:
         self.client, self.out, self.keys, self.timeout, self.bar, self.say = client, out, keys, timeout, bar, say
-        self.started: dict[str, tuple[float, str]] = {}  # audit -> (when it started here, its worker)
+        self.started: dict[str, tuple[float, str, str]] = {}  # audit -> (when it started here, worker, task key)
+        self.deaths: dict[str, int] = {}  # audit -> times its worker died while running it
+        self.attempts: dict[str, int] = {}  # audit -> times it was submitted
         self.shared: dict[str, Future] = {}  # audit -> the shared work it takes
         self.records: dict[str, dict[str, Any]] = {}
 
@@ -174,6 +178,7 @@ class _Run:
 
     def _submit(self, audit: PlannedAudit, shared: Future | None) -> Future:
         self.started.pop(audit.name, None)
+        self.attempts[audit.name] = self.attempts.get(audit.name, 0) + 1
         return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], shared,
                                   key=f"audit-{audit.name}-{uuid.uuid4().hex[:8]}", pure=False)
 
@@ -182,9 +187,8 @@ class _Run:
         for future, audit in pending.items():
             if future.done():
                 record = self._record(future, audit)
-                if record is None:  # the shared work failed, not this audit: run it on its own
-                    self.shared.pop(audit.name, None)
-                    still[self._submit(audit, None)] = audit
+                if record is None:  # to run again (its worker died, or the shared work failed)
+                    still[self._submit(audit, self.shared.get(audit.name))] = audit
                     continue
                 self._finish(audit, record)
             elif self._overdue(audit):
@@ -198,9 +202,17 @@ class _Run:
             return future.result()
         shared = self.shared.get(audit.name)
         if shared is not None and shared.status in ("error", "cancelled"):
+            self.shared.pop(audit.name)  # the shared work failed, not this audit: it runs on its own
             return None
         exc = future.exception() if future.status == "error" else None
         if type(exc).__name__ == "KilledWorker":
+            started = self.started.get(audit.name)
+            innocent = started is None or started[2] != future.key
+            if innocent and self.attempts.get(audit.name, 0) <= MAX_ATTEMPTS:
+                return None  # it was waiting on a worker that died running another audit: not its fault
+            self.deaths[audit.name] = self.deaths.get(audit.name, 0) + 1
+            if self.deaths[audit.name] <= WORKER_RETRIES:
+                return None
             error = (f"the worker process running this audit died {WORKER_RETRIES + 1} times (killed, out of "
                      "memory or crashed); the other audits went on")
         else:
@@ -234,12 +246,12 @@ class _Run:
         if not isinstance(message, dict):
             return
         if message.get("event") == "started":
-            self.started[message["audit"]] = (time.monotonic(), message.get("worker"))
+            self.started[message["audit"]] = (time.monotonic(), message.get("worker"), message.get("task"))
         elif message.get("event") == "log":
             self.bar.set_postfix_str(f"{message['audit']}: {message['message']}"[:60])
 
 
-def _failed(audit: PlannedAudit, error: str, started: tuple[float, str] | None) -> dict[str, Any]:
+def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | None) -> dict[str, Any]:
     seconds = 0.0 if started is None else round(time.monotonic() - started[0], 3)
     return {"name": audit.name, "model": audit.model, "dataset": audit.dataset, "status": "failed", "error": error,
             "seconds": seconds, "worker": None if started is None else started[1]}

@@ -98,10 +98,11 @@ def _worker_address() -> str | None:
 def _poster(name: str):
     """A function posting ``(event, message)`` of audit ``name`` to the client (nothing off a Dask worker)."""
     worker = _worker()
+    task = None if worker is None else worker.get_current_task()
 
     def post(event: str, message: str) -> None:
         if worker is not None:
             worker.log_event(EVENT_TOPIC, {"audit": name, "event": event, "message": message,
-                                           "worker": worker.address})
+                                           "worker": worker.address, "task": task})
 
     return post
