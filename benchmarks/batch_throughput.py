@@ -29,6 +29,7 @@ STEPS = ["data_overview", "data_bias", "performance", "fairness"]
 
 def make_models(folder: Path) -> dict[str, dict]:
     """Eight fitted pipelines on Adult, saved with skops; the plan's ``models`` part."""
+    import pandas as pd
     import skops.io as sio
     from sklearn.compose import make_column_transformer
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -42,8 +43,8 @@ def make_models(folder: Path) -> dict[str, dict]:
     adult = auditkit.datasets.load("adult")
     frame = adult.frame.sample(5000, random_state=0)
     X, y = frame[adult.feature_names], frame[adult.target_name]
-    categorical = [c for c in X.columns if X[c].dtype == object or str(X[c].dtype) == "category"]
-    numeric = [c for c in X.columns if c not in categorical]
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    categorical = [c for c in X.columns if c not in numeric]
     estimators = {
         **{f"logreg_c{c}": LogisticRegression(C=c, max_iter=500) for c in (0.01, 0.1, 1, 10)},
         **{f"tree_d{d}": DecisionTreeClassifier(max_depth=d, random_state=0) for d in (3, 5, 8)},
