@@ -141,7 +141,7 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
     config = {"distributed.scheduler.allowed-failures": 0,
               "distributed.scheduler.worker-saturation": 1.0}
     with dask.config.set(config), LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                               processes=True, dashboard_address=None,
+                                               processes=True, dashboard_address=":0",
                                                silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
