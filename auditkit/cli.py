@@ -19,6 +19,7 @@ from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOO
 from auditkit.report.pdf import BROWSER_ENV
 
 DEMO_DIR = Path("reports") / "demo"
+BATCH_DIR = "reports/batch"
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -90,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-q", "--quiet", action="store_true", help="no progress bars or kernel log on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
+    batch = commands.add_parser("batch", help="run the audits of a plan (models x datasets) on Dask and compare them")
+    batch.add_argument("plan", help="YAML plan: defaults, datasets, models, audits (see the README)")
+    batch.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: the cores)")
+    batch.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    batch.add_argument("--out", default=BATCH_DIR, help=f"output folder (default: {BATCH_DIR})")
+    batch.add_argument("--timeout", type=float, help="seconds an audit may run before it is stopped as failed")
+    batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar or lines on stderr")
     return parser
 
 
@@ -108,6 +116,16 @@ def _number(text: str) -> int | float:
             return float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a number of seconds; got {text!r}") from None
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """``auditkit batch``: one call to :func:`auditkit.batch.batch`; exit 1 when an audit did not complete."""
+    from auditkit.batch import batch
+
+    summary = batch(args.plan, out=args.out, workers=args.workers, scheduler=args.scheduler, timeout=args.timeout,
+                    progress=False if args.quiet else None, log=None if args.quiet else _log)
+    print(Path(args.out) / "index.html")
+    return 0 if summary["status"].eq("ok").all() else 1
 
 
 def _step_list(text: str) -> list[str]:
@@ -248,6 +266,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "report":
         return _report(args)
+    if args.command == "batch":
+        return _run_batch(args)
     timeout = _timeout(args)
     if args.command == "demo":
         spec, out, report = AuditSpec(data="adult"), DEMO_DIR, "full"

@@ -25,6 +25,7 @@ from auditkit.spec import AuditSpec
 from auditkit.spec_checks import check_against_data
 
 if TYPE_CHECKING:
+    from auditkit.batch.shared import SharedData
     from auditkit.context import AuditContext
     from auditkit.steps import Step
 
@@ -35,7 +36,8 @@ PROVENANCE_PACKAGES = (
 
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
-          errors: str = "record", progress: bool | None = None, **settings: Any) -> AuditResult:
+          errors: str = "record", progress: bool | None = None, shared: SharedData | None = None,
+          **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -60,6 +62,10 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         over the stages (data, then each step) and one inside each long step (SHAP rows, LIME
         explanations, bootstrap resamples). Default: when interactive, i.e. in a Jupyter kernel
         or with stderr on a terminal; never in pipes, logs or CI. Bars change no number.
+    shared : auditkit.batch.SharedData, optional
+        Work on this audit's data done already (by a batch, for every model audited on the data): the
+        data as read, and results of data-only steps, each reused only where the step would read the
+        same rows, columns and settings (so the result is the same as without ``shared``).
     **settings
         The settings of :class:`AuditSpec`, when ``spec`` is not given.
 
@@ -81,17 +87,19 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     []
     """
     validate("errors", errors, [Options(ERROR_POLICIES)])
+    _require_shared_or_none(shared)
     spec = _spec_from(spec, settings)
     with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
-        return _audit(spec, say_between_bars(log), stages, errors)
+        return _audit(spec, say_between_bars(log), stages, errors, shared)
 
 
-def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str) -> AuditResult:
+def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
+           shared: SharedData | None = None) -> AuditResult:
     started = _now()
     rules = spec.policy_rules()
     say("loading data and computing predictions")
     stages.set_postfix_str("data")
-    ctx = build_context(spec)
+    ctx = build_context(spec, loaded=None if shared is None else shared.loaded)
     stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
@@ -100,7 +108,8 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str) -> 
     for step in spec.build_steps():
         say(f"running step {step.name}")
         stages.set_postfix_str(step.name)
-        results.append(run_step(step, ctx, errors=errors))
+        reused = None if shared is None else shared.result_for(step, ctx)
+        results.append(reused if reused is not None else run_step(step, ctx, errors=errors))
         stages.update()
     if rules is not None:
         results.append(_policy_checks(rules, results))
@@ -146,6 +155,12 @@ def _require_spec_or_none(spec: Any) -> None:
     if spec is not None and not isinstance(spec, AuditSpec):
         raise InputError(f"spec must be an AuditSpec or None; got {show(spec)} ({type(spec).__name__}); "
                          "pass the settings as keywords instead, e.g. data='german'")
+
+
+def _require_shared_or_none(shared: Any) -> None:
+    if shared is not None and not (callable(getattr(shared, "result_for", None)) and hasattr(shared, "loaded")):
+        raise InputError(f"shared must be an auditkit.batch.SharedData or None; got {show(shared)} "
+                         f"({type(shared).__name__})")
 
 
 def _policy_checks(rules, results: list[StepResult]) -> StepResult:
@@ -232,7 +247,8 @@ def _now() -> str:
 
 def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool | str = True,
                  report_timeout: float = DEFAULT_REPORT_TIMEOUT, log: Callable[[str], None] | None = None,
-                 quiet: bool = False, progress: bool | None = None, **settings: Any) -> AuditResult:
+                 quiet: bool = False, progress: bool | None = None, shared: SharedData | None = None,
+                 **settings: Any) -> AuditResult:
     """Run an audit and write ``audit.json``, ``model_card.md`` (+ ``report.ipynb``, ``report.html``) to ``out_dir``.
 
     ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
@@ -261,6 +277,8 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         Also silence the report kernel's own log.
     progress : bool, optional
         As for :func:`audit`; also draws papermill's bar over the report's cells.
+    shared : auditkit.batch.SharedData, optional
+        As for :func:`audit`.
     **settings
         The settings of :class:`AuditSpec` (``data``, ``model``, ``target``, ``sensitive``,
         ``seed``, ...), when ``spec`` is not given.
@@ -301,7 +319,7 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     say = say_between_bars(log)
     shown = show_progress(progress)
     with OutputFolder(out_dir) as folder:
-        result = audit(spec, log=log, progress=shown, **settings)
+        result = audit(spec, log=log, progress=shown, shared=shared, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if kind is not None:
