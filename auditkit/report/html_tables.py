@@ -152,10 +152,11 @@ def column_parts(texts: pd.DataFrame, width: float = TABLE_WIDTH_PX) -> list[lis
         keys.append(column)
     rest = [c for c in texts.columns if c not in keys]
     room = max(width - sum(widths[k] for k in keys), width / 2)
-    fewest = _packed(rest, widths, room)
-    even = _packed(rest, widths, max(sum(widths[c] for c in rest) / len(fewest), *(widths[c] for c in rest)))
-    parts = even if len(even) == len(fewest) else fewest
-    return [keys + part for part in parts]
+    count = len(_packed(rest, widths, room))
+    even = sum(widths[c] for c in rest) / count  # the narrowest room that still gives `count` parts: even parts
+    while len(_packed(rest, widths, even)) > count:
+        even += 10.0
+    return [keys + part for part in _packed(rest, widths, min(even, room))]
 
 
 def _packed(columns: list[str], widths: dict[str, float], room: float) -> list[list[str]]:

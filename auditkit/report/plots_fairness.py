@@ -124,7 +124,10 @@ def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = N
     features = _resolve_grouping(grouping, _groupings_of(all_rows), plot)
     rows = [r for r in all_rows if tuple(r["group"]) == features]
     chosen = _choose_metrics(rows, metrics, plot)
-    fig, ax = axes_for(ax, (min(MAX_WIDTH, max(6.0, 0.45 * len(rows) * len(chosen) + 2.5)), 4.0))
+    labels = [f"{_group_label(r)} (n={r['n']:,})" for r in rows]
+    longest = max((len(label) for label in labels), default=0)
+    fig, ax = axes_for(ax, (min(MAX_WIDTH, max(6.0, 0.45 * len(rows) * len(chosen) + 2.5)),
+                            3.2 + 0.04 * longest))  # the slanted group names take their own height
     width = 0.8 / len(chosen)
     x = np.arange(len(rows))
     for i, metric in enumerate(chosen):
@@ -132,8 +135,8 @@ def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = N
         ax.bar(x + i * width, values, width, label=metric.replace("_", " "))
         lower, upper = zip(*(_interval(r, metric) for r in rows), strict=True)
         interval_bars(ax, x + i * width, lower, upper)
-    labels = [f"{_group_label(r)} (n={r['n']:,})" for r in rows]
-    category_ticks(ax, "x", x + width * (len(chosen) - 1) / 2, labels, rotation=30, ha="right")
+    category_ticks(ax, "x", x + width * (len(chosen) - 1) / 2, labels, rotation=30 if len(rows) <= 6 else 45,
+                   ha="right", rotation_mode="anchor")
     if set(chosen) <= RATES_IN_0_1:
         ax.set_ylim(0, 1.02)
     level = _ci_level(result)
