@@ -75,9 +75,9 @@ def _words(name: str) -> str:
     return str(name).replace("_", " ")
 
 
-def _interval(ci: list | None) -> str:
-    """``"0.169 to 0.193"`` on one line (``"none"`` without an interval)."""
-    return interval_text(*ci) if ci else "none"
+def _interval(ci: list | None, one_line: bool = True) -> str:
+    """``"0.169 to 0.193"`` (``"none"`` without an interval)."""
+    return interval_text(*ci, one_line=one_line) if ci else "none"
 
 
 def _pair(record: dict[str, Any]) -> str:
@@ -165,6 +165,8 @@ def disparities_html(doc: dict[str, Any]) -> str:
 def comparisons_tables(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """Each group against the reference group, one table per grouping (its reference named above it).
 
+    The intervals may wrap: these tables are the widest of the report.
+
     Examples
     --------
     >>> import auditkit
@@ -180,8 +182,8 @@ def comparisons_tables(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
         tables.setdefault(c["grouping"], []).append({
             **({"class": c["class"]} if "class" in c else {}), "metric": _words(c["metric"]),
             "group": _group(c["group"]), "n": c["n"], "value": c["value"], "reference value": c["reference_value"],
-            "difference": c["difference"], level: _interval(c.get("difference_ci")), "ratio": c["ratio"],
-            "test": c["test"], "p": c["p_value"], "adjusted p": c.get("p_adjusted"),
+            "difference": c["difference"], level: _interval(c.get("difference_ci"), one_line=False),
+            "ratio": c["ratio"], "test": c["test"], "p": c["p_value"], "adjusted p": c.get("p_adjusted"),
             "significant": c.get("significant"),
         })
     return {grouping: pd.DataFrame(rows) for grouping, rows in tables.items()}
@@ -205,8 +207,8 @@ def comparisons_html(doc: dict[str, Any]) -> str:
     for grouping, table in comparisons_tables(doc).items():
         tests = table["test"].unique()
         one_test = f" ({tests[0]} test for every row)" if len(tests) == 1 else ""
-        parts.append(f"<h4>{esc(grouping)}: against {esc(references[grouping])}</h4>"
-                     f"<p>Reference group <b>{esc(references[grouping])}</b>{esc(one_test)}.</p>"
+        parts.append(f"<h4>{esc(grouping)}</h4><p>Reference group <b>{esc(references[grouping])}</b>"
+                     f"{esc(one_test)}.</p>"
                      + table_html(table.drop(columns="test") if one_test else table))
     return "".join(parts)
 

@@ -68,17 +68,19 @@ def cell_text(value: Any, digits: int = 3, *, is_p: bool = False, is_id: bool = 
     return str(value)
 
 
-def interval_text(low: Any, high: Any, digits: int = 3) -> str:
-    r"""An interval as one cell, kept on one line: ``"0.169 to 0.193"`` (``"none"`` without bounds).
+def interval_text(low: Any, high: Any, digits: int = 3, *, one_line: bool = True) -> str:
+    r"""An interval as one cell: ``"0.169 to 0.193"``, kept on one line unless ``one_line`` is False (``"none"``
+    without bounds). A table too wide for its columns lets its intervals wrap instead of splitting.
 
     Examples
     --------
-    >>> interval_text(0.16879, 0.19254), interval_text(None, None)
-    ('0.169\xa0to\xa00.193', 'none')
+    >>> interval_text(0.16879, 0.19254), interval_text(0.1, 0.2, one_line=False), interval_text(None, None)
+    ('0.169\xa0to\xa00.193', '0.100 to 0.200', 'none')
     """
     if low is None or high is None or (isinstance(low, float) and math.isnan(low)):
         return "none"
-    return f"{cell_text(low, digits)}{NBSP}to{NBSP}{cell_text(high, digits)}"
+    space = NBSP if one_line else " "
+    return f"{cell_text(low, digits)}{space}to{space}{cell_text(high, digits)}"
 
 
 def header_text(column: Any) -> str:
