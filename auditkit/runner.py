@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import sys
 import traceback
@@ -18,6 +19,7 @@ from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read
 from auditkit.params import Options, show, validate
 from auditkit.progress import progress_bar, progress_bars, say_between_bars, show_progress
+from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeout, report_kind, report_steps
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec
 from auditkit.spec_checks import check_against_data
@@ -228,9 +230,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool = True,
-                 log: Callable[[str], None] | None = None, quiet: bool = False, progress: bool | None = None,
-                 **settings: Any) -> AuditResult:
+def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool | str = True,
+                 report_timeout: float = DEFAULT_REPORT_TIMEOUT, log: Callable[[str], None] | None = None,
+                 quiet: bool = False, progress: bool | None = None, **settings: Any) -> AuditResult:
     """Run an audit and write ``audit.json``, ``model_card.md`` (+ ``report.ipynb``, ``report.html``) to ``out_dir``.
 
     ``out_dir`` is checked and locked before the audit runs: a folder that cannot be written, or one
@@ -244,8 +246,15 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         What to audit; or pass the settings of :class:`AuditSpec` as keywords, as to :func:`audit`.
     out_dir : str or Path
         The folder to write to (created if needed).
-    report : bool, default True
-        Also render ``report.ipynb`` and ``report.html`` (papermill); False writes ``audit.json`` only.
+    report : bool or {"bias", "explain", "full", "none"}, default True
+        The report notebook rendered into ``report.ipynb`` and ``report.html`` (papermill):
+        ``"bias"`` (data bias, performance, fairness), ``"explain"`` (SHAP, LIME, agreement) or
+        ``"full"`` (both; also True). False or ``"none"`` writes ``audit.json`` and the model card
+        only. Without ``steps``, the audit runs the steps its report shows
+        (:data:`auditkit.report.notebooks.REPORT_STEPS`).
+    report_timeout : float, default 1800
+        Seconds the whole report notebook may run; then it is stopped and
+        :class:`~auditkit.exceptions.ReportError` raised (``audit.json`` is written by then).
     log : callable, optional
         Called with a one-line progress message before each stage.
     quiet : bool, default False
@@ -260,6 +269,12 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     -------
     AuditResult
         The result that was written.
+
+    Raises
+    ------
+    ReportError
+        The report notebook did not finish: it names the cell, and the notebook as far as it ran
+        is kept as ``report.failed.ipynb``.
 
     Examples
     --------
@@ -280,14 +295,27 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     _require_spec_or_none(spec)
     if out_dir is None:
         raise InputError("out_dir= is required: the folder to write the audit to")
+    kind = report_kind(report)
+    check_report_timeout(report_timeout)
+    spec, settings = _with_report_steps(kind, spec, settings)
     say = say_between_bars(log)
     shown = show_progress(progress)
     with OutputFolder(out_dir) as folder:
         result = audit(spec, log=log, progress=shown, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
-        if report:
-            say("rendering report notebook with papermill")
-            html_path = commit_report(folder, progress=shown, quiet=quiet)
+        if kind is not None:
+            say(f"rendering the {kind} report notebook with papermill")
+            html_path = commit_report(folder, report=kind, report_timeout=report_timeout, progress=shown, quiet=quiet)
             say(f"wrote {html_path}")
     return result
+
+
+def _with_report_steps(kind: str | None, spec: AuditSpec | None,
+                       settings: dict[str, Any]) -> tuple[AuditSpec | None, dict[str, Any]]:
+    """The spec (or settings) with the steps of report ``kind`` when they set none."""
+    if spec is not None:
+        steps = report_steps(kind, spec.steps)
+        return (spec if steps is spec.steps else dataclasses.replace(spec, steps=steps)), settings
+    steps = report_steps(kind, settings.get("steps"))
+    return None, settings if steps is settings.get("steps") else {**settings, "steps": steps}

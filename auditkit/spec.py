@@ -33,34 +33,21 @@ from auditkit.params import (
     MappingOf,
     Options,
     PathForm,
+    Prose,
     Scalar,
     Text,
     check_all,
 )
 from auditkit.registry import DEFAULT_STEPS, check_step_class, get_step, is_step
-from auditkit.spec_checks import check_sensitive_settings
+from auditkit.spec_checks import StepList, check_sensitive_settings
 
 if TYPE_CHECKING:
-
     from auditkit.steps import Step
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes seeds below 2**32
 
 
-@dataclass(frozen=True)
-class _StepList:
-    """A non-empty list of step names and step instances, no step named twice."""
-
-    description: str = "a non-empty list of step names or steps (Step instances), each named once"
-
-    def accepts(self, value: Any) -> bool:
-        if not isinstance(value, list | tuple) or not value:
-            return False
-        if not all((isinstance(v, str) and v != "") or is_step(v) for v in value):
-            return False
-        names = [v if isinstance(v, str) else v.name for v in value]
-        return len(set(names)) == len(names)
 COLUMN_LIST = "a list of column names, each named once"
 
 
@@ -132,7 +119,11 @@ class AuditSpec:
         dataset's name, the file's name, the Dataset's ``name``, or ``"DataFrame"``.
     model_name : str, optional
         The model's name in ``audit.json`` (``provenance.model.name``) and the report; default the
-        model file's stem or the (final) estimator's class name. Not for audits of ``predictions``.
+        model file's stem or the final estimator's class (``"LogisticRegression in a Pipeline"``).
+        Not for audits of ``predictions``.
+    intended_use, limitations : str, optional
+        What the model (or the system whose ``predictions`` are audited) is for, and its known
+        limitations, in the authors' words: shown in the report and the model card (else prompts).
     features : list of str, optional
         The columns the model is given. Without ``model``: the reference model's inputs.
         With ``model``: the columns passed to it, in its order (they must match the columns
@@ -183,6 +174,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     encoding: str | None = None
     data_name: str | None = None
     model_name: str | None = None
+    intended_use: str | None = None
+    limitations: str | None = None
     features: list[str] | None = None
     exclude: list[str] = field(default_factory=list)
 
@@ -202,13 +195,15 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "min_group_size": [Interval(int, 1)],
         "reference_groups": [MappingOf(Text(), Scalar(), "a mapping of sensitive column to one value, "
                                                          "e.g. {sex: Male}")],
-        "steps": [None, _StepList()],
+        "steps": [None, StepList()],
         "step_options": [MappingOf(Text(), AnyOf((None, MappingOf(Text(), None)), "options"),
                                    "a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}")],
         "policy": [None, PathForm("a policy file path"), MappingOf(None, None, "a mapping of policy entries")],
         "encoding": [None, Text()],
         "data_name": [None, Text("a name (non-empty text)")],
         "model_name": [None, Text("a name (non-empty text)")],
+        "intended_use": [None, Prose()],
+        "limitations": [None, Prose()],
         "features": [None, ListOf(Text(), f"a non-empty {COLUMN_LIST[2:]}", unique=True, min_items=1)],
         "exclude": [ListOf(Text(), COLUMN_LIST, unique=True)],
     }

@@ -18,6 +18,7 @@ from typing import Any
 
 from auditkit.datasets import dataset_names
 from auditkit.exceptions import ModelPredictionError
+from auditkit.io.model_params import estimator_label
 from auditkit.params import DataFrameForm
 
 DATA_FORMS = (f"a DataFrame, a file path, a bundled dataset name ({', '.join(dataset_names())}) "
@@ -102,7 +103,10 @@ def default_data_name(data: Any) -> str:
 
 
 def default_model_name(model: Any) -> str:
-    """How reports name ``model`` when ``model_name`` is not given: a file's stem or the final estimator's class.
+    """How reports name ``model`` when ``model_name`` is not given: a file's stem, else its kind in words.
+
+    The kind is the final estimator's class, "in a Pipeline" when it is the last step of one
+    (:func:`~auditkit.io.model_params.estimator_label`).
 
     Examples
     --------
@@ -110,13 +114,13 @@ def default_model_name(model: Any) -> str:
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> default_model_name(make_pipeline(StandardScaler(), LogisticRegression()))
-    'LogisticRegression'
-    >>> default_model_name("models/credit-v2.skops")
-    'credit-v2'
+    'LogisticRegression in a Pipeline'
+    >>> default_model_name(LogisticRegression()), default_model_name("models/credit-v2.skops")
+    ('LogisticRegression', 'credit-v2')
     """
     if isinstance(model, str | os.PathLike):
         return Path(model).stem
-    return type(final_estimator(model)).__name__
+    return estimator_label(type(model).__name__, type(final_estimator(model)).__name__)
 
 
 def final_estimator(model: Any) -> Any:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from auditkit.io.data import describe_read
 from auditkit.report import html_tables
+from auditkit.report.card_metadata import model_kind, model_name
 from auditkit.report.summary import NO_TEX, SEVERITY_COLOURS, SEVERITY_ORDER, esc
 from auditkit.result import AuditResult, load_audit_json
 
@@ -80,7 +80,10 @@ def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def header_html(doc: dict[str, Any]) -> str:
-    """The report's header: what was audited (data and model by name), provenance, versions and times.
+    """The report's header: what was audited, by name (the data, its rows, target and groups; the model).
+
+    Hashes, versions, seed and times are in :func:`auditkit.report.context_views.provenance_html`; the
+    model's and the data's details in :func:`auditkit.report.context_views.context_html`.
 
     Examples
     --------
@@ -91,19 +94,18 @@ def header_html(doc: dict[str, Any]) -> str:
     >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
     >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
     ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
-    >>> header_html(doc).startswith("<")
+    >>> "existing decisions in column <code>decision</code>" in header_html(doc)
     True
     """
     ds, prov = doc["dataset"], doc["provenance"]
     model = prov.get("model") or {}
-    name = model.get("name") or model.get("final_estimator")
+    name, kind = model_name(doc), model_kind(doc)
+    shown = f"<b>{esc(name)}</b>" + ("" if not kind or kind == name else f" ({esc(kind)})")
     excluded = f", without {esc(', '.join(model['excluded']))}" if model.get("excluded") else ""
-    method = f" ({esc(prov['model_sha256_method'])})" if prov.get("model_sha256_method") else ""
     model_text = {
-        "reference": f"reference model <b>{esc(name)}</b>{_kind(name, model.get('final_estimator'))} trained on a "
-        f"seeded split{excluded}; {esc(model.get('test_rows'))} held-out rows audited",
-        "model": f"model <b>{esc(name)}</b> ({esc(model.get('class'))}), sha256 "
-        f"{esc(prov.get('model_sha256'))}{method}",
+        "reference": f"reference model {shown} trained on a seeded split{excluded}; "
+                     f"{esc(model.get('test_rows'))} held-out rows audited",
+        "model": f"model {shown}",
         "predictions": f"existing decisions in column <code>{esc(ds['spec'].get('predictions'))}</code>",
     }[ds.get("mode", "reference")]
     rows = [
@@ -111,21 +113,10 @@ def header_html(doc: dict[str, Any]) -> str:
         ("Target", f"<code>{esc(ds['target'])}</code>, positive outcome = {esc(repr(ds['positive_label']))}"),
         ("Sensitive features", esc(", ".join(ds["sensitive_features"]))),
         ("What is audited", model_text),
-        ("Data sha256", f"<code>{esc(prov['data_sha256'])}</code>"),
-        *([("Data format", esc(describe_read(prov["data_format"])))] if prov.get("data_format") else []),
-        ("Seed", esc(prov["seed"])),
-        ("auditkit / Python", f"{esc(prov['auditkit_version'])} / {esc(prov['python'])}"),
-        ("Packages", esc(", ".join(f"{k} {v}" for k, v in prov["packages"].items() if v))),
-        ("Run", f"{esc(prov['started'])} → {esc(prov['finished'])}"),
     ]
     cell = "style='text-align:left'"
     body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
-    return f"<table class='auditkit-provenance {NO_TEX}'>{body}</table>"
-
-
-def _kind(name: Any, final_estimator: Any) -> str:
-    """`` (HistGradientBoostingClassifier)`` after a model's given name; nothing when the name is the class."""
-    return "" if not final_estimator or name == final_estimator else f" ({esc(final_estimator)})"
+    return f"<table class='auditkit-header {NO_TEX}'>{body}</table>"
 
 
 def findings_html(doc: dict[str, Any]) -> str:

@@ -203,12 +203,14 @@ def test_features_must_be_the_columns_a_model_was_fitted_on(frame):
                                   "'region'); got 'income', 'debt'")
 
 
-def test_the_report_header_names_the_model_and_how_it_was_hashed(frame):
+def test_the_report_names_the_model_and_says_how_it_was_hashed(frame):
+    from auditkit.report.context_views import provenance_html
     from auditkit.report.views import header_html
 
     doc = audited(frame, pipeline(frame), model_name="credit model v2", data_name="loans 2024").to_dict()
     header = header_html(doc)
     digest = doc["provenance"]["model_sha256"]
-    assert f"model <b>credit model v2</b> (sklearn.pipeline.Pipeline), sha256 {digest} (skops content)" in header
+    assert "model <b>credit model v2</b> (LogisticRegression in a Pipeline)" in header
+    assert f"<code>{digest}</code> (skops content)" in provenance_html(doc)  # hashes: in the provenance section
     assert "loans 2024 — 400 rows audited" in header
     assert doc["dataset"]["spec"]["model"] == "credit model v2"
