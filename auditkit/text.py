@@ -71,6 +71,25 @@ def number(value: float | None, sign: bool = False) -> str:
     return f"{value:{plus}.3g}"
 
 
+P_FLOOR = 0.001  # p-values below it are shown as "< 0.001": more digits are noise, not evidence
+
+
+def p_value(value: float | None) -> str:
+    """A p-value as people read it: ``"< 0.001"`` when below 0.001, otherwise three decimals.
+
+    The one format of p-values in findings, tables and the report; ``audit.json`` keeps the
+    exact numbers.
+
+    Examples
+    --------
+    >>> p_value(1.5e-33), p_value(0.0423), p_value(0.001), p_value(1.0), p_value(None)
+    ('< 0.001', '0.042', '0.001', '1.000', 'undefined')
+    """
+    if value is None or not math.isfinite(value):
+        return "undefined"
+    return f"< {P_FLOOR}" if value < P_FLOOR else f"{value:.3f}"
+
+
 # Text properties that make matplotlib show a string exactly as written: a ``$`` in a column
 # name or category value does not start mathtext (``$\x$`` would crash the report), and a
 # ``text.usetex`` setting in the user's matplotlibrc does not send data strings to LaTeX.

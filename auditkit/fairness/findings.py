@@ -9,7 +9,7 @@ import numpy as np
 from auditkit.fairness.analysis import FairnessSettings, GroupingResult
 from auditkit.result import Finding
 from auditkit.stats.counts import denominator_words
-from auditkit.text import number, show
+from auditkit.text import number, p_value, show
 
 STEP = "fairness"
 FOUR_FIFTHS = 0.8
@@ -326,7 +326,7 @@ def _bound(value: float | None) -> str:
 
 
 def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return p_value(value)
 
 
 def fairness_findings(results: list[GroupingResult], comparisons: list[dict], settings: FairnessSettings,

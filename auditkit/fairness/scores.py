@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.result import Finding
-from auditkit.stats.bootstrap import row_multiplicities
+from auditkit.stats.bootstrap import DEFAULT_LEVEL, row_multiplicities, wilson_interval
 
 CALIBRATION_BINS = 10
 
@@ -182,14 +182,15 @@ def _evaluate(names: list[str], groups: list[_Sorted], weights: np.ndarray) -> d
 
 
 def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray, y_score: np.ndarray,
-                      n_bins: int = CALIBRATION_BINS) -> pd.DataFrame:
+                      n_bins: int = CALIBRATION_BINS, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
     """Observed positive rate against mean score, in equal-width score bins, by group.
 
     Returns
     -------
     DataFrame
-        The group's keys, ``bin_lower``, ``bin_upper``, ``n``, ``mean_score`` and
-        ``observed_rate``; empty bins are left out.
+        The group's keys, ``bin_lower``, ``bin_upper``, ``n``, ``mean_score``, ``observed_rate``
+        and its Wilson score interval at ``level`` (``observed_rate_ci_low``, ``observed_rate_ci_high``:
+        a bin of few rows has a wide one); empty bins are left out.
 
     Examples
     --------
@@ -197,22 +198,26 @@ def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray,
     >>> import pandas as pd
     >>> table = calibration_table(np.array([0, 0, 0, 1]), pd.DataFrame({"sex": ["f", "m"]}), np.array([1, 0, 1, 1]),
     ...                           np.array([0.85, 0.15, 0.95, 0.8]), n_bins=2)
-    >>> table
+    >>> table.iloc[:, :6]
       sex  bin_lower  bin_upper  n  mean_score  observed_rate
     0   f        0.0        0.5  1        0.15            0.0
     1   f        0.5        1.0  2        0.90            1.0
     2   m        0.5        1.0  1        0.80            1.0
+    >>> table[["observed_rate_ci_low", "observed_rate_ci_high"]].round(3).values.tolist()
+    [[0.0, 0.793], [0.342, 1.0], [0.207, 1.0]]
     """
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.clip(np.searchsorted(edges, y_score, side="right") - 1, 0, n_bins - 1)
     frame = pd.DataFrame({"group": codes, "bin": bins, "score": y_score, "y": np.asarray(y_true, dtype=float)})
     stats = frame.groupby(["group", "bin"], sort=True).agg(
-        n=("y", "size"), mean_score=("score", "mean"), observed_rate=("y", "mean")
+        n=("y", "size"), mean_score=("score", "mean"), observed_rate=("y", "mean"), positives=("y", "sum")
     ).reset_index()
     table = keys.iloc[stats["group"].to_numpy()].reset_index(drop=True)
     table["bin_lower"] = edges[stats["bin"].to_numpy()]
     table["bin_upper"] = edges[stats["bin"].to_numpy() + 1]
     for column in ("n", "mean_score", "observed_rate"):
         table[column] = stats[column].to_numpy()
+    low, high = wilson_interval(stats["positives"].to_numpy(), stats["n"].to_numpy(), level)
+    table["observed_rate_ci_low"], table["observed_rate_ci_high"] = low, high
     return table
 

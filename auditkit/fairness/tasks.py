@@ -181,7 +181,8 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
                                criteria, test, counts=counts, missing=parts.missing))
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
         if ctx.y_score is not None and ctx.score_kind == "probability":
-            calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score)
+            calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score,
+                                                                      level=settings.ci_level)
     return FairnessOutput("binary", results, counts_frames, calibration)
 
 

@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from auditkit.report import html_tables
 from auditkit.report.card_metadata import model_kind, model_name
 from auditkit.report.summary import NO_TEX, SEVERITY_COLOURS, SEVERITY_ORDER, esc
 from auditkit.result import AuditResult, load_audit_json
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+SCREEN_DPI = 100  # a figure inch is 100 px on screen: a 8-inch plot fits the report's ~960 px column
+PRINT_SCALE = 1.5  # pixels in the PNG per pixel shown
 
 
 
@@ -57,27 +61,22 @@ def plain_html(fragment: str) -> str:
 
 
 def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as escaped HTML with rounded floats.
+    """A DataFrame as escaped HTML that fits the page (see :mod:`auditkit.report.html_tables`).
+
+    Floats are rounded to ``digits`` decimals, p-values shown as ``< 0.001``, wide tables split
+    over several tables, long ones folded.
 
     Examples
     --------
     >>> import pandas as pd
     >>> print(table_html(pd.DataFrame({"rate": [0.12345]})))
-    <table class="dataframe auditkit tex2jax_ignore mathjax_ignore">
-      <thead>
-        <tr style="text-align: right;">
-          <th>rate</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <td>0.123</td>
-        </tr>
-      </tbody>
-    </table>
+    <div class='auditkit-table tex2jax_ignore mathjax_ignore'><table class="dataframe auditkit">
+    <thead><tr><th>rate</th></tr></thead>
+    <tbody>
+    <tr><td>0.123</td></tr>
+    </tbody></table></div>
     """
-    return frame.to_html(index=False, escape=True, na_rep="undefined",
-                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes=f"auditkit {NO_TEX}")
+    return html_tables.table_html(frame, digits)
 
 
 def header_html(doc: dict[str, Any]) -> str:
@@ -258,22 +257,29 @@ def load_result(audit_dir: str | Path) -> AuditResult:
 def figure_html(fig: Figure, alt: str) -> str:
     """``fig`` as an ``<img>`` (embedded PNG) with alternative text ``alt``, in a block left untypeset.
 
+    The PNG has :data:`PRINT_SCALE` times the pixels it is shown with, so that it prints sharp.
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> figure_html(fig, 'Bars of "rates" by <group>').split(" src=")[0]
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> html = figure_html(fig, 'Bars of "rates" by <group>')
+    >>> html.split(" src=")[0]
     "<div class='tex2jax_ignore mathjax_ignore'><img alt='Bars of &quot;rates&quot; by &lt;group&gt;'"
+    >>> "' width='" in html  # shown at 100 px per figure inch (bounding box tight), PNG 1.5 times as wide
+    True
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE, bbox_inches="tight")
+    png = buffer.getvalue()
+    width = round(int.from_bytes(png[16:20], "big") / PRINT_SCALE)  # the PNG header's width, in pixels
+    encoded = base64.b64encode(png).decode("ascii")
     return plain_html(f"<img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{encoded}' "
-                      "style='max-width:100%'/>")
+                      f"width='{width}' style='max-width:100%;height:auto'/>")
 
 
 def plot_alt(fig: Figure, what: str) -> str:
-    """Alternative text of a plot: what kind of plot, its title and axes (as drawn).
+    """Alternative text of a plot: what kind of plot, its title and axes (as drawn; a figure's own title first).
 
     Examples
     --------
@@ -284,9 +290,10 @@ def plot_alt(fig: Figure, what: str) -> str:
     'Bar chart. Rates by sex. Vertical axis: rate.'
     """
     ax = fig.axes[0]
-    parts = [what, ax.get_title().replace("\n", " ")]
-    parts += [f"{name} axis: {label}" for name, label in (("Horizontal", ax.get_xlabel()),
-                                                           ("Vertical", ax.get_ylabel())) if label]
+    parts = [what, (fig.get_suptitle() or ax.get_title()).replace("\n", " ")]
+    parts += [f"{name} axis: {label}" for name, label in (("Horizontal", fig.get_supxlabel() or ax.get_xlabel()),
+                                                           ("Vertical", fig.get_supylabel() or ax.get_ylabel()))
+              if label]
     return ". ".join(p for p in parts if p) + "."
 
 
