@@ -31,7 +31,7 @@ def run_for_notebook(audit_dir: str | Path | None = None, *, report: str = "full
     ----------
     audit_dir : str or Path, optional
         A folder holding a saved ``audit.json`` to re-render; then no audit setting may be set.
-    report : {"bias", "full"}, default "full"
+    report : {"bias", "explain", "full"}, default "full"
         The notebook asking: picks the steps run when ``steps`` is not set.
     out_dir : str or Path, optional
         Where to write the new audit; default a new temporary folder.

@@ -29,6 +29,7 @@ RATE_GAP_HIGH, RATE_GAP_MEDIUM = 0.10, 0.05
 # Severity of a significant gap in a regression metric, by its size relative to the reference.
 RELATIVE_GAP_HIGH, RELATIVE_GAP_MEDIUM = 0.20, 0.10
 SEVERITY_RANK = ("high", "medium", "low")
+SHOWN_GAPS = 3  # significant gaps of one metric named in a message, largest first
 
 FINDING_CRITERIA = {
     "selection_rate": "demographic_parity",
@@ -184,12 +185,17 @@ def _finding(result: GroupingResult, criterion: str, items: list[dict], rule: di
 
 
 def _metric_part(items: list[dict], settings: FairnessSettings) -> str:
+    """One metric's significant gaps, the largest :data:`SHOWN_GAPS` first (all of them are in the evidence)."""
     first = items[0]
     level = f"{settings.ci_level:.0%}"
+    largest = sorted(items, key=lambda c: -abs(c["difference"]))
     groups = "; ".join(
         f"{group_text(c['group'])} {number(c['value'])} (difference {number(c['difference'], True)}, {level} CI "
         f"{number(c['difference_ci'][0], True)} to {number(c['difference_ci'][1], True)}; "
-        f"adjusted p {_p(c['p_adjusted'])})" for c in items)
+        f"adjusted p {_p(c['p_adjusted'])})" for c in largest[:SHOWN_GAPS])
+    more = len(items) - SHOWN_GAPS
+    if more > 0:
+        groups += f"; and {more} more group{'s' if more > 1 else ''} (every comparison is in the evidence)"
     return (f"the {METRIC_WORDS.get(first['metric'], first['metric'])} is {number(first['reference_value'])} "
             f"for the reference group against {groups}")
 

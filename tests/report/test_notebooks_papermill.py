@@ -73,7 +73,7 @@ def test_notebook_path_finds_the_notebooks(kind, name):
 
 
 def test_notebook_path_refuses_an_unknown_kind():
-    with pytest.raises(InputError, match=r"^report kind must be one of 'bias', 'full'; got 'pdf'$"):
+    with pytest.raises(InputError, match=r"^report kind must be one of 'bias', 'explain', 'full'; got 'pdf'$"):
         notebook_path("pdf")
 
 
