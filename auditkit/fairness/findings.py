@@ -213,7 +213,7 @@ def fairness_findings(results: list[GroupingResult], comparisons: list[dict], se
                       task: str) -> list[Finding]:
     """Every finding of the fairness step, grouping by grouping: what limits the comparisons, then the gaps.
 
-The gaps are one finding per grouping and criterion (:func:`criterion_findings`).
+    The gaps are one finding per grouping and criterion (:func:`criterion_findings`).
 
     Examples
     --------

@@ -125,7 +125,8 @@ def verdict_text(doc: dict[str, Any]) -> str:
     rows = [r for r in scorecard_rows(doc) if r.status != "not judged"]
     status = Counter(r.status for r in rows)
     if not rows:
-        head = "No fairness checks in this audit"
+        head = ("No fairness check has a threshold (set one in a policy)" if doc.get("fairness", {}).get("disparities")
+                else "No fairness checks in this audit (the fairness step did not run)")
     elif status["fail"]:
         head = (f"Fails {status['fail']} of {_count(len(rows), 'fairness check')} "
                 f"({_names([r for r in rows if r.status == 'fail'])}); {status['uncertain']} uncertain, "
