@@ -19,7 +19,14 @@ from auditkit.exceptions import InputError
 from auditkit.fairness.analysis import FairnessSettings
 from auditkit.stats.bootstrap import is_degenerate, wilson_interval
 from auditkit.stats.counts import denominators
-from auditkit.stats.disparities import BINARY_CRITERIA, REGRESSION_CRITERIA, defining_gap, disparity, measures_for
+from auditkit.stats.disparities import (
+    BINARY_CRITERIA,
+    REGRESSION_CRITERIA,
+    UNTESTED_CRITERIA,
+    defining_gap,
+    disparity,
+    measures_for,
+)
 from auditkit.steps import FairnessStep
 
 
@@ -166,8 +173,8 @@ def _pairs(payload: dict) -> list[tuple[dict, dict]]:
     out = []
     for d in payload["disparities"]:
         if d["gap"] is None or d["measure"] != "difference" or d["reference"] not in (
-                d["gap"]["first"], d["gap"]["second"]):
-            continue
+                d["gap"]["first"], d["gap"]["second"]) or d["criterion"] in UNTESTED_CRITERIA:
+            continue  # (calibration gaps are described with an interval, not tested)
         other = d["gap"]["second"] if d["gap"]["first"] == d["reference"] else d["gap"]["first"]
         match = [c for c in payload["comparisons"] if c["grouping"] == d["grouping"]
                  and c["metric"] == d["gap"]["metric"] and c["group"] == other and c.get("class") == d.get("class")]
