@@ -46,7 +46,10 @@ nav.auditkit-toc ol{display:flex;flex-wrap:wrap;gap:0.2em 1.6em;margin:0.3em 0;p
 .auditkit-finding{margin:0.2em 0 0.5em}.auditkit-finding p,.auditkit-finding-guide p{margin:0.25em 0}
 .auditkit-finding-guide{color:#37474f}
 a.auditkit-term{color:inherit;text-decoration:underline dotted}
-.auditkit-glossary dt{font-weight:bold;margin-top:0.5em}.auditkit-glossary dd{margin-left:1.5em}
+dl.auditkit-glossary{columns:2 28em;column-gap:2.5em}
+dl.auditkit-glossary dt,dl.auditkit-glossary dd{float:none;width:auto}dl.auditkit-glossary dt{break-after:avoid}
+dl.auditkit-glossary dd{break-inside:avoid}
+dl.auditkit-glossary dt{font-weight:bold;margin-top:0.5em}dl.auditkit-glossary dd{margin:0 0 0 1.5em}
 </style>"""
 """The report's own styles (classes only; one block, shown with the first screen)."""
 
