@@ -132,7 +132,7 @@ def findings_html(doc: dict[str, Any]) -> str:
     >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
     ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
     >>> findings_html(doc).count("<li")
-    11
+    9
     """
     rank = {severity: r for r, severity in enumerate(SEVERITY_ORDER)}
     findings = sorted(doc.get("findings", []), key=lambda f: rank.get(f["severity"], len(rank)))
