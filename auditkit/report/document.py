@@ -41,7 +41,8 @@ text-align:left;vertical-align:top}
 table.auditkit-scorecard td:nth-child(-n+2){white-space:nowrap}
 .auditkit-status,.auditkit-severity{display:inline-block;padding:1px 6px;border-radius:3px;font-weight:bold;
 white-space:nowrap;font-size:0.85em}
-nav.auditkit-toc ol{display:flex;flex-wrap:wrap;gap:0.2em 1.6em;margin:0.3em 0;padding-left:1.4em}
+nav.auditkit-toc ol{display:flex;flex-wrap:wrap;gap:0.2em 1.2em;margin:0.3em 0;padding-left:0}
+nav.auditkit-toc li{list-style-position:inside}
 .auditkit-finding-kind{border-left:4px solid #cfd8dc;padding:0.1em 0.8em;margin:0.8em 0}
 .auditkit-finding{margin:0.2em 0 0.5em}.auditkit-finding p,.auditkit-finding-guide p{margin:0.25em 0}
 .auditkit-finding-guide{color:#37474f}
@@ -176,14 +177,14 @@ def front_html(doc: dict[str, Any], report: str = "full") -> str:
     ...                      sensitive=["sex"], progress=False).to_dict()
     >>> html = front_html(doc, "bias")
     >>> [html.index(part) < html.index("<table class='auditkit-scorecard") < html.index("<nav")
-    ...  for part in ("<h1", "<p class='auditkit-verdict")]
+    ...  for part in ("<h1", "<p id='verdict'")]
     [True, True]
     """
     linker = TermLinker(doc)
     parts = [STYLE,
              f"<h1 class='auditkit-title'>{esc(title_text(doc))}</h1>",
              f"<p class='auditkit-subtitle'>{esc(_subtitle(doc))}</p>",
-             f"<p class='auditkit-verdict auditkit-verdict-{_verdict_class(doc)}'><b>Verdict:</b> "
+             f"<p id='verdict' class='auditkit-verdict auditkit-verdict-{_verdict_class(doc)}'><b>Verdict:</b> "
              f"{esc(verdict_text(doc))}</p>",
              scorecard_html(doc, linker),
              toc_html(report),

@@ -17,7 +17,9 @@ from _report_helpers import chromium_or_skip, dump_dom, kernel_imports_this_chec
 from bs4 import BeautifulSoup
 
 import auditkit
-from auditkit.report import notebook_path
+from auditkit.report import notebook_path, views
+from auditkit.report.document import verdict_text
+from auditkit.report.scorecard import STATUSES, scorecard_rows
 
 KIND = "bias"
 
@@ -76,3 +78,22 @@ def test_the_rendered_page_shows_no_code(dom):
 def test_the_rendered_page_fetches_nothing_remote(dom, rendered):
     assert remote_loads(dom) == []
     assert remote_loads(BeautifulSoup((rendered / "report.html").read_text(encoding="utf-8"), "html.parser")) == []
+
+
+def test_the_first_screen_shows_the_verdict_then_the_scorecard_before_any_section(dom, rendered):
+    doc = views.load(rendered)
+    verdict, scorecard, first_section = dom.select_one("#verdict"), dom.select_one("#scorecard"), dom.select_one("h2")
+    assert verdict is not None and scorecard is not None, "no verdict or scorecard in the rendered page"
+    assert " ".join(verdict.get_text(" ", strip=True).split()) == f"Verdict: {verdict_text(doc)}"
+    order = list(dom.descendants)
+    assert order.index(verdict) < order.index(scorecard) < order.index(first_section)
+
+
+def test_the_scorecard_shows_one_row_per_grouping_and_criterion_with_a_status_in_words(dom, rendered):
+    rows = scorecard_rows(views.load(rendered))
+    shown = dom.select("#scorecard tbody tr")
+    assert len(shown) == len(rows) > 0
+    for tr, row in zip(shown, rows, strict=True):
+        cells = [td.get_text(" ", strip=True) for td in tr.select("td")]
+        assert cells[0] == row.grouping
+        assert STATUSES[row.status][0] in cells  # the status in words, not only as a colour
