@@ -175,8 +175,8 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
     --------
     >>> from auditkit import AuditSpec
     >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # trains the reference model
-    >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind
-    ('reference', 60, 'credit_risk', 'good', 'probability')
+    >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind  # 200 of german's 300 held-out rows
+    ('reference', 200, 'credit_risk', 'good', 'probability')
     """
     if loaded is None:
         loaded = read_data(spec.data, encoding=spec.encoding)

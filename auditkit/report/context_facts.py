@@ -168,7 +168,7 @@ def reference_training(doc: dict[str, Any]) -> str:
     ...        "provenance": {"model": {"train_rows": 700, "test_rows": 300}, "seed": 1,
     ...                       "split": {"made_by": "dataset", "rows_in_training_part": 0}}}
     >>> reference_training(doc)
-    "700 rows of german, the training part of its documented split; none of the 300 audited rows is among them"
+    '700 rows of german, the training part of its documented split; none of the 300 audited rows is among them'
     """
     dataset, prov = doc.get("dataset", {}), doc.get("provenance", {})
     model, split = prov.get("model") or {}, prov.get("split") or {}
