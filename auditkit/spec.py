@@ -262,7 +262,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
                 raise InputError("exclude= applies to a model; an audit of predictions= has no model")
         if self.split == "all" and self.model is None and self.predictions is None:
             raise InputError("split='all' would audit the reference model on its training rows; pass model= "
-                             "or predictions=, or leave split out to audit the rows held out from its training")
+                             "or predictions=, or leave split= out to audit the rows held out from its training")
         if self.features is not None and self.exclude:
             raise InputError("pass either features= or exclude=, not both")
         if self.exclude and self.model is not None:

@@ -111,7 +111,7 @@ def _check(spec: AuditSpec, split: str, mode: str, loaded: LoadedData, documente
     if split == "test" and mode != "reference" and documented is None:
         what = "a given model" if mode == "model" else "existing decisions"
         raise InputError(f"split='test' audits a bundled dataset's held-out rows; {loaded.name} has no documented "
-                         f"split, so an audit of {what} audits every row: leave split out, or pass only the "
+                         f"split, so an audit of {what} audits every row: leave split= out, or pass only the "
                          "held-out rows as data")
     if mode == "reference" and documented is not None and spec.test_size != BUNDLED_TEST_SIZE:
         raise InputError(f"test_size applies when auditkit splits the data itself; the bundled dataset "
