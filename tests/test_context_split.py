@@ -206,4 +206,4 @@ def test_the_model_card_and_report_say_which_rows_were_audited(tmp_path):
             "held out by auditkit with seed 0; the other 700 rows are the training part; a seeded sample of 200 "
             "of them") in card
     assert ("auditkit trained the reference model on 700 rows of german, the training part of its documented "
-            "split; none of the 200 audited rows is among them.") in card
+            "split; it was evaluated on a seeded sample of 200 of the other 300 rows.") in card

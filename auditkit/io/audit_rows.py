@@ -71,6 +71,15 @@ def choose_rows(spec: AuditSpec, loaded: LoadedData, target: str, labels: tuple[
     InputError
         ``split="test"`` for a given model or decisions on data without a documented split, or a
         ``test_size`` other than the default for the reference model on a bundled dataset.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec
+    >>> from auditkit.io.data import read_data
+    >>> spec = AuditSpec(data="compas", predictions="compas_high_risk", sample=100)
+    >>> rows = choose_rows(spec, read_data("compas"), "two_year_recid", (0, 1), "predictions")
+    >>> rows.record["split"], rows.record["rows"], len(rows.audited), rows.train is None
+    ('all', 7214, 100, True)
     """
     documented = _documented(loaded)
     split = spec.split or ("test" if mode == "reference" or (mode == "model" and documented) else "all")

@@ -160,15 +160,17 @@ def rows_audited(doc: dict[str, Any]) -> str:
 
 
 def reference_training(doc: dict[str, Any]) -> str:
-    """The rows the reference model was trained on, and that no audited row is among them.
+    """Which split the reference model's training rows are part of, and the rows it was evaluated on.
+
+    The caller says how many rows it was trained on first (``provenance.model.train_rows``).
 
     Examples
     --------
     >>> doc = {"dataset": {"name": "german", "mode": "reference"},
-    ...        "provenance": {"model": {"train_rows": 700, "test_rows": 300}, "seed": 1,
-    ...                       "split": {"made_by": "dataset", "rows_in_training_part": 0}}}
+    ...        "provenance": {"model": {"train_rows": 700, "test_rows": 200}, "seed": 1,
+    ...                       "split": {"made_by": "dataset", "rows": 300, "rows_audited": 200}}}
     >>> reference_training(doc)
-    '700 rows of german, the training part of its documented split; none of the 300 audited rows is among them'
+    'the training part of its documented split; it was evaluated on a seeded sample of 200 of the other 300 rows'
     """
     dataset, prov = doc.get("dataset", {}), doc.get("provenance", {})
     model, split = prov.get("model") or {}, prov.get("split") or {}
@@ -177,8 +179,10 @@ def reference_training(doc: dict[str, Any]) -> str:
     else:
         test_size = (split.get("method") or {}).get("test_fraction", (dataset.get("spec") or {}).get("test_size"))
         how = f"a stratified split (test_size {test_size}, seed {prov.get('seed')})"
-    return (f"{_count(model.get('train_rows'))} rows of {dataset.get('name')}, {how}; none of the "
-            f"{_count(model.get('test_rows'))} audited rows is among them")
+    audited, held_out = model.get("test_rows"), split.get("rows", model.get("test_rows"))
+    if audited == held_out:
+        return f"{how}; it was evaluated on the other {_count(audited)} rows"
+    return f"{how}; it was evaluated on a seeded sample of {_count(audited)} of the other {_count(held_out)} rows"
 
 
 def _count(value: Any) -> str:

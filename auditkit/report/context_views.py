@@ -166,7 +166,9 @@ def _inputs(model: dict[str, Any]) -> str:
 def _training(doc: dict[str, Any], model: dict[str, Any]) -> str:
     if doc.get("dataset", {}).get("mode") != "reference":
         return _prompt(ASK_TRAINING_DATA) + "<br>The audit did not see them."
-    return f"fitted by auditkit on {esc(reference_training(doc))}"
+    dataset, model = doc.get("dataset", {}), doc.get("provenance", {}).get("model") or {}
+    return (f"{_count(model.get('train_rows'))} rows of {esc(dataset.get('name'))}, fitted by auditkit on "
+            f"{esc(reference_training(doc))}")
 
 
 def _model_hash(prov: dict[str, Any], dataset: dict[str, Any]) -> str:

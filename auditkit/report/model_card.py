@@ -268,7 +268,8 @@ def _training_data(doc: dict[str, Any]) -> str:
     provenance, dataset = doc["provenance"], doc["dataset"]
     if dataset.get("mode") == "reference":
         model = provenance.get("model") or {}
-        text = f"auditkit trained the reference model on {_inline(reference_training(doc))}."
+        text = (f"auditkit trained the reference model on {_inline(model.get('train_rows'))} rows of "
+                f"{_inline(dataset.get('name'))}, {_inline(reference_training(doc))}.")
         excluded = model.get("excluded")
         if excluded:
             text += " Columns left out of its features: " + ", ".join(_inline(c) for c in excluded) + "."
