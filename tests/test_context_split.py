@@ -201,8 +201,8 @@ def test_the_cli_audits_n_rows_and_takes_split(tmp_path, capsys):
 def test_the_model_card_and_report_say_which_rows_were_audited(tmp_path):
     audit_to_dir(out_dir=tmp_path, data="german", sample=200, steps=["performance"], report=False)
     card = (tmp_path / "model_card.md").read_text()
-    assert ("**Rows audited:** 200: german's documented held-out split: a stratified 30 % of the rows (300), "
+    assert ("**Rows audited:** 200 — german's documented held-out split: a stratified 30 % of the rows (300), "
             "held out by auditkit with seed 0; the other 700 rows are the training part; a seeded sample of 200 "
-            "of them") in card
+            "of its 300 rows") in card
     assert ("auditkit trained the reference model on 700 rows of german, the training part of its documented "
             "split; it was evaluated on a seeded sample of 200 of the other 300 rows.") in card

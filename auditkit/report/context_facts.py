@@ -141,7 +141,7 @@ def rows_audited(doc: dict[str, Any]) -> str:
     >>> split = {"split": "test", "description": "german's documented held-out split: 300 rows", "rows": 300,
     ...          "sample": 200, "rows_audited": 200}
     >>> rows_audited({"dataset": {"n_rows": 200}, "provenance": {"split": split}})
-    "200: german's documented held-out split: 300 rows; a seeded sample of 200 of them"
+    "200 — german's documented held-out split: 300 rows; a seeded sample of 200 of its 300 rows"
     >>> rows_audited({"dataset": {"n_rows": 90, "mode": "reference", "spec": {}}, "provenance": {}})  # older audits
     "90 (held out from the reference model's training)"
     """
@@ -151,11 +151,11 @@ def rows_audited(doc: dict[str, Any]) -> str:
         held_out = " (held out from the reference model's training)" if dataset.get("mode") == "reference" else ""
         sample = (dataset.get("spec") or {}).get("sample")
         return text + held_out + (f"; a seeded sample of {_count(sample)} rows was drawn first" if sample else "")
-    text += f": {split['description']}"
+    text += f" — {split['description']}"
     if split.get("sample") and split.get("rows_audited", 0) < split.get("rows", 0):
-        text += f"; a seeded sample of {_count(split['rows_audited'])} of them"
+        text += f"; a seeded sample of {_count(split['rows_audited'])} of its {_count(split['rows'])} rows"
     elif split.get("sample"):
-        text += f" (all of them: sample {_count(split['sample'])} asked for at least as many)"
+        text += f"; all of its rows (sample {_count(split['sample'])} asked for at least as many)"
     return text
 
 
