@@ -38,29 +38,13 @@ from auditkit.params import (
     check_all,
 )
 from auditkit.registry import DEFAULT_STEPS, check_step_class, get_step, is_step
-from auditkit.spec_checks import check_sensitive_settings
+from auditkit.spec_checks import StepList, check_sensitive_settings
 
 if TYPE_CHECKING:
-
     from auditkit.steps import Step
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes seeds below 2**32
-
-
-@dataclass(frozen=True)
-class _StepList:
-    """A non-empty list of step names and step instances, no step named twice."""
-
-    description: str = "a non-empty list of step names or steps (Step instances), each named once"
-
-    def accepts(self, value: Any) -> bool:
-        if not isinstance(value, list | tuple) or not value:
-            return False
-        if not all((isinstance(v, str) and v != "") or is_step(v) for v in value):
-            return False
-        names = [v if isinstance(v, str) else v.name for v in value]
-        return len(set(names)) == len(names)
 COLUMN_LIST = "a list of column names, each named once"
 
 
@@ -90,13 +74,17 @@ class AuditSpec:
         Sensitive feature columns, each once (a single name is a one-element list). Defaults
         to the bundled dataset's.
     model : str, Path or fitted estimator, optional
-        Path of a scikit-learn model saved with skops, or a fitted estimator held in memory:
+        A model file (skops, XGBoost ``.json``/``.ubj``, LightGBM ``.txt``, ONNX ``.onnx``; pickle/joblib
+        only with ``trust_model``: see :mod:`auditkit.io.model_formats`), or a fitted estimator held in memory:
         anything with ``predict`` (optionally ``predict_proba`` or ``decision_function``), such
         as a scikit-learn estimator or Pipeline, LightGBM or XGBoost. An in-memory model is
         hashed for provenance (``provenance.model_sha256_method`` says how).
     trust_model : bool, default False
-        Allow loading types in the model file that skops does not trust by default (only
-        ``True`` or ``False``; only with a model file).
+        Trust the whole model file: every type in a skops file, and a pickle/joblib file at all
+        (unpickling runs arbitrary code). Only ``True`` or ``False``; only with a model file.
+    trust_types : list of str
+        Types of a skops file trusted by name (e.g. ``["sklearn.tree._tree.Tree"]``) on top of
+        skops' defaults and :data:`auditkit.io.skops_files.SAFE_TYPES`.
     predictions : str, optional
         Column holding existing decisions to audit (no model needed).
     scores : str, optional
@@ -133,6 +121,12 @@ class AuditSpec:
     model_name : str, optional
         The model's name in ``audit.json`` (``provenance.model.name``) and the report; default the
         model file's stem or the (final) estimator's class name. Not for audits of ``predictions``.
+    model_source, model_licence, model_version : str, optional
+        Where the model comes from (e.g. a URL), its licence and its version: recorded in
+        ``provenance.model`` and the model card. Not for audits of ``predictions``.
+    shap_rows : int, optional
+        Most rows the SHAP step explains (a seeded sample stratified by sensitive group). Default:
+        up to 1,000, fewer for a model whose TreeSHAP would take long (see :class:`~auditkit.steps.ShapStep`).
     features : list of str, optional
         The columns the model is given. Without ``model``: the reference model's inputs.
         With ``model``: the columns passed to it, in its order (they must match the columns
@@ -169,6 +163,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     sensitive: list[str] = field(default_factory=list)
     model: Any = None
     trust_model: bool = False
+    trust_types: list[str] = field(default_factory=list)
     predictions: str | None = None
     scores: str | None = None
     seed: int = 0
@@ -185,6 +180,10 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     model_name: str | None = None
     features: list[str] | None = None
     exclude: list[str] = field(default_factory=list)
+    model_source: str | None = None
+    model_licence: str | None = None
+    model_version: str | None = None
+    shap_rows: int | None = None
 
     constraints: ClassVar[dict[str, list]] = {
         "data": [AnyOf((DataFrameForm(), PathForm(), DatasetForm()), DATA_FORMS)],
@@ -193,6 +192,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "sensitive": [ListOf(Text(), "a list of column names, each named once", unique=True)],
         "model": [None, AnyOf((PathForm(), EstimatorForm()), MODEL_FORMS)],
         "trust_model": [Boolean()],
+        "trust_types": [ListOf(Text(), "a list of type names, e.g. [sklearn.tree._tree.Tree]", unique=True)],
         "predictions": [None, Text()],
         "scores": [None, Text()],
         "seed": [Interval(int, 0, MAX_SEED)],
@@ -202,7 +202,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "min_group_size": [Interval(int, 1)],
         "reference_groups": [MappingOf(Text(), Scalar(), "a mapping of sensitive column to one value, "
                                                          "e.g. {sex: Male}")],
-        "steps": [None, _StepList()],
+        "steps": [None, StepList()],
         "step_options": [MappingOf(Text(), AnyOf((None, MappingOf(Text(), None)), "options"),
                                    "a mapping of step name to its options, e.g. {fairness: {n_boot: 500}}")],
         "policy": [None, PathForm("a policy file path"), MappingOf(None, None, "a mapping of policy entries")],
@@ -211,6 +211,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "model_name": [None, Text("a name (non-empty text)")],
         "features": [None, ListOf(Text(), f"a non-empty {COLUMN_LIST[2:]}", unique=True, min_items=1)],
         "exclude": [ListOf(Text(), COLUMN_LIST, unique=True)],
+        **{name: [None, Text("non-empty text")] for name in ("model_source", "model_licence", "model_version")},
+        "shap_rows": [None, Interval(int, 1)],
     }
 
     def __post_init__(self) -> None:
@@ -224,13 +226,13 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         for name in ("model", "policy"):
             if isinstance(getattr(self, name), os.PathLike):
                 setattr(self, name, os.fspath(getattr(self, name)))
-        for name in ("sensitive", "steps", "features", "exclude"):
+        for name in ("sensitive", "steps", "features", "exclude", "trust_types"):
             value = getattr(self, name)
             if isinstance(value, str) or is_step(value):
                 setattr(self, name, [value])
             elif isinstance(value, tuple):
                 setattr(self, name, list(value))
-        for name in ("sensitive", "exclude"):
+        for name in ("sensitive", "exclude", "trust_types"):
             if getattr(self, name) is None:
                 setattr(self, name, [])
         for name in ("reference_groups", "step_options"):
@@ -252,10 +254,11 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
 
     def _check_model_settings(self) -> None:
         """Settings about the model (its file, name and inputs) fit the kind of audit."""
-        if self.trust_model and self.model is not None and not isinstance(self.model, str):
-            raise InputError("trust_model= applies to a model file; this model was given in memory")
+        for name in ("trust_model", "trust_types"):
+            if getattr(self, name) and self.model is not None and not isinstance(self.model, str):
+                raise InputError(f"{name}= applies to a model file; this model was given in memory")
         if self.predictions is not None:
-            for name in ("model_name", "features"):
+            for name in ("model_name", "features", "model_source", "model_licence", "model_version"):
                 if getattr(self, name) is not None:
                     raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
             if self.exclude:

@@ -6,17 +6,40 @@ before any step runs (:func:`check_against_data`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from auditkit.exceptions import InputError
 from auditkit.io.labels import find_group
 from auditkit.params import show
+from auditkit.registry import is_step
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from auditkit.spec import AuditSpec
     from auditkit.steps import Step
+
+
+@dataclass(frozen=True)
+class StepList:
+    """A non-empty list of step names and step instances, no step named twice (the form of ``AuditSpec.steps``).
+
+    Examples
+    --------
+    >>> StepList().accepts(["fairness", "shap"]), StepList().accepts(["shap", "shap"]), StepList().accepts([])
+    (True, False, False)
+    """
+
+    description: str = "a non-empty list of step names or steps (Step instances), each named once"
+
+    def accepts(self, value: Any) -> bool:
+        if not isinstance(value, list | tuple) or not value:
+            return False
+        if not all((isinstance(v, str) and v != "") or is_step(v) for v in value):
+            return False
+        names = [v if isinstance(v, str) else v.name for v in value]
+        return len(set(names)) == len(names)
 
 
 def check_sensitive_settings(spec: AuditSpec, steps: dict[str, Step], sensitive: list[str]) -> None:

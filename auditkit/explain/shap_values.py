@@ -213,7 +213,9 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
 
     pos = class_index(estimator, positive_label)
     if kind == "tree":
-        explainer = shap.TreeExplainer(estimator, feature_perturbation="tree_path_dependent")
+        tree_model = getattr(estimator, "tree_model", None)
+        explainer = shap.TreeExplainer(estimator if tree_model is None else tree_model,
+                                       feature_perturbation="tree_path_dependent")
         background_rows = None
         raw_output = tree_raw_output(estimator)
     else:
