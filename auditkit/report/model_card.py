@@ -138,6 +138,9 @@ def _intro(doc: dict[str, Any]) -> str:
             f"\"{PROMPT_PREFIX} ..._\" are for what only the model's authors know.")
 
 
+_ORIGIN = (("format", "Format"), ("source", "Source"), ("licence", "Licence"), ("version", "Version"))
+
+
 def _model_details(doc: dict[str, Any]) -> str:
     provenance, dataset = doc["provenance"], doc["dataset"]
     model = provenance.get("model") or {}
@@ -148,6 +151,7 @@ def _model_details(doc: dict[str, Any]) -> str:
                   f"(final estimator: {_inline(model.get('final_estimator'))})",
                   f"**Input features ({len(model.get('features', []))}):** "
                   + ", ".join(_inline(f) for f in model.get("features", []))]
+    facts += [f"**{label}:** {_inline(model[key])}" for key, label in _ORIGIN if model.get(key)]
     if mode == "reference":
         facts.append("**Developed by:** auditkit, as a reference model trained for this audit (not a deployed model)")
     if provenance.get("model_sha256"):
