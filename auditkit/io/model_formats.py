@@ -97,7 +97,7 @@ unpickling runs whatever code the file holds; convert it to skops where it was m
         raise ModelLoadError(f"model file not found: {path}")
     kind = model_format(path)
     if trust_types and kind != "skops":
-        raise ModelLoadError(f"{path.name} is a {kind} file; trust_types= applies to skops files only")
+        raise ModelLoadError(f"{path.name} is not a skops file ({kind}); trust_types= applies to skops files only")
     if kind == "skops":
         from auditkit.io.skops_files import load_skops
 
