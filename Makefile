@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench clean
+.PHONY: demo test test-all lint bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditkit tests benchmarks
+
+# make notebooks: regenerate the report notebooks from auditkit/report/notebook_cells.py (a test checks they match)
+notebooks: $(STAMP)
+	$(BIN)/python -m auditkit.report.notebook_cells
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -19,6 +19,7 @@ Examples
 
 from auditkit import datasets, exceptions
 from auditkit._version import __version__
+from auditkit.batch import batch
 from auditkit.context import AuditContext, build_context
 from auditkit.exceptions import AuditkitError, InputError, StepError
 from auditkit.registry import register_step
@@ -41,6 +42,7 @@ __all__ = [
     "__version__",
     "audit",
     "audit_to_dir",
+    "batch",
     "build_context",
     "datasets",
     "register_step",

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from auditkit.exceptions import InputError
+from auditkit.exceptions import BrowserError, InputError, ReportError
+from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
+from auditkit.report.pdf import BROWSER_ENV
 
 DEMO_DIR = Path("reports") / "demo"
+BATCH_DIR = "reports/batch"
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -51,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--exclude", action="append", help="a column left out of the reference model's inputs; "
                        "repeat for several")
     audit.add_argument("--data-name", help="the data's name in the report (default: the file or dataset name)")
-    audit.add_argument("--model-name", help="the model's name in the report (default: the model file's stem)")
+    audit.add_argument("--model-name", help="the model's name in the report (default: the model file's stem, "
+                       "else its estimator's class)")
+    audit.add_argument("--intended-use", help="what the model is for and who uses it (text, shown in the report)")
+    audit.add_argument("--limitations", help="the model's known limitations (text, shown in the report)")
     audit.add_argument("--trust-model", action="store_true", default=None,
                        help="trust the whole model file: every type in a skops file, or a pickle/joblib file")
     audit.add_argument("--trust-type", action="append", dest="trust_types", metavar="TYPE",
@@ -74,11 +80,60 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--steps", type=_step_list,
                        help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
-    audit.add_argument("--no-report", action="store_true", help="write audit.json only")
+    which = audit.add_mutually_exclusive_group()
+    which.add_argument("--report", choices=(*NOTEBOOKS, NO_REPORT),
+                       help="report notebook to render: bias (data bias, performance, fairness), explain "
+                            "(SHAP, LIME, agreement), full (both; the default) or none; without --steps, the "
+                            "audit runs the steps its report shows")
+    which.add_argument("--no-report", action="store_true", help="write audit.json and model_card.md only "
+                       "(same as --report none)")
+    _add_timeout(audit)
     audit.add_argument("-q", "--quiet", action="store_true", help="no progress messages or bars on stderr")
+    report = commands.add_parser("report", help="re-render the report of a saved audit (and print it to PDF)")
+    report.add_argument("dir", metavar="DIR", help="folder holding the saved audit (audit.json)")
+    report.add_argument("--kind", choices=tuple(NOTEBOOKS),
+                        help="report notebook (default: the kind the folder's report was, else full)")
+    report.add_argument("--pdf", action="store_true", help="also print report.pdf with headless Chromium "
+                        f"(chromium, chromium-browser or google-chrome on PATH, or ${BROWSER_ENV})")
+    _add_timeout(report)
+    report.add_argument("-q", "--quiet", action="store_true", help="no progress bars or kernel log on stderr")
     commands.add_parser("demo", help="audit the bundled Adult data with a reference model into reports/demo/")
     commands.add_parser("datasets", help="list bundled datasets")
+    batch = commands.add_parser("batch", help="run the audits of a plan (models x datasets) on Dask and compare them")
+    batch.add_argument("plan", help="YAML plan: defaults, datasets, models, audits (see the README)")
+    batch.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: the cores)")
+    batch.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    batch.add_argument("--out", default=BATCH_DIR, help=f"output folder (default: {BATCH_DIR})")
+    batch.add_argument("--timeout", type=float, help="seconds an audit may run before it is stopped as failed")
+    batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar or lines on stderr")
     return parser
+
+
+def _add_timeout(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--report-timeout", type=_number, metavar="SECONDS",
+                         help=f"seconds the whole report notebook may run (default {DEFAULT_REPORT_TIMEOUT}); "
+                              "then it stops, and its notebook is kept as report.failed.ipynb")
+
+
+def _number(text: str) -> int | float:
+    """A number as written: ``30`` an int, ``2.5`` a float (checked by the library, which names the setting)."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number of seconds; got {text!r}") from None
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """``auditkit batch``: one call to :func:`auditkit.batch.batch`; exit 1 when an audit did not complete."""
+    from auditkit.batch import batch
+
+    summary = batch(args.plan, out=args.out, workers=args.workers, scheduler=args.scheduler, timeout=args.timeout,
+                    progress=False if args.quiet else None, log=None if args.quiet else _log)
+    print(Path(args.out) / "index.html")
+    return 0 if summary["status"].eq("ok").all() else 1
 
 
 def _step_list(text: str) -> list[str]:
@@ -103,6 +158,7 @@ def spec_from_args(args: argparse.Namespace):
         "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
         "task": args.task, "policy": args.policy, "steps": args.steps, "features": args.features,
         "exclude": args.exclude, "data_name": args.data_name, "model_name": args.model_name,
+        "intended_use": args.intended_use, "limitations": args.limitations,
         "trust_types": args.trust_types, "model_source": args.model_source, "model_licence": args.model_licence,
         "model_version": args.model_version, "shap_rows": args.shap_rows,
     }
@@ -118,6 +174,7 @@ def spec_from_args(args: argparse.Namespace):
 CLI_PARAMETERS = frozenset({
     "data", "encoding", "target", "positive_label", "sensitive", "model", "trust_model", "predictions", "scores",
     "seed", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
+    "intended_use", "limitations", "report", "report_timeout",
     "trust_types", "model_source", "model_licence", "model_version", "shap_rows",
 })
 SWITCHES = frozenset({"trust_model"})
@@ -198,6 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"auditkit: error: {as_flags(str(exc))}", file=sys.stderr)
         return 2
+    except (ReportError, BrowserError) as exc:  # the audit is written; its report is not: named, no traceback
+        print(f"auditkit: error: {as_flags(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("auditkit: interrupted", file=sys.stderr)
         return 130
@@ -217,23 +277,44 @@ def _dispatch(args: argparse.Namespace) -> int:
         for name in datasets.list():
             print(name)
         return 0
+    if args.command == "report":
+        return _report(args)
+    if args.command == "batch":
+        return _run_batch(args)
+    timeout = _timeout(args)
     if args.command == "demo":
-        spec, out, report = AuditSpec(data="adult"), DEMO_DIR, True
+        spec, out, report = AuditSpec(data="adult"), DEMO_DIR, "full"
     else:
         out = check_out_dir(args.out)  # before anything is read: a bad --out costs no audit
-        spec, report = spec_from_args(args), not args.no_report
+        spec, report = spec_from_args(args), NO_REPORT if args.no_report else (args.report or "full")
     fail_on = getattr(args, "fail_on", None)
     if fail_on and spec.policy is None:
         raise InputError("--fail-on needs a policy (--policy FILE or 'policy:' in the config): "
                          "without one there are no checks that could fail")
     quiet = getattr(args, "quiet", False)
-    result = audit_to_dir(spec, out, report=report, log=None if quiet else _log, quiet=quiet,
+    result = audit_to_dir(spec, out, report=report, report_timeout=timeout, log=None if quiet else _log, quiet=quiet,
                           progress=False if quiet else None)  # None: bars when stderr is a terminal
-    if report:
+    if report != NO_REPORT:
         print(out / "report.html")
     else:
         print(out / "audit.json")
     return exit_status(result, fail_on)
+
+
+def _report(args: argparse.Namespace) -> int:
+    """``auditkit report DIR [--pdf]``: re-render the saved audit's report (one library call)."""
+    from auditkit.report.render import render_report
+
+    html = render_report(args.dir, report=args.kind, report_timeout=_timeout(args), pdf=args.pdf, quiet=args.quiet)
+    print(html)
+    if args.pdf:
+        print(html.with_suffix(".pdf"))
+    return 0
+
+
+def _timeout(args: argparse.Namespace) -> int | float:
+    given = getattr(args, "report_timeout", None)
+    return DEFAULT_REPORT_TIMEOUT if given is None else given
 
 
 def exit_status(result, fail_on: str | None) -> int:

@@ -165,8 +165,11 @@ class AuditContext:
         return np.random.default_rng([self.seed, salt_int])
 
 
-def build_context(spec: AuditSpec) -> AuditContext:
+def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> AuditContext:
     """Load, validate and predict: turn a spec into the context steps run on.
+
+    ``loaded`` is ``spec``'s data read already (``read_data(spec.data, encoding=spec.encoding)``, e.g.
+    once for a batch of audits of that data); it is not modified.
 
     Examples
     --------
@@ -175,7 +178,8 @@ def build_context(spec: AuditSpec) -> AuditContext:
     >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind
     ('reference', 60, 'credit_risk', 'good', 'probability')
     """
-    loaded = read_data(spec.data, encoding=spec.encoding)
+    if loaded is None:
+        loaded = read_data(spec.data, encoding=spec.encoding)
     target = spec.target or loaded.target
     sensitive = spec.sensitive or loaded.sensitive_features
     frame = loaded.frame

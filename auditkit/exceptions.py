@@ -202,3 +202,75 @@ class StepError(AuditkitError):
         self.error = error
         super().__init__(f"step '{step}' failed: {type(error).__name__}: {error}")
 
+
+
+class ReportError(AuditkitError):
+    """The report notebook did not finish: a cell failed, the time ran out or its kernel died.
+
+    ``notebook`` is the report notebook's file name, ``cell`` the index of the cell where it stopped
+    (counting the report notebook's cells from 0; None when unknown), ``source_line`` that cell's
+    first line, ``error`` the error's last line (``Type: message``), ``timeout`` the time limit in
+    seconds when it ran out, and ``kept`` the partly executed notebook, once it is kept.
+
+    Examples
+    --------
+    >>> error = ReportError("bias_report.ipynb", cell=9, source_line="for features in groupings:",
+    ...                     error="KeyError: 'race'")
+    >>> print(error)
+    the report notebook bias_report.ipynb failed at cell 9 ("for features in groupings:"): KeyError: 'race'
+    >>> print(error.kept_as("reports/audit/report.failed.ipynb"))  # doctest: +NORMALIZE_WHITESPACE
+    the report notebook bias_report.ipynb failed at cell 9 ("for features in groupings:"): KeyError: 'race';
+    the partly executed notebook is reports/audit/report.failed.ipynb
+    >>> print(ReportError("audit_report.ipynb", cell=4, source_line="time.sleep(60)", timeout=30))
+    the report notebook audit_report.ipynb did not finish within report_timeout=30 seconds: stopped at cell 4 \
+("time.sleep(60)")
+    """
+
+    def __init__(self, notebook: str, *, cell: int | None = None, source_line: str = "", error: str = "",
+                 timeout: float | None = None, kept: str | None = None) -> None:
+        self.notebook, self.cell, self.source_line, self.error = notebook, cell, source_line, error
+        self.timeout, self.kept = timeout, kept
+        super().__init__(self._message())
+
+    def kept_as(self, path: object) -> ReportError:
+        """The same error, saying where the partly executed notebook is kept."""
+        return ReportError(self.notebook, cell=self.cell, source_line=self.source_line, error=self.error,
+                           timeout=self.timeout, kept=None if path is None else str(path))
+
+    def _message(self) -> str:
+        where = "" if self.cell is None else f"cell {self.cell}"
+        if where and self.source_line:
+            where += f" ({_show_line(self.source_line)})"
+        if self.timeout is not None:
+            limit = int(self.timeout) if float(self.timeout).is_integer() else self.timeout
+            text = f"the report notebook {self.notebook} did not finish within report_timeout={limit} seconds"
+            text += f": stopped at {where}" if where else ""
+        else:
+            text = f"the report notebook {self.notebook} failed" + (f" at {where}" if where else "")
+            text += f": {self.error}" if self.error else ""
+        return text + (f"; the partly executed notebook is {self.kept}" if self.kept else "")
+
+
+def _show_line(line: str, limit: int = 80) -> str:
+    """A line of code in double quotes, cut at ``limit`` characters."""
+    return '"' + (line if len(line) <= limit else line[: limit - 3] + "...") + '"'
+
+
+class BrowserError(AuditkitError):
+    """The browser that prints the report to PDF failed (it is installed, but wrote no PDF).
+
+    Examples
+    --------
+    >>> print(BrowserError("chromium did not print report.html to PDF (exit status 1)"))
+    chromium did not print report.html to PDF (exit status 1)
+    """
+
+
+class BrowserNotFoundError(InputError):
+    """No Chromium or Chrome was found to print the report to PDF.
+
+    Examples
+    --------
+    >>> issubclass(BrowserNotFoundError, InputError)
+    True
+    """

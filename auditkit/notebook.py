@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.exceptions import InputError
-from auditkit.report.notebooks import REPORT_STEPS, notebook_path
+from auditkit.report.notebooks import notebook_path, report_steps
 from auditkit.runner import audit_to_dir
 
 _LIST_SETTINGS = ("sensitive", "steps")
@@ -31,7 +31,7 @@ def run_for_notebook(audit_dir: str | Path | None = None, *, report: str = "full
     ----------
     audit_dir : str or Path, optional
         A folder holding a saved ``audit.json`` to re-render; then no audit setting may be set.
-    report : {"bias", "full"}, default "full"
+    report : {"bias", "explain", "full"}, default "full"
         The notebook asking: picks the steps run when ``steps`` is not set.
     out_dir : str or Path, optional
         Where to write the new audit; default a new temporary folder.
@@ -72,8 +72,9 @@ not both; got audit_dir=... and data='compas'
         return Path(audit_dir)
     if "data" not in given:
         raise InputError("data is required to run an audit (or audit_dir to re-render a saved one); got neither")
-    if "steps" not in given and REPORT_STEPS[report] is not None:
-        given["steps"] = list(REPORT_STEPS[report])
+    steps = report_steps(report, given.get("steps"))
+    if steps is not None:
+        given["steps"] = steps
     folder = Path(tempfile.mkdtemp(prefix="auditkit-notebook-")) if _unset(out_dir) else Path(out_dir)
     audit_to_dir(out_dir=folder, report=False, progress=False, **given)
     return folder

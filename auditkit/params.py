@@ -205,6 +205,22 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Prose:
+    """Free text that says something: not empty, not only spaces (e.g. a model's intended use).
+
+    Examples
+    --------
+    >>> Prose().accepts("Screening loan applications."), Prose().accepts("  "), Prose().accepts(3)
+    (True, False, False)
+    """
+
+    description: str = "a text (not empty)"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value.strip() != ""
+
+
+@dataclass(frozen=True)
 class PathForm:
     """A file path (non-empty text or a ``pathlib.Path``).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import sys
 import traceback
@@ -18,11 +19,13 @@ from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read
 from auditkit.params import Options, show, validate
 from auditkit.progress import progress_bar, progress_bars, say_between_bars, show_progress
+from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeout, report_kind, report_steps
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec
 from auditkit.spec_checks import check_against_data
 
 if TYPE_CHECKING:
+    from auditkit.batch.shared import SharedData
     from auditkit.context import AuditContext
     from auditkit.steps import Step
 
@@ -33,7 +36,8 @@ PROVENANCE_PACKAGES = (
 
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
-          errors: str = "record", progress: bool | None = None, **settings: Any) -> AuditResult:
+          errors: str = "record", progress: bool | None = None, shared: SharedData | None = None,
+          **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -58,6 +62,10 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         over the stages (data, then each step) and one inside each long step (SHAP rows, LIME
         explanations, bootstrap resamples). Default: when interactive, i.e. in a Jupyter kernel
         or with stderr on a terminal; never in pipes, logs or CI. Bars change no number.
+    shared : auditkit.batch.SharedData, optional
+        Work on this audit's data done already (by a batch, for every model audited on the data): the
+        data as read, and results of data-only steps, each reused only where the step would read the
+        same rows, columns and settings (so the result is the same as without ``shared``).
     **settings
         The settings of :class:`AuditSpec`, when ``spec`` is not given.
 
@@ -79,17 +87,19 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     []
     """
     validate("errors", errors, [Options(ERROR_POLICIES)])
+    _require_shared_or_none(shared)
     spec = _spec_from(spec, settings)
     with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
-        return _audit(spec, say_between_bars(log), stages, errors)
+        return _audit(spec, say_between_bars(log), stages, errors, shared)
 
 
-def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str) -> AuditResult:
+def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
+           shared: SharedData | None = None) -> AuditResult:
     started = _now()
     rules = spec.policy_rules()
     say("loading data and computing predictions")
     stages.set_postfix_str("data")
-    ctx = build_context(spec)
+    ctx = build_context(spec, loaded=None if shared is None else shared.loaded)
     stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
@@ -98,7 +108,8 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str) -> 
     for step in spec.build_steps():
         say(f"running step {step.name}")
         stages.set_postfix_str(step.name)
-        results.append(run_step(step, ctx, errors=errors))
+        reused = None if shared is None else shared.result_for(step, ctx)
+        results.append(reused if reused is not None else run_step(step, ctx, errors=errors))
         stages.update()
     if rules is not None:
         results.append(_policy_checks(rules, results))
@@ -144,6 +155,12 @@ def _require_spec_or_none(spec: Any) -> None:
     if spec is not None and not isinstance(spec, AuditSpec):
         raise InputError(f"spec must be an AuditSpec or None; got {show(spec)} ({type(spec).__name__}); "
                          "pass the settings as keywords instead, e.g. data='german'")
+
+
+def _require_shared_or_none(shared: Any) -> None:
+    if shared is not None and not (callable(getattr(shared, "result_for", None)) and hasattr(shared, "loaded")):
+        raise InputError(f"shared must be an auditkit.batch.SharedData or None; got {show(shared)} "
+                         f"({type(shared).__name__})")
 
 
 def _policy_checks(rules, results: list[StepResult]) -> StepResult:
@@ -228,8 +245,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool = True,
-                 log: Callable[[str], None] | None = None, quiet: bool = False, progress: bool | None = None,
+def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = None, *, report: bool | str = True,
+                 report_timeout: float = DEFAULT_REPORT_TIMEOUT, log: Callable[[str], None] | None = None,
+                 quiet: bool = False, progress: bool | None = None, shared: SharedData | None = None,
                  **settings: Any) -> AuditResult:
     """Run an audit and write ``audit.json``, ``model_card.md`` (+ ``report.ipynb``, ``report.html``) to ``out_dir``.
 
@@ -244,14 +262,23 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         What to audit; or pass the settings of :class:`AuditSpec` as keywords, as to :func:`audit`.
     out_dir : str or Path
         The folder to write to (created if needed).
-    report : bool, default True
-        Also render ``report.ipynb`` and ``report.html`` (papermill); False writes ``audit.json`` only.
+    report : bool or {"bias", "explain", "full", "none"}, default True
+        The report notebook rendered into ``report.ipynb`` and ``report.html`` (papermill):
+        ``"bias"`` (data bias, performance, fairness), ``"explain"`` (SHAP, LIME, agreement) or
+        ``"full"`` (both; also True). False or ``"none"`` writes ``audit.json`` and the model card
+        only. Without ``steps``, the audit runs the steps its report shows
+        (:data:`auditkit.report.notebooks.REPORT_STEPS`).
+    report_timeout : float, default 1800
+        Seconds the whole report notebook may run; then it is stopped and
+        :class:`~auditkit.exceptions.ReportError` raised (``audit.json`` is written by then).
     log : callable, optional
         Called with a one-line progress message before each stage.
     quiet : bool, default False
         Also silence the report kernel's own log.
     progress : bool, optional
         As for :func:`audit`; also draws papermill's bar over the report's cells.
+    shared : auditkit.batch.SharedData, optional
+        As for :func:`audit`.
     **settings
         The settings of :class:`AuditSpec` (``data``, ``model``, ``target``, ``sensitive``,
         ``seed``, ...), when ``spec`` is not given.
@@ -260,6 +287,12 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     -------
     AuditResult
         The result that was written.
+
+    Raises
+    ------
+    ReportError
+        The report notebook did not finish: it names the cell, and the notebook as far as it ran
+        is kept as ``report.failed.ipynb``.
 
     Examples
     --------
@@ -280,14 +313,27 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     _require_spec_or_none(spec)
     if out_dir is None:
         raise InputError("out_dir= is required: the folder to write the audit to")
+    kind = report_kind(report)
+    check_report_timeout(report_timeout)
+    spec, settings = _with_report_steps(kind, spec, settings)
     say = say_between_bars(log)
     shown = show_progress(progress)
     with OutputFolder(out_dir) as folder:
-        result = audit(spec, log=log, progress=shown, **settings)
+        result = audit(spec, log=log, progress=shown, shared=shared, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
-        if report:
-            say("rendering report notebook with papermill")
-            html_path = commit_report(folder, progress=shown, quiet=quiet)
+        if kind is not None:
+            say(f"rendering the {kind} report notebook with papermill")
+            html_path = commit_report(folder, report=kind, report_timeout=report_timeout, progress=shown, quiet=quiet)
             say(f"wrote {html_path}")
     return result
+
+
+def _with_report_steps(kind: str | None, spec: AuditSpec | None,
+                       settings: dict[str, Any]) -> tuple[AuditSpec | None, dict[str, Any]]:
+    """The spec (or settings) with the steps of report ``kind`` when they set none."""
+    if spec is not None:
+        steps = report_steps(kind, spec.steps)
+        return (spec if steps is spec.steps else dataclasses.replace(spec, steps=steps)), settings
+    steps = report_steps(kind, settings.get("steps"))
+    return None, settings if steps is settings.get("steps") else {**settings, "steps": steps}

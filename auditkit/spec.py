@@ -13,16 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditkit.exceptions import InputError
-from auditkit.io.inputs import (
-    DATA_FORMS,
-    MODEL_FORMS,
-    DatasetForm,
-    EstimatorForm,
-    class_path,
-    default_data_name,
-    is_dataframe,
-    is_dataset,
-)
+from auditkit.io.inputs import DATA_FORMS, MODEL_FORMS, DatasetForm, EstimatorForm, shown_data, shown_model
 from auditkit.io.yaml_files import read_yaml_mapping, resolve_relative_paths
 from auditkit.params import (
     AnyOf,
@@ -33,6 +24,7 @@ from auditkit.params import (
     MappingOf,
     Options,
     PathForm,
+    Prose,
     Scalar,
     Text,
     check_all,
@@ -120,7 +112,11 @@ class AuditSpec:
         dataset's name, the file's name, the Dataset's ``name``, or ``"DataFrame"``.
     model_name : str, optional
         The model's name in ``audit.json`` (``provenance.model.name``) and the report; default the
-        model file's stem or the (final) estimator's class name. Not for audits of ``predictions``.
+        model file's stem or the final estimator's class (``"LogisticRegression in a Pipeline"``).
+        Not for audits of ``predictions``.
+    intended_use, limitations : str, optional
+        What the model (or the system whose ``predictions`` are audited) is for, and its known
+        limitations, in the authors' words: shown in the report and the model card (else prompts).
     model_source, model_licence, model_version : str, optional
         Where the model comes from (e.g. a URL), its licence and its version: recorded in
         ``provenance.model`` and the model card. Not for audits of ``predictions``.
@@ -178,6 +174,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     encoding: str | None = None
     data_name: str | None = None
     model_name: str | None = None
+    intended_use: str | None = None
+    limitations: str | None = None
     features: list[str] | None = None
     exclude: list[str] = field(default_factory=list)
     model_source: str | None = None
@@ -209,6 +207,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "encoding": [None, Text()],
         "data_name": [None, Text("a name (non-empty text)")],
         "model_name": [None, Text("a name (non-empty text)")],
+        "intended_use": [None, Prose()],
+        "limitations": [None, Prose()],
         "features": [None, ListOf(Text(), f"a non-empty {COLUMN_LIST[2:]}", unique=True, min_items=1)],
         "exclude": [ListOf(Text(), COLUMN_LIST, unique=True)],
         **{name: [None, Text("non-empty text")] for name in ("model_source", "model_licence", "model_version")},
@@ -357,8 +357,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         in_memory = {"data", "model"}
         out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)
                if f.name not in in_memory}
-        out["data"] = _shown_data(self.data, self.data_name)
-        out["model"] = _shown_model(self.model, self.model_name)
+        out["data"] = shown_data(self.data, self.data_name)
+        out["model"] = shown_model(self.model, self.model_name)
         out["steps"] = None if self.steps is None else self.step_names
         out["step_options"] = self.recorded_step_options()
         return {f.name: out[f.name] for f in dataclasses.fields(self)}
@@ -384,14 +384,3 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
             raise InputError(f"the audit needs data= ({DATA_FORMS})")
         return cls(**merged)
 
-
-def _shown_data(data: Any, name: str | None) -> Any:
-    if is_dataframe(data) or is_dataset(data):
-        return name or default_data_name(data)
-    return os.fspath(data) if isinstance(data, os.PathLike) else data
-
-
-def _shown_model(model: Any, name: str | None) -> Any:
-    if model is None or isinstance(model, str):
-        return model
-    return name or class_path(model)

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StepList:
-    """A non-empty list of step names and step instances, no step named twice (the form of ``AuditSpec.steps``).
+    """The form of ``AuditSpec.steps``: a non-empty list of step names and step instances, no step named twice.
 
     Examples
     --------
-    >>> StepList().accepts(["fairness", "shap"]), StepList().accepts(["shap", "shap"]), StepList().accepts([])
-    (True, False, False)
+    >>> StepList().accepts(["fairness", "performance"]), StepList().accepts(["fairness", "fairness"])
+    (True, False)
     """
 
     description: str = "a non-empty list of step names or steps (Step instances), each named once"

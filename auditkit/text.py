@@ -57,18 +57,39 @@ def number(value: float | None, sign: bool = False) -> str:
 
     Examples
     --------
-    >>> number(0.123456), number(3620.4), number(-829.2, sign=True), number(0.000123)
-    ('0.123', '3,620', '-829', '0.000123')
+    >>> number(0.123456), number(3620.4), number(-829.2, sign=True), number(0.000123), number(-9.07e-05)
+    ('0.123', '3,620', '-829', '0.000123', '-0.0000907')
+    >>> number(7e-15)  # far below any rate's resolution: scientific notation says so
+    '7e-15'
     """
     if value is None or not math.isfinite(value):
         return "undefined"
     plus = "+" if sign else ""
     if abs(value) >= 1000:
         return f"{value:{plus},.0f}"
-    if value == 0 or abs(value) >= 1:
+    if value == 0 or abs(value) >= 1 or 1e-6 <= abs(value) < 1e-4:  # fixed point, three significant digits
         digits = max(0, 2 - int(math.floor(math.log10(abs(value))))) if value else 0
         return f"{value:{plus}.{digits}f}"
-    return f"{value:{plus}.3g}"
+    return f"{value:{plus}.3g}"  # .3g is fixed point from 1e-4 up
+
+
+P_FLOOR = 0.001  # p-values below it are shown as "< 0.001": more digits are noise, not evidence
+
+
+def p_value(value: float | None) -> str:
+    """A p-value as people read it: ``"< 0.001"`` when below 0.001, otherwise three decimals.
+
+    The one format of p-values in findings, tables and the report; ``audit.json`` keeps the
+    exact numbers.
+
+    Examples
+    --------
+    >>> p_value(1.5e-33), p_value(0.0423), p_value(0.001), p_value(1.0), p_value(None)
+    ('< 0.001', '0.042', '0.001', '1.000', 'undefined')
+    """
+    if value is None or not math.isfinite(value):
+        return "undefined"
+    return f"< {P_FLOOR}" if value < P_FLOOR else f"{value:.3f}"
 
 
 # Text properties that make matplotlib show a string exactly as written: a ``$`` in a column

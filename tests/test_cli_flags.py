@@ -12,6 +12,7 @@ import pytest
 import auditkit
 from auditkit import AuditSpec, audit, cli
 from auditkit.exceptions import InputError
+from auditkit.report.notebooks import REPORT_SETTINGS
 
 PACKAGE = Path(auditkit.__file__).parent
 CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
@@ -66,8 +67,8 @@ def test_every_translated_parameter_is_an_option_of_audit():
     commands = next(a for a in cli.build_parser()._actions if a.dest == "command")
     audit_options = {flag for action in commands.choices["audit"]._actions for flag in action.option_strings}
     assert {cli.flag_of(name) for name in cli.CLI_PARAMETERS} <= audit_options
-    spec_fields = set(AuditSpec.__dataclass_fields__) | {"out_dir"}
-    assert cli.CLI_PARAMETERS <= spec_fields
+    settings = set(AuditSpec.__dataclass_fields__) | {"out_dir"} | set(REPORT_SETTINGS)  # audit_to_dir's own too
+    assert cli.CLI_PARAMETERS <= settings
 
 
 def _library_and_cli_messages(frame: pd.DataFrame, tmp_path: Path, settings: dict,

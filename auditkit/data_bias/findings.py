@@ -8,7 +8,7 @@ import numpy as np
 
 from auditkit.result import Finding
 from auditkit.stats.significance import adjust_pvalues
-from auditkit.text import number, show
+from auditkit.text import number, p_value, show
 
 STEP = "data_bias"
 UNDER_REPRESENTED = 0.8  # share / reference share below this is under-representation
@@ -83,7 +83,7 @@ def representation_findings(representation: list[dict], tests: list[dict], alpha
             id=f"{STEP}.under_represented.{feature}", step=STEP, severity="medium",
             message=(f"Some {feature} groups are under-represented compared with the reference distribution: "
                      f"{listing}. Conclusions about them rest on fewer people than they should "
-                     f"(goodness-of-fit p {test['p_value']:.2g})."),
+                     f"(goodness-of-fit p {p_value(test['p_value'])})."),
             evidence={"groups": under, "test": test},
         ))
     return out
@@ -139,7 +139,7 @@ def _base_rate_finding(test: dict, rows: list[dict], task: str, p_adj: float) ->
         severity="medium" if size >= MEDIUM_GAP * (2 if task == "regression" else 1) else "low",
         message=(f"The recorded outcome itself differs by {test['grouping']}: the {what} is {number(high[value])} for "
                  f"{_group(high['group'])} ({_fmt_ci(high['ci'])}) but {number(low[value])} for {_group(low['group'])} "
-                 f"({_fmt_ci(low['ci'])}); adjusted p {p_adj:.2g}. A model trained on these labels will tend to "
+                 f"({_fmt_ci(low['ci'])}); adjusted p {p_value(p_adj)}. A model trained on these labels will tend to "
                  "reproduce the gap. Whether it reflects real differences or how the labels were recorded cannot "
                  "be told from the data alone."),
         evidence={"grouping": test["grouping"], "gap": gap, "highest": high, "lowest": low,
@@ -171,7 +171,7 @@ def missingness_findings(tests: list[dict], alpha: float) -> list[Finding]:
             severity="medium" if gap >= MEDIUM_GAP else "low",
             message=(f"Column {test['column']} is missing more often for some {test['feature']} groups: "
                      f"{high['missing_rate']:.1%} of {high['group']} rows against {low['missing_rate']:.1%} of "
-                     f"{low['group']} rows (adjusted p {test['p_adjusted']:.2g}). Filling or dropping missing "
+                     f"{low['group']} rows (adjusted p {p_value(test['p_adjusted'])}). Filling or dropping missing "
                      "values then affects these groups differently."),
             evidence=test,
         ))

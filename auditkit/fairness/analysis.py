@@ -31,7 +31,7 @@ from auditkit.stats.bootstrap import (
 )
 from auditkit.stats.comparisons import Test, comparisons
 from auditkit.stats.counts import RATE_CELLS, denominators, grouping_name, rate_numerators
-from auditkit.stats.disparities import disparity_records
+from auditkit.stats.disparities import UNTESTED_CRITERIA, disparity_records
 from auditkit.stats.missing_group import MISSING_GROUP, is_missing
 from auditkit.stats.significance import CORRECTIONS
 from auditkit.text import show
@@ -279,7 +279,8 @@ def analyse(features: tuple[str, ...], keys: pd.DataFrame, n: np.ndarray, point:
     ci = {m: percentile_interval(boot[m], settings.ci_level) for m in point} if boot is not None else {}
     degenerate = {m: is_degenerate(*bounds) for m, bounds in ci.items()}
     wilson = _wilson_where_degenerate(ci, degenerate, counts, dens, settings.ci_level)
-    compared = tuple(dict.fromkeys(m for metrics in criteria.values() for m in metrics))
+    compared = tuple(dict.fromkeys(m for criterion, metrics in criteria.items() if criterion not in UNTESTED_CRITERIA
+                                   for m in metrics))
     table = keys.copy()
     table["n"] = n
     for metric, values in point.items():

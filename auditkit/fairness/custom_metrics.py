@@ -35,13 +35,14 @@ from auditkit.exceptions import InputError
 from auditkit.stats.bootstrap import row_multiplicities
 from auditkit.stats.comparisons import Test
 from auditkit.stats.counts import BOTH_CLASSES, RATE_CELLS
-from auditkit.stats.disparities import BINARY_CRITERIA, REGRESSION_CRITERIA
+from auditkit.stats.disparities import BINARY_CRITERIA, CALIBRATION_CRITERIA, REGRESSION_CRITERIA
 from auditkit.stats.regression import REGRESSION_METRICS
 from auditkit.stats.significance import bootstrap_pvalue
 
 # Names a user metric may not take: built-in metrics and criteria, and the columns of the tables.
 RESERVED_NAMES = frozenset({*RATE_CELLS, *BOTH_CLASSES, "brier_score", *REGRESSION_METRICS, *BINARY_CRITERIA,
-                            *REGRESSION_CRITERIA, "n", "small_group", "reference", "too_few"})
+                            *REGRESSION_CRITERIA, *CALIBRATION_CRITERIA, *CALIBRATION_CRITERIA["calibration"], "n",
+                            "small_group", "reference", "too_few"})
 
 
 @dataclass(frozen=True)

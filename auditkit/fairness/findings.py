@@ -1,34 +1,25 @@
-"""Plain-language findings of the fairness step, each with the numbers (and intervals) behind it."""
+"""Plain-language findings of the fairness step, each with the numbers (and intervals) behind it.
+
+The gaps themselves (one finding per grouping and criterion) are in
+:mod:`auditkit.fairness.criterion_findings`; this module adds what limits them (small groups,
+rates on too few rows, undefined rates, degenerate intervals, the missing-value group) and
+orders every finding of the step.
+"""
 
 from __future__ import annotations
-
-from itertools import groupby
 
 import numpy as np
 
 from auditkit.fairness.analysis import FairnessSettings, GroupingResult
+from auditkit.fairness.criterion_findings import METRIC_WORDS, criterion_findings, group_text
 from auditkit.result import Finding
 from auditkit.stats.counts import denominator_words
 from auditkit.text import number, show
 
-STEP = "fairness"
-FOUR_FIFTHS = 0.8
-# Severity of a significant gap in a rate, by its absolute size.
-RATE_GAP_HIGH, RATE_GAP_MEDIUM = 0.10, 0.05
-# Severity of a significant gap in a regression metric, by its size relative to the reference.
-RELATIVE_GAP_HIGH, RELATIVE_GAP_MEDIUM = 0.20, 0.10
+__all__ = ["degenerate_interval_findings", "fairness_findings", "group_text", "missing_group_findings",
+           "small_group_findings", "too_few_findings", "undefined_findings"]
 
-METRIC_WORDS = {
-    "selection_rate": "share of positive decisions (selection rate)",
-    "true_positive_rate": "true positive rate (share of actual positives who got a positive decision)",
-    "false_positive_rate": "false positive rate (share of actual negatives who got a positive decision)",
-    "false_negative_rate": "false negative rate (share of actual positives who got a negative decision)",
-    "precision": "precision (share of positive decisions that were right)",
-    "mean_prediction": "average prediction",
-    "mean_error": "average error (prediction minus truth; above 0 means over-predicted)",
-    "mae": "mean absolute error",
-    "rmse": "root mean squared error",
-}
+STEP = "fairness"
 UNDEFINED_REASONS = {
     "true_positive_rate": "no actual positives",
     "false_positive_rate": "no actual negatives",
@@ -37,23 +28,17 @@ UNDEFINED_REASONS = {
 }
 
 
-def group_text(group: dict) -> str:
-    """A group key as text: ``sex=female, race=Black``.
-
-    Examples
-    --------
-    >>> group_text({"sex": "female", "race": "Black"})
-    'sex=female, race=Black'
-    """
-    return ", ".join(f"{k}={v}" for k, v in group.items())
-
-
 def _about(result: GroupingResult) -> str:
     return result.name if result.klass is None else f"{result.name} (class {show(result.klass)} against the rest)"
 
 
 def _suffix(result: GroupingResult) -> str:
     return result.name if result.klass is None else f"{result.name}.class={result.klass}"
+
+
+def _subject(result: GroupingResult) -> dict:
+    """The evidence naming what a finding is about: its grouping (and class)."""
+    return {"grouping": result.name, **({} if result.klass is None else {"class": result.klass})}
 
 
 def small_group_findings(result: GroupingResult, settings: FairnessSettings) -> list[Finding]:
@@ -81,7 +66,7 @@ def small_group_findings(result: GroupingResult, settings: FairnessSettings) -> 
         message=(f"{len(small)} group(s) by {result.name} have fewer than {settings.min_group_size} rows: "
                  f"{listing}. They stay in the tables, but their rates are too uncertain to compare, "
                  "so they are left out of the headline disparities and significance tests."),
-        evidence={"min_group_size": settings.min_group_size,
+        evidence={**_subject(result), "min_group_size": settings.min_group_size,
                   "groups": [{"group": result.group_key(i), "n": int(result.table.iloc[i]["n"])} for i in small.index]},
     )]
 
@@ -116,7 +101,7 @@ def undefined_findings(result: GroupingResult) -> list[Finding]:
         message=(f"Some rates by {_about(result)} cannot be computed because the group has none of the rows "
                  f"they are a share of: {listing}. They are reported as undefined (not 0) and left out "
                  "of the disparities."),
-        evidence={"undefined": items},
+        evidence={**_subject(result), "undefined": items},
     )]
 
 
@@ -134,7 +119,7 @@ def missing_group_findings(result: GroupingResult) -> list[Finding]:
     >>> settings = FairnessSettings(n_boot=0)
     >>> [result] = run_fairness(ctx, settings, [("group",)], {}, 0).results
     >>> [(f.id, f.evidence) for f in missing_group_findings(result)]
-    [('fairness.missing_group.group', {'feature': 'group', 'label': '(missing)', 'n': 40})]
+    [('fairness.missing_group.group', {'grouping': 'group', 'feature': 'group', 'label': '(missing)', 'n': 40})]
     """
     if len(result.features) != 1 or not result.missing:
         return []
@@ -149,7 +134,7 @@ def missing_group_findings(result: GroupingResult) -> list[Finding]:
                  f"'{label}' in every table (missing_group in audit.json), kept apart from every value written "
                  "in the data, so a category such as 'missing' stays a separate group. It is never the default "
                  "reference group."),
-        evidence={"feature": feature, "label": label, "n": n},
+        evidence={**_subject(result), "feature": feature, "label": label, "n": n},
     )]
 
 
@@ -186,7 +171,7 @@ def too_few_findings(result: GroupingResult, settings: FairnessSettings) -> list
                  f"these have fewer than {settings.rate_threshold}: {listing}. They stay in the tables, with "
                  "their intervals, but are left out of the headline disparities, the significance tests and "
                  "the policy checks."),
-        evidence={"min_denominator": settings.rate_threshold, "rates": items},
+        evidence={**_subject(result), "min_denominator": settings.rate_threshold, "rates": items},
     )]
 
 
@@ -220,118 +205,15 @@ def degenerate_interval_findings(result: GroupingResult, level: float) -> list[F
                  f"the same value (a rate of 0 or 1 stays 0 or 1 when its rows are resampled): {listing}{more}. "
                  f"That does not mean the value is certain. For rates the tables show the {level:.0%} Wilson score "
                  "interval instead (ci_method in audit.json); other metrics are flagged as ci_degenerate."),
-        evidence={"intervals": items},
+        evidence={**_subject(result), "intervals": items},
     )]
-
-
-def four_fifths_findings(result: GroupingResult, level: float) -> list[Finding]:
-    """A finding when the lowest selection rate is below 0.8 times the highest (high when its CI is too).
-
-    Examples
-    --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
-    >>> [result] = output.results
-    >>> [(f.id, f.severity, round(f.evidence["ratio"], 3)) for f in four_fifths_findings(result, 0.95)]
-    [('fairness.four_fifths.group', 'high', 0.583)]
-    """
-    record = next((d for d in result.disparities if d["name"] == "demographic_parity_ratio"
-                   and d["method"] == "between_groups"), None)
-    if record is None or record["value"] is None or record["value"] >= FOUR_FIFTHS:
-        return []
-    compared = result.rate_eligible.get("selection_rate", result.eligible)
-    rates = np.where(compared, result.table["selection_rate"].to_numpy(dtype=float), np.nan)
-    low, high = int(np.nanargmin(rates)), int(np.nanargmax(rates))
-    lo, hi = record["ci"]
-    sure = hi is not None and hi < FOUR_FIFTHS
-    ci_text = f" ({level:.0%} CI {lo:.2f} to {hi:.2f})" if lo is not None else ""
-    return [Finding(
-        id=f"{STEP}.four_fifths.{_suffix(result)}", step=STEP, severity="high" if sure else "medium",
-        message=(f"Four-fifths rule: by {_about(result)}, {group_text(result.group_key(low))} gets a positive "
-                 f"decision {rates[low]:.1%} of the time, only {record['value']:.2f} times the rate of "
-                 f"{group_text(result.group_key(high))} ({rates[high]:.1%}){ci_text}. A ratio below 0.8 is the "
-                 "usual warning sign of adverse impact"
-                 + ("." if sure else "; the interval reaches 0.8, so the evidence is not conclusive.")),
-        evidence={"ratio": record["value"], "ci": record["ci"], "threshold": FOUR_FIFTHS,
-                  "lowest": {"group": result.group_key(low), "selection_rate": float(rates[low])},
-                  "highest": {"group": result.group_key(high), "selection_rate": float(rates[high])}},
-    )]
-
-
-def gap_findings(comparisons: list[dict], settings: FairnessSettings, task: str) -> list[Finding]:
-    """One finding per grouping, metric and class with at least one significant gap to the reference.
-
-    Examples
-    --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
-    >>> [result] = output.results
-    >>> from auditkit.stats.comparisons import correct
-    >>> correct(output.comparisons, "holm", 0.05)
-    >>> [(f.id, f.severity) for f in gap_findings(output.comparisons, FairnessSettings(), "binary")][:2]
-    [('fairness.gap.group.false_positive_rate', 'high'), ('fairness.gap.group.precision', 'high')]
-    """
-    n_tests = sum(1 for c in comparisons if c["p_value"] is not None)
-    key = lambda c: (c["grouping"], str(c.get("class", "")), c["metric"])  # noqa: E731
-    findings = []
-    for _, items in groupby(sorted((c for c in comparisons if c["significant"]), key=key), key=key):
-        findings.append(_gap_finding(list(items), settings, task, n_tests))
-    return findings
-
-
-def _severity(record: dict, task: str) -> str:
-    if task != "regression":
-        size = abs(record["difference"])
-        high, medium = RATE_GAP_HIGH, RATE_GAP_MEDIUM
-    else:
-        base = abs(record["reference_value"]) if record["metric"] != "mean_error" else None
-        size = abs(record["difference"]) / base if base else abs(record["difference"])
-        high, medium = RELATIVE_GAP_HIGH, RELATIVE_GAP_MEDIUM
-    return "high" if size >= high else "medium" if size >= medium else "low"
-
-
-def _gap_finding(items: list[dict], settings: FairnessSettings, task: str, n_tests: int) -> Finding:
-    first = items[0]
-    severities = [_severity(c, task) for c in items]
-    worst = min(severities, key=["high", "medium", "low"].index)
-    about = first["grouping"] + (f" (class {show(first['class'])} against the rest)" if "class" in first else "")
-    words = METRIC_WORDS.get(first["metric"], first["metric"])
-    level = f"{settings.ci_level:.0%}"
-    parts = [f"{group_text(c['group'])} {number(c['value'])} (difference {number(c['difference'], True)}, {level} CI "
-             f"{_bound(c['difference_ci'][0])} to {_bound(c['difference_ci'][1])}; adjusted p {_p(c['p_adjusted'])})"
-             for c in items]
-    method = {"holm": "Holm", "bh": "Benjamini-Hochberg"}[settings.correction]
-    message = (f"By {about}, the {words} differs from the reference group {group_text(first['reference'])} "
-               f"({number(first['reference_value'])}): {'; '.join(parts)}. Gaps like these are unlikely to be chance: "
-               f"they stay significant at {settings.alpha:g} after a {method} correction for the {n_tests} "
-               "comparisons made in this audit.")
-    suffix = first["grouping"] + (f".class={first['class']}" if "class" in first else "")
-    return Finding(id=f"{STEP}.gap.{suffix}.{first['metric']}", step=STEP, severity=worst, message=message,
-                   evidence={"metric": first["metric"], "reference": first["reference"], "comparisons": items,
-                             "correction": settings.correction, "alpha": settings.alpha, "n_tests": n_tests})
-
-
-def _bound(value: float | None) -> str:
-    return number(value, sign=True)
-
-
-def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def fairness_findings(results: list[GroupingResult], comparisons: list[dict], settings: FairnessSettings,
                       task: str) -> list[Finding]:
-    """Every finding of the fairness step, in a stable order.
+    """Every finding of the fairness step, grouping by grouping: what limits the comparisons, then the gaps.
+
+    The gaps are one finding per grouping and criterion (:func:`criterion_findings`).
 
     Examples
     --------
@@ -345,8 +227,9 @@ def fairness_findings(results: list[GroupingResult], comparisons: list[dict], se
     >>> [result] = output.results
     >>> from auditkit.stats.comparisons import correct
     >>> correct(output.comparisons, "holm", 0.05)
-    >>> [f.id for f in fairness_findings(output.results, output.comparisons, FairnessSettings(), "binary")][:3]
-    ['fairness.four_fifths.group', 'fairness.gap.group.false_positive_rate', 'fairness.gap.group.precision']
+    >>> [f.id for f in fairness_findings(output.results, output.comparisons, FairnessSettings(), "binary")]
+    ['fairness.gap.group.demographic_parity', 'fairness.gap.group.equalized_odds',
+     'fairness.gap.group.predictive_parity']
     """
     findings: list[Finding] = []
     seen_small: set[str] = set()
@@ -359,6 +242,5 @@ def fairness_findings(results: list[GroupingResult], comparisons: list[dict], se
         findings.extend(degenerate_interval_findings(result, settings.ci_level))
         if task != "regression":
             findings.extend(undefined_findings(result))
-            findings.extend(four_fifths_findings(result, settings.ci_level))
-    findings.extend(gap_findings(comparisons, settings, task))
+        findings.extend(criterion_findings(result, comparisons, settings, task))
     return findings

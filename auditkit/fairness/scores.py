@@ -1,4 +1,9 @@
-"""Score-based metrics by group (ROC AUC, Brier score) with bootstrap intervals, and calibration.
+"""Score-based metrics by group (ROC AUC, Brier score, calibration in the large) with bootstrap intervals.
+
+Calibration in the large is the mean score minus the observed positive rate: above 0 the
+scores over-state the chance of a positive outcome in that group, below 0 they under-state it.
+Its gap between groups is the ``calibration`` criterion (a difference of the signed values); the
+binned table (:func:`calibration_table`) shows where in the score range the groups differ.
 
 These need the rows, not only counts, so each bootstrap resample is a vector of row
 multiplicities (``_bootstrap.row_multiplicities``) over the whole audited data -- the
@@ -15,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.result import Finding
-from auditkit.stats.bootstrap import row_multiplicities
+from auditkit.stats.bootstrap import DEFAULT_LEVEL, row_multiplicities, wilson_interval
 
 CALIBRATION_BINS = 10
 
@@ -67,13 +72,14 @@ class _Sorted:
     starts: np.ndarray
     positive: np.ndarray
     squared_error: np.ndarray
+    residual: np.ndarray
 
     @classmethod
     def of(cls, rows: np.ndarray, y_true: np.ndarray, y_score: np.ndarray) -> _Sorted:
         rows = rows[np.argsort(y_score[rows], kind="stable")]
         scores = y_score[rows]
         starts = np.flatnonzero(np.r_[True, np.diff(scores) != 0]) if len(rows) else np.zeros(0, dtype=int)
-        return cls(rows, starts, y_true[rows].astype(float), (scores - y_true[rows]) ** 2)
+        return cls(rows, starts, y_true[rows].astype(float), (scores - y_true[rows]) ** 2, scores - y_true[rows])
 
     def auc(self, w: np.ndarray) -> np.ndarray:
         """ROC AUC for each column of multiplicities ``w`` ``(n_rows, n_resamples)``, rows in sorted order."""
@@ -91,9 +97,17 @@ class _Sorted:
             return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
     def brier(self, w: np.ndarray) -> np.ndarray:
+        return self._mean(self.squared_error, w)
+
+    def calibration_in_the_large(self, w: np.ndarray) -> np.ndarray:
+        """Mean score minus observed positive rate, for each column of multiplicities ``w``."""
+        return self._mean(self.residual, w)
+
+    @staticmethod
+    def _mean(values: np.ndarray, w: np.ndarray) -> np.ndarray:
         total = w.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total > 0, self.squared_error @ w / np.where(total > 0, total, 1), np.nan)
+            return np.where(total > 0, values @ w / np.where(total > 0, total, 1), np.nan)
 
 
 def weighted_auc(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -122,7 +136,7 @@ def weighted_auc(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -
 
 def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.ndarray, y_score: np.ndarray,
                   n_boot: int, rng: np.random.Generator, probabilities: bool) -> list[tuple[dict, dict | None]]:
-    """ROC AUC (and Brier score for probabilities) by group for several groupings at once.
+    """ROC AUC (and, for probabilities, Brier score and calibration in the large) by group for several groupings.
 
     Parameters
     ----------
@@ -136,7 +150,8 @@ def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.n
     rng : numpy.random.Generator
     probabilities : bool
         Whether the scores are probabilities (``AuditContext.score_kind``): the Brier score
-        is computed only for them.
+        and calibration in the large (mean score minus observed positive rate) are computed
+        only for them.
 
     Returns
     -------
@@ -152,9 +167,11 @@ def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.n
     >>> [(point, boot)] = score_metrics([codes], [2], y_true, y_score, 0, np.random.default_rng(0), probabilities=True)
     >>> point["roc_auc"].tolist(), point["brier_score"].round(4).tolist(), boot
     ([0.75, 0.75], [0.1581, 0.225], None)
+    >>> point["calibration_in_the_large"].round(4).tolist()  # mean score minus observed positive rate
+    [-0.0875, 0.0]
     """
     y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
-    names = ["roc_auc"] + (["brier_score"] if probabilities else [])
+    names = ["roc_auc"] + (["brier_score", "calibration_in_the_large"] if probabilities else [])
     prepared = [[_Sorted.of(np.flatnonzero(codes == g), y_true, y_score) for g in range(k)]
                 for codes, k in zip(groupings, n_groups, strict=True)]
     points = [{m: v[0] for m, v in _evaluate(names, groups, np.ones((len(y_true), 1))).items()}
@@ -178,18 +195,20 @@ def _evaluate(names: list[str], groups: list[_Sorted], weights: np.ndarray) -> d
         out["roc_auc"][:, g] = group.auc(w)
         if "brier_score" in out:
             out["brier_score"][:, g] = group.brier(w)
+            out["calibration_in_the_large"][:, g] = group.calibration_in_the_large(w)
     return out
 
 
 def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray, y_score: np.ndarray,
-                      n_bins: int = CALIBRATION_BINS) -> pd.DataFrame:
+                      n_bins: int = CALIBRATION_BINS, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
     """Observed positive rate against mean score, in equal-width score bins, by group.
 
     Returns
     -------
     DataFrame
-        The group's keys, ``bin_lower``, ``bin_upper``, ``n``, ``mean_score`` and
-        ``observed_rate``; empty bins are left out.
+        The group's keys, ``bin_lower``, ``bin_upper``, ``n``, ``mean_score``, ``observed_rate``
+        and its Wilson score interval at ``level`` (``observed_rate_ci_low``, ``observed_rate_ci_high``:
+        a bin of few rows has a wide one); empty bins are left out.
 
     Examples
     --------
@@ -197,22 +216,26 @@ def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray,
     >>> import pandas as pd
     >>> table = calibration_table(np.array([0, 0, 0, 1]), pd.DataFrame({"sex": ["f", "m"]}), np.array([1, 0, 1, 1]),
     ...                           np.array([0.85, 0.15, 0.95, 0.8]), n_bins=2)
-    >>> table
+    >>> table.iloc[:, :6]
       sex  bin_lower  bin_upper  n  mean_score  observed_rate
     0   f        0.0        0.5  1        0.15            0.0
     1   f        0.5        1.0  2        0.90            1.0
     2   m        0.5        1.0  1        0.80            1.0
+    >>> table[["observed_rate_ci_low", "observed_rate_ci_high"]].round(3).values.tolist()
+    [[0.0, 0.793], [0.342, 1.0], [0.207, 1.0]]
     """
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.clip(np.searchsorted(edges, y_score, side="right") - 1, 0, n_bins - 1)
     frame = pd.DataFrame({"group": codes, "bin": bins, "score": y_score, "y": np.asarray(y_true, dtype=float)})
     stats = frame.groupby(["group", "bin"], sort=True).agg(
-        n=("y", "size"), mean_score=("score", "mean"), observed_rate=("y", "mean")
+        n=("y", "size"), mean_score=("score", "mean"), observed_rate=("y", "mean"), positives=("y", "sum")
     ).reset_index()
     table = keys.iloc[stats["group"].to_numpy()].reset_index(drop=True)
     table["bin_lower"] = edges[stats["bin"].to_numpy()]
     table["bin_upper"] = edges[stats["bin"].to_numpy() + 1]
     for column in ("n", "mean_score", "observed_rate"):
         table[column] = stats[column].to_numpy()
+    low, high = wilson_interval(stats["positives"].to_numpy(), stats["n"].to_numpy(), level)
+    table["observed_rate_ci_low"], table["observed_rate_ci_high"] = low, high
     return table
 

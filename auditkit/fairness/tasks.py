@@ -1,7 +1,8 @@
 """Fairness engines per task: metric values by group and their bootstrap resamples.
 
-* binary -- confusion counts by group; rates, disparities and tests from counts; ROC AUC,
-  Brier score and calibration by group when there are scores;
+* binary -- confusion counts by group; rates, disparities and tests from counts; ROC AUC by
+  group when there are scores, and with probabilities the Brier score, calibration in the large
+  (the ``calibration`` criterion) and the binned calibration table;
 * multiclass -- one-vs-rest confusion counts per class, from one resample of the full
   (group x true class x predicted class) table;
 * regression -- errors and mean predictions by group from weighted sums.
@@ -34,7 +35,7 @@ from auditkit.fairness.scores import calibration_table, score_metrics
 from auditkit.stats.bootstrap import resample_counts
 from auditkit.stats.comparisons import Test, count_test
 from auditkit.stats.counts import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
-from auditkit.stats.disparities import BINARY_CRITERIA, REGRESSION_CRITERIA
+from auditkit.stats.disparities import BINARY_CRITERIA, CALIBRATION_CRITERIA, REGRESSION_CRITERIA
 from auditkit.stats.regression import regression_bootstrap, regression_metrics, regression_test
 
 COUNT_COLUMNS = ("tp", "fp", "fn", "tn")
@@ -175,13 +176,14 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
             point.update(scores[i][0])
             if boot_rates is not None:
                 boot_rates.update(scores[i][1])
-        point, boot_rates, criteria, test = custom.join(i, None, point, boot_rates, BINARY_CRITERIA,
-                                                        count_test(counts))
+        criteria = {**BINARY_CRITERIA, **(CALIBRATION_CRITERIA if "calibration_in_the_large" in point else {})}
+        point, boot_rates, criteria, test = custom.join(i, None, point, boot_rates, criteria, count_test(counts))
         results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
                                criteria, test, counts=counts, missing=parts.missing))
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
         if ctx.y_score is not None and ctx.score_kind == "probability":
-            calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score)
+            calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score,
+                                                                      level=settings.ci_level)
     return FairnessOutput("binary", results, counts_frames, calibration)
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from auditkit.exceptions import ModelPredictionError
 from auditkit.io.inputs import final_estimator
 from auditkit.io.labels import find_label, label_codes, show_all
+from auditkit.io.model_params import changed_hyperparameters, hyperparameters
 
 
 def load_model(path: str | Path, *, trust: bool = False, trust_types: Sequence[str] = ()) -> Any:
@@ -366,20 +367,23 @@ def _is_regressor(model: Any) -> bool:
 
 
 def describe_model(model: Any) -> dict[str, Any]:
-    """Name and parameters of a model, JSON-friendly and deterministic.
+    """Class, final estimator and hyper-parameters of a model, JSON-safe and deterministic.
+
+    ``params``: the final estimator's ``get_params(deep=False)`` as
+    :func:`~auditkit.io.model_params.hyperparameters` records them; ``params_changed``: the names of
+    those set to other than their default.
 
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> described = describe_model(LogisticRegression(C=0.5))
-    >>> described["final_estimator"], described["params"]["C"]
-    ('LogisticRegression', '0.5')
+    >>> described["final_estimator"], described["params"]["C"], described["params_changed"]
+    ('LogisticRegression', 0.5, ['C'])
     """
     final = final_estimator(model)
     return {
         "class": f"{type(model).__module__}.{type(model).__name__}",
         "final_estimator": type(final).__name__,
-        "params": {k: repr(v) for k, v in sorted(final.get_params(deep=False).items())}
-        if hasattr(final, "get_params")
-        else {},
+        "params": hyperparameters(final),
+        "params_changed": changed_hyperparameters(final),
     }

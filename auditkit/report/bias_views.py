@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from auditkit.report.bias_tables import SAME_GAP_NOTE, calibration_table, comparisons_html, disparities_html
 from auditkit.report.views import esc, figure_html, groupings_in, plain_html, plot_alt, table_html
 
 if TYPE_CHECKING:
@@ -242,7 +243,7 @@ SECTIONS = (
      "A rate resting on too few rows of its own (e.g. a true positive rate from a handful of actual positives) "
      "is left out and named. The confidence interval is that of the signed gap between the two groups named "
      "under 'interval of' (the same interval as their comparison below), so it can reach below 0 (above 1 for "
-     "a ratio): then the data do not show which group is better off.", disparities_frame),
+     "a ratio): then the data do not show which group is better off. " + SAME_GAP_NOTE, disparities_frame),
     ("Each group against the reference", "Differences with bootstrap intervals and p-values corrected for the "
      "number of comparisons made. 'significant' means unlikely to be chance after that correction.",
      comparisons_frame),
@@ -293,23 +294,39 @@ def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
     >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
     ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
     >>> html = bias_html(doc)
-    >>> html.count("<table"), "Proxies" in html
-    (7, True)
+    >>> html.count("<table"), html.count("<details"), "Proxies" in html  # calibration: 20 rows, 10 folded
+    (8, 1, True)
     """
     parts = []
     for title, prose, build in SECTIONS:
         frame = build(doc)
-        if not frame.empty:
-            parts.append(f"<h3>{esc(title)}</h3><p>{esc(prose)}</p>{table_html(frame)}")
-            if build is disparities_frame and result is not None:
-                parts.append(_figure(result.plot.disparities(), "Horizontal bar chart of the disparities"))
-    names = {" × ".join(g): g for g in groupings_in(doc)}
-    for name, frame in calibration_frames(doc).items():
-        if not frame.empty:
-            parts.append(f"<h3>Calibration by {esc(name)}</h3><p>{esc(CALIBRATION_PROSE)}</p>{table_html(frame)}")
-            if result is not None and name in names:
-                parts.append(_figure(result.plot.calibration(names[name]), "Reliability plot, one line per group"))
+        if frame.empty:
+            continue
+        shown = _SHOWN.get(build)
+        parts.append(f"<h3>{esc(title)}</h3><p>{esc(prose)}</p>" + (shown(doc) if shown else table_html(frame)))
+        if build is disparities_frame and result is not None:
+            parts.append(_figure(result.plot.disparities(), "Horizontal bar chart of the disparities between groups, "
+                                 "with their confidence intervals"))
+    parts += _calibration_parts(doc, result)
     return "\n".join(parts)
+
+
+def _calibration_parts(doc: dict[str, Any], result: AuditResult | None) -> list[str]:
+    """Per grouping: the reliability plot (given ``result``) and the calibration table, folded when long."""
+    names = {" × ".join(g): g for g in groupings_in(doc)}
+    level = f"{doc.get('fairness', {}).get('settings', {}).get('ci_level', 0.95):.0%} CI"
+    parts = []
+    for name, rows in doc.get("fairness", {}).get("calibration", {}).items():
+        if not rows:
+            continue
+        parts.append(f"<h3>Calibration by {esc(name)}</h3><p>{esc(CALIBRATION_PROSE)}</p>")
+        if result is not None and name in names:
+            fig = result.plot.calibration(names[name])
+            what = "Reliability plot, one line per group" if len(fig.axes) == 1 else \
+                "Reliability plots, one small plot per group"
+            parts.append(_figure(fig, f"{what}, with the diagonal of perfect calibration and each bin's interval"))
+        parts.append(table_html(calibration_table(rows, level)))
+    return parts
 
 
 def _figure(fig, what: str) -> str:
@@ -317,4 +334,6 @@ def _figure(fig, what: str) -> str:
 
 
 CALIBRATION_PROSE = ("Within each score bin, the share of rows that were actually positive against the average "
-                     "score: for a well calibrated score they match in every group.")
+                     "score: for a well calibrated score they match in every group (the points lie on the diagonal). "
+                     "The vertical lines are Wilson intervals of each bin's share: a bin of few rows is uncertain.")
+_SHOWN = {disparities_frame: disparities_html, comparisons_frame: comparisons_html}

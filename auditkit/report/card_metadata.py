@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditkit.io.model_params import estimator_label
+
 __all__ = ["BY_GROUP_METRICS", "MISSING", "disparities_shown", "front_matter", "gap_pair", "group_label",
-           "grouping_name", "is_number", "model_name", "rates_shown"]
+           "grouping_name", "is_number", "model_kind", "model_name", "rates_shown"]
 
 # Rates reported by group in the front matter and the per-group tables (when the audit has them).
 BY_GROUP_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy")
@@ -54,22 +56,50 @@ def _licence_id(licence: Any) -> str:
 
 
 def model_name(doc: dict[str, Any]) -> str:
-    """What the card calls the model: its name in the audit, else the predictions' column.
+    """What the report and the card call the audited model; the one place that names it.
+
+    The user's ``model_name``; else the model's recorded name when it is not merely its class (a
+    model file's stem); else its kind, ``"HistGradientBoostingClassifier in a Pipeline"`` for the
+    last step of a Pipeline, else the class name; for an audit of existing decisions, their column.
 
     Examples
     --------
     >>> model_name({"provenance": {"model": None}, "dataset": {"spec": {"predictions": "decision"}}})
     'decisions in column decision'
+    >>> pipeline = {"class": "sklearn.pipeline.Pipeline", "final_estimator": "LogisticRegression",
+    ...             "name": "LogisticRegression"}
+    >>> model_name({"provenance": {"model": pipeline}, "dataset": {"spec": {}}})
+    'LogisticRegression in a Pipeline'
+    >>> model_name({"provenance": {"model": pipeline}, "dataset": {"spec": {"model_name": "credit v2"}}})
+    'credit v2'
     """
-    model = doc["provenance"].get("model") or {}
-    spec = doc["dataset"].get("spec", {})
-    if model.get("name"):
-        return str(model["name"])
+    model = doc.get("provenance", {}).get("model") or {}
+    spec = doc.get("dataset", {}).get("spec") or {}
     if spec.get("model_name"):
         return str(spec["model_name"])
+    if model:
+        name, final = model.get("name"), model.get("final_estimator")
+        if name and name != final:
+            return str(name)
+        if model.get("class") or final:
+            return estimator_label(str(model.get("class") or final), final)
     if spec.get("predictions") is not None:
         return f"decisions in column {spec['predictions']}"
     return "the audited model"
+
+
+def model_kind(doc: dict[str, Any]) -> str | None:
+    """The audited model's kind in words (``"LogisticRegression in a Pipeline"``); None without a model.
+
+    Examples
+    --------
+    >>> model_kind({"provenance": {"model": {"class": "sklearn.svm._classes.SVC", "final_estimator": "SVC"}}})
+    'SVC'
+    """
+    model = doc.get("provenance", {}).get("model") or {}
+    if not (model.get("class") or model.get("final_estimator")):
+        return None
+    return estimator_label(str(model.get("class") or model["final_estimator"]), model.get("final_estimator"))
 
 
 def _task(doc: dict[str, Any]) -> dict[str, str]:

@@ -7,15 +7,20 @@ and shown as plain text in plots (a ``$`` in a column name is a dollar).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from auditkit.report.plots_explain import SHAP_ARTIFACTS
+from auditkit.report.summary import SEVERITY_ORDER
 from auditkit.report.views import esc, figure_html, plain_html, plot_alt, table_html
 
 if TYPE_CHECKING:
     from auditkit.result import AuditResult
+
+EXPLANATION_STEPS = ("shap", "lime", "agreement")
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_ORDER)}
 
 
 def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
@@ -41,10 +46,10 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
         display(HTML(plain_html(fragment)))
 
     section = doc.get("explanations")
-    step_findings = [f for f in doc.get("findings", []) if f["step"] in ("shap", "lime", "agreement")]
+    step_findings = [f for f in doc.get("findings", []) if f["step"] in EXPLANATION_STEPS]
     if not section:
         if step_findings:
-            show_html(findings_list(step_findings))
+            show_html(f"<p>No explanations in this audit. {findings_pointer(step_findings)}</p>")
         return
     if "shap" in section:
         _show_shap(section, result, show_html)
@@ -53,7 +58,7 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
     if section.get("agreement", {}).get("instances"):
         show_html("<h3>Do SHAP and LIME agree?</h3>" + agreement_html(section["agreement"]))
     if step_findings:
-        show_html("<h3>Explanation findings</h3>" + findings_list(step_findings))
+        show_html(f"<p><i>{findings_pointer(step_findings)}</i></p>")
 
 
 def _show_shap(section: dict[str, Any], result: AuditResult | None, show_html) -> None:
@@ -162,8 +167,9 @@ def group_html(view: dict[str, Any], space: str) -> str:
     >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
     >>> section = doc["explanations"]
     >>> view = section["group_attributions"][0]
-    >>> group_html(view, section["shap"]["output_space"]).count("<table")
-    2
+    >>> html = group_html(view, section["shap"]["output_space"])
+    >>> html.count("<h4>"), html.count("<details")  # two tables of 20 features: the rows after 10 folded
+    (1, 2)
     """
     feature = view["sensitive_feature"]
     columns = {f"{g['group']} (n={g['n']:,})": {"mean model output": g["mean_output"], **g["mean_shap"]}
@@ -271,14 +277,22 @@ def agreement_html(agreement: dict[str, Any]) -> str:
         table_html(instances, digits=3) + "</details>"
 
 
-def findings_list(findings: list[dict[str, Any]]) -> str:
-    """Findings as an HTML list with their severity.
+def findings_pointer(findings: list[dict[str, Any]]) -> str:
+    """One sentence that points to the explanation steps' findings in the findings list (shown once, there).
 
     Examples
     --------
-    >>> findings_list([{"step": "shap", "severity": "high", "message": "A gap & more."}])
-    '<ul><li><b>high</b> [shap] A gap &amp; more.</li></ul>'
+    >>> findings_pointer([{"step": "shap", "severity": "medium", "message": "..."},
+    ...                   {"step": "shap", "severity": "info", "message": "..."},
+    ...                   {"step": "agreement", "severity": "info", "message": "..."}])
+    'The explanation steps left 3 findings (shap: 1 medium, 1 info; agreement: 1 info); they are in the findings \
+list with the others.'
     """
-    items = "".join(f"<li><b>{esc(f['severity'])}</b> [{esc(f['step'])}] {esc(f['message'])}</li>"
-                    for f in findings)
-    return f"<ul>{items}</ul>"
+    by_step: dict[str, Counter] = {}
+    for f in findings:
+        by_step.setdefault(f["step"], Counter())[f["severity"]] += 1
+    counts = "; ".join(f"{esc(step)}: " + ", ".join(f"{n} {esc(s)}" for s, n in sorted(
+        counter.items(), key=lambda item: _RANK.get(item[0], len(_RANK)))) for step, counter in by_step.items())
+    plural = "s" if len(findings) > 1 else ""
+    return (f"The explanation steps left {len(findings)} finding{plural} ({counts}); "
+            f"{'they are' if plural else 'it is'} in the findings list with the others.")

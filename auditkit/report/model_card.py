@@ -3,7 +3,9 @@
 The card is rendered from the audit's ``audit.json`` document only (:meth:`AuditResult.to_dict`): every
 number in it is a number of ``audit.json``, copied, never computed here. What the audit cannot know
 (who made the model, what it is for, how it was trained when auditkit did not train it) is left as a
-marked prompt for the model's authors (:data:`PROMPT_PREFIX`). Text that comes from the data or the
+marked prompt for the model's authors (:data:`PROMPT_PREFIX`), unless the spec states it (``intended_use``,
+``limitations``); the bundled datasheet and the audit's limits are those the report's context shows
+(:mod:`auditkit.report.context_facts`). Text that comes from the data or the
 model (group names, column names, parameters) is neutralised for Markdown: one line, no HTML, and
 ``|`` escaped inside tables.
 """
@@ -24,8 +26,17 @@ from auditkit.report.card_metadata import (
     group_label,
     grouping_name,
     is_number,
+    model_kind,
     model_name,
     rates_shown,
+)
+from auditkit.report.context_facts import (
+    ASK_INTENDED_USE,
+    ASK_LIMITATIONS,
+    ASK_TRAINING_DATA,
+    cannot_tell,
+    datasheet,
+    spec_text,
 )
 
 if TYPE_CHECKING:
@@ -118,13 +129,9 @@ def _bullets(items: Iterable[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def _datasheet(doc: dict[str, Any]) -> str | None:
-    """Where the bundled dataset's datasheet is, or None for the user's own data."""
-    spec = doc["dataset"].get("spec", {})
-    if doc["provenance"].get("data_format", {}).get("format") != "bundled dataset" or not isinstance(
-            spec.get("data"), str):
-        return None
-    return f"datasets/{spec['data']}/DATASHEET.md"
+def _paragraphs(text: str) -> str:
+    """Free text of the spec as Markdown paragraphs (each one line, neutralised as :func:`_inline`)."""
+    return "\n\n".join(_inline(block) for block in text.split("\n\n") if block.strip())
 
 
 # ---- sections -----------------------------------------------------------------------------------------
@@ -147,8 +154,7 @@ def _model_details(doc: dict[str, Any]) -> str:
     mode = dataset.get("mode")
     facts = [f"**Name:** {_inline(model_name(doc))}", f"**Audit mode:** {_inline(mode)}"]
     if model:
-        facts += [f"**Class:** {_inline(model.get('class'))} "
-                  f"(final estimator: {_inline(model.get('final_estimator'))})",
+        facts += [f"**Estimator:** {_inline(model_kind(doc))} ({_inline(model.get('class'))})",
                   f"**Input features ({len(model.get('features', []))}):** "
                   + ", ".join(_inline(f) for f in model.get("features", []))]
     facts += [f"**{label}:** {_inline(model[key])}" for key, label in _ORIGIN if model.get(key)]
@@ -167,8 +173,11 @@ def _model_details(doc: dict[str, Any]) -> str:
          *(f"{_inline(k)} {_inline(v)}" for k, v in packages.items())]))
     parts = [_bullets(facts)]
     if model.get("params"):
-        parts.append("Parameters of the final estimator:\n\n"
-                     + _table(["parameter", "value"], sorted(model["params"].items())))
+        changed = set(model.get("params_changed", []))
+        parts.append("Parameters of the final estimator (`get_params(deep=False)`"
+                     + ("; * marks those set to other than their default" if "params_changed" in model else "")
+                     + "):\n\n" + _table(["parameter", "value"], ((f"{k} *" if k in changed else k, str(v))
+                                                                  for k, v in sorted(model["params"].items()))))
     if mode != "reference":
         parts.append(_prompt("who developed the model, its version and date, the model type and training "
                              "algorithm, the licence, a citation and where to send questions."))
@@ -178,12 +187,8 @@ def _model_details(doc: dict[str, Any]) -> str:
 
 
 def _intended_use(doc: dict[str, Any]) -> str:
-    spec = doc["dataset"].get("spec", {})
-    parts = []
-    if spec.get("intended_use"):
-        parts.append(_inline(spec["intended_use"]))
-    else:
-        parts.append(_prompt("the primary intended uses and users, and the uses that are out of scope."))
+    use = spec_text(doc, "intended_use")
+    parts = [_paragraphs(use) if use else _prompt(f"{ASK_INTENDED_USE}.")]
     if doc["dataset"].get("mode") == "reference":
         parts.append("The audited model is a reference model auditkit trained to show what the data lead to; "
                      "it is not meant for decisions about people.")
@@ -251,15 +256,17 @@ def _evaluation_data(doc: dict[str, Any]) -> str:
              f"**Data sha256:** {_inline(provenance.get('data_sha256'))}"]
     facts += [f"**File {_inline(name)} sha256:** {_inline(sha)}"
               for name, sha in (provenance.get("data_files") or {}).items()]
-    datasheet = _datasheet(doc)
-    if datasheet:
-        facts.append(f"**Datasheet:** the bundled {datasheet} (motivation, composition, collection, known biases)")
+    sheet = datasheet(doc)
+    if sheet:
+        facts.append(f"**Datasheet:** the bundled datasets/{sheet.dataset}/DATASHEET.md of auditkit "
+                     f"(`auditkit.datasets.load('{sheet.dataset}').datasheet`: motivation, composition, collection, "
+                     f"known biases). {_inline(sheet.description)}")
     parts = [_bullets(facts)]
     if dataset.get("mode") == "reference":
         model = provenance.get("model") or {}
         parts.append(f"The audited rows are the held-out test split ({_inline(model.get('test_rows'))} rows, "
                      f"test_size {_inline(spec.get('test_size'))}, seed {_inline(provenance.get('seed'))}).")
-    if not datasheet:
+    if not sheet:
         parts.append(_prompt("where the evaluation data come from, how they were collected and preprocessed, "
                              "and a link to their datasheet."))
     return "\n\n".join(parts)
@@ -277,8 +284,7 @@ def _training_data(doc: dict[str, Any]) -> str:
         if excluded:
             text += " Columns left out of its features: " + ", ".join(_inline(c) for c in excluded) + "."
         return text
-    return _prompt("the training data (source, size, time period, preprocessing, how they differ from the "
-                   "evaluation data); the audit did not see them.")
+    return _prompt(f"{ASK_TRAINING_DATA}; the audit did not see them.")
 
 
 def _quantitative_analyses(doc: dict[str, Any]) -> str:
@@ -324,17 +330,10 @@ def _ethical_considerations(doc: dict[str, Any]) -> str:
 
 
 def _caveats(doc: dict[str, Any]) -> str:
-    spec = doc["dataset"].get("spec", {})
-    caveats = [f"The numbers describe {_inline(doc['dataset'].get('n_rows'))} audited rows; intervals show how "
-               "much they could move on other rows like them, not on other populations.",
-               "Label bias cannot be seen from the labels alone: if the recorded outcomes are themselves biased, "
-               "a model can match them equally well for every group and still be unfair.",
-               "Small groups and small denominators are shown but not compared; a gap whose interval includes "
-               "0 (1 for a ratio) is not evidence of a difference."]
+    limitations = spec_text(doc, "limitations")
+    caveats = [_inline(line) for line in cannot_tell(doc)]
     errors = [f for f in doc.get("findings", []) if f.get("severity") == "error"]
     caveats += [f"Step {_inline(f['step'])} failed: {_inline(f['message'])}" for f in errors]
-    parts = [_bullets(caveats)]
-    if spec.get("limitations"):
-        parts.append(_inline(spec["limitations"]))
-    parts.append(_prompt("known limitations, and recommendations for those who use or deploy the model."))
+    parts = ["What this audit cannot tell:\n\n" + _bullets(caveats)]
+    parts.append(_paragraphs(limitations) if limitations else _prompt(f"{ASK_LIMITATIONS}."))
     return "\n\n".join(parts)

@@ -20,7 +20,7 @@ from types import TracebackType
 from auditkit.exceptions import InputError
 
 # Every file name auditkit writes at the top of an output folder; one run replaces or removes all of them.
-OUTPUT_FILES = ("audit.json", "report.ipynb", "report.html", "report.failed.ipynb", "model_card.md")
+OUTPUT_FILES = ("audit.json", "report.ipynb", "report.html", "report.pdf", "report.failed.ipynb", "model_card.md")
 ARTIFACTS_DIR = "artifacts"
 LOCK_NAME = ".auditkit.lock"
 STAGING_PREFIX = ".auditkit-staging-"
@@ -163,16 +163,21 @@ class OutputFolder:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def commit(self, names: Iterable[str], *, remove: Iterable[str] = ()) -> None:
-        """Remove the outputs ``remove``, then move each staged output in ``names`` into place, in order.
+    def commit(self, names: Iterable[str], *, remove: Iterable[str] = (), prune: Iterable[str] = ()) -> None:
+        """Remove the outputs ``remove`` and the folders ``prune`` left empty, then move in each of ``names``, in order.
 
         The staged files are flushed to disk first: a full disk is reported before anything is removed.
+        Everything is removed before the first move, so an interrupt after the last one (``audit.json``,
+        which says the audit is complete) leaves nothing of the previous outputs behind.
         """
         names = list(names)
         for name in names:
             _fsync(self.stage(name))
         for name in remove:
             (self.path / name).unlink(missing_ok=True)
+        for name in prune:
+            with suppress(OSError):  # not empty, or not there
+                (self.path / name).rmdir()
         for name in names:
             target = self.path / name
             target.parent.mkdir(exist_ok=True)

@@ -6,6 +6,7 @@ Every number drawn is read from the fairness step's payload (``by_group``, ``dis
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from auditkit.exceptions import InputError, _show
@@ -19,7 +20,9 @@ from auditkit.report.plots_base import (
     legend_beside,
     payload_part,
 )
+from auditkit.stats.bootstrap import DEFAULT_LEVEL
 from auditkit.stats.counts import grouping_name
+from auditkit.text import PLAIN_TEXT
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,6 +35,11 @@ RATES_IN_0_1 = {"selection_rate", "true_positive_rate", "false_positive_rate", "
                 "true_negative_rate", "precision", "negative_predictive_value", "accuracy", "balanced_accuracy",
                 "base_rate", "roc_auc", "brier_score"}
 MEASURES = ("difference", "ratio")
+MAX_WIDTH = 8.0  # inches: shown at full size in the report's ~960 px column, ~90% on A4 paper
+MAX_CALIBRATION_LINES = 3  # more groups: one small reliability plot per group (more lines tangle)
+PANEL_COLUMNS = 4
+PANEL_TITLE_CHARS = 30  # a panel's title wraps to stay within its 2-inch width
+CALIBRATION_X, CALIBRATION_Y = "mean score in the bin", "share actually positive"
 METHODS = ("between_groups", "to_reference")
 
 
@@ -116,7 +124,10 @@ def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = N
     features = _resolve_grouping(grouping, _groupings_of(all_rows), plot)
     rows = [r for r in all_rows if tuple(r["group"]) == features]
     chosen = _choose_metrics(rows, metrics, plot)
-    fig, ax = axes_for(ax, (max(6.0, 0.45 * len(rows) * len(chosen) + 2.5), 4.0))
+    labels = [f"{_group_label(r)} (n={r['n']:,})" for r in rows]
+    longest = max((len(label) for label in labels), default=0)
+    fig, ax = axes_for(ax, (min(MAX_WIDTH, max(6.0, 0.45 * len(rows) * len(chosen) + 2.5)),
+                            3.2 + 0.04 * longest))  # the slanted group names take their own height
     width = 0.8 / len(chosen)
     x = np.arange(len(rows))
     for i, metric in enumerate(chosen):
@@ -124,8 +135,8 @@ def plot_group_rates(result: AuditResult, grouping: Any = None, metrics: Any = N
         ax.bar(x + i * width, values, width, label=metric.replace("_", " "))
         lower, upper = zip(*(_interval(r, metric) for r in rows), strict=True)
         interval_bars(ax, x + i * width, lower, upper)
-    labels = [f"{_group_label(r)} (n={r['n']:,})" for r in rows]
-    category_ticks(ax, "x", x + width * (len(chosen) - 1) / 2, labels, rotation=30, ha="right")
+    category_ticks(ax, "x", x + width * (len(chosen) - 1) / 2, labels, rotation=30 if len(rows) <= 6 else 45,
+                   ha="right", rotation_mode="anchor")
     if set(chosen) <= RATES_IN_0_1:
         ax.set_ylim(0, 1.02)
     level = _ci_level(result)
@@ -202,6 +213,9 @@ def plot_disparities(result: AuditResult, measure: str = "difference", method: s
 def plot_calibration(result: AuditResult, grouping: Any = None, ax: Axes | None = None) -> Figure:
     """Reliability plot: observed positive rate against mean score in each score bin, one line per group.
 
+    Each bin's Wilson interval (recorded by the fairness step) is a vertical line; the diagonal
+    is perfect calibration. With more than :data:`MAX_CALIBRATION_LINES` groups and no ``ax``,
+    each group gets a small plot of its own (the others faint behind it), titled by the figure.
     Reached as ``result.plot.calibration`` (:class:`~auditkit.report.plots.ResultPlots`).
 
     Examples
@@ -225,16 +239,57 @@ def plot_calibration(result: AuditResult, grouping: Any = None, ax: Axes | None 
     available = [g for g in _groupings_of(rows) if grouping_name(g) in tables]
     features = _resolve_grouping(grouping, available, plot)
     frame = pd.DataFrame(tables[grouping_name(features)])
+    with_ci = {"observed_rate_ci_low", "observed_rate_ci_high"} <= set(frame.columns)  # older audits: no interval
+    groups = [(keys if isinstance(keys, tuple) else (keys,), part)
+              for keys, part in frame.groupby(list(features), sort=False)]
+    level = result.step("fairness").payload.get("settings", {}).get("ci_level", DEFAULT_LEVEL)
+    title = f"Calibration by {grouping_name(features)}" + (f" with {level:.0%} intervals" if with_ci else "")
+    if ax is None and len(groups) > MAX_CALIBRATION_LINES:
+        return _calibration_panels(groups, with_ci, title)
     fig, ax = axes_for(ax, (6.5, 4.2))
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=0.8, label="perfect calibration")
-    for keys, part in frame.groupby(list(features), sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        label = f"{', '.join(map(str, keys))} (n={int(part['n'].sum()):,})"
-        ax.plot(part["mean_score"], part["observed_rate"], marker="o", markersize=4, linewidth=1, label=label)
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    label_axes(ax, f"Calibration by {grouping_name(features)}", xlabel="mean score in the bin",
-               ylabel="share actually positive")
+    _diagonal(ax, label="perfect calibration")
+    for keys, part in groups:
+        _reliability(ax, part, with_ci, label=f"{', '.join(map(str, keys))} (n={int(part['n'].sum()):,})")
+    label_axes(ax, title, xlabel=CALIBRATION_X, ylabel=CALIBRATION_Y)
     legend_beside(ax, title=grouping_name(features))
     return fig
 
+
+def _diagonal(ax: Axes, **kwargs: Any) -> None:
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=0.8, **kwargs)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+
+
+def _reliability(ax: Axes, part: Any, with_ci: bool, **kwargs: Any) -> None:
+    """One group's bins: observed rate against mean score, joined, with each bin's interval as a vertical line."""
+    line, = ax.plot(part["mean_score"], part["observed_rate"], marker="o", markersize=4, linewidth=1, **kwargs)
+    if with_ci:
+        low, high = (part[c].astype(float) for c in ("observed_rate_ci_low", "observed_rate_ci_high"))
+        ax.vlines(part["mean_score"], low, high, colors=line.get_color(), linewidth=1, alpha=0.6)
+
+
+def _calibration_panels(groups: list[tuple[tuple, Any]], with_ci: bool, title: str) -> Figure:
+    """One small reliability plot per group (the other groups faint behind it): many lines in one plot tangle."""
+    import matplotlib.pyplot as plt
+
+    cols = PANEL_COLUMNS
+    rows = -(-len(groups) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(MAX_WIDTH, 2.2 * rows + 0.8), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    plt.close(fig)
+    for ax, (keys, part) in zip(axes.flat, groups, strict=False):
+        for _, other in groups:
+            ax.plot(other["mean_score"], other["observed_rate"], color="#bdbdbd", linewidth=0.6, alpha=0.6)
+        _diagonal(ax)
+        _reliability(ax, part, with_ci, color=BAR_COLOUR)
+        name = textwrap.fill(", ".join(map(str, keys)), PANEL_TITLE_CHARS)
+        ax.set_title(f"{name}\n(n={int(part['n'].sum()):,})", fontsize=8, **PLAIN_TEXT)
+        ax.tick_params(labelsize=8)
+    for i, ax in enumerate(axes.flat[len(groups):], start=len(groups)):
+        ax.set_visible(False)
+        axes.flat[i - cols].xaxis.set_tick_params(labelbottom=True)  # the plot above is the last of its column
+    fig.suptitle(title, fontsize=10, **PLAIN_TEXT)
+    fig.supxlabel(CALIBRATION_X, fontsize=9)
+    fig.supylabel(CALIBRATION_Y, fontsize=9)
+    return fig

@@ -1,23 +1,22 @@
-"""Write an audit's outputs: audit.json, artifacts, model_card.md, report.ipynb (papermill) and report.html."""
+"""Write an audit's outputs: audit.json, artifacts, model_card.md, report.ipynb (papermill), report.html, report.pdf."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import sys
-import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+from auditkit.exceptions import InputError, ReportError
 from auditkit.io.audit_json import artifact_file
 from auditkit.registry import step_names
+from auditkit.report.execute import execute_notebook
 from auditkit.report.model_card import MODEL_CARD_FILE, model_card
-from auditkit.report.notebooks import notebooks_dir
-from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, write_text_atomic
+from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeout, kind_of_notebook, notebook_path
+from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, show_path, write_text_atomic
+from auditkit.report.pdf import find_browser, print_pdf
 from auditkit.result import AuditResult
 
-REPORT_NOTEBOOK = "audit_report.ipynb"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+HTML_TEMPLATE = "auditkit_offline"  # JupyterLab's template without CDN scripts, with a print stylesheet
 
 
 def write_audit(result: AuditResult, out_dir: str | Path) -> Path:
@@ -70,9 +69,8 @@ def commit_audit(result: AuditResult, folder: OutputFolder) -> Path:
             staged.append(relative)
     folder.stage(MODEL_CARD_FILE).write_text(model_card(result), encoding="utf-8")
     result.to_json(folder.stage("audit.json"))
-    folder.commit([*staged, MODEL_CARD_FILE, "audit.json"], remove=[*OUTPUT_FILES, *previous_artifacts(folder.path)])
-    with suppress(OSError):  # only when empty
-        (folder.path / ARTIFACTS_DIR).rmdir()
+    folder.commit([*staged, MODEL_CARD_FILE, "audit.json"], remove=[*OUTPUT_FILES, *previous_artifacts(folder.path)],
+                  prune=[ARTIFACTS_DIR])
     return folder.path / "audit.json"
 
 
@@ -97,29 +95,84 @@ def previous_artifacts(out_dir: Path) -> list[str]:
             if path.name.split("__", 1)[0] in step_names() and path.is_file()]
 
 
-def render_report(out_dir: str | Path, *, progress: bool = False, quiet: bool = False,
-                  timeout: int = 1800) -> Path:
-    """Execute the report notebook on ``out_dir/audit.json`` and export ``report.html``.
+def render_report(out_dir: str | Path, *, report: str | None = None,
+                  report_timeout: float = DEFAULT_REPORT_TIMEOUT, pdf: bool = False,
+                  progress: bool = False, quiet: bool = False) -> Path:
+    """Execute a report notebook on ``out_dir/audit.json`` and export ``report.html`` (and ``report.pdf``).
 
     The notebook only reads ``audit.json`` and the artifacts; it computes no numbers.
-    See :func:`commit_report` for what is written when the notebook fails.
+    See :func:`commit_report` for what is written, and what when the notebook fails.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        A folder holding a saved audit (``audit.json``).
+    report : {"bias", "explain", "full"}, optional
+        The report notebook; default the one that made the folder's report, else ``"full"``.
+    report_timeout : float, default 1800
+        Seconds the whole notebook may run.
+    pdf : bool, default False
+        Also print ``report.pdf`` with headless Chromium (checked for before the notebook runs).
+    progress, quiet : bool
+        Papermill's bar over the cells; silence the kernel's own log.
+
+    Raises
+    ------
+    InputError
+        No ``audit.json`` in ``out_dir``, an unknown report kind or time limit, or ``pdf`` without
+        a Chromium (:class:`~auditkit.exceptions.BrowserNotFoundError`).
+    ReportError
+        The notebook did not finish (see :func:`commit_report`).
 
     Examples
     --------
-    >>> render_report("reports/audit")  # doctest: +SKIP
+    >>> render_report("reports/audit", pdf=True)  # doctest: +SKIP
     PosixPath('reports/audit/report.html')
     """
-    with OutputFolder(out_dir) as folder:
-        return commit_report(folder, progress=progress, quiet=quiet, timeout=timeout)
+    folder_path = Path(out_dir)
+    if not (folder_path / "audit.json").is_file():
+        raise InputError(f"no saved audit in {show_path(folder_path)!r}: expected a folder holding audit.json "
+                         "(as an audit writes it)")
+    kind = report if report is not None else previous_report_kind(folder_path)
+    notebook_path(kind)
+    check_report_timeout(report_timeout)
+    browser = find_browser() if pdf else None
+    with OutputFolder(folder_path) as folder:
+        return commit_report(folder, report=kind, report_timeout=report_timeout, pdf_browser=browser,
+                             progress=progress, quiet=quiet)
 
 
-def commit_report(folder: OutputFolder, *, progress: bool = False, quiet: bool = False,
-                  timeout: int = 1800) -> Path:
-    """Render ``report.ipynb`` and ``report.html`` in staging and move them into ``folder``.
+def previous_report_kind(out_dir: Path) -> str:
+    """The kind of the report in ``out_dir`` (from its ``report.ipynb`` or ``report.failed.ipynb``), else ``"full"``.
 
-    When a cell fails, the executed notebook (papermill puts the error at its top) is moved in as
-    ``report.failed.ipynb``, no ``report.html`` is written and the papermill error is raised.
-    An interrupted report leaves nothing behind.
+    Examples
+    --------
+    >>> import tempfile
+    >>> previous_report_kind(Path(tempfile.mkdtemp()))
+    'full'
+    """
+    import nbformat
+
+    for name in ("report.ipynb", "report.failed.ipynb"):
+        with suppress(OSError, ValueError):
+            kind = kind_of_notebook(nbformat.read(out_dir / name, as_version=4))
+            if kind is not None:
+                return kind
+    return "full"
+
+
+def commit_report(folder: OutputFolder, *, report: str = "full", report_timeout: float = DEFAULT_REPORT_TIMEOUT,
+                  pdf_browser: str | None = None, progress: bool = False, quiet: bool = False) -> Path:
+    """Render ``report.ipynb`` and ``report.html`` (and ``report.pdf``) in staging and move them into ``folder``.
+
+    ``report`` is the kind of report notebook (:func:`auditkit.report.notebook_path`), ``report_timeout``
+    the seconds the whole notebook may run, ``pdf_browser`` the Chromium that prints ``report.pdf``
+    (None: no PDF; a previous one is removed, as it shows an older rendering).
+
+    When the notebook does not finish (a cell fails, the time runs out, the kernel dies), the
+    notebook as far as it ran, marked failed, is moved in as ``report.failed.ipynb``, no
+    ``report.html`` is written and a :class:`~auditkit.exceptions.ReportError` naming the cell is
+    raised. An interrupted report leaves nothing behind.
 
     Examples
     --------
@@ -128,74 +181,31 @@ def commit_report(folder: OutputFolder, *, progress: bool = False, quiet: bool =
     ...     commit_report(folder)  # starts a Jupyter kernel: about 20 s
     PosixPath('reports/audit/report.html')
     """
-    from papermill import PapermillExecutionError
-
     notebook = folder.stage("report.ipynb")
     try:
-        execute_report(folder.path.resolve(), notebook, progress=progress, quiet=quiet, timeout=timeout)
-    except PapermillExecutionError:
-        if notebook.is_file():
-            notebook.replace(folder.stage("report.failed.ipynb"))
-            folder.commit(["report.failed.ipynb"])
-        raise
-    export_html(notebook, folder.stage("report.html"))
-    folder.commit(["report.ipynb", "report.html"], remove=["report.failed.ipynb"])
+        execute_notebook(notebook_path(report), notebook, {"audit_dir": str(folder.path.resolve())},
+                         timeout=report_timeout, progress=progress, quiet=quiet)
+    except ReportError as error:
+        if not notebook.is_file():
+            raise
+        notebook.replace(folder.stage("report.failed.ipynb"))
+        folder.commit(["report.failed.ipynb"])
+        raise error.kept_as(show_path(folder.path / "report.failed.ipynb")) from None
+    html = export_html(notebook, folder.stage("report.html"))
+    written = ["report.ipynb", "report.html"]
+    if pdf_browser is not None:
+        print_pdf(html, folder.stage("report.pdf"), browser=pdf_browser)
+        written.append("report.pdf")
+    folder.commit(written, remove=["report.failed.ipynb", "report.pdf"])
     return folder.path / "report.html"
 
 
-def execute_report(audit_dir: Path, notebook: Path, *, progress: bool = False, quiet: bool = False,
-                   timeout: int = 1800) -> None:
-    """Execute the report notebook on ``audit_dir`` into ``notebook`` with papermill.
-
-    The kernel runs in a fresh, empty working folder, so no file in ``audit_dir`` (or wherever
-    auditkit was started) can shadow a module the notebook imports. ``quiet`` lowers the kernel's
-    own log to errors (it warns on every start that its local TCP channel is not encrypted).
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> execute_report(Path("reports/audit"), Path("reports/audit/report.ipynb"))  # doctest: +SKIP
-    """
-    import papermill as pm
-    from jupyter_client.manager import AsyncKernelManager
-
-    env_backup = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
-    kernel_cwd = tempfile.mkdtemp(prefix="auditkit-kernel-")
-    kernel = AsyncKernelManager(kernel_name="python3")  # ours, to stop it even when interrupted at start-up
-    try:
-        pm.execute_notebook(
-            str(notebooks_dir() / REPORT_NOTEBOOK),
-            str(notebook),
-            parameters={"audit_dir": str(audit_dir)},
-            cwd=kernel_cwd,
-            progress_bar=progress,
-            kernel_name="python3",
-            execution_timeout=timeout,
-            stdout_file=None,
-            stderr_file=sys.stderr if progress else None,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"] if quiet else [],
-            km=kernel,
-        )
-    finally:
-        _shutdown(kernel)
-        shutil.rmtree(kernel_cwd, ignore_errors=True)
-        if env_backup is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_backup
-
-
-def _shutdown(kernel) -> None:
-    """Stop the report kernel and close its channels, whatever state the run left it in."""
-    from jupyter_core.utils import run_sync
-
-    if kernel.has_kernel:
-        run_sync(kernel.shutdown_kernel)(now=True)
-
-
 def export_html(notebook: Path, html_path: Path) -> Path:
-    """Export an executed notebook to standalone HTML: code hidden, images embedded.
+    """Export an executed notebook to standalone HTML: code hidden, images embedded, offline, printable.
+
+    The template (``templates/auditkit_offline``) is JupyterLab's without the scripts it would load
+    from CDNs (require.js, MathJax, Mermaid, the widget renderer), with a print stylesheet: the
+    page loads nothing remote. Markdown is not typeset as TeX (no MathJax): report prose is plain.
 
     Examples
     --------
@@ -206,33 +216,18 @@ def export_html(notebook: Path, html_path: Path) -> Path:
     >>> notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Audit of loans")])
     >>> nbformat.write(notebook, folder / "report.ipynb")
     >>> html = export_html(folder / "report.ipynb", folder / "report.html")
-    >>> html.name, "Audit of loans" in html.read_text()
-    ('report.html', True)
+    >>> text = html.read_text()
+    >>> "Audit of loans" in text, "@media print" in text, "https://cdn" in text
+    (True, True, False)
     """
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.embed_images = True
-    exporter.mermaid_js_url = ""  # no diagrams in reports; never fetch scripts from a CDN
-    exporter.mermaid_layout_elk_js_url = ""
     resources = {"metadata": {"name": "auditkit audit report"}}
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), resources=resources)
-    return write_text_atomic(html_path, strip_remote_scripts(body))
-
-
-_REMOTE_SCRIPT = re.compile(r'<script\b[^>]*\bsrc="https?://[^"]*"[^>]*>.*?</script>', re.IGNORECASE | re.DOTALL)
-
-
-def strip_remote_scripts(body: str) -> str:
-    """Drop ``<script src="https://...">`` tags (require.js, MathJax CDN): the report works offline.
-
-    Examples
-    --------
-    >>> strip_remote_scripts('<script src="https://cdn.example.org/require.js"></script><p>kept</p>')
-    '<p>kept</p>'
-    """
-    return _REMOTE_SCRIPT.sub("", body)
+    return write_text_atomic(html_path, body)

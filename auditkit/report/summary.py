@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from auditkit.report.card_metadata import model_name
 from auditkit.text import number
 
 SEVERITY_ORDER = ("error", "high", "medium", "low", "info")
@@ -52,14 +53,13 @@ def _failed_steps(steps: Sequence[Any]) -> list[str]:
 
 
 def _what_is_audited(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:
-    """``"reference model HistGradientBoostingClassifier"``, ``"model credit-v2"``, ``"decisions in column y_hat"``."""
-    model = provenance.get("model") or {}
-    name = model.get("name") or model.get("final_estimator") or str(model.get("class", "")).rsplit(".", 1)[-1]
+    """``"reference model HistGradientBoostingClassifier in a Pipeline"``, ``"model credit-v2"``, ``"decisions in
+    column y_hat"`` (the model named by :func:`auditkit.report.card_metadata.model_name`)."""
+    name = model_name({"dataset": dataset, "provenance": provenance})
     mode = dataset.get("mode")
     if mode == "predictions":
-        return f"decisions in column {(dataset.get('spec') or {}).get('predictions')}"
-    what = "reference model" if mode == "reference" else "model"
-    return f"{what} {name}".strip()
+        return name
+    return f"{'reference model' if mode == 'reference' else 'model'} {name}"
 
 
 def _title(dataset: dict[str, Any], provenance: dict[str, Any]) -> str:

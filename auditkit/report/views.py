@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from auditkit.io.data import describe_read
+from auditkit.report import html_tables
+from auditkit.report.card_metadata import model_kind, model_name
 from auditkit.report.summary import NO_TEX, SEVERITY_COLOURS, SEVERITY_ORDER, esc
 from auditkit.result import AuditResult, load_audit_json
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+SCREEN_DPI = 100  # a figure inch is 100 px on screen: a 8-inch plot fits the report's ~960 px column
+PRINT_SCALE = 1.5  # pixels in the PNG per pixel shown
 
 
 
@@ -57,31 +61,29 @@ def plain_html(fragment: str) -> str:
 
 
 def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as escaped HTML with rounded floats.
+    """A DataFrame as escaped HTML that fits the page (see :mod:`auditkit.report.html_tables`).
+
+    Floats are rounded to ``digits`` decimals, p-values shown as ``< 0.001``, wide tables split
+    over several tables, long ones folded.
 
     Examples
     --------
     >>> import pandas as pd
     >>> print(table_html(pd.DataFrame({"rate": [0.12345]})))
-    <table class="dataframe auditkit tex2jax_ignore mathjax_ignore">
-      <thead>
-        <tr style="text-align: right;">
-          <th>rate</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <td>0.123</td>
-        </tr>
-      </tbody>
-    </table>
+    <div class='auditkit-table tex2jax_ignore mathjax_ignore'><table class="dataframe auditkit">
+    <thead><tr><th>rate</th></tr></thead>
+    <tbody>
+    <tr><td>0.123</td></tr>
+    </tbody></table></div>
     """
-    return frame.to_html(index=False, escape=True, na_rep="undefined",
-                         float_format=lambda x: f"{x:.{digits}f}", border=0, classes=f"auditkit {NO_TEX}")
+    return html_tables.table_html(frame, digits)
 
 
 def header_html(doc: dict[str, Any]) -> str:
-    """The report's header: what was audited (data and model by name), provenance, versions and times.
+    """The report's header: what was audited, by name (the data, its rows, target and groups; the model).
+
+    Hashes, versions, seed and times are in :func:`auditkit.report.context_views.provenance_html`; the
+    model's and the data's details in :func:`auditkit.report.context_views.context_html`.
 
     Examples
     --------
@@ -92,19 +94,18 @@ def header_html(doc: dict[str, Any]) -> str:
     >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
     >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
     ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
-    >>> header_html(doc).startswith("<")
+    >>> "existing decisions in column <code>decision</code>" in header_html(doc)
     True
     """
     ds, prov = doc["dataset"], doc["provenance"]
     model = prov.get("model") or {}
-    name = model.get("name") or model.get("final_estimator")
+    name, kind = model_name(doc), model_kind(doc)
+    shown = f"<b>{esc(name)}</b>" + ("" if not kind or kind == name else f" ({esc(kind)})")
     excluded = f", without {esc(', '.join(model['excluded']))}" if model.get("excluded") else ""
-    method = f" ({esc(prov['model_sha256_method'])})" if prov.get("model_sha256_method") else ""
     model_text = {
-        "reference": f"reference model <b>{esc(name)}</b>{_kind(name, model.get('final_estimator'))} trained on a "
-        f"seeded split{excluded}; {esc(model.get('test_rows'))} held-out rows audited",
-        "model": f"model <b>{esc(name)}</b> ({esc(model.get('class'))}), sha256 "
-        f"{esc(prov.get('model_sha256'))}{method}",
+        "reference": f"reference model {shown} trained on a seeded split{excluded}; "
+                     f"{esc(model.get('test_rows'))} held-out rows audited",
+        "model": f"model {shown}",
         "predictions": f"existing decisions in column <code>{esc(ds['spec'].get('predictions'))}</code>",
     }[ds.get("mode", "reference")]
     rows = [
@@ -112,21 +113,10 @@ def header_html(doc: dict[str, Any]) -> str:
         ("Target", f"<code>{esc(ds['target'])}</code>, positive outcome = {esc(repr(ds['positive_label']))}"),
         ("Sensitive features", esc(", ".join(ds["sensitive_features"]))),
         ("What is audited", model_text),
-        ("Data sha256", f"<code>{esc(prov['data_sha256'])}</code>"),
-        *([("Data format", esc(describe_read(prov["data_format"])))] if prov.get("data_format") else []),
-        ("Seed", esc(prov["seed"])),
-        ("auditkit / Python", f"{esc(prov['auditkit_version'])} / {esc(prov['python'])}"),
-        ("Packages", esc(", ".join(f"{k} {v}" for k, v in prov["packages"].items() if v))),
-        ("Run", f"{esc(prov['started'])} → {esc(prov['finished'])}"),
     ]
     cell = "style='text-align:left'"
     body = "".join(f"<tr><th {cell}>{k}</th><td {cell}>{v}</td></tr>" for k, v in rows)
-    return f"<table class='auditkit-provenance {NO_TEX}'>{body}</table>"
-
-
-def _kind(name: Any, final_estimator: Any) -> str:
-    """`` (HistGradientBoostingClassifier)`` after a model's given name; nothing when the name is the class."""
-    return "" if not final_estimator or name == final_estimator else f" ({esc(final_estimator)})"
+    return f"<table class='auditkit-header {NO_TEX}'>{body}</table>"
 
 
 def findings_html(doc: dict[str, Any]) -> str:
@@ -142,7 +132,7 @@ def findings_html(doc: dict[str, Any]) -> str:
     >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
     ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
     >>> findings_html(doc).count("<li")
-    11
+    9
     """
     rank = {severity: r for r, severity in enumerate(SEVERITY_ORDER)}
     findings = sorted(doc.get("findings", []), key=lambda f: rank.get(f["severity"], len(rank)))
@@ -267,22 +257,29 @@ def load_result(audit_dir: str | Path) -> AuditResult:
 def figure_html(fig: Figure, alt: str) -> str:
     """``fig`` as an ``<img>`` (embedded PNG) with alternative text ``alt``, in a block left untypeset.
 
+    The PNG has :data:`PRINT_SCALE` times the pixels it is shown with, so that it prints sharp.
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> figure_html(fig, 'Bars of "rates" by <group>').split(" src=")[0]
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> html = figure_html(fig, 'Bars of "rates" by <group>')
+    >>> html.split(" src=")[0]
     "<div class='tex2jax_ignore mathjax_ignore'><img alt='Bars of &quot;rates&quot; by &lt;group&gt;'"
+    >>> "' width='" in html  # shown at 100 px per figure inch (bounding box tight), PNG 1.5 times as wide
+    True
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE, bbox_inches="tight")
+    png = buffer.getvalue()
+    width = round(int.from_bytes(png[16:20], "big") / PRINT_SCALE)  # the PNG header's width, in pixels
+    encoded = base64.b64encode(png).decode("ascii")
     return plain_html(f"<img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{encoded}' "
-                      "style='max-width:100%'/>")
+                      f"width='{width}' style='max-width:100%;height:auto'/>")
 
 
 def plot_alt(fig: Figure, what: str) -> str:
-    """Alternative text of a plot: what kind of plot, its title and axes (as drawn).
+    """Alternative text of a plot: what kind of plot, its title and axes (as drawn; a figure's own title first).
 
     Examples
     --------
@@ -293,9 +290,10 @@ def plot_alt(fig: Figure, what: str) -> str:
     'Bar chart. Rates by sex. Vertical axis: rate.'
     """
     ax = fig.axes[0]
-    parts = [what, ax.get_title().replace("\n", " ")]
-    parts += [f"{name} axis: {label}" for name, label in (("Horizontal", ax.get_xlabel()),
-                                                           ("Vertical", ax.get_ylabel())) if label]
+    parts = [what, (fig.get_suptitle() or ax.get_title()).replace("\n", " ")]
+    parts += [f"{name} axis: {label}" for name, label in (("Horizontal", fig.get_supxlabel() or ax.get_xlabel()),
+                                                           ("Vertical", fig.get_supylabel() or ax.get_ylabel()))
+              if label]
     return ". ".join(p for p in parts if p) + "."
 
 

@@ -47,6 +47,10 @@ BINARY_CRITERIA: dict[str, tuple[str, ...]] = {
     "equal_opportunity": ("true_positive_rate",),
     "predictive_parity": ("precision",),
 }
+# With probability scores: the gap between groups in calibration in the large (mean score minus observed
+# positive rate). Described with its interval, never tested against the reference group (UNTESTED_CRITERIA).
+CALIBRATION_CRITERIA: dict[str, tuple[str, ...]] = {"calibration": ("calibration_in_the_large",)}
+UNTESTED_CRITERIA = frozenset(CALIBRATION_CRITERIA)
 REGRESSION_CRITERIA: dict[str, tuple[str, ...]] = {
     "mean_prediction": ("mean_prediction",),
     "mean_error": ("mean_error",),
@@ -55,6 +59,7 @@ REGRESSION_CRITERIA: dict[str, tuple[str, ...]] = {
 }
 # Which measures make sense for which criterion (a ratio of signed errors does not).
 MEASURES: dict[str, tuple[str, ...]] = {
+    "calibration": ("difference",),
     "mean_error": ("difference",),
     "mae": ("difference", "ratio", "worst_group"),
     "rmse": ("difference", "ratio", "worst_group"),
@@ -74,7 +79,8 @@ Eligible = np.ndarray | Mapping[str, np.ndarray]
 def criteria_for(task: str, extra_metrics: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
     """The fairness criteria reported for ``task`` (multiclass uses the binary ones per class).
 
-    Each user metric (``extra_metrics``) is a criterion of its own, named after it.
+    Each user metric (``extra_metrics``) is a criterion of its own, named after it. Binary
+    audits with probability scores also have ``calibration``.
 
     Examples
     --------
@@ -82,8 +88,11 @@ def criteria_for(task: str, extra_metrics: Sequence[str] = ()) -> dict[str, tupl
     ('true_positive_rate', 'false_positive_rate')
     >>> criteria_for("binary", ["f1"])["f1"]
     ('f1',)
+    >>> "calibration" in criteria_for("binary"), "calibration" in criteria_for("multiclass")
+    (True, False)
     """
-    builtin = REGRESSION_CRITERIA if task == "regression" else BINARY_CRITERIA
+    builtin = {"regression": REGRESSION_CRITERIA, "binary": {**BINARY_CRITERIA, **CALIBRATION_CRITERIA}}.get(
+        task, BINARY_CRITERIA)
     return {**builtin, **{name: (name,) for name in extra_metrics}}
 
 

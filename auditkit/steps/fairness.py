@@ -25,8 +25,10 @@ class FairnessStep(Step):
     """Every group metric with a bootstrap interval, disparities, and tests against a reference group.
 
     For binary tasks: selection rate, true/false positive and negative rates, precision,
-    negative predictive value, accuracy, balanced accuracy (and ROC AUC, Brier score and a
-    calibration table with scores). For multiclass tasks: the same rates one class against
+    negative predictive value, accuracy, balanced accuracy (and ROC AUC with scores; with
+    probabilities also the Brier score, calibration in the large -- mean score minus observed
+    positive rate, whose gap between groups is the ``calibration`` criterion -- and a binned
+    calibration table). For multiclass tasks: the same rates one class against
     the rest. For regression: mean prediction, mean target, mean error, MAE and RMSE.
 
     Parameters

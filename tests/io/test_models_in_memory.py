@@ -168,8 +168,8 @@ def test_an_unfitted_lightgbm_model_is_refused(frame):
 def test_a_model_that_is_neither_a_path_nor_an_estimator_is_named(model, shown):
     with pytest.raises(InputError) as refused:
         AuditSpec(data="german", model=model)
-    assert str(refused.value) == ("model must be a path to a .skops file or a fitted estimator (an object with a "
-                                  f"predict method); got {shown}")
+    assert str(refused.value) == ("model must be a model file path (.skops, XGBoost .json/.ubj, LightGBM .txt, .onnx) "
+                                  f"or a fitted estimator (an object with a predict method); got {shown}")
 
 
 def test_trust_model_applies_to_model_files_only(frame):
@@ -203,12 +203,14 @@ def test_features_must_be_the_columns_a_model_was_fitted_on(frame):
                                   "'region'); got 'income', 'debt'")
 
 
-def test_the_report_header_names_the_model_and_how_it_was_hashed(frame):
+def test_the_report_names_the_model_and_says_how_it_was_hashed(frame):
+    from auditkit.report.context_views import provenance_html
     from auditkit.report.views import header_html
 
     doc = audited(frame, pipeline(frame), model_name="credit model v2", data_name="loans 2024").to_dict()
     header = header_html(doc)
     digest = doc["provenance"]["model_sha256"]
-    assert f"model <b>credit model v2</b> (sklearn.pipeline.Pipeline), sha256 {digest} (skops content)" in header
+    assert "model <b>credit model v2</b> (LogisticRegression in a Pipeline)" in header
+    assert f"<code>{digest}</code> (skops content)" in provenance_html(doc)  # hashes: in the provenance section
     assert "loans 2024 — 400 rows audited" in header
     assert doc["dataset"]["spec"]["model"] == "credit model v2"

@@ -68,7 +68,7 @@ def test_front_matter_is_hugging_face_metadata(german_dir: Path) -> None:
     assert {"auditkit", "fairness"} <= set(front["tags"])
     assert front["datasets"] == ["german"]
     (entry,) = front["model-index"]
-    assert entry["name"] == "HistGradientBoostingClassifier"
+    assert entry["name"] == "HistGradientBoostingClassifier in a Pipeline"  # the reference model's kind
     for result in entry["results"]:
         assert result["task"]["type"] == "tabular-classification"
         assert result["dataset"]["name"] == "german"

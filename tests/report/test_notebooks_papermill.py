@@ -25,6 +25,7 @@ from auditkit.report.render import write_audit
 SETTINGS = ("data", "target", "positive_label", "sensitive", "model", "predictions", "scores", "seed", "steps",
             "policy", "data_name", "model_name", "sample")
 KINDS = ("bias", "full")
+ALL_KINDS = ("bias", "explain", "full")
 FAST = {"data": "compas", "predictions": "compas_high_risk", "sample": 300, "steps": "performance,fairness"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +57,7 @@ def _assert_fairness_report(notebook: Path, n_rows: int) -> None:
     assert "selection_rate" in html and "<h3>Disparities</h3>" in html
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_inspect_notebook_lists_every_setting_with_its_help(kind):
     parameters = pm.inspect_notebook(str(notebook_path(kind)))
     assert set(SETTINGS) | {"audit_dir"} <= set(parameters)
@@ -66,14 +67,15 @@ def test_inspect_notebook_lists_every_setting_with_its_help(kind):
     assert parameters["audit_dir"]["default"] == "None"
 
 
-@pytest.mark.parametrize(("kind", "name"), [("bias", "bias_report.ipynb"), ("full", "audit_report.ipynb")])
+@pytest.mark.parametrize(("kind", "name"), [("bias", "bias_report.ipynb"), ("explain", "explainability_report.ipynb"),
+                                            ("full", "audit_report.ipynb")])
 def test_notebook_path_finds_the_notebooks(kind, name):
     assert notebook_path(kind).name == name
     assert notebook_path(kind).is_file()
 
 
 def test_notebook_path_refuses_an_unknown_kind():
-    with pytest.raises(InputError, match=r"^report kind must be one of 'bias', 'full'; got 'pdf'$"):
+    with pytest.raises(InputError, match=r"^report kind must be one of 'bias', 'explain', 'full'; got 'pdf'$"):
         notebook_path("pdf")
 
 

@@ -368,7 +368,8 @@ def _quoted(names) -> str:
      "calibration: unknown grouping ['age_group', 'sex']; available: 'sex', 'age_group', 'sex*age_group'"),
     (lambda r: r.plot.group_rates("sex", metrics="recall"), "group_rates: unknown metric 'recall'; available: "
      "selection_rate, true_positive_rate, false_positive_rate, false_negative_rate, true_negative_rate, precision, "
-     "negative_predictive_value, accuracy, balanced_accuracy, base_rate, roc_auc, brier_score"),
+     "negative_predictive_value, accuracy, balanced_accuracy, base_rate, roc_auc, brier_score, "
+     "calibration_in_the_large"),
     (lambda r: r.plot.dependence("Purpose"), "dependence: unknown feature 'Purpose'; available: {features}"),
     (lambda r: r.plot.group_attribution("race"), "group_attribution: unknown sensitive feature 'race'; "
      "available: 'sex', 'age_group'"),

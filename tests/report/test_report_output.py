@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from auditkit import runner as _audit
-from auditkit.exceptions import InputError
+from auditkit.exceptions import InputError, ReportError
 from auditkit.report import output_folder as _output
 from auditkit.report.render import render_report, write_audit
 from auditkit.result import AuditResult, StepResult
@@ -170,12 +170,10 @@ def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path):
 
 
 def test_a_report_that_fails_is_marked_failed_and_no_html_is_written(tmp_path):
-    from papermill import PapermillExecutionError
-
     out = tmp_path / "out"
     out.mkdir()
     (out / "audit.json").write_text(json.dumps({"schema_version": "1", "provenance": {}, "dataset": {}}))
-    with pytest.raises(PapermillExecutionError, match="KeyError"):
+    with pytest.raises(ReportError, match="KeyError"):
         render_report(out, quiet=True)
     assert sorted(p.name for p in out.iterdir()) == ["audit.json", "report.failed.ipynb"]
     failed = (out / "report.failed.ipynb").read_text()

@@ -75,9 +75,11 @@ def test_missing_artifacts_are_said_not_failed(audit_dir, monkeypatch):
     assert any("beeswarm and dependence plots are not shown" in getattr(o, "data", "") for o in shown)
 
 
-def test_audit_without_explanations_shows_only_its_findings(monkeypatch):
+def test_audit_without_explanations_points_to_its_findings(monkeypatch):
     shown = _captured(monkeypatch)
     doc = {"findings": [{"id": "shap.needs_model", "step": "shap", "severity": "info",
                          "message": "No SHAP explanations: <needs> the model"}]}
     views.show(doc, ".")
-    assert len(shown) == 1 and "&lt;needs&gt;" in shown[0].data
+    assert len(shown) == 1 and "No explanations in this audit" in shown[0].data
+    assert "The explanation steps left 1 finding (shap: 1 info); it is in the findings list" in shown[0].data
+    assert "needs" not in shown[0].data  # the finding itself is shown once, in the findings list

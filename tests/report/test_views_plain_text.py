@@ -89,7 +89,7 @@ def test_every_plot_function_draws_data_strings_as_written(audit_dir):
     assert {COLUMN, VALUE, *CATEGORIES} <= shown  # tick labels, exactly the original strings
     assert f"Dependence: {COLUMN}" in shown
     assert {f"Rates by {SENSITIVE_COLUMN} with 95% intervals", f"Rates by sex × {SENSITIVE_COLUMN} with 95% intervals",
-            f"Calibration by {SENSITIVE_COLUMN}"} <= shown
+            f"Calibration by {SENSITIVE_COLUMN} with 95% intervals"} <= shown
 
 
 def test_notebook_html_is_not_typeset(audit_dir, monkeypatch):

@@ -173,9 +173,11 @@ def test_planted_gap_is_flagged_with_an_interval_that_excludes_zero():
     assert gap["group"] == {"group": "B"} and gap["reference"] == {"group": "A"}
     assert gap["difference"] < 0 and gap["difference_ci"][1] < 0 and gap["significant"]
     ids = {f.id for f in result.findings}
-    assert "fairness.gap.group.selection_rate" in ids
-    finding = next(f for f in result.findings if f.id == "fairness.gap.group.selection_rate")
+    assert "fairness.gap.group.demographic_parity" in ids  # one finding per grouping and criterion
+    finding = next(f for f in result.findings if f.id == "fairness.gap.group.demographic_parity")
     assert finding.severity == "high" and "95% CI" in finding.message
+    assert finding.evidence["grouping"] == "group" and finding.evidence["criterion"] == "demographic_parity"
+    assert finding.evidence["reference"] == {"group": "A"} and finding.evidence["metrics"] == ["selection_rate"]
     assert finding.evidence["comparisons"][0]["difference_ci"] == gap["difference_ci"]
 
 
@@ -313,7 +315,7 @@ def test_regression_metrics_by_group(frame):
     assert {"mae_worst_group", "rmse_ratio", "mean_error_difference", "mean_prediction_difference"} <= names
     bias = next(c for c in result.payload["comparisons"] if c["metric"] == "mean_error")
     assert bias["test"] == "welch-t" and bias["significant"]
-    assert any(f.id == "fairness.gap.sex.mean_error" for f in result.findings)
+    assert any(f.id == "fairness.gap.sex.mean_error" for f in result.findings)  # a regression metric is a criterion
 
 
 def test_multiclass_one_vs_rest_rates_by_group():

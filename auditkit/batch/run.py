@@ -1,0 +1,291 @@
+"""Run a batch on Dask distributed: a LocalCluster of worker processes, or an existing cluster by address.
+
+One code path: each audit is one task (:func:`~auditkit.batch.task.run_planned`); work on a dataset that
+does not depend on the model (:mod:`auditkit.batch.shared`) is one task per dataset whose result the
+audits of that dataset take as input. Audits are submitted as worker threads free up (never queued on a
+worker), so a worker process that dies takes only the audit it was running with it. Worker processes
+run one audit at a time (one thread each), so report kernels never share a process. An audit that
+fails is recorded, an audit over the time limit is stopped (its worker is restarted), an audit whose
+worker dies is retried once and then recorded as failed; the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditkit.batch.index import write_outputs
+from auditkit.batch.plan import BatchPlan, PlannedAudit
+from auditkit.batch.shared import DATA_STEPS, prepare_shared
+from auditkit.batch.stamp import audit_key, read_stamp
+from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
+from auditkit.exceptions import InputError
+from auditkit.params import Interval, Text, validate
+from auditkit.progress import progress_bar, progress_bars, say_between_bars
+from auditkit.report.output_folder import check_out_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from distributed import Client, Future
+
+DEFAULT_OUT = "reports/batch"
+WORKER_RETRIES = 1  # a worker that dies mid-audit: the audit runs once more, then it is recorded as failed
+POLL_SECONDS = 0.2
+MAX_ATTEMPTS = 5  # an audit resubmitted this often (its workers dying while it waited) is recorded as failed
+# Settings that concern the model only: audits differing in them share their dataset's work.
+MODEL_SETTINGS = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
+                  "model_version", "policy")
+
+
+def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT, workers: int | None = None,
+          scheduler: str | None = None, timeout: float | None = None, progress: bool | None = None,
+          log: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Run every audit of a plan on Dask distributed; write ``summary.csv`` and ``index.html``; return the summary.
+
+    Each audit writes its own folder, ``out/<audit name>`` (``audit.json``, ``model_card.md``,
+    ``report.html``). An audit whose folder is complete for the same settings and inputs (see
+    :mod:`auditkit.batch.stamp`) is not run again: re-running a plan resumes it.
+
+    Parameters
+    ----------
+    plan : BatchPlan, path or dict
+        The plan, its YAML file, or its mapping (see :class:`~auditkit.batch.BatchPlan`).
+    out : path, default "reports/batch"
+        The batch's folder.
+    workers : int, optional
+        Worker processes of a new ``distributed.LocalCluster`` (default: the machine's cores).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``) to run on instead; its workers
+        need auditkit installed and must see ``out`` and the plan's files at the same paths.
+    timeout : float, optional
+        Seconds an audit may run; one that runs longer is stopped and recorded as failed.
+    progress : bool, optional
+        A bar over the batch with the running audits' stages (default: when interactive).
+    log : callable, optional
+        Called with a line as each audit finishes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per audit, as in ``summary.csv`` (see :func:`auditkit.batch.summary.summary_frame`).
+
+    Examples
+    --------
+    >>> summary = batch("plan.yaml", out="reports/zoo", workers=2)  # doctest: +SKIP
+    >>> summary[["name", "status", "seconds"]]  # doctest: +SKIP
+    """
+    validate("workers", workers, [None, Interval(int, 1)])
+    validate("scheduler", scheduler, [None, Text("a scheduler address such as tcp://host:8786")])
+    validate("timeout", timeout, [None, Interval(float, 0, closed="neither")])
+    if workers is not None and scheduler is not None:
+        raise InputError("pass either workers= (a new local cluster) or scheduler= (an existing one), not both")
+    plan = _plan_from(plan)
+    out = check_out_dir(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    say = say_between_bars(log)
+    data_hashes: dict[str, str] = {}
+    keys = {audit.name: audit_key(audit, data_hashes) for audit in plan.audits}
+    records = _resumed(plan, out, keys)
+    todo = [audit for audit in plan.audits if audit.name not in records]
+    with progress_bars(progress), progress_bar(len(plan.audits), "batch", "audit", outer=True) as bar:
+        bar.update(len(records))
+        for name in records:
+            say(f"{name}: complete already (settings and inputs unchanged), skipped")
+        if todo:
+            with _client(workers, scheduler) as client:
+                records.update(_Run(client, out, keys, timeout, bar, say).run(todo))
+    return write_outputs(plan, records, out)
+
+
+def _plan_from(plan: Any) -> BatchPlan:
+    if isinstance(plan, BatchPlan):
+        return plan
+    if isinstance(plan, dict):
+        return BatchPlan.from_dict(plan)
+    if isinstance(plan, str | os.PathLike):
+        return BatchPlan.from_yaml(plan)
+    raise InputError(f"plan must be a BatchPlan, a plan file path or a mapping; got {type(plan).__name__}")
+
+
+def _resumed(plan: BatchPlan, out: Path, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Records of the audits complete already, marked ``resumed``."""
+    found = {}
+    for audit in plan.audits:
+        record = read_stamp(out / audit.name, keys[audit.name])
+        if record is not None:
+            found[audit.name] = {**record, "resumed": True}
+    return found
+
+
+@contextmanager
+def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {one_line_error(exc)}") from None
+        with client:
+            yield client
+        return
+    # The batch retries audits itself (only those that were running when their worker died): Dask does not.
+    config = {"distributed.scheduler.allowed-failures": 0,
+              "distributed.scheduler.worker-saturation": 1.0}
+    with dask.config.set(config), LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                               processes=True, dashboard_address=":0",
+                                               silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+class _Run:
+    """The batch's tasks on one client: submitted, watched (time limits, dead workers), recorded."""
+
+    def __init__(self, client: Client, out: Path, keys: dict[str, str], timeout: float | None, bar: Any,
+                 say: Callable[[str], None]) -> None:
+        self.client, self.out, self.keys, self.timeout, self.bar, self.say = client, out, keys, timeout, bar, say
+        self.started: dict[str, tuple[float, str, str]] = {}  # audit -> (when it started here, worker, task key)
+        self.deaths: dict[str, int] = {}  # audit -> times its worker died while running it
+        self.attempts: dict[str, int] = {}  # audit -> times it was submitted
+        self.shared: dict[str, Future] = {}  # audit -> the shared work it takes
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def run(self, audits: list[PlannedAudit]) -> dict[str, dict[str, Any]]:
+        """Submit no more audits than there are worker threads, so a worker that dies holds only its own audit."""
+        self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
+        try:
+            self.shared = _submit_shared(self.client, audits)
+            waiting, pending = list(audits), {}
+            while waiting or pending:
+                free = sum(self.client.nthreads().values()) - len(pending)
+                while waiting and free > 0:
+                    audit = waiting.pop(0)
+                    pending[self._submit(audit, self.shared.get(audit.name))] = audit
+                    free -= 1
+                pending = self._poll(pending)
+                time.sleep(POLL_SECONDS)
+        finally:
+            self.client.unsubscribe_topic(EVENT_TOPIC)
+        return self.records
+
+    def _submit(self, audit: PlannedAudit, shared: Future | None) -> Future:
+        self.started.pop(audit.name, None)
+        self.attempts[audit.name] = self.attempts.get(audit.name, 0) + 1
+        return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], shared,
+                                  key=f"audit-{audit.name}-{uuid.uuid4().hex[:8]}", pure=False)
+
+    def _poll(self, pending: dict[Future, PlannedAudit]) -> dict[Future, PlannedAudit]:
+        still = {}
+        for future, audit in pending.items():
+            if future.done():
+                record = self._record(future, audit)
+                if record is None:  # to run again (its worker died, or the shared work failed)
+                    still[self._submit(audit, self.shared.get(audit.name))] = audit
+                    continue
+                self._finish(audit, record)
+            elif self._overdue(audit):
+                self._stop(future, audit)
+            else:
+                still[future] = audit
+        return still
+
+    def _record(self, future: Future, audit: PlannedAudit) -> dict[str, Any] | None:
+        if future.status == "finished":
+            return future.result()
+        shared = self.shared.get(audit.name)
+        if shared is not None and shared.status in ("error", "cancelled"):
+            self.shared.pop(audit.name)  # the shared work failed, not this audit: it runs on its own
+            return None
+        exc = future.exception() if future.status == "error" else None
+        if type(exc).__name__ == "KilledWorker":
+            started = self.started.get(audit.name)
+            innocent = started is None or started[2] != future.key
+            if innocent and self.attempts.get(audit.name, 0) <= MAX_ATTEMPTS:
+                return None  # it was waiting on a worker that died running another audit: not its fault
+            self.deaths[audit.name] = self.deaths.get(audit.name, 0) + 1
+            if self.deaths[audit.name] <= WORKER_RETRIES:
+                return None
+            error = (f"the worker process running this audit died {WORKER_RETRIES + 1} times (killed, out of "
+                     "memory or crashed); the other audits went on")
+        else:
+            error = one_line_error(exc) if exc is not None else f"the task was {future.status}"
+        return _failed(audit, error, self.started.get(audit.name))
+
+    def _overdue(self, audit: PlannedAudit) -> bool:
+        start = self.started.get(audit.name)
+        return self.timeout is not None and start is not None and time.monotonic() - start[0] > self.timeout
+
+    def _stop(self, future: Future, audit: PlannedAudit) -> None:
+        """Stop an audit over the time limit: forget its task, restart the worker process running it."""
+        worker = self.started[audit.name][1]
+        self.client.cancel([future], force=True)
+        try:
+            self.client.restart_workers([worker], raise_for_error=True)
+        except Exception as exc:  # noqa: BLE001 - e.g. a worker without a nanny: it finishes the audit unseen
+            self.say(f"{audit.name}: could not restart worker {worker}: {one_line_error(exc)}")
+        self._finish(audit, _failed(audit, f"timed out after {self.timeout:g} s (timeout); the audit was stopped",
+                                    self.started.get(audit.name)))
+
+    def _finish(self, audit: PlannedAudit, record: dict[str, Any]) -> None:
+        self.records[audit.name] = {**record, "resumed": False}
+        self.bar.update(1)
+        done = f"[{len(self.records)}/{len(self.keys)}]"
+        error = f": {record['error']}" if record.get("error") else ""
+        self.say(f"{done} {audit.name}: {record['status']} in {record.get('seconds') or 0:.1f} s{error}")
+
+    def _on_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        message = event[1]
+        if not isinstance(message, dict):
+            return
+        if message.get("event") == "started":
+            self.started[message["audit"]] = (time.monotonic(), message.get("worker"), message.get("task"))
+        elif message.get("event") == "log":
+            self.bar.set_postfix_str(f"{message['audit']}: {message['message']}"[:60])
+
+
+def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | None) -> dict[str, Any]:
+    seconds = 0.0 if started is None else round(time.monotonic() - started[0], 3)
+    return {"name": audit.name, "model": audit.model, "dataset": audit.dataset, "status": "failed", "error": error,
+            "seconds": seconds, "worker": None if started is None else started[1]}
+
+
+def _submit_shared(client: Client, audits: list[PlannedAudit]) -> dict[str, Future]:
+    """One task of shared data work per group of two or more audits of the same data; audit name -> its future."""
+    groups: dict[str, list[PlannedAudit]] = {}
+    for audit in audits:
+        groups.setdefault(shared_group(audit), []).append(audit)
+    shared = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        future = client.submit(prepare_shared, members[0].spec, key=f"shared-{members[0].dataset}-"
+                               f"{uuid.uuid4().hex[:8]}", pure=False)
+        shared.update({audit.name: future for audit in members})
+    return shared
+
+
+def shared_group(audit: PlannedAudit) -> str:
+    """Audits with the same group share their data work: the same dataset, data settings and data-only steps.
+
+    Examples
+    --------
+    >>> from auditkit.batch.plan import BatchPlan
+    >>> plan = BatchPlan.from_dict({"datasets": {"g": "german"}, "models": {"a": "a.skops", "b": "b.skops"},
+    ...                             "audits": "all"}, check_files=False)
+    >>> shared_group(plan.audits[0]) == shared_group(plan.audits[1])
+    True
+    """
+    settings = {key: value for key, value in audit.spec.to_dict().items() if key not in MODEL_SETTINGS}
+    settings["steps"] = [name for name in audit.spec.step_names if name in DATA_STEPS]
+    settings["step_options"] = {name: options for name, options in settings["step_options"].items()
+                                if name in DATA_STEPS}
+    return json.dumps({"dataset": audit.dataset, **settings}, default=repr, sort_keys=True)
+

@@ -1,0 +1,222 @@
+"""Execute a report notebook with papermill: on the running Python, within a time limit, a failure named.
+
+* The kernel is the Python running auditkit (``sys.executable``), from a kernel spec made for this
+  run in a temporary folder: an installed ``python3`` kernel spec, missing or pointing to another
+  Python, plays no part (never ``NoSuchKernel``, never a kernel without auditkit).
+* ``timeout`` bounds the whole report, not each cell: each cell may run for the time left
+  (nbclient's ``timeout_func``); when it runs out, the kernel is interrupted and the report stops.
+* A failure is one :class:`~auditkit.exceptions.ReportError` naming the cell (its index in the
+  report notebook and its first line) and the error's last line; the partly executed notebook
+  is kept, marked failed (``metadata.auditkit.status``, and a note in its first cell).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from auditkit.exceptions import ReportError
+
+KERNEL_NAME = "python3"  # the name report notebooks (and their outputs) record; resolved to this Python
+TIMEOUT_ERROR = "ReportTimeout"
+# Cells papermill adds to a notebook it runs: not cells of the report notebook.
+ADDED_CELL_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+_LEAST_CELL_SECONDS = 0.01  # a cell started after the time ran out still gets a (hopeless) moment: 0 means no limit
+
+
+def execute_notebook(source: Path, output: Path, parameters: dict[str, Any], *, timeout: float,
+                     progress: bool = False, quiet: bool = False) -> None:
+    """Execute ``source`` into ``output`` with papermill, on this Python, in at most ``timeout`` seconds.
+
+    The kernel runs in a fresh, empty working folder with matplotlib's Agg backend, so no file
+    where auditkit was started can shadow a module the notebook imports. ``quiet`` lowers the
+    kernel's own log to errors (it warns on every start that its local channel is not encrypted).
+
+    Raises
+    ------
+    ReportError
+        A cell failed, the time ran out or the kernel died; ``output`` then holds the notebook as
+        far as it ran, marked failed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> cells = [nbformat.v4.new_code_cell("n = 2"), nbformat.v4.new_code_cell("print(1 / (n - 2))")]
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "in.ipynb")
+    >>> execute_notebook(folder / "in.ipynb", folder / "out.ipynb", {}, timeout=60)  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.ReportError: the report notebook in.ipynb failed at cell 1 ("print(1 / (n - 2))"): \
+ZeroDivisionError: division by zero
+    """
+    import papermill as pm
+
+    deadline = time.monotonic() + timeout
+    with _kernel_folder() as (kernel, cwd), _agg_backend():
+        try:
+            pm.execute_notebook(
+                str(source), str(output), parameters=parameters, cwd=str(cwd), progress_bar=progress,
+                kernel_name=KERNEL_NAME, km=kernel, stdout_file=None, stderr_file=sys.stderr if progress else None,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"] if quiet else [],
+                timeout_func=lambda cell: max(deadline - time.monotonic(), _LEAST_CELL_SECONDS),
+                interrupt_on_timeout=True,
+                error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": f"the report ran out of its {timeout} s",
+                                  "traceback": []},
+            )
+        except Exception as error:  # noqa: BLE001 - a failing cell, a dead kernel: named, the notebook kept
+            raise _failure(source, output, error, timeout if time.monotonic() >= deadline else None) from None
+    if failed_cell(output) is not None:  # stopped by a time-out that left no error output
+        raise _failure(source, output, None, timeout if time.monotonic() >= deadline else None)
+
+
+def failed_cell(notebook: Path, *, stopped: bool = False) -> tuple[int, Any] | None:
+    """The cell where papermill's run of ``notebook`` stopped, as (index in the report notebook, cell); or None.
+
+    The index counts the report notebook's own cells, from 0: the cells papermill adds (the
+    injected parameters, its error notes) are not counted. The cell papermill marked failed;
+    else, when the run ``stopped`` on an error papermill does not mark (the kernel died, its
+    output never came), the last cell that started.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
+    >>> cells[0].metadata["papermill"] = {"status": "completed", "start_time": "2026-01-01T00:00:00"}
+    >>> cells[1].metadata["papermill"] = {"status": "failed", "start_time": "2026-01-01T00:00:01"}
+    >>> path = Path(tempfile.mkdtemp()) / "out.ipynb"
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    >>> index, cell = failed_cell(path)
+    >>> index, cell.source
+    (1, '1 / 0')
+    """
+    import nbformat
+
+    if not notebook.is_file():
+        return None
+    own = [cell for cell in nbformat.read(notebook, as_version=4).cells
+           if not ADDED_CELL_TAGS & set(cell.metadata.get("tags", []))]
+    runs = [(index, cell, cell.metadata.get("papermill", {})) for index, cell in enumerate(own)]
+    failed = [(index, cell) for index, cell, run in runs if run.get("status") == "failed"]
+    started = [(index, cell) for index, cell, run in runs if run.get("start_time")]
+    if failed:
+        return failed[0]
+    return started[-1] if stopped and started else None
+
+
+def _failure(source: Path, output: Path, error: BaseException | None, timed_out: float | None) -> ReportError:
+    """The :class:`ReportError` of a run that stopped; ``output`` is marked failed."""
+    found = failed_cell(output, stopped=True)
+    index, cell = found if found is not None else (None, None)
+    failure = ReportError(source.name, cell=index, source_line=_first_line(cell), error=_error_line(cell, error),
+                          timeout=timed_out)
+    if output.is_file():
+        _mark_failed(output, str(failure))
+    return failure
+
+
+def _first_line(cell: Any) -> str:
+    lines = [line.strip() for line in (cell.source if cell is not None else "").splitlines()]
+    return next((line for line in lines if line and not line.startswith("#")), lines[0] if lines else "")
+
+
+def _error_line(cell: Any, error: BaseException | None) -> str:
+    """The last line a traceback would print: ``Type: message`` (the message on one line)."""
+    outputs = [output for output in (cell.outputs if cell is not None and cell.cell_type == "code" else [])
+               if output.output_type == "error"]
+    if outputs:
+        name, value = outputs[-1].ename, outputs[-1].evalue
+    elif error is not None:
+        name, value = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", str(error))
+    else:
+        return ""
+    value = " ".join(str(value).split())
+    return f"{name}: {value}" if value else str(name)
+
+
+def _mark_failed(notebook: Path, message: str) -> None:
+    """Record the failure in ``notebook``: ``metadata.auditkit``, and a first cell saying what stopped it."""
+    import nbformat
+
+    from auditkit.report.summary import esc
+
+    book = nbformat.read(notebook, as_version=4)
+    book.metadata["auditkit"] = {"status": "failed", "error": message}
+    note = nbformat.v4.new_markdown_cell(f"<p style='color:#c62828'><b>This report did not finish.</b> "
+                                         f"{esc(message)}</p>")
+    note.metadata["tags"] = ["papermill-error-cell-tag"]  # papermill's own tag for its error notes
+    book.cells.insert(0, note)
+    nbformat.write(book, notebook)
+
+
+@contextmanager
+def _kernel_folder() -> Iterator[tuple[Any, Path]]:
+    """A kernel manager for this Python and an empty working folder, both removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="auditkit-kernel-"))
+    try:
+        cwd = folder / "cwd"
+        cwd.mkdir()
+        kernel = running_python_kernel(folder / "kernels")
+        try:
+            yield kernel, cwd
+        finally:
+            _shutdown(kernel)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def running_python_kernel(spec_dir: Path):
+    """A Jupyter kernel manager whose ``python3`` kernel runs this Python (``sys.executable``).
+
+    The kernel spec is written into ``spec_dir`` (ipykernel's own, for this interpreter) and is
+    the only one the manager looks at.
+
+    Examples
+    --------
+    >>> import sys, tempfile
+    >>> from pathlib import Path
+    >>> kernel = running_python_kernel(Path(tempfile.mkdtemp()) / "kernels")
+    >>> kernel.kernel_spec.argv[0] == sys.executable, kernel.kernel_spec.language
+    (True, 'python')
+    """
+    from ipykernel.kernelspec import write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    write_kernel_spec(spec_dir / KERNEL_NAME)
+    specs = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+
+
+def _shutdown(kernel) -> None:
+    """Stop the report kernel and close its channels, whatever state the run left it in."""
+    from jupyter_core.utils import run_sync
+
+    if kernel.has_kernel:
+        run_sync(kernel.shutdown_kernel)(now=True)
+
+
+@contextmanager
+def _agg_backend() -> Iterator[None]:
+    """matplotlib's non-interactive backend for the kernel (it inherits the environment)."""
+    before = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = before
