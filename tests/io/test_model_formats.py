@@ -211,15 +211,30 @@ def test_a_native_booster_knows_its_columns_and_kind(data, tmp_path):
                                                   "n_trees": 30, "n_classes": 2}
 
 
-def test_lightgbm_categories_read_from_text_columns(data, tmp_path):
-    columns = NUMERIC + CATEGORICAL
-    train = data[columns].astype({c: "category" for c in CATEGORICAL})
-    model = lightgbm.LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1).fit(train, data["good"])
-    model.booster_.save_model(tmp_path / "cat.txt")
+def _categorical_lightgbm(train, target, path):
+    model = lightgbm.LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1).fit(train, target)
+    model.booster_.save_model(path)
+    return model
+
+
+def _categorical_xgboost(train, target, path):
+    model = xgboost.XGBClassifier(n_estimators=20, enable_categorical=True, n_jobs=1).fit(train, target)
+    model.save_model(path)
+    return model
+
+
+@pytest.mark.parametrize(("fit", "name"), [(_categorical_lightgbm, "cat.txt"), (_categorical_xgboost, "cat.json")],
+                         ids=["LightGBM", "XGBoost"])
+@pytest.mark.parametrize("sample", [None, 40], ids=["all rows", "a sample without some categories"])
+def test_boosters_on_category_columns_read_them_from_text(data, tmp_path, fit, name, sample):
+    train = data[NUMERIC + CATEGORICAL].astype({c: "category" for c in CATEGORICAL})
+    model = fit(train, data["good"], tmp_path / name)
     csv = tmp_path / "german.csv"
     data.to_csv(csv, index=False)  # read back, the category columns are plain text
-    ctx = build_context(AuditSpec(data=str(csv), model=str(tmp_path / "cat.txt"), **settings()))
-    assert ctx.y_pred.tolist() == model.predict(train).tolist()
+    ctx = build_context(AuditSpec(data=str(csv), model=str(tmp_path / name), sample=sample, seed=1, **settings()))
+    rows = train.loc[ctx.frame.index]
+    assert ctx.y_pred.tolist() == model.predict(rows).tolist()
+    np.testing.assert_allclose(ctx.y_score, model.predict_proba(rows)[:, 1], atol=1e-7)
 
 
 # --- pickle and joblib: only with trust ----------------------------------------------------------------------------
