@@ -31,7 +31,14 @@ CI_METHOD = ("paired percentile bootstrap of the evaluation rows (the counts-bas
 
 @dataclass(frozen=True)
 class MitigationSettings:
-    """What the mitigation step compares (see :class:`auditkit.steps.MitigationStep`)."""
+    """What the mitigation step compares (see :class:`auditkit.steps.MitigationStep`).
+
+    Examples
+    --------
+    >>> settings = MitigationSettings("sex", ("threshold_optimizer",), ("equalized_odds",), 0.5, 50)
+    >>> settings.feature, settings.fairness.n_boot
+    ('sex', 1000)
+    """
 
     feature: str
     methods: tuple[str, ...]
@@ -43,7 +50,13 @@ class MitigationSettings:
 
 @dataclass
 class Fitted:
-    """One option's decisions on the evaluation rows (None when skipped) and how they were made."""
+    """One option's decisions on the evaluation rows (None when skipped) and how they were made.
+
+    Examples
+    --------
+    >>> Fitted(Option("threshold_optimizer", "equalized_odds"), None, {}, "fairlearn could not fit it").reason
+    'fairlearn could not fit it'
+    """
 
     option: Option
     decisions: np.ndarray | None

@@ -48,6 +48,14 @@ class OptionMeasures:
         Accuracy and balanced accuracy over all evaluation rows.
     overall_boot : dict of str to ndarray, shape ``(n_boot,)``, or None
         The same for every paired resample.
+
+    Examples
+    --------
+    >>> y = np.array([1, 0] * 20)
+    >>> measured = measure_options({"model": y.copy()}, y, pd.DataFrame({"sex": ["f", "m"] * 20}),
+    ...                            FairnessSettings(min_group_size=5, n_boot=20), np.random.default_rng(0))
+    >>> measured["model"].metrics()["accuracy"], measured["model"].by_group()[0]["group"]
+    (1.0, {'sex': 'f'})
     """
 
     result: GroupingResult

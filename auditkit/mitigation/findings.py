@@ -43,7 +43,8 @@ def mitigation_findings(payload: dict[str, Any]) -> list[Finding]:
             findings.append(_skipped(option, settings))
         elif option.get("criterion") and option.get("baseline") in by_key:
             findings.append(_cost(option, by_key[option["baseline"]], settings))
-    post = [o["label"] for o in payload["options"] if o.get("uses_sensitive_at_decision") and o["status"] == "evaluated"]
+    post = [o["label"] for o in payload["options"]
+            if o.get("uses_sensitive_at_decision") and o["status"] == "evaluated"]
     if post:
         findings.append(_sensitive_at_decision(post, settings))
     return findings

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from auditkit.io.inputs import final_estimator
@@ -22,7 +21,13 @@ SCORE_METHODS = ("predict_proba", "decision_function", "predict")
 
 
 class NotFitted(Exception):  # noqa: N818 - a reason to skip an option, not an error of the audit
-    """A mitigation could not be fitted; the message says why, in a sentence for the report."""
+    """A mitigation could not be fitted; the message says why, in a sentence for the report.
+
+    Examples
+    --------
+    >>> str(NotFitted("the model cannot be copied to train anew"))
+    'the model cannot be copied to train anew'
+    """
 
 
 class PositiveClassModel(ClassifierMixin, BaseEstimator):
@@ -205,6 +210,17 @@ def reduction_decisions(model: Any, criterion: str, train: tuple, X_eval: pd.Dat
     ------
     NotFitted
         See :func:`refittable`; or training raised (its error is the reason).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"x": rng.normal(size=200)})
+    >>> groups, y = np.repeat(["a", "b"], 100), (X["x"] + rng.normal(size=200) > 0).astype(int).to_numpy()
+    >>> decisions, calls = reduction_decisions(LogisticRegression(), "demographic_parity", (X, y, groups), X,
+    ...                                        random_state=0, max_iter=5)
+    >>> decisions.shape, calls > 0  # the estimator was trained that many times
+    ((200,), True)
     """
     from fairlearn.reductions import DemographicParity, EqualizedOdds, ExponentiatedGradient
 

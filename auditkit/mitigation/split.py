@@ -24,6 +24,12 @@ class Split:
         ``"nothing"`` (when a stratum has a single row).
     seed : int
         The ``random_state`` given to scikit-learn's ``train_test_split``.
+
+    Examples
+    --------
+    >>> split = fitting_split(np.array([0, 1] * 4), np.array(["a"] * 8), 0.5, seed=1)
+    >>> split.fit.tolist(), split.evaluate.tolist(), split.stratified_by
+    ([1, 4, 5, 6], [0, 2, 3, 7], 'outcome and group')
     """
 
     fit: np.ndarray

@@ -134,7 +134,8 @@ GUIDES: dict[str, Guide] = {
     "mitigation.skipped": Guide(
         "Mitigations not evaluated", "An option could not be fitted; each finding says why.", "Audit with the "
         "reference model, or with an estimator that can be copied and trained with sample weights."),
-    "mitigation.not_binary": Guide("Mitigation did not run", "fairlearn's mitigations handle binary decisions only.",
+    "mitigation.not_binary": Guide("Mitigation did not run", "The mitigations of fairlearn handle binary decisions "
+                                   "only.",
                                    "Audit a binary decision to compare mitigations."),
     "failed": Guide("The {subject} step failed", "Its results are missing from this report.",
                     "Read the error in audit.json (the finding's evidence keeps the traceback) and re-run."),

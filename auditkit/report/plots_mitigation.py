@@ -70,11 +70,12 @@ got 'calibration'
     for panel, name in zip(axes, chosen, strict=True):
         _panel(panel, options, name, settings)
     legend_beside(axes[-1], title="option")
-    level = settings.get("ci_level", 0.95) if settings.get("n_boot") else None
-    rows = settings.get("split", {}).get("evaluation_rows")
-    title = (f"Accuracy against disparity on {rows:,} held-out rows" if rows else "Accuracy against disparity") + (
-        f", with {level:.0%} intervals" if level else "")
-    fig.suptitle(title, fontsize=10, **PLAIN_TEXT)
+    if ax is None:  # a figure of its own: its title says on what rows (a given figure keeps its own title)
+        level = settings.get("ci_level", 0.95) if settings.get("n_boot") else None
+        rows = settings.get("split", {}).get("evaluation_rows")
+        title = (f"Accuracy against disparity on {rows:,} held-out rows" if rows else "Accuracy against disparity"
+                 ) + (f", with {level:.0%} intervals" if level else "")
+        fig.suptitle(title, fontsize=10, **PLAIN_TEXT)
     return fig
 
 
