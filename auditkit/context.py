@@ -22,6 +22,7 @@ from auditkit.io.models import (
     describe_model,
     load_model,
     make_reference_model,
+    model_origin,
     predict_for_audit,
     prepare_features,
 )
@@ -284,7 +285,7 @@ def _from_model(spec, loaded, frame, target, labels) -> dict[str, Any]:
         model = spec.model
         require_fitted(model)
     else:
-        model = load_model(spec.model, trust=spec.trust_model)
+        model = load_model(spec.model, trust=spec.trust_model, trust_types=spec.trust_types)
     columns = model_columns(model, frame, target, _feature_columns(loaded, frame, {target}), spec.features)
     X = frame[columns]  # as in the data: a model trained on ``category`` columns needs them as such
     output = predict_for_audit(model, X, spec.task, labels, target)
@@ -359,7 +360,9 @@ def _model_info(spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any] | None
     if model is None:
         return None
     name = spec.model_name or default_model_name(spec.model if spec.model is not None else model)
-    info = {"name": name, **describe_model(model), "features": [str(c) for c in parts["X"].columns]}
+    origin = model_origin(spec.model, source=spec.model_source, licence=spec.model_licence,
+                          version=spec.model_version)
+    info = {"name": name, **origin, **describe_model(model), "features": [str(c) for c in parts["X"].columns]}
     if "reference" in parts:
         info = {"kind": "reference", **parts["reference"], **info}
         if spec.exclude:

@@ -149,7 +149,7 @@ class StepRegistry:
 
     def _load(self, name: str, source: Any) -> type:
         try:
-            cls = source.load() if isinstance(source, metadata.EntryPoint) else _import(source)
+            cls = _import(source) if isinstance(source, str) else source.load()
         except Exception as exc:  # noqa: BLE001 - a broken plugin is named, not a bare traceback
             raise InputError(f"the step '{name}' cannot be imported from {_qualified(source)}: "
                              f"{type(exc).__name__}: {exc}") from exc
@@ -215,9 +215,9 @@ def _import(path: str) -> type:
 def _qualified(source: Any) -> str:
     if isinstance(source, type):
         return f"{source.__module__}:{source.__qualname__}"
-    if isinstance(source, metadata.EntryPoint):
-        return source.value
-    return str(source)
+    # An entry point: importlib.metadata's, or importlib_metadata's once that backport has put its
+    # finder on sys.meta_path (skops and others import it), so not tested with isinstance.
+    return str(getattr(source, "value", source))
 
 
 def _did_you_mean(name: Any, names: list[str]) -> str:

@@ -229,7 +229,10 @@ def context(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     Examples
     --------
-    >>> context({"dataset": {"name": "loans", "n_rows": 10}, "provenance": {}})
+    >>> import auditkit
+    >>> doc = auditkit.audit(data="compas", predictions="compas_high_risk", sample=300, steps=["performance"],
+    ...                      progress=False).to_dict()
+    >>> context(doc)
     <IPython.core.display.HTML object>
     """
     _show(views.header_html(doc) + context_views.context_html(doc))
@@ -240,7 +243,10 @@ def provenance(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     Examples
     --------
-    >>> provenance({"dataset": {"name": "loans", "n_rows": 10}, "provenance": {}})
+    >>> import auditkit
+    >>> doc = auditkit.audit(data="compas", predictions="compas_high_risk", sample=300, steps=["performance"],
+    ...                      progress=False).to_dict()
+    >>> provenance(doc)
     <IPython.core.display.HTML object>
     """
     _show(context_views.provenance_html(doc))
