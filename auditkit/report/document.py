@@ -176,7 +176,7 @@ def front_html(doc: dict[str, Any], report: str = "full") -> str:
     >>> doc = auditkit.audit(data="compas", predictions="compas_high_risk", sample=600, steps=["fairness"],
     ...                      sensitive=["sex"], progress=False).to_dict()
     >>> html = front_html(doc, "bias")
-    >>> [html.index(part) < html.index("<table class='auditkit-scorecard") < html.index("<nav")
+    >>> [html.index(part) < html.index("class='auditkit-scorecard") < html.index("<nav")
     ...  for part in ("<h1", "<p id='verdict'")]
     [True, True]
     """
