@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=("low", "medium", "high"),
                        help="exit with status 3 when a policy check of this severity or higher fails")
     audit.add_argument("--steps", type=_step_list,
-                       help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
+                       help="comma-separated steps to run (default: every step but mitigation, which trains "
+                            "models); e.g. data_overview,performance,fairness or fairness,mitigation")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     which = audit.add_mutually_exclusive_group()
     which.add_argument("--report", choices=(*NOTEBOOKS, NO_REPORT),

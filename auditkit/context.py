@@ -97,6 +97,9 @@ class AuditContext:
         The fitted model (reference model, loaded or given model) or None.
     X_train : DataFrame or None
         Training features of the reference model (explainer background).
+    train_frame : DataFrame or None
+        The reference model's training rows, all columns (None unless ``mode`` is
+        ``"reference"``): what a step that trains the model anew (mitigation) fits on.
     mode : {"reference", "model", "predictions"}
     provenance : dict
         Data and model hashes, seed, where the scores came from; completed with versions and
@@ -139,6 +142,7 @@ class AuditContext:
     seed: int
     provenance: dict[str, Any] = field(default_factory=dict)
     score_kind: str | None = None
+    train_frame: pd.DataFrame | None = None
     cache: AuditCache = field(default_factory=AuditCache, init=False, compare=False, repr=False)
 
     @property
@@ -219,6 +223,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         seed=spec.seed,
         provenance=_provenance(loaded, spec, parts),
         score_kind=output.score_kind,
+        train_frame=parts.get("train_frame"),
     )
 
 
@@ -307,6 +312,7 @@ def _from_reference(spec, loaded, frame, target, labels) -> dict[str, Any]:
         "output": predict_for_audit(model, X_test, spec.task, labels, target),
         "model": model,
         "X_train": X_all.iloc[train_idx],
+        "train_frame": frame.iloc[train_idx],
         "reference": {"train_rows": len(train_idx), "test_rows": len(test_idx)},
     }
 

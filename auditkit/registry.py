@@ -46,9 +46,12 @@ BUILTIN_STEPS: dict[str, str] = {
     "shap": "auditkit.steps.shap_step:ShapStep",
     "lime": "auditkit.steps.lime_step:LimeStep",
     "agreement": "auditkit.steps.agreement:AgreementStep",
+    "mitigation": "auditkit.steps.mitigation:MitigationStep",
 }
+# Built-in steps an audit runs only when asked for (``steps=[..., "mitigation"]``): they train models.
+OPT_IN_STEPS: tuple[str, ...] = ("mitigation",)
 # The steps an audit runs when the spec names none.
-DEFAULT_STEPS: tuple[str, ...] = tuple(BUILTIN_STEPS)
+DEFAULT_STEPS: tuple[str, ...] = tuple(name for name in BUILTIN_STEPS if name not in OPT_IN_STEPS)
 # Top-level keys of audit.json written by steps, in this order; a step may write any other
 # section (it follows these, in the order the steps ran).
 # The pseudo-step the runner adds for policy checks (not a registered step).
@@ -284,7 +287,7 @@ def step_names() -> list[str]:
 
     Examples
     --------
-    >>> step_names()[:7]  # then steps from plugins and register_step, sorted
-    ['data_overview', 'data_bias', 'performance', 'fairness', 'shap', 'lime', 'agreement']
+    >>> step_names()[:8]  # then steps from plugins and register_step, sorted
+    ['data_overview', 'data_bias', 'performance', 'fairness', 'shap', 'lime', 'agreement', 'mitigation']
     """
     return REGISTRY.names()

@@ -160,7 +160,7 @@ def toc_html(kind: str) -> str:
     Examples
     --------
     >>> toc_html("bias").count("<li>"), "href='#Bias-in-the-data'" in toc_html("bias")
-    (9, True)
+    (10, True)
     """
     items = "".join(f"<li><a href='#{esc(heading_id(s.title))}'>{esc(s.title)}</a></li>"
                     for s in sections_for(kind) if s.title is not None)
