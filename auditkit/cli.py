@@ -17,6 +17,7 @@ from typing import NoReturn
 from auditkit.exceptions import BrowserError, InputError, ReportError
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
 from auditkit.report.pdf import BROWSER_ENV
+from auditkit.registry import presets_help
 
 DEMO_DIR = Path("reports") / "demo"
 BATCH_DIR = "reports/batch"
@@ -70,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=("low", "medium", "high"),
                        help="exit with status 3 when a policy check of this severity or higher fails")
     audit.add_argument("--steps", type=_step_list,
-                       help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
+                       help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness; "
+                            f"or a preset: {presets_help()}")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     which = audit.add_mutually_exclusive_group()
     which.add_argument("--report", choices=(*NOTEBOOKS, NO_REPORT),
