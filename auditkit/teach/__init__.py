@@ -7,6 +7,7 @@ terminal or a papermill run, and never raises for an answer, so a lesson always 
 
 * The core checkers (:func:`check_number`, :func:`check_choice`, :func:`check_columns`,
   :func:`check_values`) serve any exercise.
+* :func:`glossary` shows the words a lesson uses, one plain sentence each.
 * ``teach.lesson1``, ``teach.lesson2`` and ``teach.lesson3`` hold each lesson's data and its
   checkers (``teach.lesson1.check_selection_rate(answer)``).
 * ``python -m auditkit.teach.student`` writes the student versions of the lessons from the
@@ -28,10 +29,11 @@ from typing import Any
 
 from auditkit.teach.checks import check_choice, check_columns, check_number, check_values
 from auditkit.teach.feedback import Feedback
+from auditkit.teach.glossary import glossary
 
 LESSONS = ("lesson1", "lesson2", "lesson3")
 
-__all__ = ["Feedback", "check_choice", "check_columns", "check_number", "check_values", *LESSONS]
+__all__ = ["Feedback", "check_choice", "check_columns", "check_number", "check_values", "glossary", *LESSONS]
 
 
 def __getattr__(name: str) -> Any:

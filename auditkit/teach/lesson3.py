@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,8 @@ def held_out_decisions(data: Dataset | None = None, exclude: Sequence[str] = ())
     """The rows an audit of ``data`` holds out, with its reference model's decisions and the planted truth.
 
     The reference model is the one ``auditkit.audit(data=data, exclude=exclude)`` trains and audits
-    (same split, same seed), trained on the *recorded* labels without the columns in ``exclude``.
+    (same split, same seed), trained on the *recorded* labels without the columns in ``exclude``;
+    it is trained once per dataset and ``exclude`` (a dataset is not changed after it is made).
 
     Returns
     -------
@@ -71,9 +73,20 @@ def held_out_decisions(data: Dataset | None = None, exclude: Sequence[str] = ())
     >>> len(rows), {"decision", "true_label", "label"} <= set(rows.columns)
     (1200, True)
     """
+    data = load_data() if data is None else data
+    known = _DECIDED.setdefault(data, {})
+    if tuple(exclude) not in known:
+        known[tuple(exclude)] = _decide(data, exclude)
+    return known[tuple(exclude)].copy()
+
+
+_DECIDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Decisions already made for a dataset (by columns left out): the checkers ask again for the lesson's models."""
+
+
+def _decide(data: Dataset, exclude: Sequence[str]) -> pd.DataFrame:
     from auditkit import AuditSpec, build_context
 
-    data = load_data() if data is None else data
     ctx = build_context(AuditSpec(data=data, exclude=list(exclude), steps=["performance"]))
     return ctx.frame.join(data.truth).assign(decision=ctx.y_pred.astype(int))
 
