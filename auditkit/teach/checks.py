@@ -216,7 +216,8 @@ def check_values(answer: Any, expected: Mapping[Hashable, float], *, tol: float 
     wrong = [key for key, value in expected.items()
              if _one_number(given[key])[1] or abs(_one_number(given[key])[0] - value) > tol]
     if wrong:
-        return Feedback(NOT_YET, f"the value for {_listed(wrong)} {_is_are(wrong)} not right.", hint, exercise)
+        values = "the value for" if len(wrong) == 1 else "the values for"
+        return Feedback(NOT_YET, f"{values} {_listed(wrong)} {_is_are(wrong)} not right.", hint, exercise)
     return Feedback(RIGHT, why or "every value is right.", "", exercise)
 
 
@@ -274,10 +275,15 @@ def _same_choice(left: Any, right: Any) -> bool:
 
 def _kind(value: Any) -> str:
     if hasattr(value, "shape") and not np.isscalar(value):
-        return f"a {type(value).__name__} of {int(np.size(value))} value{'s' if np.size(value) != 1 else ''}"
+        return f"{_a(type(value).__name__)} of {int(np.size(value))} value{'s' if np.size(value) != 1 else ''}"
     if isinstance(plain(value), str | bool | numbers.Number):
         return _shown(value)
-    return f"a {type(value).__name__}"
+    return _a(type(value).__name__)
+
+
+def _a(noun: str) -> str:
+    noun = {"ndarray": "NumPy array"}.get(noun, noun)
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _shown(value: Any) -> str:
