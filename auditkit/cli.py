@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from auditkit.exceptions import BrowserError, InputError, ReportError
+from auditkit.registry import presets_help
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
 from auditkit.report.pdf import BROWSER_ENV
-from auditkit.registry import presets_help
 
 DEMO_DIR = Path("reports") / "demo"
 BATCH_DIR = "reports/batch"

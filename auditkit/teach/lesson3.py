@@ -198,9 +198,10 @@ def check_label_bias_rate(answer: Any, *, data: Dataset | None = None) -> Feedba
     rows = data.frame.join(data.truth)
     positives = rows[(rows["group"] == "B") & (rows["true_label"] == 1)]
     rate = float((positives["label"] == 0).mean())
+    planted = data.ground_truth["params"]["label_bias"]
     why = (f"{int((positives['label'] == 0).sum()):,} of the {len(positives):,} members of B whose true label is 1 "
-           f"were recorded as 0: {rate:.1%} (the data was made with label_bias={data.ground_truth['params']['label_bias']}"
-           "). Nothing in the recorded data shows which ones.")
+           f"were recorded as 0: {rate:.1%} (the data was made with label_bias={planted}). Nothing in the recorded "
+           "data shows which ones.")
     hint = ("Join data.truth to data.frame, keep the rows of group B whose true_label is 1, and take the share of "
             "them whose recorded label is 0.")
     return check_number(answer, rate, why=why, hint=hint, exercise="Label bias")

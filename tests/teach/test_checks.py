@@ -38,7 +38,8 @@ def test_a_number_within_the_tolerance_is_right(answer):
     ("0.2513", "got the text '0.2513'; give a number (without quotes)."),
     (True, "expected one number; got True."),
     (pd.Series([0.1, 0.2513]), "expected one number; got a Series of 2 values: pick the value the exercise asks for."),
-    (np.array([[0.1, 0.2]]), "expected one number; got a NumPy array of 2 values: pick the value the exercise asks for."),
+    (np.array([[0.1, 0.2]]), "expected one number; got a NumPy array of 2 values: pick the value the exercise "
+                             "asks for."),
     (pd.DataFrame({"a": [1, 2]}), "expected one number; got a DataFrame of 2 values: pick the value the exercise "
                                   "asks for."),
     ([0.2513], "expected one number; got a list."),

@@ -17,7 +17,8 @@ from auditkit.teach import lesson1, lesson2, lesson3
 
 
 def _frame(data, metric, truth, decision, group):
-    return MetricFrame(metrics=metric, y_true=data[truth], y_pred=data[decision], sensitive_features=data[group]).by_group
+    frame = MetricFrame(metrics=metric, y_true=data[truth], y_pred=data[decision], sensitive_features=data[group])
+    return frame.by_group
 
 
 @pytest.fixture(scope="module")
