@@ -24,20 +24,10 @@ False
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from auditkit.teach import lesson1, lesson2, lesson3
 from auditkit.teach.checks import check_choice, check_columns, check_number, check_values
 from auditkit.teach.feedback import Feedback
 from auditkit.teach.glossary import glossary
 
-LESSONS = ("lesson1", "lesson2", "lesson3")
-
-__all__ = ["Feedback", "check_choice", "check_columns", "check_number", "check_values", "glossary", *LESSONS]
-
-
-def __getattr__(name: str) -> Any:
-    """Import a lesson's module when first asked for (``teach.lesson1``): they load data and models."""
-    if name in LESSONS:
-        return importlib.import_module(f"auditkit.teach.{name}")
-    raise AttributeError(f"module 'auditkit.teach' has no attribute {name!r}")
+__all__ = ["Feedback", "check_choice", "check_columns", "check_number", "check_values", "glossary", "lesson1",
+           "lesson2", "lesson3"]

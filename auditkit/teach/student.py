@@ -125,7 +125,15 @@ def student_notebook(notebook: nbformat.NotebookNode, name: str = "the notebook"
 
 
 def student_text(instructor_path: Path) -> str:
-    """The student version of the notebook file at ``instructor_path``, as the text written to disk."""
+    """The student version of the notebook file at ``instructor_path``, as the text written to disk.
+
+    Examples
+    --------
+    >>> instructor, _ = lessons_dirs()
+    >>> text = student_text(instructor / "01_measuring_bias.ipynb")
+    >>> "# your answer here" in text, '"student_version_of": "../instructor/01_measuring_bias.ipynb"' in text
+    (True, True)
+    """
     notebook = nbformat.read(instructor_path, as_version=4)
     student = student_notebook(notebook, instructor_path.name)
     student.metadata["auditkit"] = {"student_version_of": f"../instructor/{instructor_path.name}",
@@ -139,6 +147,15 @@ def write_student_versions(source: Path | None = None, target: Path | None = Non
     """Write the student version of every ``*.ipynb`` in ``source`` to ``target``; return the files written.
 
     A file already holding the same bytes is left untouched (and not returned).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [path.name for path in write_student_versions(target=folder)][:1]
+    ['01_measuring_bias.ipynb']
+    >>> write_student_versions(target=folder)  # up to date: nothing written
+    []
     """
     source, target = _folders(source, target)
     target.mkdir(parents=True, exist_ok=True)
@@ -152,7 +169,13 @@ def write_student_versions(source: Path | None = None, target: Path | None = Non
 
 
 def stale_student_versions(source: Path | None = None, target: Path | None = None) -> list[Path]:
-    """Student versions in ``target`` that are missing or differ from what ``source`` gives (empty: up to date)."""
+    """Student versions in ``target`` that are missing or differ from what ``source`` gives (empty: up to date).
+
+    Examples
+    --------
+    >>> stale_student_versions()  # the committed student versions
+    []
+    """
     source, target = _folders(source, target)
     stale = []
     for path, text in _student_texts(source).items():
@@ -163,7 +186,16 @@ def stale_student_versions(source: Path | None = None, target: Path | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m auditkit.teach.student [--check] [--source DIR] [--target DIR]``; the exit status."""
+    """``python -m auditkit.teach.student [--check] [--source DIR] [--target DIR]``; the exit status.
+
+    0 when the student versions were written (or, with ``--check``, are up to date); 1 when
+    ``--check`` finds one out of date (named on stderr); 2 for bad input (one line on stderr).
+
+    Examples
+    --------
+    >>> main(["--check"])
+    0
+    """
     parser = argparse.ArgumentParser(prog="python -m auditkit.teach.student",
                                      description="Write the student versions of the lessons.")
     parser.add_argument("--check", action="store_true", help="only check that the student versions are up to date")
