@@ -18,6 +18,15 @@ from auditkit.steps import FairnessStep, Step
 QUICK = ["data_overview", "data_bias", "performance", "fairness", "shap"]
 
 
+@pytest.fixture(autouse=True)
+def _one_openmp_thread():
+    """The reference model's boosted trees: one OpenMP thread is as fast here, and does not crawl on a busy machine."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
 def test_quick_runs_the_standard_steps_but_lime_and_agreement():
     assert AuditSpec(data="german", steps="quick").step_names == QUICK
     assert set(DEFAULT_STEPS) - set(QUICK) == {"lime", "agreement"}

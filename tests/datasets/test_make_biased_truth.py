@@ -11,6 +11,15 @@ from auditkit import AuditSpec, build_context
 from auditkit.datasets import make_biased
 
 
+@pytest.fixture(autouse=True)
+def _one_openmp_thread():
+    """The reference model's boosted trees: one OpenMP thread is as fast here, and does not crawl on a busy machine."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
 def _rows(ds):
     return ds.frame.join(ds.truth)
 
