@@ -2,7 +2,9 @@
 
 Instructor versions: every exercise's checker says "right" to the solution. Student versions: every exercise
 runs and says "no answer yet" (with a hint), and nothing fails. The default suite runs the three instructor
-versions and the quickest student version; the other student versions are marked slow (about 20 s each).
+versions and the quickest student version; the other two student versions are marked slow (5-15 s each, which
+would take the default suite past its time budget; the structure of every student version is checked without a
+kernel in test_student.py).
 """
 
 from __future__ import annotations
