@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from auditkit.exceptions import BrowserError, InputError, ReportError
+from auditkit.registry import presets_help
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
 from auditkit.report.pdf import BROWSER_ENV
 
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit with status 3 when a policy check of this severity or higher fails")
     audit.add_argument("--steps", type=_step_list,
                        help="comma-separated steps to run (default: every step but mitigation, which trains "
-                            "models); e.g. data_overview,performance,fairness or fairness,mitigation")
+                            "models); e.g. data_overview,performance,fairness or fairness,mitigation; "
+                            f"or a preset: {presets_help()}")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     which = audit.add_mutually_exclusive_group()
     which.add_argument("--report", choices=(*NOTEBOOKS, NO_REPORT),

@@ -29,7 +29,7 @@ from auditkit.params import (
     Text,
     check_all,
 )
-from auditkit.registry import DEFAULT_STEPS, check_step_class, get_step, is_step
+from auditkit.registry import DEFAULT_STEPS, check_step_class, expand_presets, get_step, is_step
 from auditkit.spec_checks import StepList, check_sensitive_settings
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ class AuditSpec:
         and step instances, e.g. ``[FairnessStep(n_boot=200), "performance"]`` (a single name or
         step is a one-element list). Default: the standard audit. Instances are recorded in
         ``audit.json`` as their name (in ``steps``) and settings (in ``step_options``).
+        A preset stands for its steps and settings, recorded expanded (``"quick"``: no LIME, fewer
+        resamples; see ``auditkit.registry.STEP_PRESETS``).
     step_options : dict, optional
         ``{step name: {option: value}}`` passed to the constructor of each step named by name
         (a step given as an instance carries its own settings).
@@ -140,6 +142,8 @@ class AuditSpec:
     >>> spec = AuditSpec(data="german", steps=[FairnessStep(n_boot=200), "performance"])
     >>> spec.step_names, spec.to_dict()["step_options"]["fairness"]["n_boot"]
     (['fairness', 'performance'], 200)
+    >>> AuditSpec(data="german", steps="quick").step_options["fairness"]["n_boot"]
+    200
     >>> AuditSpec(data="german", exclude=["sex", "personal_status"]).exclude
     ['sex', 'personal_status']
     >>> AuditSpec(data=7)
@@ -238,6 +242,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         for name in ("reference_groups", "step_options"):
             if getattr(self, name) is None:
                 setattr(self, name, {})
+        self.steps, self.step_options = expand_presets(self.steps, self.step_options)
 
     def _check_combinations(self) -> None:
         if self.model is not None and self.predictions is not None:

@@ -59,6 +59,7 @@ class Dataset:
     description: str
     source_files: dict[str, str]
     ground_truth: dict[str, Any] | None = None
+    truth: pd.DataFrame | None = None
 
 
 def data_root() -> Path:
@@ -127,6 +128,11 @@ def load(name: str) -> Dataset:
             Original (uncompressed) file name to its SHA-256 hex digest.
         ground_truth : dict or None
             The planted bias of synthetic data; ``None`` for bundled data.
+        truth : pandas.DataFrame or None
+            Row-level planted truth of synthetic data (same index as
+            ``frame``, e.g. each row's label before label bias); ``None``
+            for bundled data. Kept apart from ``frame``: an audit never
+            sees it, as an auditor never would.
 
     Raises
     ------
