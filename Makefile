@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench notebooks clean
+.PHONY: demo test test-all lint bench notebooks lessons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 # make notebooks: regenerate the report notebooks from auditkit/report/notebook_cells.py (a test checks they match)
 notebooks: $(STAMP)
 	$(BIN)/python -m auditkit.report.notebook_cells
+
+# make lessons: write the student versions of the lessons from notebooks/lessons/instructor/ (a test checks they match)
+lessons: $(STAMP)
+	$(BIN)/python -m auditkit.teach.student
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

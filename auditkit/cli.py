@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from auditkit.exceptions import BrowserError, InputError, ReportError
+from auditkit.registry import presets_help
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
 from auditkit.report.pdf import BROWSER_ENV
 
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--target", help="target column (default: the bundled dataset's)")
     audit.add_argument("--positive-label", help="target value that is the positive outcome")
     audit.add_argument("--sensitive", action="append", help="sensitive column; repeat for several")
-    audit.add_argument("--model", help="scikit-learn model saved with skops (.skops)")
+    audit.add_argument("--model", help="model file: skops (.skops), XGBoost (.json/.ubj), LightGBM (.txt), ONNX "
+                       "(.onnx); pickle/joblib only with --trust-model")
     audit.add_argument("--features", action="append", help="a model input column; repeat for several "
                        "(default: the dataset's feature columns)")
     audit.add_argument("--exclude", action="append", help="a column left out of the reference model's inputs; "
@@ -58,7 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--intended-use", help="what the model is for and who uses it (text, shown in the report)")
     audit.add_argument("--limitations", help="the model's known limitations (text, shown in the report)")
     audit.add_argument("--trust-model", action="store_true", default=None,
-                       help="load types in the model file that skops does not trust by default")
+                       help="trust the whole model file: every type in a skops file, or a pickle/joblib file")
+    audit.add_argument("--trust-type", action="append", dest="trust_types", metavar="TYPE",
+                       help="a type of the skops file to trust, e.g. sklearn.tree._tree.Tree; repeat for several")
+    audit.add_argument("--model-source", help="where the model comes from (e.g. a URL), for the provenance")
+    audit.add_argument("--model-licence", help="the model's licence, for the provenance and model card")
+    audit.add_argument("--model-version", help="the model's version, for the provenance and model card")
+    audit.add_argument("--shap-rows", type=int, help="most rows SHAP explains, a seeded sample stratified by "
+                       "sensitive group (default 1000, fewer for models whose TreeSHAP would take long)")
     audit.add_argument("--predictions", help="column of existing decisions to audit (no model)")
     audit.add_argument("--scores", help="column of scores of the positive class (with --predictions)")
     audit.add_argument("--out", default="reports/audit", help="output folder (default: reports/audit)")
@@ -74,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=("low", "medium", "high"),
                        help="exit with status 3 when a policy check of this severity or higher fails")
     audit.add_argument("--steps", type=_step_list,
-                       help="comma-separated steps to run (default: all); e.g. data_overview,performance,fairness")
+                       help="comma-separated steps to run (default: every step but mitigation, which trains "
+                            "models); e.g. data_overview,performance,fairness or fairness,mitigation; "
+                            f"or a preset: {presets_help()}")
     audit.add_argument("--config", help="YAML file with audit settings; command-line options win")
     which = audit.add_mutually_exclusive_group()
     which.add_argument("--report", choices=(*NOTEBOOKS, NO_REPORT),
@@ -155,6 +166,8 @@ def spec_from_args(args: argparse.Namespace):
         "sample": args.sample, "task": args.task, "policy": args.policy, "steps": args.steps, "features": args.features,
         "exclude": args.exclude, "data_name": args.data_name, "model_name": args.model_name,
         "intended_use": args.intended_use, "limitations": args.limitations,
+        "trust_types": args.trust_types, "model_source": args.model_source, "model_licence": args.model_licence,
+        "model_version": args.model_version, "shap_rows": args.shap_rows,
     }
     if args.config:
         return AuditSpec.from_yaml(args.config, **overrides)
@@ -169,11 +182,12 @@ CLI_PARAMETERS = frozenset({
     "data", "encoding", "target", "positive_label", "sensitive", "model", "trust_model", "predictions", "scores",
     "seed", "split", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
     "intended_use", "limitations", "report", "report_timeout",
+    "trust_types", "model_source", "model_licence", "model_version", "shap_rows",
 })
 SWITCHES = frozenset({"trust_model"})
-REPEATED = frozenset({"sensitive", "features", "exclude"})
+REPEATED = frozenset({"sensitive", "features", "exclude", "trust_types"})
 COMMA_LISTS = frozenset({"steps"})
-PARAMETER_ALIASES = {"out_dir": "out"}
+PARAMETER_ALIASES = {"out_dir": "out", "trust_types": "trust_type"}
 # ``name=VALUE`` in a library message: VALUE is a [list], a quoted text, a word, or nothing.
 PARAMETER_PATTERN = re.compile(
     r"(?<![\w'\".-])(?P<name>[a-z][a-z_]*)=(?P<value>\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[\w.-]+)?"
@@ -194,6 +208,8 @@ def as_flags(message: str) -> str:
     'no target column given; pass --target COLUMN'
     >>> as_flags("inspect them and pass trust_model=True to load anyway")
     'inspect them and pass --trust-model to load anyway'
+    >>> as_flags("pass trust_types=['sklearn.tree._tree.Tree']")
+    'pass --trust-type sklearn.tree._tree.Tree'
     """
     def replace(match: re.Match) -> str:
         name = match["name"]

@@ -23,6 +23,7 @@ from auditkit.io.models import (
     describe_model,
     load_model,
     make_reference_model,
+    model_origin,
     predict_for_audit,
     prepare_features,
 )
@@ -97,6 +98,9 @@ class AuditContext:
         The fitted model (reference model, loaded or given model) or None.
     X_train : DataFrame or None
         Training features of the reference model (explainer background).
+    train_frame : DataFrame or None
+        The reference model's training rows, all columns (None unless ``mode`` is
+        ``"reference"``): what a step that trains the model anew (mitigation) fits on.
     mode : {"reference", "model", "predictions"}
     provenance : dict
         Data and model hashes, seed, where the scores came from; completed with versions and
@@ -139,6 +143,7 @@ class AuditContext:
     seed: int
     provenance: dict[str, Any] = field(default_factory=dict)
     score_kind: str | None = None
+    train_frame: pd.DataFrame | None = None
     cache: AuditCache = field(default_factory=AuditCache, init=False, compare=False, repr=False)
 
     @property
@@ -218,6 +223,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         seed=spec.seed,
         provenance={**_provenance(loaded, spec, parts), "split": rows.record},
         score_kind=output.score_kind,
+        train_frame=parts.get("train_frame"),
     )
 
 
@@ -281,7 +287,7 @@ def _from_model(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
         model = spec.model
         require_fitted(model)
     else:
-        model = load_model(spec.model, trust=spec.trust_model)
+        model = load_model(spec.model, trust=spec.trust_model, trust_types=spec.trust_types)
     columns = model_columns(model, frame, target, _feature_columns(loaded, frame, {target}), spec.features)
     X = frame[columns]  # as in the data: a model trained on ``category`` columns needs them as such
     output = predict_for_audit(model, X, spec.task, labels, target)
@@ -303,6 +309,7 @@ def _from_reference(spec, loaded, frame, rows, target, labels) -> dict[str, Any]
         "output": predict_for_audit(model, X_test, spec.task, labels, target),
         "model": model,
         "X_train": X_all.iloc[rows.train],
+        "train_frame": frame.iloc[rows.train],
         "reference": {"train_rows": len(rows.train), "test_rows": len(rows.audited)},
     }
 
@@ -340,7 +347,9 @@ def _model_info(spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any] | None
     if model is None:
         return None
     name = spec.model_name or default_model_name(spec.model if spec.model is not None else model)
-    info = {"name": name, **describe_model(model), "features": [str(c) for c in parts["X"].columns]}
+    origin = model_origin(spec.model, source=spec.model_source, licence=spec.model_licence,
+                          version=spec.model_version)
+    info = {"name": name, **origin, **describe_model(model), "features": [str(c) for c in parts["X"].columns]}
     if "reference" in parts:
         info = {"kind": "reference", **parts["reference"], **info}
         if spec.exclude:

@@ -30,6 +30,7 @@ import difflib
 import importlib
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, TypeVar
 
@@ -46,9 +47,12 @@ BUILTIN_STEPS: dict[str, str] = {
     "shap": "auditkit.steps.shap_step:ShapStep",
     "lime": "auditkit.steps.lime_step:LimeStep",
     "agreement": "auditkit.steps.agreement:AgreementStep",
+    "mitigation": "auditkit.steps.mitigation:MitigationStep",
 }
+# Built-in steps an audit runs only when asked for (``steps=[..., "mitigation"]``): they train models.
+OPT_IN_STEPS: tuple[str, ...] = ("mitigation",)
 # The steps an audit runs when the spec names none.
-DEFAULT_STEPS: tuple[str, ...] = tuple(BUILTIN_STEPS)
+DEFAULT_STEPS: tuple[str, ...] = tuple(name for name in BUILTIN_STEPS if name not in OPT_IN_STEPS)
 # Top-level keys of audit.json written by steps, in this order; a step may write any other
 # section (it follows these, in the order the steps ran).
 # The pseudo-step the runner adds for policy checks (not a registered step).
@@ -95,6 +99,9 @@ class StepRegistry:
         any other class needs ``replace=True`` to take a name already in use.
         """
         check_step_class(cls)
+        if cls.name in STEP_PRESETS:
+            raise InputError(f"a step cannot be named '{cls.name}': that is the name of a steps preset "
+                             f"({', '.join(STEP_PRESETS)}); choose another name")
         self._scan_entry_points()
         current = self._sources.get(cls.name)
         if current is not None and not replace and _qualified(current) != _qualified(cls):
@@ -146,7 +153,7 @@ class StepRegistry:
 
     def _load(self, name: str, source: Any) -> type:
         try:
-            cls = source.load() if isinstance(source, metadata.EntryPoint) else _import(source)
+            cls = _import(source) if isinstance(source, str) else source.load()
         except Exception as exc:  # noqa: BLE001 - a broken plugin is named, not a bare traceback
             raise InputError(f"the step '{name}' cannot be imported from {_qualified(source)}: "
                              f"{type(exc).__name__}: {exc}") from exc
@@ -212,9 +219,9 @@ def _import(path: str) -> type:
 def _qualified(source: Any) -> str:
     if isinstance(source, type):
         return f"{source.__module__}:{source.__qualname__}"
-    if isinstance(source, metadata.EntryPoint):
-        return source.value
-    return str(source)
+    # An entry point: importlib.metadata's, or importlib_metadata's once that backport has put its
+    # finder on sys.meta_path (skops and others import it), so not tested with isinstance.
+    return str(getattr(source, "value", source))
 
 
 def _did_you_mean(name: Any, names: list[str]) -> str:
@@ -284,7 +291,95 @@ def step_names() -> list[str]:
 
     Examples
     --------
-    >>> step_names()[:7]  # then steps from plugins and register_step, sorted
-    ['data_overview', 'data_bias', 'performance', 'fairness', 'shap', 'lime', 'agreement']
+    >>> step_names()[:8]  # then steps from plugins and register_step, sorted
+    ['data_overview', 'data_bias', 'performance', 'fairness', 'shap', 'lime', 'agreement', 'mitigation']
     """
     return REGISTRY.names()
+
+
+@dataclass(frozen=True)
+class StepPreset:
+    """A named choice of steps with settings, written where a list of steps goes (``steps="quick"``).
+
+    Attributes
+    ----------
+    steps : tuple of str
+        The steps it runs, in order.
+    options : mapping
+        ``{step name: {setting: value}}`` for those steps; ``step_options`` given with the audit win.
+    description : str
+        What it leaves out or changes, in a few words (shown in ``auditkit audit --help``).
+
+    Examples
+    --------
+    >>> STEP_PRESETS["quick"].steps
+    ('data_overview', 'data_bias', 'performance', 'fairness', 'shap')
+    """
+
+    steps: tuple[str, ...]
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    description: str = ""
+
+
+STEP_PRESETS: dict[str, StepPreset] = {
+    "quick": StepPreset(
+        steps=("data_overview", "data_bias", "performance", "fairness", "shap"),
+        options={"data_bias": {"n_boot": 200}, "fairness": {"n_boot": 200, "extra_metrics_n_boot": 100},
+                 "shap": {"max_rows": 500}},
+        description="the standard steps but lime and agreement, 200 bootstrap resamples, SHAP on at most 500 rows",
+    ),
+}
+"""Steps presets by name: ``steps="quick"`` for classes and first looks."""
+
+
+def expand_presets(steps: Any, step_options: Any) -> tuple[Any, Any]:
+    """``steps`` with each preset name replaced by its steps, and ``step_options`` with the preset's settings added.
+
+    A preset expands in place. A step the list also names (or gives as an instance) is left to that
+    entry, with its own settings; ``step_options`` win over the preset's settings, option by option.
+    Anything that is not a list of steps is returned as it is (the spec's checks name the problem).
+
+    Examples
+    --------
+    >>> steps, options = expand_presets(["quick"], {"fairness": {"n_boot": 50}})
+    >>> steps
+    ['data_overview', 'data_bias', 'performance', 'fairness', 'shap']
+    >>> options["fairness"], options["data_bias"]
+    ({'n_boot': 50, 'extra_metrics_n_boot': 100}, {'n_boot': 200})
+    >>> expand_presets(["quick", "lime"], {})[0][-2:]
+    ['shap', 'lime']
+    """
+    if not isinstance(steps, list) or not any(_is_preset(item) for item in steps):
+        return steps, step_options
+    if step_options is not None and not isinstance(step_options, Mapping):
+        return steps, step_options
+    named = {item if isinstance(item, str) else getattr(item, "name", None) for item in steps if not _is_preset(item)}
+    expanded: list[Any] = []
+    options = {name: dict(given or {}) for name, given in (step_options or {}).items()}
+    for item in steps:
+        if not _is_preset(item):
+            expanded.append(item)
+            continue
+        preset = STEP_PRESETS[item]
+        for name in preset.steps:
+            if name in named or name in expanded:
+                continue
+            expanded.append(name)
+            if name in preset.options:
+                options[name] = {**preset.options[name], **options.get(name, {})}
+    return expanded, options
+
+
+def _is_preset(item: Any) -> bool:
+    return isinstance(item, str) and item in STEP_PRESETS
+
+
+def presets_help() -> str:
+    """One line per preset, as ``auditkit audit --help`` shows them.
+
+    Examples
+    --------
+    >>> presets_help().startswith("quick = the standard steps but lime and agreement")
+    True
+    """
+    return "; ".join(f"{name} = {preset.description}" for name, preset in STEP_PRESETS.items())

@@ -13,16 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditkit.exceptions import InputError
-from auditkit.io.inputs import (
-    DATA_FORMS,
-    MODEL_FORMS,
-    DatasetForm,
-    EstimatorForm,
-    class_path,
-    default_data_name,
-    is_dataframe,
-    is_dataset,
-)
+from auditkit.io.inputs import DATA_FORMS, MODEL_FORMS, DatasetForm, EstimatorForm, shown_data, shown_model
 from auditkit.io.yaml_files import read_yaml_mapping, resolve_relative_paths
 from auditkit.params import (
     AnyOf,
@@ -38,7 +29,7 @@ from auditkit.params import (
     Text,
     check_all,
 )
-from auditkit.registry import DEFAULT_STEPS, check_step_class, get_step, is_step
+from auditkit.registry import DEFAULT_STEPS, check_step_class, expand_presets, get_step, is_step
 from auditkit.spec_checks import StepList, check_sensitive_settings
 
 if TYPE_CHECKING:
@@ -46,8 +37,6 @@ if TYPE_CHECKING:
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_SEED = 2**32 - 1  # numpy's RandomState (train/test split, sampling) takes seeds below 2**32
-
-
 COLUMN_LIST = "a list of column names, each named once"
 
 
@@ -77,13 +66,17 @@ class AuditSpec:
         Sensitive feature columns, each once (a single name is a one-element list). Defaults
         to the bundled dataset's.
     model : str, Path or fitted estimator, optional
-        Path of a scikit-learn model saved with skops, or a fitted estimator held in memory:
+        A model file (skops, XGBoost ``.json``/``.ubj``, LightGBM ``.txt``, ONNX ``.onnx``; pickle/joblib
+        only with ``trust_model``: see :mod:`auditkit.io.model_formats`), or a fitted estimator held in memory:
         anything with ``predict`` (optionally ``predict_proba`` or ``decision_function``), such
         as a scikit-learn estimator or Pipeline, LightGBM or XGBoost. An in-memory model is
         hashed for provenance (``provenance.model_sha256_method`` says how).
     trust_model : bool, default False
-        Allow loading types in the model file that skops does not trust by default (only
-        ``True`` or ``False``; only with a model file).
+        Trust the whole model file: every type in a skops file, and a pickle/joblib file at all
+        (unpickling runs arbitrary code). Only ``True`` or ``False``; only with a model file.
+    trust_types : list of str
+        Types of a skops file trusted by name (e.g. ``["sklearn.tree._tree.Tree"]``) on top of
+        skops' defaults and :data:`auditkit.io.skops_files.SAFE_TYPES`.
     predictions : str, optional
         Column holding existing decisions to audit (no model needed).
     scores : str, optional
@@ -108,6 +101,8 @@ class AuditSpec:
         and step instances, e.g. ``[FairnessStep(n_boot=200), "performance"]`` (a single name or
         step is a one-element list). Default: the standard audit. Instances are recorded in
         ``audit.json`` as their name (in ``steps``) and settings (in ``step_options``).
+        A preset stands for its steps and settings, recorded expanded (``"quick"``: no LIME, fewer
+        resamples; see ``auditkit.registry.STEP_PRESETS``).
     step_options : dict, optional
         ``{step name: {option: value}}`` passed to the constructor of each step named by name
         (a step given as an instance carries its own settings).
@@ -127,6 +122,12 @@ class AuditSpec:
     intended_use, limitations : str, optional
         What the model (or the system whose ``predictions`` are audited) is for, and its known
         limitations, in the authors' words: shown in the report and the model card (else prompts).
+    model_source, model_licence, model_version : str, optional
+        Where the model comes from (e.g. a URL), its licence and its version: recorded in
+        ``provenance.model`` and the model card. Not for audits of ``predictions``.
+    shap_rows : int, optional
+        Most rows the SHAP step explains (a seeded sample stratified by sensitive group). Default:
+        up to 1,000, fewer for a model whose TreeSHAP would take long (see :class:`~auditkit.steps.ShapStep`).
     features : list of str, optional
         The columns the model is given. Without ``model``: the reference model's inputs.
         With ``model``: the columns passed to it, in its order (they must match the columns
@@ -144,6 +145,8 @@ class AuditSpec:
     >>> spec = AuditSpec(data="german", steps=[FairnessStep(n_boot=200), "performance"])
     >>> spec.step_names, spec.to_dict()["step_options"]["fairness"]["n_boot"]
     (['fairness', 'performance'], 200)
+    >>> AuditSpec(data="german", steps="quick").step_options["fairness"]["n_boot"]
+    200
     >>> AuditSpec(data="german", exclude=["sex", "personal_status"]).exclude
     ['sex', 'personal_status']
     >>> AuditSpec(data=7)
@@ -163,6 +166,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     sensitive: list[str] = field(default_factory=list)
     model: Any = None
     trust_model: bool = False
+    trust_types: list[str] = field(default_factory=list)
     predictions: str | None = None
     scores: str | None = None
     seed: int = 0
@@ -182,6 +186,10 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     limitations: str | None = None
     features: list[str] | None = None
     exclude: list[str] = field(default_factory=list)
+    model_source: str | None = None
+    model_licence: str | None = None
+    model_version: str | None = None
+    shap_rows: int | None = None
 
     constraints: ClassVar[dict[str, list]] = {
         "data": [AnyOf((DataFrameForm(), PathForm(), DatasetForm()), DATA_FORMS)],
@@ -190,6 +198,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "sensitive": [ListOf(Text(), "a list of column names, each named once", unique=True)],
         "model": [None, AnyOf((PathForm(), EstimatorForm()), MODEL_FORMS)],
         "trust_model": [Boolean()],
+        "trust_types": [ListOf(Text(), "a list of type names, e.g. [sklearn.tree._tree.Tree]", unique=True)],
         "predictions": [None, Text()],
         "scores": [None, Text()],
         "seed": [Interval(int, 0, MAX_SEED)],
@@ -211,6 +220,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "limitations": [None, Prose()],
         "features": [None, ListOf(Text(), f"a non-empty {COLUMN_LIST[2:]}", unique=True, min_items=1)],
         "exclude": [ListOf(Text(), COLUMN_LIST, unique=True)],
+        **{name: [None, Text("non-empty text")] for name in ("model_source", "model_licence", "model_version")},
+        "shap_rows": [None, Interval(int, 1)],
     }
 
     def __post_init__(self) -> None:
@@ -224,18 +235,19 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         for name in ("model", "policy"):
             if isinstance(getattr(self, name), os.PathLike):
                 setattr(self, name, os.fspath(getattr(self, name)))
-        for name in ("sensitive", "steps", "features", "exclude"):
+        for name in ("sensitive", "steps", "features", "exclude", "trust_types"):
             value = getattr(self, name)
             if isinstance(value, str) or is_step(value):
                 setattr(self, name, [value])
             elif isinstance(value, tuple):
                 setattr(self, name, list(value))
-        for name in ("sensitive", "exclude"):
+        for name in ("sensitive", "exclude", "trust_types"):
             if getattr(self, name) is None:
                 setattr(self, name, [])
         for name in ("reference_groups", "step_options"):
             if getattr(self, name) is None:
                 setattr(self, name, {})
+        self.steps, self.step_options = expand_presets(self.steps, self.step_options)
 
     def _check_combinations(self) -> None:
         if self.model is not None and self.predictions is not None:
@@ -252,10 +264,11 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
 
     def _check_model_settings(self) -> None:
         """Settings about the model (its file, name and inputs) fit the kind of audit."""
-        if self.trust_model and self.model is not None and not isinstance(self.model, str):
-            raise InputError("trust_model= applies to a model file; this model was given in memory")
+        for name in ("trust_model", "trust_types"):
+            if getattr(self, name) and self.model is not None and not isinstance(self.model, str):
+                raise InputError(f"{name}= applies to a model file; this model was given in memory")
         if self.predictions is not None:
-            for name in ("model_name", "features"):
+            for name in ("model_name", "features", "model_source", "model_licence", "model_version"):
                 if getattr(self, name) is not None:
                     raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
             if self.exclude:
@@ -357,8 +370,8 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         in_memory = {"data", "model"}
         out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)
                if f.name not in in_memory}
-        out["data"] = _shown_data(self.data, self.data_name)
-        out["model"] = _shown_model(self.model, self.model_name)
+        out["data"] = shown_data(self.data, self.data_name)
+        out["model"] = shown_model(self.model, self.model_name)
         out["steps"] = None if self.steps is None else self.step_names
         out["step_options"] = self.recorded_step_options()
         return {f.name: out[f.name] for f in dataclasses.fields(self)}
@@ -384,14 +397,3 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
             raise InputError(f"the audit needs data= ({DATA_FORMS})")
         return cls(**merged)
 
-
-def _shown_data(data: Any, name: str | None) -> Any:
-    if is_dataframe(data) or is_dataset(data):
-        return name or default_data_name(data)
-    return os.fspath(data) if isinstance(data, os.PathLike) else data
-
-
-def _shown_model(model: Any, name: str | None) -> Any:
-    if model is None or isinstance(model, str):
-        return model
-    return name or class_path(model)

@@ -25,7 +25,7 @@ from auditkit.runner import run_step
 from auditkit.spec import AuditSpec
 
 MODES = ("reference", "predictions")
-COPIED = ("frame", "X", "y_true", "y_pred", "y_score", "sensitive", "X_train", "provenance")
+COPIED = ("frame", "X", "y_true", "y_pred", "y_score", "sensitive", "X_train", "train_frame", "provenance")
 MAX_LISTED = 8  # problems of one kind shown in the message
 
 
@@ -255,6 +255,7 @@ def _walk(value: Any, where: str) -> list[str]:
 
 def _snapshot(ctx: AuditContext) -> dict[str, Any]:
     parts = {"frame": ctx.frame, "X": ctx.X, "sensitive": ctx.sensitive, "X_train": ctx.X_train,
+             "train_frame": ctx.train_frame,
              "y_true": ctx.y_true, "y_pred": ctx.y_pred, "y_score": ctx.y_score, "provenance": ctx.provenance}
     return {name: _copy(value) for name, value in parts.items()}
 

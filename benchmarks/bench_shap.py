@@ -67,7 +67,7 @@ def reference_comparison(ctx) -> dict:
     for _ in range(REPEATS):
         seconds, raw = timed(lambda: direct_tree(ctx.model, ctx.X))
         direct_times.append(seconds)
-        seconds, result = timed(lambda: fresh_step_run(ShapStep(), ctx))
+        seconds, result = timed(lambda: fresh_step_run(ShapStep(max_rows=ctx.n_rows), ctx))  # every row, as direct
         step_times.append(seconds)
     summary = result.payload["shap"]
     ages = result.artifacts["values"]["age"].to_numpy()
@@ -141,7 +141,10 @@ def family_row(name, ctx, model, y_train) -> dict:
     output = predict_for_audit(model, ctx.X, "binary", ctx.labels, ctx.target)
     family_ctx = dataclasses.replace(ctx, model=model, y_pred=output.y_pred, y_score=output.y_score,
                                      score_kind=output.score_kind)
-    seconds, result = timed(lambda: fresh_step_run(ShapStep(), family_ctx))
+    from auditkit.explain.shap_models import choose_explainer
+
+    every_row = None if choose_explainer(model[-1]) == "permutation" else ctx.n_rows  # the rows the direct call takes
+    seconds, result = timed(lambda: fresh_step_run(ShapStep(max_rows=every_row), family_ctx))
     summary = result.payload["shap"]
     direct = None
     if summary["explainer"] == "tree":

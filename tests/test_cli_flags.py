@@ -15,7 +15,7 @@ from auditkit.exceptions import InputError
 from auditkit.report.notebooks import REPORT_SETTINGS
 
 PACKAGE = Path(auditkit.__file__).parent
-CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
+CLI_FLAG = re.compile(r"(?<![\w-])--(?!help-notebook\b)[a-z]")  # papermill's own flag may be named
 
 
 def _message_strings(path: Path) -> list[tuple[int, str]]:

@@ -65,8 +65,8 @@ WRONG_SETTINGS = [
                   "auditkit.datasets.Dataset; got 5 (int)"),
     ({"data": ""}, "data must be a DataFrame, a file path, a bundled dataset name (adult, compas, german) or an "
                    "auditkit.datasets.Dataset; got '' (str)"),
-    ({"model": ["m.skops"]}, "model must be a path to a .skops file or a fitted estimator (an object with a predict "
-                             "method); got ['m.skops'] (list)"),
+    ({"model": ["m.skops"]}, "model must be a model file path (.skops, XGBoost .json/.ubj, LightGBM .txt, .onnx) or "
+                             "a fitted estimator (an object with a predict method); got ['m.skops'] (list)"),
     ({"seed": 2**32}, "seed must be an integer from 0 to 4294967295; got 4294967296 (int)"),
     ({"seed": 10**400},
      "seed must be an integer from 0 to 4294967295; got 100000000000000000...0000000000000000000 (int)"),

@@ -61,6 +61,7 @@ class Dataset:
     description: str
     source_files: dict[str, str]
     ground_truth: dict[str, Any] | None = None
+    truth: pd.DataFrame | None = None
     split: str = "all"
 
 
@@ -135,6 +136,11 @@ def load(name: str, split: str = "all") -> Dataset:
             Original (uncompressed) file name to its SHA-256 hex digest.
         ground_truth : dict or None
             The planted bias of synthetic data; ``None`` for bundled data.
+        truth : pandas.DataFrame or None
+            Row-level planted truth of synthetic data (same index as
+            ``frame``, e.g. each row's label before label bias); ``None``
+            for bundled data. Kept apart from ``frame``: an audit never
+            sees it, as an auditor never would.
         split : str
             The part loaded: ``"all"``, ``"train"`` or ``"test"``.
 

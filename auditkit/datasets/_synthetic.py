@@ -83,20 +83,35 @@ def make_biased(
         ``name`` is ``'synthetic_biased'``; ``frame`` holds ``group``,
         ``proxy``, ``x*``, ``noise*`` and ``label``; ``feature_names`` are all
         columns except ``label`` (the sensitive ``group`` included, as for the
-        bundled datasets; drop it to study proxy leakage); the target is
-        ``label`` with positive label 1; ``sensitive_features`` is
-        ``['group']``; ``datasheet`` is ``None`` and ``source_files`` empty.
+        bundled datasets); the target is ``label`` with positive label 1;
+        ``sensitive_features`` is ``['group']``; ``datasheet`` is ``None`` and
+        ``source_files`` empty.
+        ``truth`` holds each row's planted truth, on the index of ``frame``:
+        ``true_label`` (the label drawn in step 2, before label bias) and
+        ``label_flipped`` (True where step 3 recorded a true 1 as 0). It is
+        not part of ``frame``, so an audit of the dataset (or of its frame)
+        never sees it and no model is trained on it; join it to compare
+        (``ds.frame.join(ds.truth)``).
         ``ground_truth`` records the arguments (``params``), the privileged
         and disadvantaged groups, group sizes, the realised base rates per
         group before (``base_rate_true``) and after (``base_rate_observed``)
-        label bias with their gaps, the number of flipped labels, the
-        realised ``proxy_correlation`` and the names of the proxy,
-        informative and irrelevant features.
+        label bias with their gaps, the number of flipped labels and the
+        realised label bias (``label_bias_realised``: flipped labels over
+        truly positive members of B), the realised ``proxy_correlation`` and
+        the names of the proxy, informative and irrelevant features.
 
     Raises
     ------
     auditkit.exceptions.InputError
         If an argument is out of range or of the wrong type.
+
+    Notes
+    -----
+    "Fairness through unawareness" (leaving the sensitive column out of the
+    model's inputs) can be tried on this data with the audit's reference
+    model: ``auditkit.audit(data=ds, exclude=["group"])`` trains it without
+    ``group``, and the ``proxy`` column still carries group membership;
+    ``exclude=["group", "proxy"]`` removes both.
 
     Examples
     --------
@@ -104,6 +119,12 @@ def make_biased(
     >>> ds = make_biased(1000, label_bias=0.3, seed=1)
     >>> ds.ground_truth["disadvantaged_group"]
     'B'
+    >>> rows = ds.frame.join(ds.truth)
+    >>> flipped = rows[rows["label_flipped"]]
+    >>> set(flipped["group"]), set(flipped["true_label"]), set(flipped["label"])
+    ({'B'}, {1}, {0})
+    >>> len(flipped) == ds.ground_truth["n_labels_flipped"]
+    True
     """
     params = _validated_params(
         n_samples=n_samples,
@@ -125,7 +146,8 @@ def make_biased(
     frame = frame.join(_draw_noise(streams[5], n_samples, n_irrelevant))
     frame["label"] = y_obs
     truth = _ground_truth(params, frame, is_b, y_true)
-    return _as_dataset(frame, truth)
+    rows = pd.DataFrame({"true_label": y_true, "label_flipped": y_true != y_obs}, index=frame.index)
+    return _as_dataset(frame, truth, rows)
 
 
 def _validated_params(**params: Any) -> dict[str, Any]:
@@ -217,6 +239,7 @@ def _ground_truth(
         "base_rate_gap_true": true_rates[PRIVILEGED] - true_rates[UNPRIVILEGED],
         "base_rate_gap_observed": obs_rates[PRIVILEGED] - obs_rates[UNPRIVILEGED],
         "n_labels_flipped": int((y_true != y_obs).sum()),
+        "label_bias_realised": _share_flipped(y_true, y_obs, is_b),
         "proxy_correlation": float(np.corrcoef(frame["proxy"], is_b.astype(float))[0, 1]),
         "proxy_feature": "proxy",
         "informative_features": [c for c in columns if c.startswith("x")],
@@ -224,11 +247,17 @@ def _ground_truth(
     }
 
 
+def _share_flipped(y_true: np.ndarray, y_obs: np.ndarray, is_b: np.ndarray) -> float:
+    """Flipped labels over truly positive members of B (NaN when B has none)."""
+    positive_b = is_b & (y_true == 1)
+    return float((y_obs[positive_b] == 0).mean()) if positive_b.any() else float("nan")
+
+
 def _rates_by_group(y: np.ndarray, is_b: np.ndarray) -> dict[str, float]:
     return {PRIVILEGED: float(y[~is_b].mean()), UNPRIVILEGED: float(y[is_b].mean())}
 
 
-def _as_dataset(frame: pd.DataFrame, truth: dict[str, Any]) -> Dataset:
+def _as_dataset(frame: pd.DataFrame, truth: dict[str, Any], rows: pd.DataFrame) -> Dataset:
     features = [c for c in frame.columns if c != "label"]
     p = truth["params"]
     description = (
@@ -249,4 +278,5 @@ def _as_dataset(frame: pd.DataFrame, truth: dict[str, Any]) -> Dataset:
         description=description,
         source_files={},
         ground_truth=truth,
+        truth=rows,
     )

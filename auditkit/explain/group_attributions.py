@@ -64,7 +64,7 @@ class GroupMeans:
 
 
 def group_means(values: np.ndarray, output: np.ndarray, groups: pd.Series | np.ndarray,
-                features: list[str]) -> GroupMeans:
+                features: list[str], weights: np.ndarray | None = None) -> GroupMeans:
     """Mean model output and mean SHAP value of every feature, per group.
 
     Parameters
@@ -76,6 +76,9 @@ def group_means(values: np.ndarray, output: np.ndarray, groups: pd.Series | np.n
     groups : array-like of length n_rows
         Group label of every row (compared as strings).
     features : list of str
+    weights : ndarray of shape (n_rows,), optional
+        Design weights of a stratified sample: the means are weighted means (``n`` stays the
+        number of rows).
 
     Examples
     --------
@@ -89,12 +92,13 @@ def group_means(values: np.ndarray, output: np.ndarray, groups: pd.Series | np.n
     values = np.asarray(values, dtype=float)
     output = np.asarray(output, dtype=float)
     masks = [labels == g for g in names]
+    weights = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=float)
     return GroupMeans(
         features=list(features),
         groups=names,
         n=np.array([int(m.sum()) for m in masks]),
-        mean_output=np.array([output[m].mean() for m in masks]),
-        mean_shap=np.vstack([values[m].mean(axis=0) for m in masks]),
+        mean_output=np.array([np.average(output[m], weights=weights[m]) for m in masks]),
+        mean_shap=np.vstack([np.average(values[m], axis=0, weights=weights[m]) for m in masks]),
     )
 
 

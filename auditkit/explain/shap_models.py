@@ -27,7 +27,8 @@ def choose_explainer(estimator: Any) -> str:
 
     Returns ``"tree"`` for tree ensembles (scikit-learn forests, gradient boosting and
     histogram gradient boosting without native categorical splits, XGBoost, LightGBM,
-    CatBoost), ``"linear"`` for linear models with ``coef_``, and ``"permutation"``
+    CatBoost, and XGBoost or LightGBM boosters read from their own files, whose ``tree_model``
+    is what TreeSHAP explains), ``"linear"`` for linear models with ``coef_``, and ``"permutation"``
     (model-agnostic) otherwise.
 
     Examples
@@ -37,6 +38,8 @@ def choose_explainer(estimator: Any) -> str:
     >>> choose_explainer(LogisticRegression()), choose_explainer(KNeighborsClassifier())
     ('linear', 'permutation')
     """
+    if getattr(estimator, "tree_model", None) is not None:  # a booster read from its own file
+        return "tree"
     kind = type(estimator)
     module, name = kind.__module__, kind.__name__
     if module.startswith(_TREE_MODULES) and not name.startswith("RandomTrees"):
@@ -140,6 +143,8 @@ def tree_raw_output(estimator: Any) -> Callable[[Any], np.ndarray]:
     >>> bool(np.allclose(tree_raw_output(model)(X), model.decision_function(X)))
     True
     """
+    if hasattr(estimator, "raw_output"):  # a booster read from its own file: its margin
+        return estimator.raw_output
     module = type(estimator).__module__
     if module.startswith(_PROBABILITY_TREES):
         return estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict

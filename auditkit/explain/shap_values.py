@@ -37,6 +37,7 @@ from auditkit.explain.shap_models import (
     tree_raw_output,
 )
 from auditkit.explain.shap_output import OutputSpace, additivity, coarsest_precision, describe_output
+from auditkit.explain.shap_sample import treeshap_cost
 from auditkit.progress import progress_bar, tqdm_class
 
 EXPLAINERS = ("auto", "tree", "linear", "permutation")
@@ -96,6 +97,9 @@ class ShapEngine:
         Why a faster explainer could not be used, when it could not.
     explained_class : str or None
         The class whose output is explained (classifiers).
+    cost_per_row : float or None
+        TreeSHAP's steps per explained row (:func:`~auditkit.explain.shap_sample.treeshap_cost`);
+        None for the other explainers.
 
     Examples
     --------
@@ -115,6 +119,7 @@ class ShapEngine:
     # (rows, seeds) -> (SHAP values on the estimator's inputs, base value, model output)
     _compute: Callable[[pd.DataFrame, np.ndarray], tuple[np.ndarray, float, np.ndarray]] = field(repr=False)
     explained_class: str | None = None
+    cost_per_row: float | None = None
 
     @property
     def features(self) -> list[str]:
@@ -213,13 +218,16 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
 
     pos = class_index(estimator, positive_label)
     if kind == "tree":
-        explainer = shap.TreeExplainer(estimator, feature_perturbation="tree_path_dependent")
+        tree_model = getattr(estimator, "tree_model", None)
+        explainer = shap.TreeExplainer(estimator if tree_model is None else tree_model,
+                                       feature_perturbation="tree_path_dependent")
         background_rows = None
         raw_output = tree_raw_output(estimator)
+        cost = treeshap_cost(explainer.model)
     else:
         data = dense(model_input(background))
         explainer = shap.LinearExplainer(estimator, shap.maskers.Independent(data, max_samples=len(data)))
-        background_rows = len(data)
+        background_rows, cost = len(data), None
         raw_output = linear_raw_output(estimator)
     n_classes = len(getattr(estimator, "classes_", [])) or 1
 
@@ -236,7 +244,7 @@ def _fast_engine(kind, preprocessor, estimator, fmap, background, positive_label
         raise FeatureMapError("the feature map does not match the transformed columns")
     inputs = model_input(probe_rows)
     space = describe_output(estimator, raw_output(inputs), inputs, pos, coarsest_precision(probe, probe_output))
-    return ShapEngine(kind, space, fmap, background_rows, None, compute, class_name(estimator, pos))
+    return ShapEngine(kind, space, fmap, background_rows, None, compute, class_name(estimator, pos), cost)
 
 
 def _permutation_engine(model, background, codec, positive_label, n_permutations, reason) -> ShapEngine:

@@ -23,7 +23,8 @@ from auditkit.params import DataFrameForm
 
 DATA_FORMS = (f"a DataFrame, a file path, a bundled dataset name ({', '.join(dataset_names())}) "
               "or an auditkit.datasets.Dataset")
-MODEL_FORMS = "a path to a .skops file or a fitted estimator (an object with a predict method)"
+MODEL_FORMS = ("a model file path (.skops, XGBoost .json/.ubj, LightGBM .txt, .onnx) or a fitted estimator "
+               "(an object with a predict method)")
 
 # How ``provenance.model_sha256`` was computed (``provenance.model_sha256_method``).
 HASH_FILE = "file bytes"
@@ -291,3 +292,31 @@ class EstimatorForm:
             return not isinstance(value, type) and callable(getattr(value, "predict", None))
         except Exception:  # noqa: BLE001 - an attribute that fails to resolve means "no predict"
             return False
+
+
+def shown_data(data: Any, name: str | None) -> Any:
+    """``data`` as ``audit.json`` records it (``dataset.spec.data``): a path or name as given, in-memory data by name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> shown_data(pd.DataFrame({"y": [0, 1]}), "loans 2024"), shown_data("german", None)
+    ('loans 2024', 'german')
+    """
+    if is_dataframe(data) or is_dataset(data):
+        return name or default_data_name(data)
+    return os.fspath(data) if isinstance(data, os.PathLike) else data
+
+
+def shown_model(model: Any, name: str | None) -> Any:
+    """``model`` as ``audit.json`` records it: a path as given, a model object by name or class.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> shown_model(LogisticRegression(), None), shown_model("models/forest.skops", "forest")
+    ('sklearn.linear_model._logistic.LogisticRegression', 'models/forest.skops')
+    """
+    if model is None or isinstance(model, str):
+        return model
+    return name or class_path(model)

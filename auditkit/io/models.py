@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,22 +10,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.exceptions import ModelLoadError, ModelPredictionError
+from auditkit.exceptions import ModelPredictionError
 from auditkit.io.inputs import final_estimator
 from auditkit.io.labels import find_label, label_codes, show_all
 from auditkit.io.model_params import changed_hyperparameters, hyperparameters
 
 
-def load_model(path: str | Path, *, trust: bool = False) -> Any:
-    """Load a scikit-learn model saved with skops, refusing untrusted types by default.
+def load_model(path: str | Path, *, trust: bool = False, trust_types: Sequence[str] = ()) -> Any:
+    """Load a model file safely: skops, XGBoost, LightGBM or ONNX; pickle/joblib only with ``trust``.
 
     Parameters
     ----------
     path : str or Path
-        A ``.skops`` file. Pickle files are refused: unpickling runs arbitrary code.
+        A model file; its format is told by its suffix (:data:`auditkit.io.model_formats.FORMATS`).
     trust : bool, default False
-        Load even if the file contains types skops does not trust by default.
-        Only set this for files you made yourself or whose source you trust.
+        skops: load even types skops does not trust by default. Pickle/joblib: load the file at
+        all (unpickling runs arbitrary code). Only for files whose source you trust.
+    trust_types : sequence of str
+        skops: types trusted by name, e.g. ``["sklearn.tree._tree.Tree"]`` (see
+        :mod:`auditkit.io.skops_files`).
 
     Examples
     --------
@@ -41,29 +45,29 @@ def load_model(path: str | Path, *, trust: bool = False) -> Any:
     ...
     auditkit.exceptions.ModelLoadError: model file not found: .../missing.skops
     """
-    import skops.io as sio
+    from auditkit.io.model_formats import load_model_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelLoadError(f"model file not found: {path}")
-    if path.suffix.lower() in {".pkl", ".pickle", ".joblib"}:
-        raise ModelLoadError(
-            f"{path.name}: pickle/joblib models are not loaded (unpickling runs arbitrary code); "
-            "save the model with skops.io.dump and pass the .skops file"
-        )
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
-        raise ModelLoadError(f"{path}: not a readable skops model file ({exc})") from None
-    if untrusted and not trust:
-        raise ModelLoadError(
-            f"{path.name} contains types that are not trusted by default: "
-            f"{', '.join(untrusted)}; inspect them and pass trust_model=True to load anyway"
-        )
-    try:
-        return sio.load(path, trusted=untrusted)
-    except Exception as exc:  # noqa: BLE001
-        raise ModelLoadError(f"{path}: could not load the model ({exc})") from None
+    return load_model_file(path, trust=trust, trust_types=trust_types)
+
+
+def model_origin(model: Any, *, source: str | None = None, licence: str | None = None,
+                 version: str | None = None) -> dict[str, Any]:
+    """Where the audited model comes from, as ``provenance.model`` records it: format, source, licence, version.
+
+    ``format`` is the file's format (:func:`auditkit.io.model_formats.model_format`), ``"in memory"``
+    for a model object, or ``"reference"`` for the model the audit trains; the others are as given.
+
+    Examples
+    --------
+    >>> model_origin("models/forest.skops", source="https://example.org/forest", licence="MIT")
+    {'format': 'skops', 'source': 'https://example.org/forest', 'licence': 'MIT', 'version': None}
+    >>> model_origin(None)["format"]
+    'reference'
+    """
+    from auditkit.io.model_formats import model_format
+
+    kind = "reference" if model is None else model_format(model) if isinstance(model, str | Path) else "in memory"
+    return {"format": kind, "source": source, "licence": licence, "version": version}
 
 
 def make_reference_model(X: pd.DataFrame, seed: int, task: str = "binary") -> Any:

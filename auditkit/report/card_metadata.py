@@ -5,6 +5,7 @@ Everything here reads an ``audit.json`` document (:meth:`AuditResult.to_dict`) a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from auditkit.io.model_params import estimator_label
@@ -38,12 +39,20 @@ def front_matter(doc: dict[str, Any]) -> dict[str, Any]:
     dataset = doc["dataset"]
     results = [r for r in (_overall_result(doc), *_by_group_results(doc), _disparity_result(doc)) if r["metrics"]]
     return {
-        "license": "unknown",
+        "license": _licence_id((doc["provenance"].get("model") or {}).get("licence")),
         "tags": ["auditkit", "fairness", "model-card", "tabular", *_step_tags(doc)],
         "datasets": [str(dataset.get("name"))],
         "metrics": sorted({m["type"] for r in results for m in r["metrics"]}),
         "model-index": [{"name": model_name(doc), "results": results}],
     }
+
+
+def _licence_id(licence: Any) -> str:
+    """The front matter's ``license``: an id as the Hub writes them (``MIT`` -> ``mit``), ``other`` or ``unknown``."""
+    if not licence:
+        return "unknown"
+    text = str(licence).strip()
+    return text.lower() if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]*", text) else "other"
 
 
 def model_name(doc: dict[str, Any]) -> str:

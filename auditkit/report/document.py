@@ -160,7 +160,7 @@ def toc_html(kind: str) -> str:
     Examples
     --------
     >>> toc_html("bias").count("<li>"), "href='#Bias-in-the-data'" in toc_html("bias")
-    (9, True)
+    (10, True)
     """
     items = "".join(f"<li><a href='#{esc(heading_id(s.title))}'>{esc(s.title)}</a></li>"
                     for s in sections_for(kind) if s.title is not None)
@@ -176,7 +176,7 @@ def front_html(doc: dict[str, Any], report: str = "full") -> str:
     >>> doc = auditkit.audit(data="compas", predictions="compas_high_risk", sample=600, steps=["fairness"],
     ...                      sensitive=["sex"], progress=False).to_dict()
     >>> html = front_html(doc, "bias")
-    >>> [html.index(part) < html.index("<table class='auditkit-scorecard") < html.index("<nav")
+    >>> [html.index(part) < html.index("<table id='scorecard'") < html.index("<nav")
     ...  for part in ("<h1", "<p id='verdict'")]
     [True, True]
     """

@@ -126,6 +126,21 @@ GUIDES: dict[str, Guide] = {
     "agreement.disagree": Guide("SHAP and LIME disagree", "The two methods name different top features, so "
                                 "explanations of single rows are uncertain.", "Compare the per-instance table; prefer "
                                 "SHAP's global importance for conclusions."),
+    "mitigation.cost": Guide(
+        "What mitigating for {subject} costs", "Each option changes the decisions to narrow a gap between groups; "
+        "measured on held-out rows it never saw, it shows how far the gap shrinks and how much accuracy it costs.",
+        "Weigh the smaller gap against the accuracy lost (the Mitigation section plots them together), and read the "
+        "intervals: on few rows neither change may be certain."),
+    "mitigation.sensitive_at_decision": Guide(
+        "Post-processing decides by {subject}", "ThresholdOptimizer sets a different threshold for each group, so "
+        "every decision needs the person's group.", "Check whether decisions may depend on the feature where the "
+        "model is used; the reductions do not need it to decide unless the model takes it as an input."),
+    "mitigation.skipped": Guide(
+        "Mitigations not evaluated", "An option could not be fitted; each finding says why.", "Audit with the "
+        "reference model, or with an estimator that can be copied and trained with sample weights."),
+    "mitigation.not_binary": Guide("Mitigation did not run", "The mitigations of fairlearn handle binary decisions "
+                                   "only.",
+                                   "Audit a binary decision to compare mitigations."),
     "failed": Guide("The {subject} step failed", "Its results are missing from this report.",
                     "Read the error in audit.json (the finding's evidence keeps the traceback) and re-run."),
     "needs_model": Guide("The {subject} step did not run", "It needs the model, and this audit checks existing "

@@ -26,12 +26,13 @@ THEMES: dict[str, tuple[str, str]] = {
     "performance": ("Performance", "How well the decisions match the true outcomes."),
     "fairness": ("Fairness", "How the decisions differ between groups."),
     "explanations": ("Explanations", "What drives the model's outputs, and how far the explanations can be trusted."),
+    "mitigation": ("Mitigation", "What fairlearn's mitigations would change, and what each costs."),
     "other": ("Other", "Findings of further steps."),
 }
 """Theme -> (heading, one-line introduction), in the order shown."""
 
 _SECTION_THEMES = {"data": "data", "performance": "performance", "fairness": "fairness", "checks": "fairness",
-                   "explanations": "explanations"}
+                   "explanations": "explanations", "mitigation": "mitigation"}
 _MERGED_CRITERIA = {"equal_opportunity": "equalized_odds"}  # its gaps are part of the equalized-odds finding
 
 

@@ -69,7 +69,7 @@ def term_anchor(slug: str) -> str:
     return f"term-{slug}"
 
 
-F, D, E = "fairness", "data", "explanations"
+F, D, E, M = "fairness", "data", "explanations", "mitigation"
 TERMS: tuple[Term, ...] = (
     Term("selection-rate", "Selection rate", "The share of rows that got the positive decision (for example approved, "
          "or predicted high risk).", (r"\bselection[ _]rates?\b", r"share of positive decisions")),
@@ -109,6 +109,16 @@ TERMS: tuple[Term, ...] = (
     Term("four-fifths-rule", "Four-fifths rule", "A rule of thumb from US employment guidelines: a selection rate "
          "below four fifths (0.8) of the highest group's is a warning sign of adverse impact.",
          (r"\bfour[- ]fifths\b",), F),
+    Term("post-processing", "Post-processing (ThresholdOptimizer)", "A mitigation that keeps the model and changes its "
+         "decisions afterwards, here with a decision threshold for each group chosen so that the groups meet a "
+         "fairness criterion; each decision then needs the person's group.",
+         (r"\bpost-processing\b", r"\bThresholdOptimizer\b"), M),
+    Term("reductions", "Reductions (ExponentiatedGradient)", "A mitigation that trains the model anew many times on "
+         "reweighted rows and mixes the models it gets, so that the mix meets a fairness criterion on its training "
+         "rows.", (r"\breductions\b", r"\bExponentiatedGradient\b"), M),
+    Term("pareto", "Trade-off (Pareto) view", "Accuracy plotted against disparity for each mitigation option; an "
+         "option is on the Pareto front when no other option has both a smaller disparity and a higher accuracy.",
+         (r"\bPareto\b", r"\btrade-offs?\b"), M),
     Term("ci", "Confidence interval (CI)", "A range of values compatible with the data at the stated level (e.g. 95%): "
          "a wide interval means an uncertain estimate.", (r"\bCI\b", r"\bconfidence intervals?\b"), exact_case=True),
     Term("bootstrap", "Bootstrap interval", "An interval found by recomputing a number on many resamples of the rows "

@@ -147,6 +147,9 @@ def _intro(doc: dict[str, Any]) -> str:
             f"\"{PROMPT_PREFIX} ..._\" are for what only the model's authors know.")
 
 
+_ORIGIN = (("format", "Format"), ("source", "Source"), ("licence", "Licence"), ("version", "Version"))
+
+
 def _model_details(doc: dict[str, Any]) -> str:
     provenance, dataset = doc["provenance"], doc["dataset"]
     model = provenance.get("model") or {}
@@ -156,6 +159,7 @@ def _model_details(doc: dict[str, Any]) -> str:
         facts += [f"**Estimator:** {_inline(model_kind(doc))} ({_inline(model.get('class'))})",
                   f"**Input features ({len(model.get('features', []))}):** "
                   + ", ".join(_inline(f) for f in model.get("features", []))]
+    facts += [f"**{label}:** {_inline(model[key])}" for key, label in _ORIGIN if model.get(key)]
     if mode == "reference":
         facts.append("**Developed by:** auditkit, as a reference model trained for this audit (not a deployed model)")
     if provenance.get("model_sha256"):

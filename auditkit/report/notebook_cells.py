@@ -119,6 +119,13 @@ LIME = Section("Local explanations (LIME)", "Explanations of chosen rows by a lo
                "other seeds to show how stable they are.", "sections.lime(doc, result)")
 AGREEMENT = Section("Agreement of SHAP and LIME", "Whether the two methods name the same top features, with the "
                     "same signs, on the rows LIME explained.", "sections.agreement(doc, result)")
+MITIGATION = Section("Mitigation", "What fairlearn's mitigations would change, and what each costs: "
+                     "ThresholdOptimizer (post-processing: a decision threshold per group for the audited model) and "
+                     "ExponentiatedGradient (reductions: the model trained anew under a constraint), each for "
+                     "demographic parity and for equalized odds, measured on held-out rows none of them saw, with the "
+                     "fairness section's metrics and intervals. Post-processing needs each person's sensitive feature "
+                     "at decision time, which may be unlawful in some settings. The step is not part of the standard "
+                     "audit (it trains models): add `mitigation` to the steps.", "sections.mitigation(doc, result)")
 CONTEXT = Section("Context", "What was audited and what it is for: the model, the data and its datasheet, the "
                   "intended use and limitations (as the audit's settings state them, or marked where only the model's "
                   "authors can say), and what this audit cannot tell.", "sections.context(doc)")
@@ -129,9 +136,9 @@ GLOSSARY = Section("Glossary", "Every metric and statistical term this report us
                    "sections.glossary(doc)")
 
 _EVIDENCE = {
-    "bias": (DATA, DATA_BIAS, PERFORMANCE, GROUPS, DISPARITIES),
+    "bias": (DATA, DATA_BIAS, PERFORMANCE, GROUPS, DISPARITIES, MITIGATION),
     "explain": (DATA, PERFORMANCE, SHAP, LIME, AGREEMENT),
-    "full": (DATA, DATA_BIAS, PERFORMANCE, GROUPS, DISPARITIES, EXPLANATIONS),
+    "full": (DATA, DATA_BIAS, PERFORMANCE, GROUPS, DISPARITIES, EXPLANATIONS, MITIGATION),
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from auditkit.report import plots_explain, plots_fairness
+from auditkit.report import plots_explain, plots_fairness, plots_mitigation
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -81,7 +81,7 @@ class ResultPlots:
 
     def __repr__(self) -> str:
         return "<plots: group_rates, disparities, calibration, importance, beeswarm, dependence, waterfall, " \
-               "group_attribution, lime>"
+               "group_attribution, lime, mitigation>"
 
     def group_rates(self, grouping: str | Sequence[str] | None = None, metrics: str | Sequence[str] | None = None,
                     ax: Axes | None = None) -> Figure:
@@ -305,3 +305,33 @@ class ResultPlots:
         >>> fig.savefig("lime.png")  # doctest: +SKIP
         """
         return plots_explain.plot_lime(self.result, row, max_display, ax)
+
+    def mitigation(self, criterion: str | None = None, ax: Axes | None = None) -> Figure:
+        """Accuracy against disparity for each mitigation option, with intervals: the trade-off (mitigation step).
+
+        The unmitigated model is a black star (a hollow one: a user's estimator refitted without
+        a constraint, what the reductions are compared with); the dashed line joins the options no
+        other beats.
+
+        Parameters
+        ----------
+        criterion : {"demographic_parity", "equalized_odds"}, optional
+            Draw one panel, for this criterion's difference. Default: both (one with ``ax``).
+        ax : matplotlib Axes, optional
+
+        Returns
+        -------
+        Figure
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> result = auditkit.audit(data=auditkit.datasets.make_biased(1000, seed=0).frame, target="label",
+        ...                         sensitive=["group"], steps=["mitigation"],
+        ...                         step_options={"mitigation": {"methods": ["threshold_optimizer"], "n_boot": 50}})
+        >>> [ax.get_title() for ax in result.plot.mitigation().axes]
+        ['Demographic parity', 'Equalized odds']
+        >>> fig = result.plot.mitigation("equalized_odds")
+        >>> fig.savefig("mitigation.png")  # doctest: +SKIP
+        """
+        return plots_mitigation.plot_mitigation(self.result, criterion, ax)

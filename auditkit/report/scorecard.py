@@ -236,8 +236,9 @@ def scorecard_html(doc: dict[str, Any], linker: TermLinker | None = None,
                  status_badge(row.status), esc(row.rule)]
         body.append("<tr>" + "".join(f"<td {_LEFT}>{c}</td>" for c in cells) + "</tr>")
     header = "".join(f"<th {_LEFT}>{h}</th>" for h in head)
-    return (f"<table id='scorecard' class='auditkit-scorecard {NO_TEX}'><caption>{_caption(rows, level, max_difference, linker)}"
-            f"</caption><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    caption = _caption(rows, level, max_difference, linker)
+    return (f"<table id='scorecard' class='auditkit-scorecard {NO_TEX}'><caption>{caption}</caption>"
+            f"<thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def _caption(rows: list[ScoreRow], level: float, limit: float, linker: TermLinker) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from auditkit.report import bias_views, context_views, explain_views, views
+from auditkit.report import bias_views, context_views, explain_views, mitigation_views, views
 from auditkit.report.findings_view import findings_html
 from auditkit.report.glossary import glossary_html
 from auditkit.report.summary import esc
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from auditkit.result import AuditResult
 
 __all__ = ["agreement", "context", "data", "data_bias", "disparities", "explanations", "findings", "glossary",
-           "groups", "lime", "performance", "provenance", "shap"]
+           "groups", "lime", "mitigation", "performance", "provenance", "shap"]
 
 _EXPLAIN_PARTS = {"shap": ("shap", "global_importance", "group_attributions"), "lime": ("lime",),
                   "agreement": ("agreement",)}
@@ -190,6 +190,29 @@ def agreement(doc: dict[str, Any], result: AuditResult | None = None) -> None:
     _explain(doc, result, _EXPLAIN_PARTS["agreement"], ("agreement",), "The agreement of SHAP and LIME")
 
 
+def mitigation(doc: dict[str, Any], result: AuditResult | None = None) -> None:
+    """fairlearn's mitigations compared on held-out rows: a table, rates by group and (given ``result``) the plot.
+
+    Examples
+    --------
+    >>> mitigation({"findings": [], "steps": []})
+    <IPython.core.display.HTML object>
+    """
+    if not (doc.get("mitigation") or {}).get("options"):
+        if "mitigation" in [s.get("name") for s in doc.get("steps", [])]:
+            reasons = [f["message"] for f in doc.get("findings", []) if f["step"] == "mitigation"]
+            why = " ".join(reasons) if reasons else "the step recorded no options."
+            _show(f"<p><i>Mitigation: not in this audit; {esc(why)}</i></p>")
+        else:
+            _show("<p><i>Mitigation: not in this audit. It trains models, so the standard audit leaves it out; "
+                  "add it with <code>steps=[..., \"mitigation\"]</code>.</i></p>")
+        return
+    _show(mitigation_views.mitigation_html(doc))
+    if result is not None:
+        views.show_figure(result.plot.mitigation(), "Scatter plot of accuracy against disparity for each "
+                          "mitigation option, with confidence intervals")
+
+
 def glossary(doc: dict[str, Any], result: AuditResult | None = None) -> None:
     """The glossary of the terms the report uses.
 
@@ -206,7 +229,10 @@ def context(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     Examples
     --------
-    >>> context({"dataset": {"name": "loans", "n_rows": 10}, "provenance": {}})
+    >>> import auditkit
+    >>> doc = auditkit.audit(data="compas", predictions="compas_high_risk", sample=300, steps=["performance"],
+    ...                      progress=False).to_dict()
+    >>> context(doc)
     <IPython.core.display.HTML object>
     """
     _show(views.header_html(doc) + context_views.context_html(doc))
@@ -217,7 +243,10 @@ def provenance(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     Examples
     --------
-    >>> provenance({"dataset": {"name": "loans", "n_rows": 10}, "provenance": {}})
+    >>> import auditkit
+    >>> doc = auditkit.audit(data="compas", predictions="compas_high_risk", sample=300, steps=["performance"],
+    ...                      progress=False).to_dict()
+    >>> provenance(doc)
     <IPython.core.display.HTML object>
     """
     _show(context_views.provenance_html(doc))

@@ -13,8 +13,9 @@ from auditkit.steps.data_bias import DataBiasStep
 from auditkit.steps.data_overview import DataOverviewStep
 from auditkit.steps.fairness import FairnessStep
 from auditkit.steps.lime_step import LimeStep
+from auditkit.steps.mitigation import MitigationStep
 from auditkit.steps.performance import PerformanceStep
 from auditkit.steps.shap_step import ShapStep
 
 __all__ = ["Step", "DataBiasStep", "DataOverviewStep", "PerformanceStep", "FairnessStep",
-           "ShapStep", "LimeStep", "AgreementStep"]
+           "ShapStep", "LimeStep", "AgreementStep", "MitigationStep"]

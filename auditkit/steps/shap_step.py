@@ -9,12 +9,20 @@ import numpy as np
 import pandas as pd
 
 from auditkit.explain.group_attributions import gap_decomposition, group_means, reference_group
+from auditkit.explain.shap_sample import TREESHAP_STEPS_PER_SECOND, RowSample, automatic_rows, stratified_rows
 from auditkit.explain.shap_values import EXPLAINERS, Attribution, ShapEngine, build_shap_engine
 from auditkit.params import Interval, Options
 from auditkit.report.tables import records_frame
 from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.steps._base import COUNT, SHARE, Step
 from auditkit.steps._explain_common import SECTION, row_ids, shap_row_seeds, top_names
+from auditkit.steps._shap_findings import (
+    additivity_finding,
+    budget_finding,
+    output_space_finding,
+    states_another_scale,
+    worth_stating,
+)
 
 
 @dataclass
@@ -32,8 +40,12 @@ class ShapStep(Step):
     ----------
     explainer : {"auto", "tree", "linear", "permutation"}, default "auto"
     max_rows : int, optional
-        Rows explained (a seeded sample when fewer than the audited rows). Default: all rows
-        for the tree and linear explainers, ``agnostic_max_rows`` for the permutation explainer.
+        Most rows explained: a seeded sample stratified by sensitive group when fewer than the
+        audited rows (:func:`~auditkit.explain.shap_sample.stratified_rows`; every group gets
+        rows, and means are weighted back to the audited rows). Default: the spec's ``shap_rows``;
+        without it, ``agnostic_max_rows`` for the permutation explainer and for the others
+        :func:`~auditkit.explain.shap_sample.automatic_rows` (1,000 rows, fewer for a model whose
+        TreeSHAP would take over about 30 s).
     agnostic_max_rows : int, default 200
     background_size : int, default 100
         Seeded sample of training rows (audited rows for user models) the linear and
@@ -94,16 +106,17 @@ class ShapStep(Step):
             explainer=self.explainer, n_permutations=self.n_permutations, rows=ctx.X,
         ))
 
-    def explained(self, ctx) -> tuple[ShapEngine, np.ndarray, Attribution]:
-        """The engine, the positions of the rows this step explains and their SHAP values (once per audit)."""
+    def explained(self, ctx) -> tuple[ShapEngine, RowSample, Attribution]:
+        """The engine, the rows this step explains (with their weights) and their SHAP values (once per audit)."""
         engine = self.engine(ctx)
 
-        def explain() -> tuple[np.ndarray, Attribution]:
-            positions = self.rows_to_explain(ctx, engine)
-            return positions, engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions])
+        def explain() -> tuple[RowSample, Attribution]:
+            sample = self.rows_to_explain(ctx, engine)
+            positions = sample.positions
+            return sample, engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions])
 
-        positions, attribution = ctx.cache.get_or_compute(self._values_key(), explain)
-        return engine, positions, attribution
+        sample, attribution = ctx.cache.get_or_compute(self._values_key(), explain)
+        return engine, sample, attribution
 
     def values_at(self, ctx, positions: np.ndarray) -> np.ndarray:
         """SHAP values of the audited rows at ``positions``, reused from this step's run when it explained them.
@@ -112,22 +125,23 @@ class ShapStep(Step):
         """
         engine = self.engine(ctx)
         done = ctx.cache.get(self._values_key())
-        if done is not None and np.isin(positions, done[0]).all():
-            explained, attribution = done
-            return attribution.values[np.searchsorted(explained, positions)]
+        if done is not None and np.isin(positions, done[0].positions).all():
+            sample, attribution = done
+            return attribution.values[np.searchsorted(sample.positions, positions)]
         return engine.explain(ctx.X.iloc[positions], shap_row_seeds(ctx)[positions]).values
 
     def _values_key(self) -> tuple:
         return ("shap.values", self.explainer, self.background_size, self.n_permutations, self.max_rows,
-                self.agnostic_max_rows)
+                self.agnostic_max_rows, self.min_group_size)
 
     def run(self, ctx) -> StepResult:
-        engine, positions, attribution = self.explained(ctx)
-        importance = attribution_importance(attribution, engine.features)
-        groups = self._group_view(ctx, attribution, engine, positions)
+        engine, sample, attribution = self.explained(ctx)
+        positions = sample.positions
+        importance = attribution_importance(attribution, engine.features, sample.weights)
+        groups = self._group_view(ctx, attribution, engine, sample)
         payload = {
             "global_importance": importance.to_dict("records"),
-            "shap": self._summary(ctx, engine, attribution, positions, importance),
+            "shap": self._summary(ctx, engine, attribution, sample, importance),
             "group_attributions": groups,
         }
         return StepResult(
@@ -141,25 +155,34 @@ class ShapStep(Step):
     def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
         return shap_tables(payload)
 
-    def row_limit(self, engine: ShapEngine) -> int | None:
-        """How many rows to explain (None: all)."""
+    def row_limit(self, ctx, engine: ShapEngine) -> tuple[int, str]:
+        """Most rows to explain, and which setting says so: ``max_rows``, ``shap_rows``, ``agnostic_max_rows`` or
+        ``automatic``."""
         if self.max_rows is not None:
-            return int(self.max_rows)
-        return None if engine.explainer in ("tree", "linear") else int(self.agnostic_max_rows)
+            return int(self.max_rows), "max_rows"
+        if getattr(ctx.spec, "shap_rows", None) is not None:
+            return int(ctx.spec.shap_rows), "shap_rows"
+        if engine.explainer == "permutation":
+            return int(self.agnostic_max_rows), "agnostic_max_rows"
+        return automatic_rows(engine.cost_per_row), "automatic"
 
-    def rows_to_explain(self, ctx, engine: ShapEngine) -> np.ndarray:
-        """Positions of the explained rows: all, or a seeded sample of ``row_limit`` rows."""
-        limit = self.row_limit(engine)
-        if limit is None or limit >= ctx.n_rows:
-            return np.arange(ctx.n_rows)
-        return np.sort(ctx.rng("shap.rows").choice(ctx.n_rows, size=limit, replace=False))
+    def rows_to_explain(self, ctx, engine: ShapEngine) -> RowSample:
+        """The explained rows: all, or a seeded sample of at most ``row_limit`` rows stratified by sensitive group."""
+        floor = self.min_group_size or ctx.spec.min_group_size
+        return stratified_rows(ctx.sensitive, self.row_limit(ctx, engine)[0], ctx.rng("shap.rows"), floor)
 
-    def _summary(self, ctx, engine, attribution, positions, importance) -> dict[str, Any]:
+    def _summary(self, ctx, engine, attribution, sample: RowSample, importance) -> dict[str, Any]:
+        limit, source = self.row_limit(ctx, engine)
+        sampled = len(sample.positions) < ctx.n_rows
         budget = {
-            "rows_explained": len(positions),
+            "rows_explained": len(sample.positions),
             "rows_audited": ctx.n_rows,
-            "max_rows": self.row_limit(engine),
-            "rows_sampled": len(positions) < ctx.n_rows,
+            "max_rows": limit,
+            "max_rows_from": source,
+            "seconds_per_row": None if engine.cost_per_row is None else engine.cost_per_row / TREESHAP_STEPS_PER_SECOND,
+            "rows_sampled": sampled,
+            "stratified_by": sample.stratified_by if sampled else [],
+            "rows_by_group": sample.counts(ctx.sensitive) if sampled else {},
             "background_rows": engine.background_rows,
             "background_source": background_source(ctx) if engine.background_rows else None,
         }
@@ -175,18 +198,18 @@ class ShapStep(Step):
             "encoded_columns": engine.feature_map.encoded_counts(),
             "budget": budget,
             "base_value": attribution.base_value,
-            "mean_output": float(np.mean(attribution.output)),
+            "mean_output": float(np.average(attribution.output, weights=sample.weights)),
             "additivity": attribution.additivity(engine.output.precision, self.additivity_rtol),
             "top_features": importance["feature"].head(self.top_features).tolist(),
         }
 
-    def _group_view(self, ctx, attribution: Attribution, engine: ShapEngine, positions) -> list[dict]:
-        """Per sensitive feature: mean SHAP by group and the gap decomposition against the reference."""
+    def _group_view(self, ctx, attribution: Attribution, engine: ShapEngine, sample: RowSample) -> list[dict]:
+        """Per sensitive feature: mean SHAP by group (weighted back to the audited rows) and the gap decomposition."""
         min_size = self.min_group_size or ctx.spec.min_group_size
         out = []
         for feature in ctx.sensitive_features:
-            labels = ctx.sensitive[feature].to_numpy()[positions]
-            means = group_means(attribution.values, attribution.output, labels, engine.features)
+            labels = ctx.sensitive[feature].to_numpy()[sample.positions]
+            means = group_means(attribution.values, attribution.output, labels, engine.features, sample.weights)
             reference = reference_group(means, ctx.spec.reference_groups.get(feature))
             big = [g for g, n in zip(means.groups, means.n, strict=True) if n >= min_size]
             gaps = [gap_decomposition(means, g, reference) for g in big if g != reference] if reference in big else []
@@ -196,11 +219,11 @@ class ShapStep(Step):
 
     def _findings(self, engine: ShapEngine, payload: dict) -> list[Finding]:
         summary = payload["shap"]
-        findings = [_budget_finding(self.name, summary)] if _worth_stating(summary) else []
-        if _states_another_scale(summary["output"]):
-            findings.append(_output_space_finding(self.name, summary))
+        findings = [budget_finding(self.name, summary)] if worth_stating(summary) else []
+        if states_another_scale(summary["output"]):
+            findings.append(output_space_finding(self.name, summary))
         if not summary["additivity"]["holds"]:
-            findings.append(_additivity_finding(self.name, summary))
+            findings.append(additivity_finding(self.name, summary))
         for view in payload["group_attributions"]:
             findings.extend(self._gap_findings(view, engine))
         return findings
@@ -281,8 +304,9 @@ def background_rows(ctx, size: int) -> pd.DataFrame:
     return source.iloc[picked]
 
 
-def attribution_importance(attribution: Attribution, features: list[str]) -> pd.DataFrame:
-    """Mean absolute SHAP value per feature, largest first (ties: column order).
+def attribution_importance(attribution: Attribution, features: list[str],
+                           weights: np.ndarray | None = None) -> pd.DataFrame:
+    """Mean absolute SHAP value per feature (weighted by ``weights`` when given), largest first (ties: column order).
 
     Examples
     --------
@@ -294,7 +318,8 @@ def attribution_importance(attribution: Attribution, features: list[str]) -> pd.
     0  income            0.3
     1     age            0.2
     """
-    scores = np.abs(attribution.values).mean(axis=0) if len(attribution.values) else np.zeros(len(features))
+    values = np.abs(attribution.values)
+    scores = np.average(values, axis=0, weights=weights) if len(values) else np.zeros(len(features))
     order = top_names(features, scores, len(features))
     lookup = dict(zip(features, scores.tolist(), strict=True))
     return pd.DataFrame({"feature": order, "mean_abs_shap": [lookup[f] for f in order]})
@@ -303,57 +328,6 @@ def attribution_importance(attribution: Attribution, features: list[str]) -> pd.
 def _final_estimator_name(model: Any) -> str:
     steps = getattr(model, "steps", None)
     return type(steps[-1][1] if steps else model).__name__
-
-
-def _worth_stating(summary: dict) -> bool:
-    return summary["budget"]["rows_sampled"] or summary["fallback_reason"] is not None
-
-
-def _budget_finding(step: str, summary: dict) -> Finding:
-    budget = summary["budget"]
-    text = (
-        f"SHAP values were computed with the {summary['explainer']} explainer for "
-        f"{budget['rows_explained']:,} of {budget['rows_audited']:,} audited rows (a seeded sample)"
-        if budget["rows_sampled"]
-        else f"SHAP values were computed with the {summary['explainer']} explainer for all rows"
-    )
-    if budget["background_rows"]:
-        text += f", against {budget['background_rows']} background rows"
-    text += "."
-    if summary["fallback_reason"]:
-        text += f" A model-specific explainer was not used because {summary['fallback_reason']}."
-    return Finding(id=f"{step}.budget", step=step, severity="info", message=text, evidence=budget)
-
-
-def _additivity_finding(step: str, summary: dict) -> Finding:
-    add = summary["additivity"]
-    return Finding(
-        id=f"{step}.additivity", step=step, severity="high",
-        message=(
-            f"SHAP values do not add up to the model output ({summary['output_space']}): max |sum + base − output| "
-            f"= {add['max_abs_error']:.3g}, {add['max_rel_error']:.2g} of the output scale {add['scale']:.3g} "
-            f"(tolerance {add['rtol']:.1g} of the scale for a {add['precision']} model). "
-            "The attributions are not a faithful decomposition of this model's output; do not rely on "
-            "them, and report the model type to the auditkit developers."
-        ),
-        evidence=add,
-    )
-
-
-def _output_space_finding(step: str, summary: dict) -> Finding:
-    """Said when the explained output is not the model's prediction or probability itself."""
-    output = summary["output"]
-    return Finding(
-        id=f"{step}.output_space", step=step, severity="info",
-        message=(f"SHAP values are in {output['space']} space, not in the units of the model's "
-                 f"{output['model_output']}. {output['statement']}"),
-        evidence=output,
-    )
-
-
-def _states_another_scale(output: dict) -> bool:
-    """True when the values are not in the units of what the model returns (log-odds of classifiers aside)."""
-    return output["link"] != "identity" and output["space"] != "log-odds"
 
 
 def shap_tables(payload: dict) -> dict[str, pd.DataFrame]:

@@ -168,8 +168,8 @@ def test_an_unfitted_lightgbm_model_is_refused(frame):
 def test_a_model_that_is_neither_a_path_nor_an_estimator_is_named(model, shown):
     with pytest.raises(InputError) as refused:
         AuditSpec(data="german", model=model)
-    assert str(refused.value) == ("model must be a path to a .skops file or a fitted estimator (an object with a "
-                                  f"predict method); got {shown}")
+    assert str(refused.value) == ("model must be a model file path (.skops, XGBoost .json/.ubj, LightGBM .txt, .onnx) "
+                                  f"or a fitted estimator (an object with a predict method); got {shown}")
 
 
 def test_trust_model_applies_to_model_files_only(frame):

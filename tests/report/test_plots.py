@@ -52,9 +52,10 @@ def result() -> AuditResult:
     with threadpool_limits(limits=1, user_api="openmp"):
         return audit(data=frame, target=german.target_name, positive_label=german.positive_label,
                      sensitive=german.sensitive_features, sample=300, seed=1, min_group_size=10,
-                     steps=["fairness", "shap", "lime"],
+                     steps=["fairness", "shap", "lime", "mitigation"],
                      step_options={"fairness": {"n_boot": 50},
-                                   "lime": {"n_instances": 3, "repeats": 2, "num_samples": 300}})
+                                   "lime": {"n_instances": 3, "repeats": 2, "num_samples": 300},
+                                   "mitigation": {"methods": ["threshold_optimizer"], "n_boot": 50}})
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +98,7 @@ CALLS = {
     "waterfall": lambda r, rows, **kw: r.plot.waterfall(rows["shap"], **kw),
     "group_attribution": lambda r, rows, **kw: r.plot.group_attribution("sex", **kw),
     "lime": lambda r, rows, **kw: r.plot.lime(rows["lime"], **kw),
+    "mitigation": lambda r, rows, **kw: r.plot.mitigation(**kw),
 }
 WITH_LEGEND = ["group_rates", "calibration", "group_attribution"]
 

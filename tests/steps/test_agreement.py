@@ -107,11 +107,12 @@ def test_engine_features_match_lime_columns():
 
 
 @pytest.mark.slow
-def test_adult_demo_explains_every_held_out_row_and_twenty_instances():
+def test_adult_demo_explains_the_default_budget_and_twenty_instances():
     from auditkit import audit
 
     result = audit(data="adult", steps=["shap", "lime", "agreement"]).to_dict()["explanations"]
-    assert result["shap"]["budget"]["rows_explained"] == result["shap"]["budget"]["rows_audited"] >= 14000
+    budget = result["shap"]["budget"]
+    assert (budget["rows_explained"], budget["max_rows_from"]) == (1000, "automatic") and budget["rows_audited"] > 14000
     assert result["shap"]["explainer"] == "tree" and result["shap"]["additivity"]["max_abs_error"] < 1e-10
     assert {r["feature"] for r in result["global_importance"]} == set(result["shap"]["encoded_columns"])
     assert len(result["lime"]["instances"]) == 20 and len(result["lime"]["seeds"]) == 5

@@ -1,0 +1,1 @@
+"""Mitigation: fairlearn's post-processing and reductions, compared on held-out rows with the fairness metrics."""

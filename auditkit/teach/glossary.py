@@ -1,0 +1,76 @@
+"""The words a lesson uses, one plain sentence each: the report's glossary and the lessons' own terms.
+
+A lesson ends with ``teach.glossary("selection-rate", "label-bias", ...)``: the entries of the
+report's glossary (:data:`auditkit.report.glossary.TERMS`) and of :data:`LESSON_TERMS`, shown as
+a definition list in JupyterLab and as text elsewhere.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from auditkit.exceptions import InputError
+from auditkit.report.glossary import TERMS, Term
+
+LESSON_TERMS: tuple[Term, ...] = (
+    Term("sensitive-feature", "Sensitive feature", "A column such as sex or race that says which group a person "
+         "belongs to, and across whose groups the decisions are compared.", (r"\bsensitive features?\b",)),
+    Term("representation", "Representation", "How large a share of the rows each group is; a group that is rarer "
+         "in the data than in the population it stands for is under-represented.", (r"\brepresent\w*",)),
+    Term("label-bias", "Label bias", "When the recorded outcome (the label) is wrong more often for one group, for "
+         "example because past decisions or measurements were unfair; a model learns the bias with the labels.",
+         (r"\blabel bias\b",)),
+    Term("unawareness", "Fairness through unawareness", "Leaving the sensitive feature out of the model's inputs; it "
+         "does not stop a model from using the feature through proxies.", (r"\bunaware\w*",)),
+    Term("impossibility", "Impossibility theorem", "When groups' base rates differ, a score cannot be calibrated in "
+         "every group and have equal false positive and false negative rates too, unless it predicts perfectly "
+         "(Chouldechova 2017; Kleinberg, Mullainathan and Raghavan 2016).", (r"\bimpossib\w*",)),
+    Term("recidivism", "Recidivism", "Reoffending; in the COMPAS data, a new arrest within two years of the risk "
+         "assessment.", (r"\brecidivism\b",)),
+)
+"""Terms the lessons use that the report's glossary does not define."""
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Some glossary entries, shown as a definition list (``_repr_html_``) or as text.
+
+    Examples
+    --------
+    >>> print(glossary("base-rate"))
+    Base rate: The share of rows whose recorded true outcome is positive, before any model decides anything.
+    """
+
+    terms: tuple[Term, ...]
+
+    def __str__(self) -> str:
+        return "\n".join(f"{term.name}: {term.sentence}" for term in self.terms)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<dt style='font-weight:bold;margin-top:0.4em'>{html.escape(t.name)}</dt>"
+                        f"<dd style='margin-left:1.5em'>{html.escape(t.sentence)}</dd>" for t in self.terms)
+        return f"<dl class='auditkit-glossary'>{items}</dl>"
+
+
+def glossary(*slugs: str) -> Glossary:
+    """The glossary entries named by ``slugs`` (e.g. ``"selection-rate"``), in the order given.
+
+    Raises
+    ------
+    InputError
+        A slug that names no entry; the message lists them all.
+
+    Examples
+    --------
+    >>> [term.name for term in glossary("label-bias", "proxy").terms]
+    ['Label bias', 'Proxy']
+    """
+    known = {term.slug: term for term in (*TERMS, *LESSON_TERMS)}
+    unknown = [slug for slug in slugs if slug not in known]
+    if unknown:
+        raise InputError(f"no glossary entry {', '.join(map(repr, unknown))}; the entries are: {', '.join(known)}")
+    return Glossary(tuple(known[slug] for slug in slugs))
