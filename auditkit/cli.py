@@ -72,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--scores", help="column of scores of the positive class (with --predictions)")
     audit.add_argument("--out", default="reports/audit", help="output folder (default: reports/audit)")
     audit.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
-    audit.add_argument("--sample", type=int, help="audit a seeded sample of N rows (quick runs)")
+    audit.add_argument("--split", help="rows to audit: test, a bundled dataset's documented held-out rows (the "
+                       "default with --model or the reference model), or all (the default with --predictions "
+                       "and for other data)")
+    audit.add_argument("--sample", type=int, help="audit N rows: a seeded sample of the rows --split picks (all of "
+                       "them when there are N or fewer); the reference model still trains on its whole training part")
     audit.add_argument("--task", choices=("binary", "multiclass", "regression"),
                        help="kind of target (default binary)")
     audit.add_argument("--policy", help="YAML file of fairness thresholds, checked as pass/fail")
@@ -158,8 +162,8 @@ def spec_from_args(args: argparse.Namespace):
     overrides = {
         "data": args.data, "encoding": args.encoding, "target": args.target, "positive_label": args.positive_label,
         "sensitive": args.sensitive, "model": args.model, "trust_model": args.trust_model,
-        "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "sample": args.sample,
-        "task": args.task, "policy": args.policy, "steps": args.steps, "features": args.features,
+        "predictions": args.predictions, "scores": args.scores, "seed": args.seed, "split": args.split,
+        "sample": args.sample, "task": args.task, "policy": args.policy, "steps": args.steps, "features": args.features,
         "exclude": args.exclude, "data_name": args.data_name, "model_name": args.model_name,
         "intended_use": args.intended_use, "limitations": args.limitations,
         "trust_types": args.trust_types, "model_source": args.model_source, "model_licence": args.model_licence,
@@ -176,7 +180,7 @@ def spec_from_args(args: argparse.Namespace):
 # how each option takes a value, and options not named like their parameter.
 CLI_PARAMETERS = frozenset({
     "data", "encoding", "target", "positive_label", "sensitive", "model", "trust_model", "predictions", "scores",
-    "seed", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
+    "seed", "split", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
     "intended_use", "limitations", "report", "report_timeout",
     "trust_types", "model_source", "model_licence", "model_version", "shap_rows",
 })

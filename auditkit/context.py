@@ -14,6 +14,7 @@ import pandas as pd
 
 from auditkit.exceptions import InputError
 from auditkit.io import validate as check
+from auditkit.io.audit_rows import choose_rows
 from auditkit.io.data import LoadedData, read_data
 from auditkit.io.inputs import HASH_FILE, default_model_name, is_estimator, model_fingerprint, require_fitted
 from auditkit.io.model_inputs import model_columns, reference_columns
@@ -179,8 +180,8 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
     --------
     >>> from auditkit import AuditSpec
     >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # trains the reference model
-    >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind
-    ('reference', 60, 'credit_risk', 'good', 'probability')
+    >>> ctx.mode, ctx.n_rows, ctx.target, ctx.positive_label, ctx.score_kind  # 200 of german's 300 held-out rows
+    ('reference', 200, 'credit_risk', 'good', 'probability')
     """
     if loaded is None:
         loaded = read_data(spec.data, encoding=spec.encoding)
@@ -198,11 +199,10 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         if col is not None:
             check.require_columns(frame, [col], role)
     positive, labels = _target_task(spec, loaded, frame, target)
-    if spec.sample is not None and spec.sample < len(frame):
-        frame = frame.sample(n=int(spec.sample), random_state=spec.seed).sort_index()
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
-    parts = builder[mode](spec, loaded, frame, target, labels)
+    rows = choose_rows(spec, loaded, target, labels, mode)
+    parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
     return AuditContext(
@@ -221,7 +221,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         X_train=parts.get("X_train"),
         mode=mode,
         seed=spec.seed,
-        provenance=_provenance(loaded, spec, parts),
+        provenance={**_provenance(loaded, spec, parts), "split": rows.record},
         score_kind=output.score_kind,
         train_frame=parts.get("train_frame"),
     )
@@ -269,7 +269,8 @@ def _existing_predictions(spec: AuditSpec, values: pd.Series, labels: tuple[Any,
     return check.class_predictions(values, spec.predictions, labels, target)
 
 
-def _from_predictions(spec, loaded, frame, target, labels) -> dict[str, Any]:
+def _from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
+    frame = frame.iloc[rows.audited]
     y_pred = _existing_predictions(spec, frame[spec.predictions], labels, target)
     output = ModelOutput(y_pred)
     if spec.scores is not None:
@@ -280,7 +281,8 @@ def _from_predictions(spec, loaded, frame, target, labels) -> dict[str, Any]:
     return {"frame": frame, "X": X, "output": output}
 
 
-def _from_model(spec, loaded, frame, target, labels) -> dict[str, Any]:
+def _from_model(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
+    frame = frame.iloc[rows.audited]
     if is_estimator(spec.model):
         model = spec.model
         require_fitted(model)
@@ -292,39 +294,24 @@ def _from_model(spec, loaded, frame, target, labels) -> dict[str, Any]:
     return {"frame": frame, "X": X, "output": output, "model": model}
 
 
-def _from_reference(spec, loaded, frame, target, labels) -> dict[str, Any]:
-    from sklearn.model_selection import train_test_split
-
+def _from_reference(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
+    """Train the reference model on ``rows.train`` and predict ``rows.audited`` (never one of its training rows)."""
     columns = reference_columns(frame, target, _feature_columns(loaded, frame, {target}), spec.features,
                                 spec.exclude)
     X_all = prepare_features(frame[columns])
-    train_idx, test_idx = train_test_split(
-        np.arange(len(frame)), test_size=spec.test_size, random_state=spec.seed,
-        stratify=_strata(frame[target], spec.task, labels),
-    )
     model = make_reference_model(X_all, spec.seed, spec.task)
-    y_fit = frame[target].iloc[train_idx]
-    model.fit(X_all.iloc[train_idx], y_fit.astype(float) if spec.task == "regression" else y_fit)
-    X_test = X_all.iloc[test_idx]
+    y_fit = frame[target].iloc[rows.train]
+    model.fit(X_all.iloc[rows.train], y_fit.astype(float) if spec.task == "regression" else y_fit)
+    X_test = X_all.iloc[rows.audited]
     return {
-        "frame": frame.iloc[test_idx],
+        "frame": frame.iloc[rows.audited],
         "X": X_test,
         "output": predict_for_audit(model, X_test, spec.task, labels, target),
         "model": model,
-        "X_train": X_all.iloc[train_idx],
-        "train_frame": frame.iloc[train_idx],
-        "reference": {"train_rows": len(train_idx), "test_rows": len(test_idx)},
+        "X_train": X_all.iloc[rows.train],
+        "train_frame": frame.iloc[rows.train],
+        "reference": {"train_rows": len(rows.train), "test_rows": len(rows.audited)},
     }
-
-
-def _strata(values: pd.Series, task: str, labels: tuple[Any, ...]) -> np.ndarray | None:
-    """Labels to stratify the reference split on (None for regression or classes too rare to split)."""
-    if task == "regression":
-        return None
-    if task == "binary":
-        return (values == labels[1]).to_numpy(dtype=np.int8)
-    as_text = values.astype(str)
-    return as_text.to_numpy() if as_text.value_counts().min() >= 2 else None
 
 
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:

@@ -80,9 +80,9 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     >>> import auditkit
     >>> result = auditkit.audit(data="german", sample=300, seed=1, steps=["performance", "fairness"],
     ...                         progress=False)
-    >>> table = result.table("fairness", "sex")  # the 30% of the sample held out from the reference model
+    >>> table = result.table("fairness", "sex")  # german's 300 held-out rows: the reference model trained on the rest
     >>> table["sex"].tolist(), table["n"].tolist()
-    (['female', 'male'], [27, 63])
+    (['female', 'male'], [91, 209])
     >>> result.failed_steps
     []
     """

@@ -84,9 +84,12 @@ class AuditSpec:
     seed : int, default 0
         Seed for every random choice (split, sampling, bootstrap, explainers); 0 to 2**32 - 1.
     test_size : float, default 0.3
-        Held-out fraction when a reference model is trained (above 0, below 1).
+        Held-out fraction when auditkit splits data without a documented split to train the reference model.
+    split : {"test", "all"}, optional
+        ``"test"``: a bundled dataset's documented held-out rows (the default with a model or the reference
+        model); ``"all"``: every row (the default for ``predictions`` and other data); :mod:`~auditkit.io.audit_rows`.
     sample : int, optional
-        Audit a seeded random sample of this many rows (at least 10; quick runs).
+        Audit a seeded sample of this many of those rows (at least 10; all of them when there are fewer).
     task : {"binary", "multiclass", "regression"}, default "binary"
     min_group_size : int, default 30
         Groups smaller than this are flagged and left out of headline disparities.
@@ -168,6 +171,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     scores: str | None = None
     seed: int = 0
     test_size: float = 0.3
+    split: str | None = None
     sample: int | None = None
     task: str = "binary"
     min_group_size: int = 30
@@ -199,6 +203,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "scores": [None, Text()],
         "seed": [Interval(int, 0, MAX_SEED)],
         "test_size": [Interval(float, 0, 1, closed="neither")],
+        "split": [None, Options(("test", "all"))],
         "sample": [None, Interval(int, 10)],
         "task": [Options(TASKS)],
         "min_group_size": [Interval(int, 1)],
@@ -268,6 +273,9 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
                     raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
             if self.exclude:
                 raise InputError("exclude= applies to a model; an audit of predictions= has no model")
+        if self.split == "all" and self.model is None and self.predictions is None:
+            raise InputError("split='all' would audit the reference model on its training rows; pass model= "
+                             "or predictions=, or leave split= out to audit the rows held out from its training")
         if self.features is not None and self.exclude:
             raise InputError("pass either features= or exclude=, not both")
         if self.exclude and self.model is not None:

@@ -29,18 +29,18 @@ COPIED = ("frame", "X", "y_true", "y_pred", "y_score", "sensitive", "X_train", "
 MAX_LISTED = 8  # problems of one kind shown in the message
 
 
-def small_context(mode: str = "reference", *, sample: int = 300, seed: int = 0, steps: list | None = None,
+def small_context(mode: str = "reference", *, sample: int = 90, seed: int = 0, steps: list | None = None,
                   step_options: dict[str, dict[str, Any]] | None = None) -> AuditContext:
     """A small audit context of the bundled German credit data, for testing a step's ``run``.
 
     Parameters
     ----------
     mode : {"reference", "predictions"}, default "reference"
-        ``"reference"``: a reference model trained on a seeded split, its held-out rows audited
+        ``"reference"``: a reference model trained on german's documented training part, held-out rows audited
         (``ctx.model`` set). ``"predictions"``: the same rows with the model's decisions and
         scores as columns of the data (``prediction``, ``score``) and no model.
-    sample : int, default 300
-        Rows drawn from the data before the split (about 30% of them are audited).
+    sample : int, default 90
+        Rows audited: a seeded sample of german's 300 held-out rows (all of them from 300 on).
     seed : int, default 0
     steps, step_options : optional
         As in :class:`~auditkit.spec.AuditSpec` (what ``ctx.spec`` holds).
@@ -73,7 +73,7 @@ def _base_context(mode: str, sample: int, seed: int) -> AuditContext:
                                    scores="score", seed=seed))
 
 
-def check_step(step: Any, *, modes: tuple[str, ...] = MODES, sample: int = 300, seed: int = 0,
+def check_step(step: Any, *, modes: tuple[str, ...] = MODES, sample: int = 90, seed: int = 0,
                step_options: dict[str, dict[str, Any]] | None = None) -> dict[str, StepResult]:
     """Check that a step keeps the :class:`~auditkit.steps.Step` contract; run it before registering it.
 

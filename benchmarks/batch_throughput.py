@@ -2,7 +2,7 @@
 
 Eight scikit-learn models (logistic regressions, trees, a histogram gradient boosting, each a Pipeline
 with one-hot categoricals) are trained on a seeded 5,000-row sample of Adult and saved with skops. The
-batch audits each of them on a seeded sample of Adult (``--rows``, default 20,000) with the steps
+batch audits each of them on a seeded sample of all of Adult (``split: all``; ``--rows``, default 20,000) with the steps
 ``data_overview, data_bias, performance, fairness`` (report rendering off, so the numbers measure the
 batch engine rather than the notebook kernel). Timed, wall clock, each once on a fresh output folder:
 
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="auditkit-batch-bench-"))
-    plan = {"defaults": {"seed": 0, "sample": args.rows, "steps": STEPS, "report": False},
+    plan = {"defaults": {"seed": 0, "split": "all", "sample": args.rows, "steps": STEPS, "report": False},
             "datasets": {"adult": {"data": "adult"}}, "models": make_models(folder), "audits": "all"}
     runs = {}
     for label, workers, share in (("1 worker", 1, True), ("2 workers", 2, True),

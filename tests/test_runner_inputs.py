@@ -18,7 +18,9 @@ from auditkit.exceptions import ColumnNotFoundError, DataReadError, DatasetNotFo
 from auditkit.report.views import header_html
 
 QUICK = ["performance", "fairness"]
-GERMAN = {"seed": 1, "sample": 300, "steps": QUICK}
+# Seed 0: german's documented held-out split (audited for data="german") is auditkit's own split of the same
+# rows with seed 0 and test_size 0.3 (audited for the other forms), so every form audits the same rows.
+GERMAN = {"seed": 0, "sample": 300, "steps": QUICK}
 DATA_FORMS = ("data must be a DataFrame, a file path, a bundled dataset name (adult, compas, german) or an "
               "auditkit.datasets.Dataset; got ")
 

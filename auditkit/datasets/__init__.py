@@ -3,7 +3,9 @@
 The bundled datasets (``adult``, ``compas``, ``german``) ship inside auditkit,
 gzip-compressed and byte-identical to their public originals; every load
 checks their SHA-256 digests. Each has a datasheet (``Dataset.datasheet``)
-describing its origin, licence, preprocessing and known caveats.
+describing its origin, licence, preprocessing and known caveats, and a documented
+train/test split (:func:`documented_split`; ``load(name, split="train")``): an audit of
+a model on ``data=name`` audits the held-out rows.
 
 Examples
 --------
@@ -19,10 +21,10 @@ from __future__ import annotations
 
 import builtins
 
-from auditkit.datasets._loaders import Dataset, dataset_names, load, propublica_filter
+from auditkit.datasets._loaders import Dataset, dataset_names, documented_split, load, propublica_filter
 from auditkit.datasets._synthetic import make_biased
 
-__all__ = ["Dataset", "list", "load", "make_biased", "propublica_filter"]
+__all__ = ["Dataset", "documented_split", "list", "load", "make_biased", "propublica_filter"]
 
 
 def list() -> builtins.list[str]:

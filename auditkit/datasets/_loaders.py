@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditkit.datasets._splits import PARTS, DocumentedSplit, make_split
 from auditkit.exceptions import AuditkitError, ColumnNotFoundError, DatasetNotFoundError
+from auditkit.params import Options, validate
 
 _PACKAGE_DATA = Path(__file__).resolve().parents[1] / "_datasets"
 _CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "datasets"
@@ -60,6 +62,7 @@ class Dataset:
     source_files: dict[str, str]
     ground_truth: dict[str, Any] | None = None
     truth: pd.DataFrame | None = None
+    split: str = "all"
 
 
 def data_root() -> Path:
@@ -85,13 +88,18 @@ def dataset_names() -> builtins.list[str]:
     return sorted(_PARSERS)
 
 
-def load(name: str) -> Dataset:
+def load(name: str, split: str = "all") -> Dataset:
     """Load a bundled dataset, verified against its recorded checksums.
 
     Parameters
     ----------
     name : str
         One of the names returned by :func:`auditkit.datasets.list`.
+    split : {"all", "train", "test"}, default "all"
+        Every row, or one part of the dataset's documented split (its ``metadata.json`` and
+        datasheet say how it was made): train a model on ``"train"``, and an audit of
+        ``data=name`` with that model audits ``"test"``, rows it has not seen. The rows keep
+        their labels in the whole dataset.
 
     Returns
     -------
@@ -133,11 +141,15 @@ def load(name: str) -> Dataset:
             ``frame``, e.g. each row's label before label bias); ``None``
             for bundled data. Kept apart from ``frame``: an audit never
             sees it, as an auditor never would.
+        split : str
+            The part loaded: ``"all"``, ``"train"`` or ``"test"``.
 
     Raises
     ------
     auditkit.exceptions.DatasetNotFoundError
         If ``name`` is not a bundled dataset.
+    auditkit.exceptions.InputError
+        If ``split`` is not one of ``"all"``, ``"train"``, ``"test"``.
     auditkit.exceptions.AuditkitError
         If a bundled file is missing or its checksum does not match.
 
@@ -147,10 +159,14 @@ def load(name: str) -> Dataset:
     >>> adult = datasets.load("adult")
     >>> adult.frame.shape
     (48842, 16)
+    >>> datasets.load("german", split="train").frame.shape
+    (700, 23)
     """
     _check_name(name)
+    validate("split", split, [Options(PARTS)])
     meta = read_metadata(name)
-    frame = _parsed_frame(name).copy()
+    frame = _parsed_frame(name)
+    frame = (frame if split == "all" else frame.iloc[np.sort(documented_split(name).part(split))]).copy()
     return Dataset(
         name=name,
         frame=frame,
@@ -163,7 +179,26 @@ def load(name: str) -> Dataset:
         datasheet=data_root() / name / "DATASHEET.md",
         description=meta["description"],
         source_files={orig: info["sha256"] for orig, info in meta["files"].items()},
+        split=split,
     )
+
+
+@functools.cache
+def documented_split(name: str) -> DocumentedSplit:
+    """The documented train/test split of bundled dataset ``name`` (see ``"split"`` in its ``metadata.json``).
+
+    Adult's is its two original files; COMPAS and German Credit get a seeded, stratified one. It
+    does not depend on any audit setting; the held-out rows are checked against the digest
+    ``metadata.json`` records.
+
+    Examples
+    --------
+    >>> split = documented_split("compas")
+    >>> len(split.train), len(split.test), split.method["seed"], split.method["test_fraction"]
+    (5049, 2165, 0, 0.3)
+    """
+    _check_name(name)
+    return make_split(name, _parsed_frame(name), read_metadata(name))
 
 
 def propublica_filter(frame: pd.DataFrame) -> pd.DataFrame:

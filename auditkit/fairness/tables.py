@@ -121,7 +121,7 @@ def policy_tables(payload: dict[str, Any]) -> dict[str, pd.DataFrame]:
     >>> policy_tables(result.step("policy").payload)["checks"][["grouping", "status"]].head(2)
         grouping  status
     0        sex  passed
-    1  age_group  failed
+    1  age_group  passed
     """
     payload = to_jsonable(payload)
     checks = records_frame(payload.get("results", []), CHECK_COLUMNS, intervals={"ci": "observed"},

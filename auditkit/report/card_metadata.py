@@ -113,8 +113,10 @@ def _dataset_entry(doc: dict[str, Any], split: str) -> dict[str, Any]:
 
 
 def _split_name(doc: dict[str, Any]) -> str:
-    return "test (held out from the reference model's training)" if doc["dataset"].get("mode") == "reference" \
-        else "audited rows"
+    split = doc.get("provenance", {}).get("split") or {}
+    if doc["dataset"].get("mode") == "reference":
+        return "test (held out from the reference model's training)"
+    return "test (the dataset's documented held-out split)" if split.get("split") == "test" else "audited rows"
 
 
 def _step_tags(doc: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from auditkit.datasets import dataset_names
 from auditkit.datasets._loaders import data_root, read_metadata
 
 __all__ = ["ASK_INTENDED_USE", "ASK_LIMITATIONS", "ASK_TRAINING_DATA", "Datasheet", "cannot_tell", "datasheet",
-           "spec_text", "steps_run"]
+           "reference_training", "rows_audited", "spec_text", "steps_run"]
 
 # What only the model's authors can say (the report and the card prompt for it when the spec does not).
 ASK_INTENDED_USE = "what the model is for, who uses it, and which uses are out of scope"
@@ -133,6 +133,62 @@ def steps_run(doc: dict[str, Any]) -> set[str]:
     return {str(step.get("name")) for step in doc.get("steps", [])}
 
 
+def rows_audited(doc: dict[str, Any]) -> str:
+    """Which rows were audited and how they were chosen (``provenance.split``), after their number.
+
+    Examples
+    --------
+    >>> split = {"split": "test", "description": "german's documented held-out split: 300 rows", "rows": 300,
+    ...          "sample": 200, "rows_audited": 200}
+    >>> rows_audited({"dataset": {"n_rows": 200}, "provenance": {"split": split}})
+    "200 — german's documented held-out split: 300 rows; a seeded sample of 200 of its 300 rows"
+    >>> rows_audited({"dataset": {"n_rows": 90, "mode": "reference", "spec": {}}, "provenance": {}})  # older audits
+    "90 (held out from the reference model's training)"
+    """
+    dataset, split = doc.get("dataset", {}), doc.get("provenance", {}).get("split")
+    text = _count(dataset.get("n_rows"))
+    if not split:
+        held_out = " (held out from the reference model's training)" if dataset.get("mode") == "reference" else ""
+        sample = (dataset.get("spec") or {}).get("sample")
+        return text + held_out + (f"; a seeded sample of {_count(sample)} rows was drawn first" if sample else "")
+    text += f" — {split['description']}"
+    if split.get("sample") and split.get("rows_audited", 0) < split.get("rows", 0):
+        text += f"; a seeded sample of {_count(split['rows_audited'])} of its {_count(split['rows'])} rows"
+    elif split.get("sample"):
+        text += f"; all of its rows (sample {_count(split['sample'])} asked for at least as many)"
+    return text
+
+
+def reference_training(doc: dict[str, Any]) -> str:
+    """Which split the reference model's training rows are part of, and the rows it was evaluated on.
+
+    The caller says how many rows it was trained on first (``provenance.model.train_rows``).
+
+    Examples
+    --------
+    >>> doc = {"dataset": {"name": "german", "mode": "reference"},
+    ...        "provenance": {"model": {"train_rows": 700, "test_rows": 200}, "seed": 1,
+    ...                       "split": {"made_by": "dataset", "rows": 300, "rows_audited": 200}}}
+    >>> reference_training(doc)
+    'the training part of its documented split; it was evaluated on a seeded sample of 200 of the other 300 rows'
+    """
+    dataset, prov = doc.get("dataset", {}), doc.get("provenance", {})
+    model, split = prov.get("model") or {}, prov.get("split") or {}
+    if split.get("made_by") == "dataset":
+        how = "the training part of its documented split"
+    else:
+        test_size = (split.get("method") or {}).get("test_fraction", (dataset.get("spec") or {}).get("test_size"))
+        how = f"a stratified split (test_size {test_size}, seed {prov.get('seed')})"
+    audited, held_out = model.get("test_rows"), split.get("rows", model.get("test_rows"))
+    if audited == held_out:
+        return f"{how}; it was evaluated on the other {_count(audited)} rows"
+    return f"{how}; it was evaluated on a seeded sample of {_count(audited)} of the other {_count(held_out)} rows"
+
+
+def _count(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def cannot_tell(doc: dict[str, Any]) -> list[str]:
     """What this audit cannot tell, one sentence each, chosen by what it ran and how.
 
@@ -161,6 +217,9 @@ def cannot_tell(doc: dict[str, Any]) -> list[str]:
                       "includes 0 (1 for a ratio) is not evidence of a difference, and small groups are shown but "
                       "not compared.")
     limits.append(_population_limit(mode, dataset.get("n_rows")))
+    if mode == "model" and (doc.get("provenance", {}).get("split") or {}).get("rows_in_training_part", 0) is None:
+        limits.append("Whether the audited rows include rows the model was trained on cannot be known: a model "
+                      "records neither its training rows nor a hash of them. Audit it on rows it has not seen.")
     if model.get("excluded"):
         limits.append("Leaving " + ", ".join(str(c) for c in model["excluded"]) + " out of the model's inputs does "
                       "not remove their influence: other features can stand in for them.")

@@ -23,6 +23,8 @@ from auditkit.report.context_facts import (
     Datasheet,
     cannot_tell,
     datasheet,
+    reference_training,
+    rows_audited,
     spec_text,
 )
 from auditkit.report.summary import NO_TEX, esc
@@ -162,13 +164,11 @@ def _inputs(model: dict[str, Any]) -> str:
 
 
 def _training(doc: dict[str, Any], model: dict[str, Any]) -> str:
-    dataset, prov = doc.get("dataset", {}), doc.get("provenance", {})
-    if dataset.get("mode") != "reference":
+    if doc.get("dataset", {}).get("mode") != "reference":
         return _prompt(ASK_TRAINING_DATA) + "<br>The audit did not see them."
-    test_size = (dataset.get("spec") or {}).get("test_size")
-    return (f"{_count(model.get('train_rows'))} rows of {esc(dataset.get('name'))}, fitted by auditkit on a "
-            f"stratified split (test_size {esc(test_size)}, seed {esc(prov.get('seed'))}); the other "
-            f"{_count(model.get('test_rows'))} rows are the audited ones")
+    dataset, model = doc.get("dataset", {}), doc.get("provenance", {}).get("model") or {}
+    return (f"{_count(model.get('train_rows'))} rows of {esc(dataset.get('name'))}, fitted by auditkit on "
+            f"{esc(reference_training(doc))}")
 
 
 def _model_hash(prov: dict[str, Any], dataset: dict[str, Any]) -> str:
@@ -184,11 +184,10 @@ def _model_hash(prov: dict[str, Any], dataset: dict[str, Any]) -> str:
 
 def _data_part(doc: dict[str, Any]) -> str:
     dataset, prov = doc.get("dataset", {}), doc.get("provenance", {})
-    spec = dataset.get("spec") or {}
     read = describe_read(prov["data_format"]) if prov.get("data_format") else "unknown"
     files = ", ".join(esc(name) for name in (prov.get("data_files") or {}))
     rows = [("Name", f"<b>{esc(dataset.get('name'))}</b> ({esc(read)}{'; files ' + files if files else ''})"),
-            ("Rows audited", _rows_audited(dataset, spec)),
+            ("Rows audited", esc(rows_audited(doc))),
             ("Target", f"<code>{esc(dataset.get('target'))}</code>, positive outcome "
                        f"<code>{esc(dataset.get('positive_label'))}</code>"),
             ("Sensitive features", ", ".join(f"<code>{esc(s)}</code>" for s in dataset.get("sensitive_features", []))
@@ -199,15 +198,6 @@ def _data_part(doc: dict[str, Any]) -> str:
         "where these rows come from, how they were collected and labelled, and where their datasheet is",
         who="the data's owners")))
     return "<h3>The data</h3>" + _facts(rows)
-
-
-def _rows_audited(dataset: dict[str, Any], spec: dict[str, Any]) -> str:
-    text = _count(dataset.get("n_rows"))
-    if dataset.get("mode") == "reference":
-        text += " (held out from the reference model's training)"
-    if spec.get("sample"):
-        text += f"; a seeded sample of {_count(spec['sample'])} rows was drawn first"
-    return text
 
 
 def _datasheet(sheet: Datasheet) -> str:

@@ -35,6 +35,10 @@ class Guide:
 _GAP_NEXT = ("check whether the groups' intervals overlap (Fairness by group), whether the gap is already in the "
              "recorded outcome (Bias in the data), and which features carry it (Explanations).")
 GUIDES: dict[str, Guide] = {
+    "performance.training_rows": Guide(
+        "Audited rows the model may have been trained on", "A model does better on rows it was trained on, so "
+        "figures that include them look better than the model will do on new data.", "Audit the dataset's "
+        "held-out rows (the default split), unless the model was not trained on this dataset."),
     "data_overview.missing_values": Guide(
         "Missing values", "Rows with missing values are filled in or dropped before a model sees them, so the model "
         "may work less well where data are missing.", "See whether the missing values fall more on some groups "

@@ -36,6 +36,8 @@ from auditkit.report.context_facts import (
     ASK_TRAINING_DATA,
     cannot_tell,
     datasheet,
+    reference_training,
+    rows_audited,
     spec_text,
 )
 
@@ -247,11 +249,9 @@ def _metrics(doc: dict[str, Any]) -> str:
 
 def _evaluation_data(doc: dict[str, Any]) -> str:
     provenance, dataset = doc["provenance"], doc["dataset"]
-    spec = dataset.get("spec", {})
     facts = [f"**Dataset:** {_inline(dataset.get('name'))} "
              f"({_inline(provenance.get('data_format', {}).get('format'))})",
-             f"**Rows audited:** {_inline(dataset.get('n_rows'))}"
-             + (f" (a sample of {spec['sample']} rows was drawn first)" if spec.get("sample") else ""),
+             f"**Rows audited:** {_inline(rows_audited(doc))}",
              f"**Target:** {_inline(dataset.get('target'))}, positive label {_inline(dataset.get('positive_label'))}",
              f"**Data sha256:** {_inline(provenance.get('data_sha256'))}"]
     facts += [f"**File {_inline(name)} sha256:** {_inline(sha)}"
@@ -262,10 +262,6 @@ def _evaluation_data(doc: dict[str, Any]) -> str:
                      f"(`auditkit.datasets.load('{sheet.dataset}').datasheet`: motivation, composition, collection, "
                      f"known biases). {_inline(sheet.description)}")
     parts = [_bullets(facts)]
-    if dataset.get("mode") == "reference":
-        model = provenance.get("model") or {}
-        parts.append(f"The audited rows are the held-out test split ({_inline(model.get('test_rows'))} rows, "
-                     f"test_size {_inline(spec.get('test_size'))}, seed {_inline(provenance.get('seed'))}).")
     if not sheet:
         parts.append(_prompt("where the evaluation data come from, how they were collected and preprocessed, "
                              "and a link to their datasheet."))
@@ -277,9 +273,7 @@ def _training_data(doc: dict[str, Any]) -> str:
     if dataset.get("mode") == "reference":
         model = provenance.get("model") or {}
         text = (f"auditkit trained the reference model on {_inline(model.get('train_rows'))} rows of "
-                f"{_inline(dataset.get('name'))}, a stratified split (test_size "
-                f"{_inline(dataset.get('spec', {}).get('test_size'))}, seed {_inline(provenance.get('seed'))}); "
-                f"it was evaluated on the other {_inline(model.get('test_rows'))} rows.")
+                f"{_inline(dataset.get('name'))}, {_inline(reference_training(doc))}.")
         excluded = model.get("excluded")
         if excluded:
             text += " Columns left out of its features: " + ", ".join(_inline(c) for c in excluded) + "."

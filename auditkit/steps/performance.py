@@ -9,7 +9,7 @@ import pandas as pd
 
 from auditkit.fairness.scores import scores_not_probabilities
 from auditkit.report.tables import as_floats
-from auditkit.result import StepResult, to_jsonable
+from auditkit.result import Finding, StepResult, to_jsonable
 from auditkit.stats.counts import FN, FP, TN, TP, confusion_cells, rates_from_counts
 from auditkit.steps._base import Step
 
@@ -37,11 +37,12 @@ class PerformanceStep(Step):
     section = "performance"
 
     def run(self, ctx) -> StepResult:
+        seen = training_rows_findings(ctx, self.name)
         if ctx.spec.task == "regression":
-            return self._result(_regression_metrics(ctx.y_true, ctx.y_pred), {})
+            return self._result(_regression_metrics(ctx.y_true, ctx.y_pred), {}, seen)
         if ctx.spec.task == "multiclass":
             metrics, confusion = _multiclass_metrics(ctx.y_true, ctx.y_pred, ctx.labels)
-            return self._result(metrics, confusion)
+            return self._result(metrics, confusion, seen)
         cells = np.bincount(confusion_cells(ctx.y_true, ctx.y_pred), minlength=4)
         rates = {k: float(v) for k, v in rates_from_counts(cells).items()}
         precision, recall = rates["precision"], rates["true_positive_rate"]
@@ -50,7 +51,7 @@ class PerformanceStep(Step):
         if ctx.y_score is not None:
             metrics.update(_score_metrics(ctx.y_true, ctx.y_score, ctx.score_kind == "probability"))
         confusion = {"tp": int(cells[TP]), "fp": int(cells[FP]), "fn": int(cells[FN]), "tn": int(cells[TN])}
-        return self._result(metrics, confusion, scores_not_probabilities(ctx, self.name, "the Brier score"))
+        return self._result(metrics, confusion, seen + scores_not_probabilities(ctx, self.name, "the Brier score"))
 
     @staticmethod
     def tables_from_payload(payload: dict) -> dict[str, pd.DataFrame]:
@@ -62,6 +63,40 @@ class PerformanceStep(Step):
             payload["confusion_matrix"] = confusion
         return StepResult(name=self.name, section=self.section, payload=payload,
                           tables=performance_tables(payload), findings=findings or [])
+
+
+def training_rows_findings(ctx, step: str) -> list[Finding]:
+    """A medium finding when a given model is audited on rows of a bundled dataset's documented training part.
+
+    Only with ``split="all"``: the held-out split (the default) has none of them, and the reference
+    model is never audited on its training rows. Existing decisions (``predictions``) get none: no
+    model auditkit knows of was trained on the dataset's training part. Which rows a model file was
+    trained on is not recorded in it, so for other data this cannot be known and nothing is said.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from sklearn.dummy import DummyClassifier
+    >>> german = datasets.load("german", split="train")
+    >>> model = DummyClassifier().fit(german.data, german.target)
+    >>> ctx = build_context(AuditSpec(data="german", model=model, split="all"))
+    >>> [(f.id, f.severity, f.evidence["rows_in_training_part"]) for f in training_rows_findings(ctx, "performance")]
+    [('performance.training_rows', 'medium', 700)]
+    """
+    split = ctx.provenance.get("split") or {}
+    seen = split.get("rows_in_training_part")
+    if ctx.mode != "model" or not seen:
+        return []
+    name, audited = ctx.spec.data, split["rows_audited"]
+    return [Finding(
+        id=f"{step}.training_rows", step=step, severity="medium",
+        message=(f"{seen:,} of the {audited:,} audited rows are in {name}'s documented training part (split='all' "
+                 "audits every row). A model scores better on rows it was trained on, so if this one was trained "
+                 f"on that part, every figure of this audit may be better than on new data. Unless it never saw "
+                 f"them, audit {name}'s held-out rows instead: leave split out (split='test')."),
+        evidence={"dataset": name, "rows_in_training_part": seen, "rows_audited": audited,
+                  "split": split.get("split")},
+    )]
 
 
 def performance_tables(payload: dict) -> dict[str, pd.DataFrame]:

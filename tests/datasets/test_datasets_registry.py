@@ -34,7 +34,8 @@ def test_unknown_name_error_lists_available_names() -> None:
 
 
 def test_public_api_is_exported() -> None:
-    assert set(datasets.__all__) == {"Dataset", "list", "load", "make_biased", "propublica_filter"}
+    assert set(datasets.__all__) == {"Dataset", "documented_split", "list", "load", "make_biased",
+                                    "propublica_filter"}
 
 
 @pytest.mark.parametrize("name", ["adult", "compas", "german"])

@@ -105,7 +105,7 @@ def test_the_reference_model_details(reference_doc: dict) -> None:
     assert "<code>sklearn.pipeline.Pipeline</code> whose final step is <code>HistGradientBoostingClassifier</code>" \
         in shown
     assert "set: <code>early_stopping=False</code>, <code>random_state=1</code>; the other" in shown
-    assert model["train_rows"] + reference_doc["dataset"]["n_rows"] == 300  # the sample, split
+    assert model["train_rows"] + reference_doc["dataset"]["n_rows"] == 1000  # german's split: 700 train, 300 audited
     assert f"{model['train_rows']} rows of german, fitted by auditkit" in shown
     assert "none: trained in this audit" in shown
 

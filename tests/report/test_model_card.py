@@ -23,7 +23,7 @@ NASTY = "a|b\nc <script>x</script>"
 def german_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A reference-mode audit of the bundled German credit data, written by audit_to_dir without a report."""
     out = tmp_path_factory.mktemp("card") / "german"
-    auditkit.audit_to_dir(out_dir=out, data="german", seed=1, sample=300, steps=["performance", "fairness"],
+    auditkit.audit_to_dir(out_dir=out, data="german", seed=1, sample=90, steps=["performance", "fairness"],
                           report=False, progress=False)
     return out
 
@@ -150,7 +150,7 @@ def test_card_states_what_the_audit_knows(german_dir: Path) -> None:
     assert "Datasheet:** the bundled datasets/german/DATASHEET.md" in card["Evaluation data"]
     assert doc["provenance"]["data_sha256"] in card["Evaluation data"]
     assert f"on {model['train_rows']} rows of german" in card["Training data"]
-    assert f"other {model['test_rows']} rows" in card["Training data"]
+    assert f"sample of {model['test_rows']} of the other 300 rows" in card["Training data"]
     assert "| learning_rate | 0.1 |" in card["Model details"]
     assert f"scikit-learn {doc['provenance']['packages']['scikit-learn']}" in card["Model details"]
     medium = [f["id"] for f in doc["findings"] if f["severity"] in ("high", "medium")]

@@ -376,7 +376,7 @@ def _quoted(names) -> str:
     (lambda r: r.plot.group_attribution("race"), "group_attribution: unknown sensitive feature 'race'; "
      "available: 'sex', 'age_group'"),
     (lambda r: r.plot.waterfall(123456), "waterfall: row 123456 is not among the rows SHAP explained; "
-     "available: {shap_rows}, ... (90 in all)"),
+     "available: {shap_rows}, ... (300 in all)"),
     (lambda r: r.plot.lime("123456"), "lime: row '123456' is not among the rows LIME explained; "
      "available: {lime_rows}"),
     (lambda r: r.plot.beeswarm(max_display=0), "beeswarm: max_display must be a positive whole number, got 0"),
