@@ -31,7 +31,8 @@ def _message_strings(path: Path) -> list[tuple[int, str]]:
 
 def test_no_library_message_names_a_command_line_option():
     found = [f"{path.relative_to(PACKAGE)}:{line}: {text!r}"
-             for path in sorted(PACKAGE.rglob("*.py")) if path.name != "cli.py"
+             for path in sorted(PACKAGE.rglob("*.py"))
+             if path.name != "cli.py" and "argparse.ArgumentParser(" not in path.read_text()  # a CLI names its flags
              for line, text in _message_strings(path) if CLI_FLAG.search(text)]
     assert found == []
 

@@ -68,6 +68,7 @@ model_name: Optional[str] = None  # name of the model shown in the report (defau
 intended_use: Optional[str] = None  # what the model is for and who should (not) use it, for the report and model card
 limitations: Optional[str] = None  # known limitations of the model, for the report and model card
 sample: Optional[int] = None  # audit a random sample of this many rows (fast first look); None: all rows
+split: Optional[str] = None  # rows of a bundled dataset to audit: "test" (its documented held-out part) or "all"
 out_dir: Optional[str] = None  # folder to write audit.json to (default: a new temporary folder)
 audit_dir: Optional[str] = None  # alternative: a folder holding a saved audit.json to re-render (leave the settings above unset)
 """  # noqa: E501 - papermill shows each comment as the parameter's help
@@ -79,7 +80,7 @@ audit_dir = run_for_notebook(audit_dir, report={kind!r}, out_dir=out_dir, data=d
                              positive_label=positive_label, sensitive=sensitive, model=model, predictions=predictions,
                              scores=scores, seed=seed, steps=steps, policy=policy, data_name=data_name,
                              model_name=model_name, intended_use=intended_use, limitations=limitations,
-                             sample=sample)"""
+                             sample=sample, split=split)"""
 
 FRONT = """\
 from IPython.display import HTML, display
