@@ -18,6 +18,7 @@ from typing import Any
 
 from auditkit.datasets import dataset_names
 from auditkit.exceptions import InputError
+from auditkit.io.openness import checked_openness
 from auditkit.io.yaml_files import read_yaml_mapping
 from auditkit.params import Boolean, Text, show, validate
 from auditkit.spec import AuditSpec
@@ -26,16 +27,17 @@ PLAN_KEYS = ("defaults", "datasets", "models", "audits")
 # Settings of a model entry that are not AuditSpec settings, and the AuditSpec setting each becomes.
 MODEL_KEYS = {"path": "model", "name": "model_name", "trust_model": "trust_model", "trust_types": "trust_types",
               "features": "features", "source": "model_source", "licence": "model_licence",
-              "version": "model_version"}
+              "version": "model_version", "openness": "model_openness"}
 # Model provenance recorded in the batch's summary whatever the AuditSpec records.
-MODEL_PROVENANCE = ("source", "licence", "version", "trust_types")
+MODEL_PROVENANCE = ("source", "licence", "version", "trust_types", "openness")
 DATASET_KEYS = {"data": "data", "name": "data_name"}
 # Settings of the batch itself (not of AuditSpec), allowed in defaults and in each audit.
 BATCH_SETTINGS = {"report": True}
 AUDIT_KEYS = ("model", "dataset", "name")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 NAME_FORM = "a name of letters, digits, '.', '_' or '-' (it names the audit's folder)"
-MODEL_ONLY = ("model", "model_name", "trust_model", "trust_types", "features")
+MODEL_ONLY = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
+              "model_version", "model_openness")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class PlannedAudit:
         Whether ``report.html`` is rendered (``report:`` in the plan; default true).
     model_info : dict
         The model entry's provenance as the plan gives it (``source``, ``licence``, ``version``,
-        ``trust_types``, missing ones None), recorded in ``summary.csv``.
+        ``trust_types``, missing ones None; ``openness``, checked as
+        :func:`~auditkit.io.openness.checked_openness`), recorded in ``summary.csv``.
 
     Examples
     --------
@@ -239,7 +242,10 @@ def _model_entry(name: str, entry: dict[str, Any], base: Path, check_files: bool
     resolved = Path(path) if Path(path).is_absolute() else base / path
     if check_files and not resolved.is_file():
         raise InputError(f"{where}: model file not found: {path} (looked in {base})")
-    return {**entry, "path": str(resolved), "name": entry.get("name", name)}
+    checked = {**entry, "path": str(resolved), "name": entry.get("name", name)}
+    if "openness" in entry:
+        checked["openness"] = checked_openness(entry["openness"], where=f"{where}: openness")
+    return checked
 
 
 def _pairs(audits: Any, models: dict, datasets: dict) -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ POLL_SECONDS = 0.2
 MAX_ATTEMPTS = 5  # an audit resubmitted this often (its workers dying while it waited) is recorded as failed
 # Settings that concern the model only: audits differing in them share their dataset's work.
 MODEL_SETTINGS = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
-                  "model_version", "policy")
+                  "model_version", "model_openness", "policy")
 
 
 def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT, workers: int | None = None,
