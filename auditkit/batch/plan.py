@@ -20,7 +20,8 @@ from auditkit.datasets import dataset_names
 from auditkit.exceptions import InputError
 from auditkit.io.openness import checked_openness
 from auditkit.io.yaml_files import read_yaml_mapping
-from auditkit.params import Boolean, Text, show, validate
+from auditkit.params import Text, show, validate
+from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, REPORT_SETTINGS, report_kind, report_steps
 from auditkit.spec import AuditSpec
 
 PLAN_KEYS = ("defaults", "datasets", "models", "audits")
@@ -32,7 +33,7 @@ MODEL_KEYS = {"path": "model", "name": "model_name", "trust_model": "trust_model
 MODEL_PROVENANCE = ("source", "licence", "version", "trust_types", "openness")
 DATASET_KEYS = {"data": "data", "name": "data_name"}
 # Settings of the batch itself (not of AuditSpec), allowed in defaults and in each audit.
-BATCH_SETTINGS = {"report": True}
+BATCH_SETTINGS = {"report": True, "report_timeout": DEFAULT_REPORT_TIMEOUT}
 AUDIT_KEYS = ("model", "dataset", "name")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 NAME_FORM = "a name of letters, digits, '.', '_' or '-' (it names the audit's folder)"
@@ -52,8 +53,11 @@ class PlannedAudit:
         The names of the model and the dataset in the plan.
     spec : AuditSpec
         The audit's settings, checked.
-    report : bool
-        Whether ``report.html`` is rendered (``report:`` in the plan; default true).
+    report : bool or {"bias", "explain", "full", "none"}
+        The report rendered into ``report.html`` (``report:`` in the plan; default true, the full
+        report; false or ``none``: no report), as for :func:`auditkit.audit_to_dir`.
+    report_timeout : float
+        Seconds the report notebook may run (``report_timeout:`` in the plan; default 1800).
     model_info : dict
         The model entry's provenance as the plan gives it (``source``, ``licence``, ``version``,
         ``trust_types``, missing ones None; ``openness``, checked as
@@ -70,8 +74,36 @@ class PlannedAudit:
     model: str
     dataset: str
     spec: AuditSpec
-    report: bool = True
+    report: bool | str = True
     model_info: dict[str, Any] = field(default_factory=dict)
+    report_timeout: float = DEFAULT_REPORT_TIMEOUT
+
+    @property
+    def run_spec(self) -> AuditSpec:
+        """The spec as the audit runs it: without ``steps``, the steps its report shows.
+
+        Examples
+        --------
+        >>> audit = PlannedAudit(name="m-g", model="m", dataset="g", spec=AuditSpec(data="german"), report="bias")
+        >>> audit.run_spec.steps
+        ['data_overview', 'data_bias', 'performance', 'fairness']
+        """
+        steps = report_steps(report_kind(self.report), self.spec.steps)
+        return self.spec if steps is self.spec.steps else dataclasses.replace(self.spec, steps=steps)
+
+    def with_report(self, report: bool | str | None) -> PlannedAudit:
+        """This audit with another report (None: the same).
+
+        Examples
+        --------
+        >>> audit = PlannedAudit(name="m-g", model="m", dataset="g", spec=AuditSpec(data="german"))
+        >>> audit.with_report("explain").report, audit.with_report(None).report
+        ('explain', True)
+        """
+        if report is None:
+            return self
+        validate("report", report, REPORT_SETTINGS["report"])
+        return dataclasses.replace(self, report=report)
 
 
 @dataclass(frozen=True)
@@ -158,6 +190,25 @@ class BatchPlan:
         audits = [_planned(pair, defaults, datasets, models, base) for pair in pairs]
         _refuse_repeated_names([a.name for a in audits])
         return cls(audits=audits, base=base)
+
+    def with_report(self, report: bool | str | None) -> BatchPlan:
+        """The plan with every audit rendering ``report`` (a kind, true or false; None: as planned).
+
+        Examples
+        --------
+        >>> plan = BatchPlan.from_dict({"defaults": {"report": "bias"}, "datasets": {"g": "german"},
+        ...                             "models": {"m": "m.skops"}}, check_files=False)
+        >>> [a.report for a in plan.audits], [a.report for a in plan.with_report("none").audits]
+        (['bias'], ['none'])
+        >>> plan.with_report("pdf")
+        Traceback (most recent call last):
+        ...
+        auditkit.exceptions.InputError: report must be true or false or one of bias, explain, full, none; got 'pdf' \
+(str)
+        """
+        if report is None:
+            return self
+        return dataclasses.replace(self, audits=[audit.with_report(report) for audit in self.audits])
 
     @property
     def names(self) -> list[str]:
@@ -277,7 +328,8 @@ def _planned(pair: dict[str, Any], defaults: dict[str, Any], datasets: dict, mod
     model_settings = {MODEL_KEYS[key]: value for key, value in entry.items() if key not in MODEL_PROVENANCE}
     merged = {**defaults, **datasets[dataset], **model_settings, **overrides}
     batch = {key: merged.pop(key, default) for key, default in BATCH_SETTINGS.items()}
-    validate(f"{where}: report", batch["report"], [Boolean()])
+    for key, value in batch.items():
+        validate(f"{where}: {key}", value, REPORT_SETTINGS[key])
     for key in MODEL_PROVENANCE:  # passed on where AuditSpec records them
         if key in entry and MODEL_KEYS[key] in _spec_fields():
             merged[MODEL_KEYS[key]] = entry[key]
@@ -286,7 +338,7 @@ def _planned(pair: dict[str, Any], defaults: dict[str, Any], datasets: dict, mod
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
     info = {key: entry.get(key) for key in MODEL_PROVENANCE}
-    return PlannedAudit(name=name, model=model, dataset=dataset, spec=spec, report=batch["report"], model_info=info)
+    return PlannedAudit(name=name, model=model, dataset=dataset, spec=spec, model_info=info, **batch)
 
 
 def _resolved_policy(settings: dict[str, Any], base: Path) -> dict[str, Any]:

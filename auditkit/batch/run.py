@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditkit.batch.index import write_outputs
 from auditkit.batch.plan import BatchPlan, PlannedAudit
+from auditkit.batch.progress_line import ProgressLine
 from auditkit.batch.shared import DATA_STEPS, prepare_shared
 from auditkit.batch.stamp import audit_key, read_stamp
 from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
@@ -45,8 +46,8 @@ MODEL_SETTINGS = ("model", "model_name", "trust_model", "trust_types", "features
 
 
 def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT, workers: int | None = None,
-          scheduler: str | None = None, timeout: float | None = None, progress: bool | None = None,
-          log: Callable[[str], None] | None = None) -> pd.DataFrame:
+          scheduler: str | None = None, timeout: float | None = None, report: bool | str | None = None,
+          progress: bool | None = None, log: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Run every audit of a plan on Dask distributed; write ``summary.csv`` and ``index.html``; return the summary.
 
     Each audit writes its own folder, ``out/<audit name>`` (``audit.json``, ``model_card.md``,
@@ -65,7 +66,10 @@ def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT,
         Address of an existing Dask scheduler (``tcp://host:8786``) to run on instead; its workers
         need auditkit installed and must see ``out`` and the plan's files at the same paths.
     timeout : float, optional
-        Seconds an audit may run; one that runs longer is stopped and recorded as failed.
+        Seconds an audit may run (its report included); one that runs longer is stopped (its worker
+        process is restarted) and recorded as failed. Default: no limit.
+    report : bool or {"bias", "explain", "full", "none"}, optional
+        The report of every audit, whatever the plan says (default: as the plan says).
     progress : bool, optional
         A bar over the batch with the running audits' stages (default: when interactive).
     log : callable, optional
@@ -86,7 +90,7 @@ def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT,
     validate("timeout", timeout, [None, Interval(float, 0, closed="neither")])
     if workers is not None and scheduler is not None:
         raise InputError("pass either workers= (a new local cluster) or scheduler= (an existing one), not both")
-    plan = _plan_from(plan)
+    plan = _plan_from(plan).with_report(report)
     out = check_out_dir(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     say = say_between_bars(log)
@@ -157,6 +161,7 @@ class _Run:
         self.attempts: dict[str, int] = {}  # audit -> times it was submitted
         self.shared: dict[str, Future] = {}  # audit -> the shared work it takes
         self.records: dict[str, dict[str, Any]] = {}
+        self.line = ProgressLine()  # the running audits' stages, shown after the bar
 
     def run(self, audits: list[PlannedAudit]) -> dict[str, dict[str, Any]]:
         """Submit no more audits than there are worker threads, so a worker that dies holds only its own audit."""
@@ -236,6 +241,8 @@ class _Run:
 
     def _finish(self, audit: PlannedAudit, record: dict[str, Any]) -> None:
         self.records[audit.name] = {**record, "resumed": False}
+        self.line.drop(audit.name)
+        self.bar.set_postfix_str(self.line.text(), refresh=False)
         self.bar.update(1)
         done = f"[{len(self.records)}/{len(self.keys)}]"
         error = f": {record['error']}" if record.get("error") else ""
@@ -247,8 +254,7 @@ class _Run:
             return
         if message.get("event") == "started":
             self.started[message["audit"]] = (time.monotonic(), message.get("worker"), message.get("task"))
-        elif message.get("event") == "log":
-            self.bar.set_postfix_str(f"{message['audit']}: {message['message']}"[:60])
+        self.bar.set_postfix_str(self.line.on(message))
 
 
 def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | None) -> dict[str, Any]:
@@ -266,7 +272,7 @@ def _submit_shared(client: Client, audits: list[PlannedAudit]) -> dict[str, Futu
     for members in groups.values():
         if len(members) < 2:
             continue
-        future = client.submit(prepare_shared, members[0].spec, key=f"shared-{members[0].dataset}-"
+        future = client.submit(prepare_shared, members[0].run_spec, key=f"shared-{members[0].dataset}-"
                                f"{uuid.uuid4().hex[:8]}", pure=False)
         shared.update({audit.name: future for audit in members})
     return shared
@@ -283,8 +289,9 @@ def shared_group(audit: PlannedAudit) -> str:
     >>> shared_group(plan.audits[0]) == shared_group(plan.audits[1])
     True
     """
-    settings = {key: value for key, value in audit.spec.to_dict().items() if key not in MODEL_SETTINGS}
-    settings["steps"] = [name for name in audit.spec.step_names if name in DATA_STEPS]
+    spec = audit.run_spec
+    settings = {key: value for key, value in spec.to_dict().items() if key not in MODEL_SETTINGS}
+    settings["steps"] = [name for name in spec.step_names if name in DATA_STEPS]
     settings["step_options"] = {name: options for name, options in settings["step_options"].items()
                                 if name in DATA_STEPS}
     return json.dumps({"dataset": audit.dataset, **settings}, default=repr, sort_keys=True)
