@@ -1,12 +1,13 @@
 """Run a batch on Dask distributed: a LocalCluster of worker processes, or an existing cluster by address.
 
-One code path: each audit is one task (:func:`~auditkit.batch.task.run_planned`); work on a dataset that
-does not depend on the model (:mod:`auditkit.batch.shared`) is one task per dataset whose result the
-audits of that dataset take as input. Audits are submitted as worker threads free up (never queued on a
-worker), so a worker process that dies takes only the audit it was running with it. Worker processes
-run one audit at a time (one thread each), so report kernels never share a process. An audit that
-fails is recorded, an audit over the time limit is stopped (its worker is restarted), an audit whose
-worker dies is retried once and then recorded as failed; the others go on.
+One code path: each audit is one task (:func:`~auditkit.batch.task.run_planned`). Work on a dataset that
+does not depend on the model (:mod:`auditkit.batch.shared`) is one task per dataset with more audits than
+worker threads; the audits of that dataset submitted after it finished take its result as input, those
+submitted before do that work themselves (no worker waits for it). Audits are submitted as worker threads
+free up (never queued on a worker), so a worker process that dies takes only the audit it was running with
+it. Worker processes run one audit at a time (one thread each), so report kernels never share a process.
+An audit that fails is recorded, an audit over the time limit is stopped (its worker is restarted), an
+audit whose worker dies is retried once and then recorded as failed; the others go on.
 """
 
 from __future__ import annotations
@@ -167,13 +168,13 @@ class _Run:
         """Submit no more audits than there are worker threads, so a worker that dies holds only its own audit."""
         self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
         try:
-            self.shared = _submit_shared(self.client, audits)
+            self.shared = _submit_shared(self.client, audits, sum(self.client.nthreads().values()))
             waiting, pending = list(audits), {}
             while waiting or pending:
-                free = sum(self.client.nthreads().values()) - len(pending)
+                free = sum(self.client.nthreads().values()) - len(pending) - self._shared_running()
                 while waiting and free > 0:
                     audit = waiting.pop(0)
-                    pending[self._submit(audit, self.shared.get(audit.name))] = audit
+                    pending[self._submit(audit)] = audit
                     free -= 1
                 pending = self._poll(pending)
                 time.sleep(POLL_SECONDS)
@@ -181,11 +182,18 @@ class _Run:
             self.client.unsubscribe_topic(EVENT_TOPIC)
         return self.records
 
-    def _submit(self, audit: PlannedAudit, shared: Future | None) -> Future:
+    def _submit(self, audit: PlannedAudit) -> Future:
+        """Submit ``audit``, with its shared data work when that is done (else it does that work itself)."""
         self.started.pop(audit.name, None)
         self.attempts[audit.name] = self.attempts.get(audit.name, 0) + 1
-        return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], shared,
+        shared = self.shared.get(audit.name)
+        ready = shared if shared is not None and shared.status == "finished" else None
+        return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], ready,
                                   key=f"audit-{audit.name}-{uuid.uuid4().hex[:8]}", pure=False)
+
+    def _shared_running(self) -> int:
+        """Shared tasks not done yet: each holds a worker thread."""
+        return len({future.key for future in self.shared.values() if not future.done()})
 
     def _poll(self, pending: dict[Future, PlannedAudit]) -> dict[Future, PlannedAudit]:
         still = {}
@@ -193,7 +201,7 @@ class _Run:
             if future.done():
                 record = self._record(future, audit)
                 if record is None:  # to run again (its worker died, or the shared work failed)
-                    still[self._submit(audit, self.shared.get(audit.name))] = audit
+                    still[self._submit(audit)] = audit
                     continue
                 self._finish(audit, record)
             elif self._overdue(audit):
@@ -263,14 +271,19 @@ def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | N
             "seconds": seconds, "worker": None if started is None else started[1]}
 
 
-def _submit_shared(client: Client, audits: list[PlannedAudit]) -> dict[str, Future]:
-    """One task of shared data work per group of two or more audits of the same data; audit name -> its future."""
+def _submit_shared(client: Client, audits: list[PlannedAudit], threads: int) -> dict[str, Future]:
+    """One task of shared data work per group of audits of the same data larger than ``threads``; audit -> its future.
+
+    The shared task holds a worker thread while it runs, and the audits that start meanwhile do the
+    data work themselves; so sharing pays only when a group has more audits than there are threads
+    (with fewer, every audit of the group starts at once and sharing would only delay one of them).
+    """
     groups: dict[str, list[PlannedAudit]] = {}
     for audit in audits:
         groups.setdefault(shared_group(audit), []).append(audit)
     shared = {}
     for members in groups.values():
-        if len(members) < 2:
+        if len(members) < 2 or len(members) <= threads:
             continue
         future = client.submit(prepare_shared, members[0].run_spec, key=f"shared-{members[0].dataset}-"
                                f"{uuid.uuid4().hex[:8]}", pure=False)
