@@ -176,7 +176,8 @@ def _openness_cell(row: dict[str, Any]) -> str:
     text = esc(row["symbol"])
     if row["url"]:
         url = str(row["url"])
-        text = (f"<a href='{esc(quote(url, safe=URL_SAFE))}'>{text}</a>" if urlsplit(url).scheme in ("http", "https")
+        href = esc(quote(url, safe=URL_SAFE))
+        text = (f"<a href='{href}' title='{href}'>{text}</a>" if urlsplit(url).scheme in ("http", "https")
                 else f"{text} {esc(url)}")
     if row["licence"]:
         text += f" <small>{esc(row['licence'])}</small>"

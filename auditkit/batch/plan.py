@@ -5,6 +5,9 @@ A plan has four parts: ``defaults`` (settings of every audit), ``datasets`` and 
 settings of that audit. The settings of one audit are merged in this order, later ones winning: defaults,
 the dataset's, the model's, the audit's own. Every audit becomes an :class:`~auditkit.spec.AuditSpec`
 when the plan is built, so a bad setting is reported before any audit runs, naming the audit.
+Besides AuditSpec settings, ``report`` (a report kind, true or false) and ``report_timeout`` are settings
+of the batch; a model's ``openness`` is its Model Openness Framework checklist
+(:func:`auditkit.io.openness.checked_openness`).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 DEFAULT_OUT = "reports/batch"
 WORKER_RETRIES = 1  # a worker that dies mid-audit: the audit runs once more, then it is recorded as failed
 POLL_SECONDS = 0.2
+NO_WORKERS_SECONDS = 120.0  # a cluster without a worker this long: the audits left are recorded as failed
 MAX_ATTEMPTS = 5  # an audit resubmitted this often (its workers dying while it waited) is recorded as failed
 # Settings that concern the model only: audits differing in them share their dataset's work.
 MODEL_SETTINGS = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
@@ -163,6 +164,7 @@ class _Run:
         self.shared: dict[str, Future] = {}  # audit -> the shared work it takes
         self.records: dict[str, dict[str, Any]] = {}
         self.line = ProgressLine()  # the running audits' stages, shown after the bar
+        self.no_workers_since: float | None = None  # when the cluster was last seen without a worker
 
     def run(self, audits: list[PlannedAudit]) -> dict[str, dict[str, Any]]:
         """Submit no more audits than there are worker threads, so a worker that dies holds only its own audit."""
@@ -171,7 +173,11 @@ class _Run:
             self.shared = _submit_shared(self.client, audits, sum(self.client.nthreads().values()))
             waiting, pending = list(audits), {}
             while waiting or pending:
-                free = sum(self.client.nthreads().values()) - len(pending) - self._shared_running()
+                threads = sum(self.client.nthreads().values())
+                if self._without_workers(threads):
+                    self._give_up([*waiting, *pending.values()])
+                    break
+                free = threads - len(pending) - self._shared_running()
                 while waiting and free > 0:
                     audit = waiting.pop(0)
                     pending[self._submit(audit)] = audit
@@ -190,6 +196,20 @@ class _Run:
         ready = shared if shared is not None and shared.status == "finished" else None
         return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], ready,
                                   key=f"audit-{audit.name}-{uuid.uuid4().hex[:8]}", pure=False)
+
+    def _without_workers(self, threads: int) -> bool:
+        """True once the cluster has had no worker for :data:`NO_WORKERS_SECONDS` (else the batch waits forever)."""
+        if threads > 0:
+            self.no_workers_since = None
+            return False
+        self.no_workers_since = self.no_workers_since or time.monotonic()
+        return time.monotonic() - self.no_workers_since > NO_WORKERS_SECONDS
+
+    def _give_up(self, audits: list[PlannedAudit]) -> None:
+        error = (f"no Dask worker was available for {NO_WORKERS_SECONDS:g} s (the workers died or none connected "
+                 "to the scheduler); the audit did not run")
+        for audit in audits:
+            self._finish(audit, _failed(audit, error, self.started.get(audit.name)))
 
     def _shared_running(self) -> int:
         """Shared tasks not done yet: each holds a worker thread."""

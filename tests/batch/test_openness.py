@@ -136,7 +136,8 @@ def test_index_shows_components_by_model_with_safe_links(tmp_path):
     assert len(rows) == 18  # 17 components and the count
     assert "href='https://example.org/card?a=1&amp;b=%3C2%3E'" in rows["Model card"]
     assert "<td class='withheld'>✗</td>" in rows["Model card"]  # model n
-    assert ("<td class='released'><a href='https://example.org/code'>✓</a> <small>MIT</small></td>"
+    assert ("<td class='released'><a href='https://example.org/code' title='https://example.org/code'>✓</a> "
+            "<small>MIT</small></td>"
             "<td class='unknown'>unknown</td>") in rows["Training code"]
     assert "href='javascript" not in page and "✓ javascript:alert(1)" in rows["Research paper"]  # text, not a link
     assert "<script>" not in page
@@ -174,3 +175,15 @@ def test_a_solo_audit_records_the_checklist_too():
                             model_openness={"weights": "https://example.org/w"})
     assert result.to_dict()["provenance"]["model"]["openness"] == {
         "model_parameters": {"released": True, "url": "https://example.org/w", "licence": None}}
+
+
+def test_the_readme_plan_is_a_valid_plan_with_a_checklist():
+    import yaml
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Batch audits"):]
+    block = section[section.index("```yaml") + len("```yaml"):]
+    plan = BatchPlan.from_dict(yaml.safe_load(block[:block.index("```")]), check_files=False)
+    logreg = plan.audits[0]
+    assert logreg.model == "logreg"
+    assert list(logreg.spec.model_openness) == ["training_code", "model_parameters", "datasets", "model_card"]

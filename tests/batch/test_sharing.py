@@ -1,7 +1,7 @@
 """When a batch shares a dataset's data work: groups with more audits than worker threads, and no audit waits for it.
 
-These check the batch's scheduling decisions with a client that records what it is asked to submit; the
-results of shared work on a real LocalCluster are checked in test_run.py.
+These check the batch's scheduling decisions with a client that records what it is asked to submit (and a real
+cluster without workers); the results of shared work on a real LocalCluster are checked in test_run.py.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from batch_fixtures import quick_plan, zoo_fixture  # noqa: F401 - the zoo fixture
 
 from auditkit.batch import BatchPlan
 from auditkit.batch.run import _Run, _submit_shared
@@ -69,3 +70,17 @@ def test_an_audit_takes_the_shared_work_only_once_it_is_done(plan, tmp_path):
     assert client.calls[-1][1][3] is shared_future
     run._submit(plan.audits[3])
     assert client.calls[-1][1][3] is None  # compas: not shared
+
+
+def test_a_cluster_without_workers_fails_the_audits_instead_of_waiting_forever(zoo, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    from auditkit.batch import batch, run
+
+    monkeypatch.setattr(run, "NO_WORKERS_SECONDS", 1.0)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
+        summary = batch(BatchPlan.from_dict(quick_plan(["logreg", "tree"]), base=zoo), out=tmp_path / "out",
+                        scheduler=cluster.scheduler_address, progress=False)
+    assert summary["status"].tolist() == ["failed", "failed"]
+    assert summary["error"].tolist() == ["no Dask worker was available for 1 s (the workers died or none connected "
+                                         "to the scheduler); the audit did not run"] * 2
