@@ -183,7 +183,7 @@ class _Run:
                     pending[self._submit(audit)] = audit
                     free -= 1
                 pending = self._poll(pending)
-                time.sleep(POLL_SECONDS)
+                _wait_for_one(pending)
         finally:
             self.client.unsubscribe_topic(EVENT_TOPIC)
         return self.records
@@ -283,6 +283,19 @@ class _Run:
         if message.get("event") == "started":
             self.started[message["audit"]] = (time.monotonic(), message.get("worker"), message.get("task"))
         self.bar.set_postfix_str(self.line.on(message))
+
+
+def _wait_for_one(pending: dict[Future, PlannedAudit]) -> None:
+    """Return when one pending audit is done, or after :data:`POLL_SECONDS` (time limits, workers gone)."""
+    if not pending:
+        time.sleep(POLL_SECONDS)
+        return
+    from distributed import wait
+
+    try:
+        wait(list(pending), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+    except TimeoutError:
+        pass
 
 
 def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | None) -> dict[str, Any]:
