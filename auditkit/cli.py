@@ -111,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: the cores)")
     batch.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
     batch.add_argument("--out", default=BATCH_DIR, help=f"output folder (default: {BATCH_DIR})")
-    batch.add_argument("--timeout", type=float, help="seconds an audit may run before it is stopped as failed")
+    batch.add_argument("--timeout", type=float, help="seconds an audit (its report included) may run before it is "
+                       "stopped and recorded as failed (default: no limit)")
+    batch.add_argument("--report", choices=(*NOTEBOOKS, NO_REPORT), help="report of every audit, whatever the plan "
+                       "says: bias, explain, full or none (default: the plan's report:, else full)")
     batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar or lines on stderr")
     return parser
 
@@ -138,7 +141,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from auditkit.batch import batch
 
     summary = batch(args.plan, out=args.out, workers=args.workers, scheduler=args.scheduler, timeout=args.timeout,
-                    progress=False if args.quiet else None, log=None if args.quiet else _log)
+                    report=args.report, progress=False if args.quiet else None, log=None if args.quiet else _log)
     print(Path(args.out) / "index.html")
     return 0 if summary["status"].eq("ok").all() else 1
 

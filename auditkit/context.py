@@ -349,7 +349,8 @@ def _model_info(spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any] | None
     name = spec.model_name or default_model_name(spec.model if spec.model is not None else model)
     origin = model_origin(spec.model, source=spec.model_source, licence=spec.model_licence,
                           version=spec.model_version)
-    info = {"name": name, **origin, **describe_model(model), "features": [str(c) for c in parts["X"].columns]}
+    info = {"name": name, **origin, "openness": spec.model_openness, **describe_model(model),
+            "features": [str(c) for c in parts["X"].columns]}
     if "reference" in parts:
         info = {"kind": "reference", **parts["reference"], **info}
         if spec.exclude:

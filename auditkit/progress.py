@@ -7,6 +7,9 @@ and get a silent one when bars are off, so a library function called on its own 
 Bars only count: they draw no random numbers and change no chunking, so an audit gives the same
 ``audit.json`` with and without them.
 
+A batch worker draws no bar but may watch the counts (:func:`watch_progress`): the bars inside the
+steps then report ``(what, done, total, unit)`` to a function, which the batch shows in its own line.
+
 By default (``progress=None``) bars are drawn when the audit runs interactively, in a Jupyter
 kernel or with stderr on a terminal, and never in pipes, log files, CI jobs or batch workers,
 as pip and git do. The CLI draws them on stderr unless ``-q``.
@@ -39,6 +42,8 @@ INNER_DELAY = 0.5  # seconds before a bar inside a step appears: work that ends 
 # The stages take very different times: no rate and no time left, the stage's name instead.
 _OUTER_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit}s [{elapsed}{postfix}]"
 _ENABLED: ContextVar[bool] = ContextVar("auditkit_progress", default=False)
+_WATCHER: ContextVar[Callable[[str, int, int, str], None] | None] = ContextVar("auditkit_watcher", default=None)
+WATCH_SECONDS = 1.0  # a watched bar reports at most this often (and always its first and last count)
 
 
 def show_progress(progress: bool | None) -> bool:
@@ -152,10 +157,72 @@ def progress_bar(total: int, desc: str, unit: str, *, outer: bool = False) -> An
     True
     """
     enabled = _ENABLED.get()
+    watcher = _WATCHER.get()
+    if watcher is not None and not enabled and not outer:
+        return _WatchedBar(total, desc, unit, watcher)
     tqdm = tqdm_class() if enabled else _std_tqdm()
     shape = {"leave": True, "bar_format": _OUTER_FORMAT} if outer else {"leave": False, "delay": INNER_DELAY}
     return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, file=sys.stderr, dynamic_ncols=True,
                 **shape)
+
+
+@contextmanager
+def watch_progress(watcher: Callable[[str, int, int, str], None]) -> Iterator[None]:
+    """Inside the ``with`` block, bars inside steps that are not drawn report their counts to ``watcher``.
+
+    ``watcher(desc, done, total, unit)`` is called on a bar's first update, then at most every
+    :data:`WATCH_SECONDS`, and when it reaches its total. The audit's own bar over its stages is not
+    watched (its stages are logged).
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with watch_progress(lambda *count: seen.append(count)), progress_bar(10, "SHAP", "row") as bar:
+    ...     for _ in range(10):
+    ...         _ = bar.update(1)
+    >>> seen[0], seen[-1]
+    (('SHAP', 1, 10, 'row'), ('SHAP', 10, 10, 'row'))
+    """
+    token = _WATCHER.set(watcher)
+    try:
+        yield
+    finally:
+        _WATCHER.reset(token)
+
+
+class _WatchedBar:
+    """A bar that draws nothing and reports its count to a watcher (see :func:`watch_progress`)."""
+
+    disable = True
+
+    def __init__(self, total: int, desc: str, unit: str, watcher: Callable[[str, int, int, str], None]) -> None:
+        self.total, self.desc, self.unit, self.watcher = total, desc, unit, watcher
+        self.n = 0
+        self._reported: float | None = None
+
+    def update(self, n: int = 1) -> None:
+        import time
+
+        self.n += n
+        now = time.monotonic()
+        if self._reported is None or now - self._reported >= WATCH_SECONDS or self.n >= self.total:
+            self._reported = now
+            try:
+                self.watcher(self.desc, self.n, self.total, self.unit)
+            except Exception:  # noqa: BLE001, S110 - watching never stops the work it watches
+                pass
+
+    def set_postfix_str(self, text: str = "", refresh: bool = True) -> None:
+        """Nothing to draw."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def __enter__(self) -> _WatchedBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def say_between_bars(log: Callable[[str], None] | None) -> Callable[[str], None]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditkit.exceptions import InputError
 from auditkit.io.inputs import DATA_FORMS, MODEL_FORMS, DatasetForm, EstimatorForm, shown_data, shown_model
+from auditkit.io.openness import checked_openness
 from auditkit.io.yaml_files import read_yaml_mapping, resolve_relative_paths
 from auditkit.params import (
     AnyOf,
@@ -125,6 +126,9 @@ class AuditSpec:
     model_source, model_licence, model_version : str, optional
         Where the model comes from (e.g. a URL), its licence and its version: recorded in
         ``provenance.model`` and the model card. Not for audits of ``predictions``.
+    model_openness : dict, optional
+        Which of the Model Openness Framework's components are released, where and under which licence
+        (see :mod:`auditkit.io.openness`): in ``provenance.model.openness`` and the model card.
     shap_rows : int, optional
         Most rows the SHAP step explains (a seeded sample stratified by sensitive group). Default:
         up to 1,000, fewer for a model whose TreeSHAP would take long (see :class:`~auditkit.steps.ShapStep`).
@@ -189,6 +193,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
     model_source: str | None = None
     model_licence: str | None = None
     model_version: str | None = None
+    model_openness: dict[str, Any] = field(default_factory=dict)
     shap_rows: int | None = None
 
     constraints: ClassVar[dict[str, list]] = {
@@ -221,12 +226,14 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         "features": [None, ListOf(Text(), f"a non-empty {COLUMN_LIST[2:]}", unique=True, min_items=1)],
         "exclude": [ListOf(Text(), COLUMN_LIST, unique=True)],
         **{name: [None, Text("non-empty text")] for name in ("model_source", "model_licence", "model_version")},
+        "model_openness": [MappingOf(None, None, "a mapping of openness component to its state")],
         "shap_rows": [None, Interval(int, 1)],
     }
 
     def __post_init__(self) -> None:
         self._normalise()
         check_all(self, self.constraints)
+        self.model_openness = checked_openness(self.model_openness)
         self.step_options = {step: dict(options or {}) for step, options in self.step_options.items()}
         self._check_combinations()
 
@@ -244,7 +251,7 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
         for name in ("sensitive", "exclude", "trust_types"):
             if getattr(self, name) is None:
                 setattr(self, name, [])
-        for name in ("reference_groups", "step_options"):
+        for name in ("reference_groups", "step_options", "model_openness"):
             if getattr(self, name) is None:
                 setattr(self, name, {})
         self.steps, self.step_options = expand_presets(self.steps, self.step_options)
@@ -268,8 +275,9 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
             if getattr(self, name) and self.model is not None and not isinstance(self.model, str):
                 raise InputError(f"{name}= applies to a model file; this model was given in memory")
         if self.predictions is not None:
-            for name in ("model_name", "features", "model_source", "model_licence", "model_version"):
-                if getattr(self, name) is not None:
+            for name in ("model_name", "features", "model_source", "model_licence", "model_version",
+                         "model_openness"):
+                if getattr(self, name):
                     raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
             if self.exclude:
                 raise InputError("exclude= applies to a model; an audit of predictions= has no model")

@@ -12,12 +12,13 @@ import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
 from auditkit._version import __version__
 from auditkit.batch.summary import KEY_PERFORMANCE, disparity_names, summary_frame
+from auditkit.io.openness import openness_count, openness_rows
 from auditkit.report.output_folder import atomic_path
 from auditkit.report.summary import esc
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from auditkit.batch.plan import BatchPlan
 
 SUMMARY_FILE = "summary.csv"
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # characters of a URL kept as they are (percent-escapes too)
 INDEX_FILE = "index.html"
 
 PLOTTED_PERFORMANCE = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "r2")
@@ -32,7 +34,8 @@ STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;colo
          "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
          "th,td{border:1px solid #bdbdbd;padding:4px 8px;text-align:left;vertical-align:top}"
          "th{background:#eeeeee}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-         ".failed{color:#b71c1c}.partial{color:#e65100}img{max-width:100%}")
+         ".failed{color:#b71c1c}.partial{color:#e65100}img{max-width:100%}"
+         "td.released{color:#1b5e20}td.withheld{color:#b71c1c}td.unknown{color:#757575}")
 
 
 def write_outputs(plan: BatchPlan, records: dict[str, dict[str, Any]], out: Path) -> pd.DataFrame:
@@ -49,15 +52,21 @@ def write_outputs(plan: BatchPlan, records: dict[str, dict[str, Any]], out: Path
     (['index.html', 'summary.csv'], 'no model')
     """
     summary = summary_frame(plan, records, out)
+    openness = {}
+    for audit in plan.audits:
+        openness.setdefault(audit.model, audit.model_info.get("openness"))
     with atomic_path(out / SUMMARY_FILE) as staged:
         summary.to_csv(staged, index=False)
     with atomic_path(out / INDEX_FILE) as staged:
-        staged.write_text(index_html(summary), encoding="utf-8")
+        staged.write_text(index_html(summary, openness), encoding="utf-8")
     return summary
 
 
-def index_html(summary: pd.DataFrame) -> str:
+def index_html(summary: pd.DataFrame, openness: dict[str, dict | None] | None = None) -> str:
     """The comparison page of a batch's summary (see :func:`auditkit.batch.summary.summary_frame`).
+
+    ``openness`` is each model's openness checklist (:func:`~auditkit.io.openness.checked_openness`),
+    shown as a table of the Model Openness Framework's components when any model states one.
 
     Examples
     --------
@@ -73,6 +82,7 @@ def index_html(summary: pd.DataFrame) -> str:
              f"<p>{esc(_status_counts(summary))}</p>"]
     for dataset, rows in summary.groupby("dataset", sort=False):
         parts.append(_dataset_section(str(dataset), rows))
+    parts.append(openness_table(openness or {}))
     parts.append(_failures(summary))
     parts.append(f"<p><small>Made by auditkit {esc(__version__)}. Differences are the largest gap between "
                  "groups over every grouping, with the fairness step's interval; lower is fairer. A rank "
@@ -124,6 +134,55 @@ def _with_interval(row: pd.Series, name: str) -> str:
     rank = row.get(f"{name}_rank")
     ranked = f" (rank {int(rank)})" if _finite(rank) else ""
     return f"{_number(row[name])}{interval}{ranked} by {_text(row.get(f'{name}_grouping'))}"
+
+
+def openness_table(openness: dict[str, dict | None]) -> str:
+    """A table of the Model Openness Framework's components × the models: ✓ released, ✗ not, or unknown.
+
+    Empty when no model states a checklist. A component's URL is a link when it is http(s), else text;
+    its licence follows. Every value is escaped.
+
+    Examples
+    --------
+    >>> from auditkit.io.openness import checked_openness
+    >>> page = openness_table({"a": checked_openness({"model_card": "https://example.org/?a=1&b=<2>",
+    ...                                                "datasets": False}), "b": None})
+    >>> "href='https://example.org/?a=1&amp;b=%3C2%3E'" in page, "<2>" in page
+    (True, False)
+    >>> page.count("<td class='withheld'>✗</td>"), page.count("<td class='unknown'>unknown</td>")
+    (1, 32)
+    >>> openness_table({"a": None})
+    ''
+    """
+    if not any(openness.values()):
+        return ""
+    models = list(openness)
+    head = "".join(f"<th>{esc(model)}</th>" for model in models)
+    lines = ["<h2>Openness of the models</h2>",
+             "<p>What each model's producer releases, after the components of the Model Openness Framework "
+             "(White et al. 2024, arXiv:2403.13784), as the plan states it: ✓ released, ✗ not released, unknown "
+             "when the plan does not say. A checklist, not an MOF class (a class also needs open licences).</p>",
+             f"<table><thead><tr><th>component</th><th>kind</th>{head}</tr></thead><tbody>"]
+    by_model = {model: {row["component"]: row for row in openness_rows(openness[model])} for model in models}
+    for row in openness_rows(None):
+        cells = "".join(_openness_cell(by_model[model][row["component"]]) for model in models)
+        lines.append(f"<tr><td>{esc(row['name'])}</td><td>{esc(row['kind'])}</td>{cells}</tr>")
+    counts = "".join(f"<td>{esc(openness_count(openness[model]))}</td>" for model in models)
+    lines += [f"<tr><th>released</th><td></td>{counts}</tr>", "</tbody></table>"]
+    return "\n".join(lines)
+
+
+def _openness_cell(row: dict[str, Any]) -> str:
+    text = esc(row["symbol"])
+    if row["url"]:
+        url = str(row["url"])
+        href = esc(quote(url, safe=URL_SAFE))
+        text = (f"<a href='{href}' title='{href}'>{text}</a>" if urlsplit(url).scheme in ("http", "https")
+                else f"{text} {esc(url)}")
+    if row["licence"]:
+        text += f" <small>{esc(row['licence'])}</small>"
+    css = {True: "released", False: "withheld"}.get(row["released"], "unknown")
+    return f"<td class='{css}'>{text}</td>"
 
 
 def _failures(summary: pd.DataFrame) -> str:

@@ -5,6 +5,9 @@ A plan has four parts: ``defaults`` (settings of every audit), ``datasets`` and 
 settings of that audit. The settings of one audit are merged in this order, later ones winning: defaults,
 the dataset's, the model's, the audit's own. Every audit becomes an :class:`~auditkit.spec.AuditSpec`
 when the plan is built, so a bad setting is reported before any audit runs, naming the audit.
+Besides AuditSpec settings, ``report`` (a report kind, true or false) and ``report_timeout`` are settings
+of the batch; a model's ``openness`` is its Model Openness Framework checklist
+(:func:`auditkit.io.openness.checked_openness`).
 """
 
 from __future__ import annotations
@@ -18,24 +21,27 @@ from typing import Any
 
 from auditkit.datasets import dataset_names
 from auditkit.exceptions import InputError
+from auditkit.io.openness import checked_openness
 from auditkit.io.yaml_files import read_yaml_mapping
-from auditkit.params import Boolean, Text, show, validate
+from auditkit.params import Text, show, validate
+from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, REPORT_SETTINGS, report_kind, report_steps
 from auditkit.spec import AuditSpec
 
 PLAN_KEYS = ("defaults", "datasets", "models", "audits")
 # Settings of a model entry that are not AuditSpec settings, and the AuditSpec setting each becomes.
 MODEL_KEYS = {"path": "model", "name": "model_name", "trust_model": "trust_model", "trust_types": "trust_types",
               "features": "features", "source": "model_source", "licence": "model_licence",
-              "version": "model_version"}
+              "version": "model_version", "openness": "model_openness"}
 # Model provenance recorded in the batch's summary whatever the AuditSpec records.
-MODEL_PROVENANCE = ("source", "licence", "version", "trust_types")
+MODEL_PROVENANCE = ("source", "licence", "version", "trust_types", "openness")
 DATASET_KEYS = {"data": "data", "name": "data_name"}
 # Settings of the batch itself (not of AuditSpec), allowed in defaults and in each audit.
-BATCH_SETTINGS = {"report": True}
+BATCH_SETTINGS = {"report": True, "report_timeout": DEFAULT_REPORT_TIMEOUT}
 AUDIT_KEYS = ("model", "dataset", "name")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 NAME_FORM = "a name of letters, digits, '.', '_' or '-' (it names the audit's folder)"
-MODEL_ONLY = ("model", "model_name", "trust_model", "trust_types", "features")
+MODEL_ONLY = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
+              "model_version", "model_openness")
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,15 @@ class PlannedAudit:
         The names of the model and the dataset in the plan.
     spec : AuditSpec
         The audit's settings, checked.
-    report : bool
-        Whether ``report.html`` is rendered (``report:`` in the plan; default true).
+    report : bool or {"bias", "explain", "full", "none"}
+        The report rendered into ``report.html`` (``report:`` in the plan; default true, the full
+        report; false or ``none``: no report), as for :func:`auditkit.audit_to_dir`.
+    report_timeout : float
+        Seconds the report notebook may run (``report_timeout:`` in the plan; default 1800).
     model_info : dict
         The model entry's provenance as the plan gives it (``source``, ``licence``, ``version``,
-        ``trust_types``, missing ones None), recorded in ``summary.csv``.
+        ``trust_types``, missing ones None; ``openness``, checked as
+        :func:`~auditkit.io.openness.checked_openness`), recorded in ``summary.csv``.
 
     Examples
     --------
@@ -67,8 +77,36 @@ class PlannedAudit:
     model: str
     dataset: str
     spec: AuditSpec
-    report: bool = True
+    report: bool | str = True
     model_info: dict[str, Any] = field(default_factory=dict)
+    report_timeout: float = DEFAULT_REPORT_TIMEOUT
+
+    @property
+    def run_spec(self) -> AuditSpec:
+        """The spec as the audit runs it: without ``steps``, the steps its report shows.
+
+        Examples
+        --------
+        >>> audit = PlannedAudit(name="m-g", model="m", dataset="g", spec=AuditSpec(data="german"), report="bias")
+        >>> audit.run_spec.steps
+        ['data_overview', 'data_bias', 'performance', 'fairness']
+        """
+        steps = report_steps(report_kind(self.report), self.spec.steps)
+        return self.spec if steps is self.spec.steps else dataclasses.replace(self.spec, steps=steps)
+
+    def with_report(self, report: bool | str | None) -> PlannedAudit:
+        """This audit with another report (None: the same).
+
+        Examples
+        --------
+        >>> audit = PlannedAudit(name="m-g", model="m", dataset="g", spec=AuditSpec(data="german"))
+        >>> audit.with_report("explain").report, audit.with_report(None).report
+        ('explain', True)
+        """
+        if report is None:
+            return self
+        validate("report", report, REPORT_SETTINGS["report"])
+        return dataclasses.replace(self, report=report)
 
 
 @dataclass(frozen=True)
@@ -156,6 +194,25 @@ class BatchPlan:
         _refuse_repeated_names([a.name for a in audits])
         return cls(audits=audits, base=base)
 
+    def with_report(self, report: bool | str | None) -> BatchPlan:
+        """The plan with every audit rendering ``report`` (a kind, true or false; None: as planned).
+
+        Examples
+        --------
+        >>> plan = BatchPlan.from_dict({"defaults": {"report": "bias"}, "datasets": {"g": "german"},
+        ...                             "models": {"m": "m.skops"}}, check_files=False)
+        >>> [a.report for a in plan.audits], [a.report for a in plan.with_report("none").audits]
+        (['bias'], ['none'])
+        >>> plan.with_report("pdf")
+        Traceback (most recent call last):
+        ...
+        auditkit.exceptions.InputError: report must be true or false or one of bias, explain, full, none; got 'pdf' \
+(str)
+        """
+        if report is None:
+            return self
+        return dataclasses.replace(self, audits=[audit.with_report(report) for audit in self.audits])
+
     @property
     def names(self) -> list[str]:
         """The audits' names, in order.
@@ -239,7 +296,10 @@ def _model_entry(name: str, entry: dict[str, Any], base: Path, check_files: bool
     resolved = Path(path) if Path(path).is_absolute() else base / path
     if check_files and not resolved.is_file():
         raise InputError(f"{where}: model file not found: {path} (looked in {base})")
-    return {**entry, "path": str(resolved), "name": entry.get("name", name)}
+    checked = {**entry, "path": str(resolved), "name": entry.get("name", name)}
+    if "openness" in entry:
+        checked["openness"] = checked_openness(entry["openness"], where=f"{where}: openness")
+    return checked
 
 
 def _pairs(audits: Any, models: dict, datasets: dict) -> list[dict[str, Any]]:
@@ -271,7 +331,8 @@ def _planned(pair: dict[str, Any], defaults: dict[str, Any], datasets: dict, mod
     model_settings = {MODEL_KEYS[key]: value for key, value in entry.items() if key not in MODEL_PROVENANCE}
     merged = {**defaults, **datasets[dataset], **model_settings, **overrides}
     batch = {key: merged.pop(key, default) for key, default in BATCH_SETTINGS.items()}
-    validate(f"{where}: report", batch["report"], [Boolean()])
+    for key, value in batch.items():
+        validate(f"{where}: {key}", value, REPORT_SETTINGS[key])
     for key in MODEL_PROVENANCE:  # passed on where AuditSpec records them
         if key in entry and MODEL_KEYS[key] in _spec_fields():
             merged[MODEL_KEYS[key]] = entry[key]
@@ -280,7 +341,7 @@ def _planned(pair: dict[str, Any], defaults: dict[str, Any], datasets: dict, mod
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
     info = {key: entry.get(key) for key in MODEL_PROVENANCE}
-    return PlannedAudit(name=name, model=model, dataset=dataset, spec=spec, report=batch["report"], model_info=info)
+    return PlannedAudit(name=name, model=model, dataset=dataset, spec=spec, model_info=info, **batch)
 
 
 def _resolved_policy(settings: dict[str, Any], base: Path) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Run a batch on Dask distributed: a LocalCluster of worker processes, or an existing cluster by address.
 
-One code path: each audit is one task (:func:`~auditkit.batch.task.run_planned`); work on a dataset that
-does not depend on the model (:mod:`auditkit.batch.shared`) is one task per dataset whose result the
-audits of that dataset take as input. Audits are submitted as worker threads free up (never queued on a
-worker), so a worker process that dies takes only the audit it was running with it. Worker processes
-run one audit at a time (one thread each), so report kernels never share a process. An audit that
-fails is recorded, an audit over the time limit is stopped (its worker is restarted), an audit whose
-worker dies is retried once and then recorded as failed; the others go on.
+One code path: each audit is one task (:func:`~auditkit.batch.task.run_planned`). Work on a dataset that
+does not depend on the model (:mod:`auditkit.batch.shared`) is one task per dataset with more audits than
+worker threads; the audits of that dataset submitted after it finished take its result as input, those
+submitted before do that work themselves (no worker waits for it). Audits are submitted as worker threads
+free up (never queued on a worker), so a worker process that dies takes only the audit it was running with
+it. Worker processes run one audit at a time (one thread each), so report kernels never share a process.
+An audit that fails is recorded, an audit over the time limit is stopped (its worker is restarted), an
+audit whose worker dies is retried once and then recorded as failed; the others go on.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditkit.batch.index import write_outputs
 from auditkit.batch.plan import BatchPlan, PlannedAudit
+from auditkit.batch.progress_line import ProgressLine
 from auditkit.batch.shared import DATA_STEPS, prepare_shared
 from auditkit.batch.stamp import audit_key, read_stamp
 from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
@@ -38,15 +40,16 @@ if TYPE_CHECKING:
 DEFAULT_OUT = "reports/batch"
 WORKER_RETRIES = 1  # a worker that dies mid-audit: the audit runs once more, then it is recorded as failed
 POLL_SECONDS = 0.2
+NO_WORKERS_SECONDS = 120.0  # a cluster without a worker this long: the audits left are recorded as failed
 MAX_ATTEMPTS = 5  # an audit resubmitted this often (its workers dying while it waited) is recorded as failed
 # Settings that concern the model only: audits differing in them share their dataset's work.
 MODEL_SETTINGS = ("model", "model_name", "trust_model", "trust_types", "features", "model_source", "model_licence",
-                  "model_version", "policy")
+                  "model_version", "model_openness", "policy")
 
 
 def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT, workers: int | None = None,
-          scheduler: str | None = None, timeout: float | None = None, progress: bool | None = None,
-          log: Callable[[str], None] | None = None) -> pd.DataFrame:
+          scheduler: str | None = None, timeout: float | None = None, report: bool | str | None = None,
+          progress: bool | None = None, log: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Run every audit of a plan on Dask distributed; write ``summary.csv`` and ``index.html``; return the summary.
 
     Each audit writes its own folder, ``out/<audit name>`` (``audit.json``, ``model_card.md``,
@@ -65,7 +68,10 @@ def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT,
         Address of an existing Dask scheduler (``tcp://host:8786``) to run on instead; its workers
         need auditkit installed and must see ``out`` and the plan's files at the same paths.
     timeout : float, optional
-        Seconds an audit may run; one that runs longer is stopped and recorded as failed.
+        Seconds an audit may run (its report included); one that runs longer is stopped (its worker
+        process is restarted) and recorded as failed. Default: no limit.
+    report : bool or {"bias", "explain", "full", "none"}, optional
+        The report of every audit, whatever the plan says (default: as the plan says).
     progress : bool, optional
         A bar over the batch with the running audits' stages (default: when interactive).
     log : callable, optional
@@ -86,7 +92,7 @@ def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT,
     validate("timeout", timeout, [None, Interval(float, 0, closed="neither")])
     if workers is not None and scheduler is not None:
         raise InputError("pass either workers= (a new local cluster) or scheduler= (an existing one), not both")
-    plan = _plan_from(plan)
+    plan = _plan_from(plan).with_report(report)
     out = check_out_dir(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     say = say_between_bars(log)
@@ -157,30 +163,57 @@ class _Run:
         self.attempts: dict[str, int] = {}  # audit -> times it was submitted
         self.shared: dict[str, Future] = {}  # audit -> the shared work it takes
         self.records: dict[str, dict[str, Any]] = {}
+        self.line = ProgressLine()  # the running audits' stages, shown after the bar
+        self.no_workers_since: float | None = None  # when the cluster was last seen without a worker
 
     def run(self, audits: list[PlannedAudit]) -> dict[str, dict[str, Any]]:
         """Submit no more audits than there are worker threads, so a worker that dies holds only its own audit."""
         self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
         try:
-            self.shared = _submit_shared(self.client, audits)
+            self.shared = _submit_shared(self.client, audits, sum(self.client.nthreads().values()))
             waiting, pending = list(audits), {}
             while waiting or pending:
-                free = sum(self.client.nthreads().values()) - len(pending)
+                threads = sum(self.client.nthreads().values())
+                if self._without_workers(threads):
+                    self._give_up([*waiting, *pending.values()])
+                    break
+                free = threads - len(pending) - self._shared_running()
                 while waiting and free > 0:
                     audit = waiting.pop(0)
-                    pending[self._submit(audit, self.shared.get(audit.name))] = audit
+                    pending[self._submit(audit)] = audit
                     free -= 1
                 pending = self._poll(pending)
-                time.sleep(POLL_SECONDS)
+                _wait_for_one(pending)
         finally:
             self.client.unsubscribe_topic(EVENT_TOPIC)
         return self.records
 
-    def _submit(self, audit: PlannedAudit, shared: Future | None) -> Future:
+    def _submit(self, audit: PlannedAudit) -> Future:
+        """Submit ``audit``, with its shared data work when that is done (else it does that work itself)."""
         self.started.pop(audit.name, None)
         self.attempts[audit.name] = self.attempts.get(audit.name, 0) + 1
-        return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], shared,
+        shared = self.shared.get(audit.name)
+        ready = shared if shared is not None and shared.status == "finished" else None
+        return self.client.submit(run_planned, audit, str(self.out), self.keys[audit.name], ready,
                                   key=f"audit-{audit.name}-{uuid.uuid4().hex[:8]}", pure=False)
+
+    def _without_workers(self, threads: int) -> bool:
+        """True once the cluster has had no worker for :data:`NO_WORKERS_SECONDS` (else the batch waits forever)."""
+        if threads > 0:
+            self.no_workers_since = None
+            return False
+        self.no_workers_since = self.no_workers_since or time.monotonic()
+        return time.monotonic() - self.no_workers_since > NO_WORKERS_SECONDS
+
+    def _give_up(self, audits: list[PlannedAudit]) -> None:
+        error = (f"no Dask worker was available for {NO_WORKERS_SECONDS:g} s (the workers died or none connected "
+                 "to the scheduler); the audit did not run")
+        for audit in audits:
+            self._finish(audit, _failed(audit, error, self.started.get(audit.name)))
+
+    def _shared_running(self) -> int:
+        """Shared tasks not done yet: each holds a worker thread."""
+        return len({future.key for future in self.shared.values() if not future.done()})
 
     def _poll(self, pending: dict[Future, PlannedAudit]) -> dict[Future, PlannedAudit]:
         still = {}
@@ -188,7 +221,7 @@ class _Run:
             if future.done():
                 record = self._record(future, audit)
                 if record is None:  # to run again (its worker died, or the shared work failed)
-                    still[self._submit(audit, self.shared.get(audit.name))] = audit
+                    still[self._submit(audit)] = audit
                     continue
                 self._finish(audit, record)
             elif self._overdue(audit):
@@ -236,6 +269,8 @@ class _Run:
 
     def _finish(self, audit: PlannedAudit, record: dict[str, Any]) -> None:
         self.records[audit.name] = {**record, "resumed": False}
+        self.line.drop(audit.name)
+        self.bar.set_postfix_str(self.line.text(), refresh=False)
         self.bar.update(1)
         done = f"[{len(self.records)}/{len(self.keys)}]"
         error = f": {record['error']}" if record.get("error") else ""
@@ -247,8 +282,20 @@ class _Run:
             return
         if message.get("event") == "started":
             self.started[message["audit"]] = (time.monotonic(), message.get("worker"), message.get("task"))
-        elif message.get("event") == "log":
-            self.bar.set_postfix_str(f"{message['audit']}: {message['message']}"[:60])
+        self.bar.set_postfix_str(self.line.on(message))
+
+
+def _wait_for_one(pending: dict[Future, PlannedAudit]) -> None:
+    """Return when one pending audit is done, or after :data:`POLL_SECONDS` (time limits, workers gone)."""
+    if not pending:
+        time.sleep(POLL_SECONDS)
+        return
+    from distributed import wait
+
+    try:
+        wait(list(pending), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+    except TimeoutError:
+        pass
 
 
 def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | None) -> dict[str, Any]:
@@ -257,16 +304,21 @@ def _failed(audit: PlannedAudit, error: str, started: tuple[float, str, str] | N
             "seconds": seconds, "worker": None if started is None else started[1]}
 
 
-def _submit_shared(client: Client, audits: list[PlannedAudit]) -> dict[str, Future]:
-    """One task of shared data work per group of two or more audits of the same data; audit name -> its future."""
+def _submit_shared(client: Client, audits: list[PlannedAudit], threads: int) -> dict[str, Future]:
+    """One task of shared data work per group of audits of the same data larger than ``threads``; audit -> its future.
+
+    The shared task holds a worker thread while it runs, and the audits that start meanwhile do the
+    data work themselves; so sharing pays only when a group has more audits than there are threads
+    (with fewer, every audit of the group starts at once and sharing would only delay one of them).
+    """
     groups: dict[str, list[PlannedAudit]] = {}
     for audit in audits:
         groups.setdefault(shared_group(audit), []).append(audit)
     shared = {}
     for members in groups.values():
-        if len(members) < 2:
+        if len(members) < 2 or len(members) <= threads:
             continue
-        future = client.submit(prepare_shared, members[0].spec, key=f"shared-{members[0].dataset}-"
+        future = client.submit(prepare_shared, members[0].run_spec, key=f"shared-{members[0].dataset}-"
                                f"{uuid.uuid4().hex[:8]}", pure=False)
         shared.update({audit.name: future for audit in members})
     return shared
@@ -283,8 +335,9 @@ def shared_group(audit: PlannedAudit) -> str:
     >>> shared_group(plan.audits[0]) == shared_group(plan.audits[1])
     True
     """
-    settings = {key: value for key, value in audit.spec.to_dict().items() if key not in MODEL_SETTINGS}
-    settings["steps"] = [name for name in audit.spec.step_names if name in DATA_STEPS]
+    spec = audit.run_spec
+    settings = {key: value for key, value in spec.to_dict().items() if key not in MODEL_SETTINGS}
+    settings["steps"] = [name for name in spec.step_names if name in DATA_STEPS]
     settings["step_options"] = {name: options for name, options in settings["step_options"].items()
                                 if name in DATA_STEPS}
     return json.dumps({"dataset": audit.dataset, **settings}, default=repr, sort_keys=True)

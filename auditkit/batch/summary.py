@@ -1,14 +1,15 @@
 """The batch's summary: one row per audit (``summary.csv``), built from each audit's ``audit.json``.
 
 Columns, in this order: ``name``, ``model``, ``dataset``, ``status`` (``ok``, ``partial`` when a step
-failed, ``failed``), ``error``, ``seconds``, ``resumed``, the model's ``source``, ``licence``,
-``version`` and ``trust_types`` from the plan, ``report`` (the audit's ``report.html``, or its ``audit.json``
-without a report, relative to the batch's folder), ``n_rows``, ``model_sha256``, ``data_sha256``, key
-performance figures (those of :data:`KEY_PERFORMANCE` the audits have), for each fairness criterion
-the worst difference between groups over every grouping (``<name>``, ``<name>_ci_low``,
-``<name>_ci_high``, ``<name>_grouping``, ``<name>_rank`` among the models on the same dataset, ties
-where intervals overlap), ``policy`` (``passed``, ``failed``, ``undefined`` or empty without a
-policy), ``policy_failed`` and ``top_features`` (the three largest mean absolute SHAP values).
+failed, ``failed``), ``error``, ``seconds``, ``resumed``, ``report`` (the audit's ``report.html``, or its
+``audit.json`` without a report, relative to the batch's folder), the model's ``source``, ``licence``,
+``version`` and ``trust_types`` from the plan, its openness checklist (``openness``,
+``openness_released``, ``openness_not_released``, ``openness_licences``: :func:`openness_cells`),
+``n_rows``, ``model_sha256``, ``data_sha256``, key performance figures (those of :data:`KEY_PERFORMANCE`
+the audits have), for each fairness criterion the worst difference between groups over every grouping
+(``<name>``, ``<name>_ci_low``, ``<name>_ci_high``, ``<name>_grouping``, ``<name>_rank`` among the models
+on the same dataset, ties where intervals overlap), ``policy`` (``passed``, ``failed``, ``undefined`` or
+empty without a policy), ``policy_failed`` and ``top_features`` (the three largest mean absolute SHAP values).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from auditkit.io.openness import openness_count
+
 if TYPE_CHECKING:
     from auditkit.batch.plan import BatchPlan
 
 HEAD_COLUMNS = ("name", "model", "dataset", "status", "error", "seconds", "resumed", "report", "source", "licence",
-                "version", "trust_types", "n_rows", "model_sha256", "data_sha256")
+                "version", "trust_types", "openness", "openness_released", "openness_not_released",
+                "openness_licences", "n_rows", "model_sha256", "data_sha256")
 KEY_PERFORMANCE = ("accuracy", "balanced_accuracy", "roc_auc", "f1", "selection_rate", "brier_score",
                    "macro_f1", "r2", "mean_absolute_error", "root_mean_squared_error")
 TOP_FEATURES = 3
@@ -64,7 +68,31 @@ def _provenance_cells(info: dict[str, Any]) -> dict[str, Any]:
     cells = {key: info.get(key) for key in ("source", "licence", "version")}
     types = info.get("trust_types")
     cells["trust_types"] = "; ".join(map(str, types)) if isinstance(types, list) else types
-    return cells
+    return {**cells, **openness_cells(info.get("openness"))}
+
+
+def openness_cells(checklist: dict[str, dict[str, Any]] | None) -> dict[str, str]:
+    """The summary's openness columns of a model's checklist (:func:`~auditkit.io.openness.checked_openness`).
+
+    ``openness`` counts the Model Openness Framework's components stated released (``"2 of 17"``);
+    ``openness_released`` and ``openness_not_released`` name them, ``openness_licences`` gives the
+    licences stated (``component: licence``); components not stated are unknown and named nowhere.
+
+    Examples
+    --------
+    >>> from auditkit.io.openness import checked_openness
+    >>> checklist = checked_openness({"model_card": "https://example.org/card", "weights_licence": "MIT",
+    ...                               "datasets": False})
+    >>> openness_cells(checklist)
+    {'openness': '2 of 17', 'openness_released': 'model_parameters; model_card', \
+'openness_not_released': 'datasets', 'openness_licences': 'model_parameters: MIT'}
+    """
+    entries = checklist or {}
+    return {"openness": openness_count(entries),
+            "openness_released": "; ".join(k for k, entry in entries.items() if entry["released"]),
+            "openness_not_released": "; ".join(k for k, entry in entries.items() if not entry["released"]),
+            "openness_licences": "; ".join(f"{k}: {entry['licence']}" for k, entry in entries.items()
+                                           if entry.get("licence"))}
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditkit.batch.stamp import remove_stamp, write_stamp
 from auditkit.exceptions import InputError
+from auditkit.progress import watch_progress
 from auditkit.runner import audit_to_dir
 
 if TYPE_CHECKING:
@@ -26,8 +27,11 @@ def run_planned(audit: PlannedAudit, out_dir: str, key: str, shared: SharedData 
     """Run one planned audit into ``out_dir/<name>`` and stamp the folder; return its record.
 
     Every error is caught and recorded (``status: failed`` with a one-line ``error``): one audit's
-    failure never stops the others. While it runs, each stage is posted to the Dask client as an
-    event (topic ``auditkit-batch``), when running on a Dask worker.
+    failure never stops the others. While it runs on a Dask worker, its progress is posted to the
+    client as events (topic ``auditkit-batch``, a dict with ``audit``, ``event``, ``message``):
+    ``started``, ``log`` (each stage: ``running step shap``), ``count`` (the rows, resamples or
+    explanations a long step has done: ``SHAP 300/1000 rows``, at most about once a second) and
+    ``finished``.
 
     Examples
     --------
@@ -47,8 +51,9 @@ def run_planned(audit: PlannedAudit, out_dir: str, key: str, shared: SharedData 
               "seconds": 0.0, "worker": _worker_address()}
     try:
         remove_stamp(folder)
-        result = audit_to_dir(audit.spec, folder, report=audit.report, log=lambda line: post("log", line),
-                              quiet=True, progress=False, shared=shared)
+        with watch_progress(lambda desc, done, total, unit: post("count", f"{desc} {done}/{total} {unit}s")):
+            result = audit_to_dir(audit.run_spec, folder, report=audit.report, report_timeout=audit.report_timeout,
+                                  log=lambda line: post("log", line), quiet=True, progress=False, shared=shared)
     except Exception as exc:  # noqa: BLE001 - recorded: one audit's failure never stops the batch
         record.update(status="failed", error=one_line_error(exc), seconds=_since(started))
         post("finished", record["status"])

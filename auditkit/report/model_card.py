@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from auditkit.io.openness import COMPONENTS, openness_count, openness_rows
 from auditkit.report.card_metadata import (
     BY_GROUP_METRICS,
     MISSING,
@@ -174,6 +175,8 @@ def _model_details(doc: dict[str, Any]) -> str:
         [f"auditkit {_inline(provenance.get('auditkit_version'))}", f"Python {_inline(provenance.get('python'))}",
          *(f"{_inline(k)} {_inline(v)}" for k, v in packages.items())]))
     parts = [_bullets(facts)]
+    if model.get("openness"):
+        parts.append(_openness(model["openness"]))
     if model.get("params"):
         changed = set(model.get("params_changed", []))
         parts.append("Parameters of the final estimator (`get_params(deep=False)`"
@@ -186,6 +189,16 @@ def _model_details(doc: dict[str, Any]) -> str:
     else:
         parts.append(_prompt("the licence and a contact for this card."))
     return "\n\n".join(parts)
+
+
+def _openness(checklist: dict[str, Any]) -> str:
+    """The components of the Model Openness Framework the audit was told about, as a table."""
+    stated = [row for row in openness_rows(checklist) if row["released"] is not None]
+    rows = ((row["name"], "yes" if row["released"] else "no", row["url"] or "", row["licence"] or "")
+            for row in stated)
+    return (f"Openness, after the components of the Model Openness Framework (White et al. 2024): "
+            f"{openness_count(checklist)} components released, {len(COMPONENTS) - len(stated)} not stated "
+            "(as given to the audit, not checked):\n\n" + _table(["component", "released", "where", "licence"], rows))
 
 
 def _intended_use(doc: dict[str, Any]) -> str:

@@ -48,7 +48,7 @@ def test_the_issue_plan_is_every_model_on_every_dataset(plan_folder, monkeypatch
     assert (loans.spec.data_name, loans.spec.model_name) == ("loans", "logreg")
     assert plan.audits[0].spec.data == "german"  # a bundled name stays a name
     assert loans.model_info == {"source": "https://example.org/logreg", "licence": "MIT", "version": "1.2",
-                                "trust_types": None}
+                                "trust_types": None, "openness": None}
     assert plan.audits[2].model_info["trust_types"] == ["sklearn.tree._tree.Tree"]
     assert all(audit.report for audit in plan.audits)
 
@@ -108,7 +108,8 @@ GOOD = {"datasets": {"g": {"data": "german"}}, "models": {"m": {"path": "m.skops
     ({"defaults": {"sampel": 300}}, r"plan defaults: unknown setting 'sampel' \(did you mean 'sample'\?\)"),
     ({"defaults": {"data": "adult"}}, "plan defaults: unknown setting 'data'"),
     ({"defaults": {"seed": "1"}}, r"plan audit 'm-g': seed must be an integer from 0 to 4294967295; got '1' \(str\)"),
-    ({"defaults": {"report": "no"}}, r"plan audit 'm-g': report must be true or false; got 'no' \(str\)"),
+    ({"defaults": {"report": "no"}}, r"plan audit 'm-g': report must be true or false or one of bias, explain, "
+                                     r"full, none; got 'no' \(str\)"),
     ({"defaults": {"steps": ["fairnes"]}}, r"plan audit 'm-g': No step named 'fairnes' \(did you mean 'fairness'"),
     ({"audits": "every"}, "plan audits must be all or a non-empty list of {model: NAME, dataset: NAME}; "
                           "got 'every'"),

@@ -150,7 +150,7 @@ def test_the_batch_command_makes_one_call(monkeypatch, tmp_path, capsys, statuse
     monkeypatch.setattr(sys.modules["auditkit.batch"], "batch", fake_batch)  # auditkit.batch is also the function
     assert cli.main(["batch", "plan.yaml", "--workers", "2", "--out", str(tmp_path), "--timeout", "60", "-q"]) == code
     assert calls == [("plan.yaml", {"out": str(tmp_path), "workers": 2, "scheduler": None, "timeout": 60.0,
-                                    "progress": False, "log": None})]
+                                    "report": None, "progress": False, "log": None})]
     assert capsys.readouterr().out.strip() == str(tmp_path / "index.html")
 
 
