@@ -31,7 +31,7 @@ from auditkit.params import (
     check_all,
 )
 from auditkit.registry import DEFAULT_STEPS, check_step_class, expand_presets, get_step, is_step
-from auditkit.spec_checks import StepList, check_sensitive_settings
+from auditkit.spec_checks import StepList, check_model_settings, check_sensitive_settings
 
 if TYPE_CHECKING:
     from auditkit.steps import Step
@@ -263,32 +263,11 @@ german) or an auditkit.datasets.Dataset; got 7 (int)
             raise InputError("scores=COLUMN needs predictions=COLUMN (scores of existing decisions)")
         if self.scores is not None and self.task != "binary":
             raise InputError(f"scores= applies to binary audits only; this audit's task is {self.task}")
-        self._check_model_settings()
+        check_model_settings(self)
         steps = self.configured_steps()
         if self.sensitive:
             check_sensitive_settings(self, steps, self.sensitive)
         self._check_policy()
-
-    def _check_model_settings(self) -> None:
-        """Settings about the model (its file, name and inputs) fit the kind of audit."""
-        for name in ("trust_model", "trust_types"):
-            if getattr(self, name) and self.model is not None and not isinstance(self.model, str):
-                raise InputError(f"{name}= applies to a model file; this model was given in memory")
-        if self.predictions is not None:
-            for name in ("model_name", "features", "model_source", "model_licence", "model_version",
-                         "model_openness"):
-                if getattr(self, name):
-                    raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
-            if self.exclude:
-                raise InputError("exclude= applies to a model; an audit of predictions= has no model")
-        if self.split == "all" and self.model is None and self.predictions is None:
-            raise InputError("split='all' would audit the reference model on its training rows; pass model= "
-                             "or predictions=, or leave split= out to audit the rows held out from its training")
-        if self.features is not None and self.exclude:
-            raise InputError("pass either features= or exclude=, not both")
-        if self.exclude and self.model is not None:
-            raise InputError("exclude= applies to the reference model (an audit without model=); a given model "
-                             "takes the columns it was fitted on: pass features=[COLUMN, ...] to name them")
 
     def _check_policy(self) -> None:
         from auditkit.fairness.policy import check_groupings

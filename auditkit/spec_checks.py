@@ -98,3 +98,33 @@ def check_against_data(spec: AuditSpec, sensitive: pd.DataFrame) -> None:
                 f"{feature} has: {', '.join(sorted(present))}"
             )
 
+
+def check_model_settings(spec: Any) -> None:
+    """Settings about the model (its file, name and inputs) fit the kind of audit.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec
+    >>> AuditSpec(data="compas", predictions="compas_high_risk", model_name="m")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: model_name= applies to a model; an audit of predictions= has no model
+    """
+    for name in ("trust_model", "trust_types"):
+        if getattr(spec, name) and spec.model is not None and not isinstance(spec.model, str):
+            raise InputError(f"{name}= applies to a model file; this model was given in memory")
+    if spec.predictions is not None:
+        for name in ("model_name", "features", "model_source", "model_licence", "model_version",
+                     "model_openness"):
+            if getattr(spec, name):
+                raise InputError(f"{name}= applies to a model; an audit of predictions= has no model")
+        if spec.exclude:
+            raise InputError("exclude= applies to a model; an audit of predictions= has no model")
+    if spec.split == "all" and spec.model is None and spec.predictions is None:
+        raise InputError("split='all' would audit the reference model on its training rows; pass model= "
+                         "or predictions=, or leave split= out to audit the rows held out from its training")
+    if spec.features is not None and spec.exclude:
+        raise InputError("pass either features= or exclude=, not both")
+    if spec.exclude and spec.model is not None:
+        raise InputError("exclude= applies to the reference model (an audit without model=); a given model "
+                         "takes the columns it was fitted on: pass features=[COLUMN, ...] to name them")
