@@ -41,8 +41,9 @@ def _frame(n: int = 300) -> pd.DataFrame:
 def audit_dir(tmp_path_factory):
     with threadpool_limits(limits=1, user_api="openmp"):
         result = audit(data=_frame(), target="approved", sensitive=["sex", SENSITIVE_COLUMN],
-                       steps=["data_overview", "performance", "fairness", "data_bias", "shap", "lime"],
+                       steps=["data_overview", "performance", "fairness", "data_bias", "shap", "lime", "mitigation"],
                        step_options={"fairness": {"n_boot": 20}, "data_bias": {"n_boot": 20},
+                                     "mitigation": {"methods": ["threshold_optimizer"], "n_boot": 20},
                                      "lime": {"n_instances": 2, "repeats": 2, "num_samples": 200}})
     out = tmp_path_factory.mktemp("dollar")
     write_audit(result, out)
@@ -66,6 +67,7 @@ def _figures(audit_dir) -> dict[str, list]:
         "waterfall": [result.plot.waterfall(result.step("shap").artifacts["rows"]["row_id"][0], max_display=30)],
         "group_attribution": [result.plot.group_attribution(f) for f in sensitive],
         "lime": [result.plot.lime(row) for row in lime_rows],
+        "mitigation": [result.plot.mitigation()],
     }
 
 
