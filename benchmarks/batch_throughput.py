@@ -202,18 +202,18 @@ def main() -> None:
     plan = {"defaults": {"seed": 0, "split": "all", "sample": args.rows, "steps": STEPS, "report": False},
             "datasets": {"adult": {"data": "adult"}}, "models": models, "audits": "all"}
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
-    results.update({"audits": len(models), "rows": args.rows, "steps": STEPS, "repeats": args.repeats,
-                    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "platform": platform.platform()},
-                    "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+    results.update({"audits": len(models), "steps": STEPS, "machine": {
+        "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}})
+    run = results.setdefault("runs", {}).setdefault(f"{args.rows} rows", {})  # parts of other runs are kept
+    stamp = {"repeats": args.repeats, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     if 1 in parts:
-        results["batch"] = batch_runs(plan, folder, args.repeats)
+        run["batch"] = {**stamp, **batch_runs(plan, folder, args.repeats)}
     if 2 in parts:
-        results["sharing_one_process"] = sharing_in_one_process(models, args.rows)
+        run["sharing_one_process"] = {**stamp, **sharing_in_one_process(models, args.rows)}
     if 3 in parts:
         # a logistic regression: its skops file loads without trust, as the notebook's parameters have no trust
-        results["report_overhead"] = notebook_overhead("logreg_c1", models["logreg_c1"], args.rows, folder,
-                                                       args.repeats)
+        run["report_overhead"] = {**stamp, **notebook_overhead("logreg_c1", models["logreg_c1"], args.rows, folder,
+                                                               args.repeats)}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
