@@ -15,6 +15,7 @@ import pandas as pd
 
 from auditkit.report.html_tables import interval_text
 from auditkit.report.summary import esc
+from auditkit.report.tables import group_label
 from auditkit.report.views import table_html
 
 SAME_GAP_FIELDS = ("value", "ci", "gap", "excluded", "n_groups_compared")
@@ -68,7 +69,7 @@ def merged_disparities(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _group(group: dict[str, Any] | None) -> str:
-    return "" if not group else ", ".join(f"{k}={v}" for k, v in group.items())
+    return group_label(group) or ""
 
 
 def _words(name: str) -> str:
