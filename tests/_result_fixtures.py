@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from conftest import make_frame
+from _frames import make_frame
 
 from auditkit import AuditResult, audit
 

@@ -148,7 +148,7 @@ def test_scorecard_without_a_policy_has_no_policy_column():
 
 
 def test_every_string_from_data_and_names_is_escaped():
-    from conftest import make_frame
+    from _frames import make_frame
 
     frame = make_frame().rename(columns={"sex": "<i>sex</i>"})
     frame["<i>sex</i>"] = frame["<i>sex</i>"].replace({"female": "<script>alert(1)</script>", "male": "b&c"})

@@ -85,7 +85,7 @@ def test_group_table_has_the_interval_of_every_metric_that_has_one(result):
 
 @pytest.mark.parametrize("features", [["sex"], ["region"], ["sex", "region"]])
 def test_group_table_counts_and_rates_equal_a_hand_count(result, features):
-    from conftest import make_frame
+    from _frames import make_frame
 
     frame = make_frame()
     y, decision = frame["approved"], frame["decision"]

@@ -27,7 +27,7 @@ matplotlib.use("Agg")
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     """An audit with scores, by sex (2 groups), region (3) and sex × region (6), written and loaded back."""
-    from conftest import make_frame
+    from _frames import make_frame
 
     result = audit(data=make_frame(1200), target="approved", sensitive=["sex", "region"], predictions="decision",
                    scores="score", steps=["fairness"], step_options={"fairness": {"n_boot": 30}}, progress=False)

@@ -28,7 +28,7 @@ NOTEBOOKS = sorted(p.name for p in notebooks_dir().glob("*_report.ipynb"))
 @pytest.fixture(scope="module")
 def audit_dir(tmp_path_factory):
     """A small audit with every section: data, fairness with scores, data bias, SHAP, LIME and agreement."""
-    from conftest import make_frame
+    from _frames import make_frame
 
     with threadpool_limits(limits=1, user_api="openmp"):
         result = audit(data=make_frame(400).drop(columns=["decision", "score"]), target="approved",
