@@ -23,6 +23,7 @@ from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeo
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec
 from auditkit.spec_checks import check_against_data
+from auditkit.threads import compute_threads
 
 if TYPE_CHECKING:
     from auditkit.batch.shared import SharedData
@@ -89,7 +90,8 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     validate("errors", errors, [Options(ERROR_POLICIES)])
     _require_shared_or_none(shared)
     spec = _spec_from(spec, settings)
-    with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
+    with (progress_bars(progress), compute_threads(),
+          progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
         return _audit(spec, say_between_bars(log), stages, errors, shared)
 
 
