@@ -6,7 +6,8 @@ import dataclasses
 import platform
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +29,7 @@ from auditkit.threads import compute_threads
 if TYPE_CHECKING:
     from auditkit.batch.shared import SharedData
     from auditkit.context import AuditContext
+    from auditkit.report.execute import ReportKernel
     from auditkit.steps import Step
 
 ERROR_POLICIES = ("record", "raise")
@@ -320,15 +322,28 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     spec, settings = _with_report_steps(kind, spec, settings)
     say = say_between_bars(log)
     shown = show_progress(progress)
-    with OutputFolder(out_dir) as folder:
+    with OutputFolder(out_dir) as folder, _report_kernel(kind, quiet) as kernel:
         result = audit(spec, log=log, progress=shown, shared=shared, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if kind is not None:
             say(f"rendering the {kind} report notebook with papermill")
-            html_path = commit_report(folder, report=kind, report_timeout=report_timeout, progress=shown, quiet=quiet)
+            html_path = commit_report(folder, report=kind, report_timeout=report_timeout, progress=shown, quiet=quiet,
+                                      kernel=kernel)
             say(f"wrote {html_path}")
     return result
+
+
+@contextmanager
+def _report_kernel(kind: str | None, quiet: bool) -> Iterator[ReportKernel | None]:
+    """The report's kernel, started before the audit so that it starts and imports while the audit computes."""
+    if kind is None:
+        yield None
+        return
+    from auditkit.report.execute import ReportKernel
+
+    with ReportKernel(quiet=quiet) as kernel:
+        yield kernel
 
 
 def _with_report_steps(kind: str | None, spec: AuditSpec | None,
