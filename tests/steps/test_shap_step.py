@@ -193,7 +193,7 @@ def test_step_payload_names_original_columns(ctx, step_result):
     summary = payload["shap"]
     assert summary["budget"]["rows_explained"] == ctx.n_rows and not summary["budget"]["rows_sampled"]
     assert summary["additivity"]["holds"] and summary["additivity"]["max_abs_error"] < 1e-10
-    assert summary["encoded_columns"]["region"] == 3 and summary["explained_class"] == "1"
+    assert summary["encoded_columns"]["region"] == 1 and summary["explained_class"] == "1"
     values = step_result.artifacts["values"]
     assert list(values.columns) == list(ctx.X.columns) and len(values) == ctx.n_rows
     lookup = {d["feature"]: d["mean_abs_shap"] for d in importance}
