@@ -322,7 +322,7 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     spec, settings = _with_report_steps(kind, spec, settings)
     say = say_between_bars(log)
     shown = show_progress(progress)
-    with OutputFolder(out_dir) as folder, _report_kernel(kind, quiet) as kernel:
+    with OutputFolder(out_dir) as folder, _report_kernel(kind) as kernel:
         result = audit(spec, log=log, progress=shown, shared=shared, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
@@ -335,14 +335,14 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
 
 
 @contextmanager
-def _report_kernel(kind: str | None, quiet: bool) -> Iterator[ReportKernel | None]:
+def _report_kernel(kind: str | None) -> Iterator[ReportKernel | None]:
     """The report's kernel, started before the audit so that it starts and imports while the audit computes."""
     if kind is None:
         yield None
         return
     from auditkit.report.execute import ReportKernel
 
-    with ReportKernel(quiet=quiet) as kernel:
+    with ReportKernel() as kernel:
         yield kernel
 
 

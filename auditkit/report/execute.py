@@ -42,7 +42,7 @@ def execute_notebook(source: Path, output: Path, parameters: dict[str, Any], *, 
     where auditkit was started can shadow a module the notebook imports. ``quiet`` lowers the
     kernel's own log to errors (it warns on every start that its local channel is not encrypted).
     ``kernel``: a :class:`ReportKernel` started ahead, used instead of starting one (its owner
-    shuts it down); its ``quiet`` applies.
+    shuts it down).
 
     Raises
     ------
@@ -205,22 +205,23 @@ class ReportKernel:
 
     ``start()`` launches the kernel (this Python, matplotlib's Agg backend) and asks it, without a
     reply and without counting an execution, to import :data:`WARM_UP_IMPORTS`; both happen in the
-    kernel's own process while this one goes on. :func:`execute_notebook` given the kernel runs the
-    notebook on it. A kernel that cannot start leaves ``started`` False: the report then starts its
-    own, as without one, and fails there with the usual :class:`~auditkit.exceptions.ReportError`.
+    kernel's own process while this one goes on. Its own log shows errors only (as with ``quiet``): its
+    start-up warning would otherwise come among the audit's progress lines, long before the report.
+    :func:`execute_notebook` given the kernel runs the notebook on it. A kernel that cannot start leaves
+    ``started`` False: the report then starts its own, as without one, and fails there with the usual
+    :class:`~auditkit.exceptions.ReportError`.
     Use it as a context manager: the kernel is shut down and its folder removed on leaving.
 
     Examples
     --------
-    >>> with ReportKernel(quiet=True) as kernel:  # doctest: +SKIP
+    >>> with ReportKernel() as kernel:  # doctest: +SKIP
     ...     kernel.started
     True
     """
 
-    def __init__(self, *, quiet: bool = False) -> None:
+    def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="auditkit-kernel-"))
         self.cwd = self.folder / "cwd"
-        self.quiet = quiet
         self.manager: Any = None
         self.started = False
         self._client: Any = None
@@ -240,7 +241,7 @@ class ReportKernel:
             self.cwd.mkdir(exist_ok=True)
             self.manager = running_python_kernel(self.folder / "kernels")
             with _agg_backend():
-                run_sync(self.manager.start_kernel)(cwd=str(self.cwd), extra_arguments=_kernel_arguments(self.quiet))
+                run_sync(self.manager.start_kernel)(cwd=str(self.cwd), extra_arguments=_kernel_arguments(True))
             self._client = self.manager.client()
             self._client.start_channels()
             self._client.execute(f"import {', '.join(WARM_UP_IMPORTS)}", silent=True, store_history=False)

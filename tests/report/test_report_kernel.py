@@ -29,7 +29,7 @@ def run_cells(tmp_path: Path, *cells: str, kernel: ReportKernel | None) -> list[
 
 def test_a_kernel_started_ahead_has_imported_what_reports_use(tmp_path, monkeypatch):
     kernel_imports_this_checkout(monkeypatch)
-    with ReportKernel(quiet=True) as kernel:
+    with ReportKernel() as kernel:
         assert kernel.started
         time.sleep(1)  # the audit would run meanwhile
         cells = run_cells(tmp_path, SHOW_LOADED, kernel=kernel)
@@ -55,7 +55,7 @@ def test_a_kernel_that_cannot_start_leaves_the_report_to_start_its_own(tmp_path,
 
     with monkeypatch.context() as patch:
         patch.setattr(execute, "running_python_kernel", broken)
-        kernel = ReportKernel(quiet=True)
+        kernel = ReportKernel()
         kernel.start()
     assert not kernel.started
     cells = run_cells(tmp_path, "print(6 * 7)", kernel=kernel)
