@@ -271,7 +271,9 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         ``"bias"`` (data bias, performance, fairness), ``"explain"`` (SHAP, LIME, agreement) or
         ``"full"`` (both; also True). False or ``"none"`` writes ``audit.json`` and the model card
         only. Without ``steps``, the audit runs the steps its report shows
-        (:data:`auditkit.report.notebooks.REPORT_STEPS`).
+        (:data:`auditkit.report.notebooks.REPORT_STEPS`). The report's kernel is started before the
+        audit runs, so that it starts and imports in its own process while the audit computes
+        (:class:`~auditkit.report.execute.ReportKernel`).
     report_timeout : float, default 1800
         Seconds the whole report notebook may run; then it is stopped and
         :class:`~auditkit.exceptions.ReportError` raised (``audit.json`` is written by then).
