@@ -56,3 +56,13 @@ def test_a_process_that_imported_them_first_keeps_them(first):
     code = f"import {first}; " + RUN
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1].startswith("<module 'rfc3987_syntax'")
+
+
+@pytest.mark.parametrize(("call", "frozen"), [("main()", "True"), ("main(['datasets'])", "False")])
+def test_the_program_leaves_its_objects_to_the_os_at_exit_and_a_caller_keeps_them(call, frozen):
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))  # runs after the command's\n"
+            "from auditkit.cli import main\n"
+            f"sys.argv = ['auditkit', 'datasets']\n{call}\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["adult", "compas", "german", "frozen", frozen]
