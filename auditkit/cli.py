@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import re
 import sys
 import traceback
@@ -16,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from auditkit.cli_process import leave_objects_at_exit, skip_unused_imports
 from auditkit.exceptions import BrowserError, InputError, ReportError
 from auditkit.registry import presets_help
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``auditkit`` command with ``argv`` (default: the process's) and return its exit status.
 
     Run as the program (``argv`` not given), it leaves the objects it made to the operating system when
-    the process ends (:func:`leave_objects_at_exit`).
+    the process ends (:func:`~auditkit.cli_process.leave_objects_at_exit`).
 
     Examples
     --------
@@ -291,55 +291,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc()
         print(f"auditkit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-
-
-def leave_objects_at_exit() -> None:
-    """Exclude every object alive now from the garbage collections Python runs while it shuts down.
-
-    Python's shutdown collects garbage over every object still alive, several times: after an audit
-    (pandas, scikit-learn, shap, numba, papermill loaded) that took 1.5-2.5 s on two busy cores, doing
-    nothing the ending process needs. ``gc.freeze`` moves the objects to a generation collections
-    ignore; exit handlers still run and files are closed as usual. Registered with :mod:`atexit` when
-    the command runs as the program, so it runs after every later-registered handler; never in a
-    process that goes on (tests calling :func:`main`).
-
-    Examples
-    --------
-    >>> import subprocess, sys
-    >>> code = "import gc, auditkit.cli; auditkit.cli.leave_objects_at_exit(); print(gc.get_freeze_count() > 0)"
-    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
-    'True'
-    """
-    gc.freeze()
-
-
-UNUSED_MODULES = ("rfc3987_syntax",)
-"""Modules the command never uses that its libraries import at great cost: kept out of the command's process.
-
-``rfc3987_syntax`` compiles its IRI grammar with lark when imported (1.4 s of the 2 s that importing
-papermill takes); jsonschema imports it, when installed, for its optional ``iri`` format check, and
-nbformat imports jsonschema. Nothing in a command checks that format (nbformat validates notebooks
-without format checks), so jsonschema goes without it, as when it is not installed.
-"""
-
-
-def skip_unused_imports() -> None:
-    """Keep :data:`UNUSED_MODULES` out of this process, unless something imported them or jsonschema already.
-
-    Only the command does this (it owns its process); the library never does.
-
-    Examples
-    --------
-    >>> import subprocess, sys
-    >>> code = ("from auditkit.cli import skip_unused_imports; skip_unused_imports(); import papermill, sys; "
-    ...         "print(sys.modules['rfc3987_syntax'])")
-    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
-    'None'
-    """
-    if "jsonschema" in sys.modules:
-        return
-    for name in UNUSED_MODULES:
-        sys.modules.setdefault(name, None)  # None: "import name" raises ImportError, as for a missing module
 
 
 def _dispatch(args: argparse.Namespace) -> int:
