@@ -213,7 +213,7 @@ def check_probability(answer: Any, row: Any, *, result: AuditResult | None = Non
             if answer_near(answer, value):
                 return Feedback(NOT_YET, message, hint, title)
     side = "above" if expected >= 0.5 else "below"
-    why = (f"base value {base:.2f} plus SHAP values {total:+.2f} gives {log_odds:.2f} log-odds, a probability of "
+    why = (f"base value {base:.3f} plus SHAP values {total:+.3f} gives {log_odds:.3f} log-odds, a probability of "
            f"{expected:.1%}: {side} one half, so the model says {'yes' if expected >= 0.5 else 'no'}.")
     return check_number(answer, expected, why=why, hint=hint, exercise=title)
 
