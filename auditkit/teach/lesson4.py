@@ -168,8 +168,7 @@ def check_importance(answer: Any, feature: str = "age", *, result: AuditResult |
     'not yet'
     """
     importance = _result(result).table("shap", "global_importance").set_index("feature")["mean_abs_shap"]
-    if feature not in importance.index:
-        raise InputError(f"feature must be an input of the model ({', '.join(importance.index)}); got {show(feature)}")
+    _check_feature(feature, result)
     expected, rank = float(importance[feature]), importance.index.get_loc(feature) + 1
     title = f"Global importance of {feature}"
     hint = (f"Take the column {feature} of the SHAP values (one value per person), drop the signs with .abs(), "
@@ -232,8 +231,7 @@ def check_gap_part(answer: Any, feature: str = "marital_status", *, grouping: st
     """
     gap = _gap(result, grouping, group)
     parts = {c["feature"]: c["contribution"] for c in gap["contributions"]}
-    if feature not in parts:
-        raise InputError(f"feature must be an input of the model ({', '.join(parts)}); got {show(feature)}")
+    _check_feature(feature, result)
     expected, reference = float(parts[feature]), gap["reference"]
     title = f"Part of {feature} in the gap"
     hint = (f"Average the SHAP values of {feature} over the rows of {grouping} {group} and over the rows of "
@@ -281,6 +279,12 @@ def check_direct_share(answer: Any, *, grouping: str = "sex", group: str = "Fema
 
 def _result(result: AuditResult | None) -> AuditResult:
     return lesson_audit().result if result is None else result
+
+
+def _check_feature(feature: str, result: AuditResult | None) -> None:
+    features = _result(result).step("shap").artifacts["values"].columns
+    if feature not in features:
+        raise InputError(f"feature must be an input of the model ({', '.join(features)}); got {show(feature)}")
 
 
 def _gap(result: AuditResult | None, grouping: str, group: str) -> dict:
