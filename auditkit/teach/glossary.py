@@ -38,6 +38,10 @@ LESSON_TERMS: tuple[Term, ...] = (
          "of its absolute SHAP values, whatever their direction.", (r"\bglobal importance\b",)),
     Term("local-explanation", "Local explanation", "An explanation of one prediction, for one row: its SHAP values "
          "or its LIME weights.", (r"\blocal explanations?\b",)),
+    Term("beeswarm", "Beeswarm plot", "One dot per row on each feature's line, placed at the row's SHAP value of the "
+         "feature and coloured by the feature's value: importance and direction in one picture.", (r"\bbeeswarm\b",)),
+    Term("waterfall", "Waterfall plot", "One row's explanation drawn as bars that start at the base value and add "
+         "the row's SHAP values one at a time, up to the model's output for the row.", (r"\bwaterfall\b",)),
     Term("dependence-plot", "Dependence plot", "Each row's SHAP value of a feature drawn against the feature's value: "
          "how the model's use of the feature changes with the value, and, by the spread, how far it depends on the "
          "other features.", (r"\bdependence plots?\b",)),
