@@ -221,6 +221,21 @@ def check_values(answer: Any, expected: Mapping[Hashable, float], *, tol: float 
     return Feedback(RIGHT, why or "every value is right.", "", exercise)
 
 
+def answer_near(answer: Any, value: float, tol: float = DEFAULT_TOLERANCE) -> bool:
+    """Whether ``answer`` is one number (also in a one-element Series or array) within ``tol`` of ``value``.
+
+    For checkers that recognise a usual mistake (a count instead of a share, a sign the wrong way
+    round) before they say "not it".
+
+    Examples
+    --------
+    >>> answer_near(0.252, 0.25), answer_near(-0.25, 0.25), answer_near("0.25", 0.25), answer_near(..., 0.25)
+    (True, False, False, False)
+    """
+    number, problem = _one_number(answer)
+    return not problem and abs(number - value) <= tol
+
+
 def _author_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(plain(value), numbers.Real) or math.isnan(float(value)):
         raise InputError(f"{name} must be a number; got {show(value)}")

@@ -28,6 +28,41 @@ LESSON_TERMS: tuple[Term, ...] = (
          "(Chouldechova 2017; Kleinberg, Mullainathan and Raghavan 2016).", (r"\bimpossib\w*",)),
     Term("recidivism", "Recidivism", "Reoffending; in the COMPAS data, a new arrest within two years of the risk "
          "assessment.", (r"\brecidivism\b",)),
+    Term("gradient-boosting", "Gradient-boosted trees", "A model made of many small decision trees, each one "
+         "correcting the errors of those before it; a classifier of this kind adds up the trees' scores in "
+         "log-odds.", (r"\bgradient[- ]boost\w*",)),
+    Term("base-value", "Base value", "Where every SHAP explanation of a model starts: about the model's average "
+         "output over the data it was trained on; a row's SHAP values say how far its own output lies from it.",
+         (r"\bbase values?\b",)),
+    Term("global-importance", "Global importance", "How much a feature matters to a model over many rows: the mean "
+         "of its absolute SHAP values, whatever their direction.", (r"\bglobal importance\b",)),
+    Term("local-explanation", "Local explanation", "An explanation of one prediction, for one row: its SHAP values "
+         "or its LIME weights.", (r"\blocal explanations?\b",)),
+    Term("beeswarm", "Beeswarm plot", "One dot per row on each feature's line, placed at the row's SHAP value of the "
+         "feature and coloured by the feature's value: importance and direction in one picture.", (r"\bbeeswarm\b",)),
+    Term("waterfall", "Waterfall plot", "One row's explanation drawn as bars that start at the base value and add "
+         "the row's SHAP values one at a time, up to the model's output for the row.", (r"\bwaterfall\b",)),
+    Term("dependence-plot", "Dependence plot", "Each row's SHAP value of a feature drawn against the feature's value: "
+         "how the model's use of the feature changes with the value, and, by the spread, how far it depends on the "
+         "other features.", (r"\bdependence plots?\b",)),
+    Term("interaction", "Interaction", "When the effect of one feature on a model's output depends on the value of "
+         "another feature.", (r"\binteractions?\b",)),
+    Term("gap-decomposition", "Gap decomposition", "The gap in mean model output between two groups split into one "
+         "part per feature: the difference between the groups' mean SHAP values of that feature. By additivity the "
+         "parts add up to the gap.", (r"\bgap decomposition\b",)),
+    Term("perturbed-copy", "Perturbed copy", "A copy of a row with some of its values replaced at random; LIME asks "
+         "the model about thousands of them.", (r"\bperturb\w*",)),
+    Term("surrogate-model", "Surrogate model", "A simple model fitted to imitate a complex one; LIME's is a weighted "
+         "linear model near one row, whose weights are the explanation and whose R² (local_r2) says how well it "
+         "imitates the model there.", (r"\bsurrogate\b",)),
+    Term("random-seed", "Random seed", "The number that starts a random number generator: the same seed gives the "
+         "same random draws, another seed other draws.", (r"\bseeds?\b",)),
+    Term("stability", "Stability of an explanation", "Whether an explanation stays the same when it is computed "
+         "again with another random seed; measured here by the top-k Jaccard index between the runs.",
+         (r"\bstab(?:le|ility)\b",)),
+    Term("feature-agreement", "Feature agreement", "The share of the top-k features that two explanations of the "
+         "same row have in common, from 0 (none) to 1 (the same features), one of the agreement measures of "
+         "Krishna et al. (2022).", (r"\bfeature agreement\b",)),
 )
 """Terms the lessons use that the report's glossary does not define."""
 
