@@ -36,7 +36,7 @@ LESSON_TERMS: tuple[Term, ...] = (
     Term("held-out", "Held-out rows", "Rows kept apart while a model (or a mitigation) is fitted, so that it can be "
          "measured fairly on them: a model does better on the rows it learnt from.", (r"\bheld[- ]out\b",)),
     Term("threshold", "Decision threshold", "The score above which a model's decision is positive; post-processing "
-         "can give each group a threshold of its own.", (r"\bthresholds?\b",)),
+         "can give each group a threshold of its own.", (r"\bdecision thresholds?\b",)),
     Term("levelling-down", "Levelling down", "Making groups more equal by taking something away from the better-off "
          "group (for example selecting fewer of its members) instead of giving more to the worse-off group.",
          (r"\blevell?ing[ -]down\b",)),

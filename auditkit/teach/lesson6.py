@@ -97,8 +97,8 @@ def check_accuracy_cost(answer: Any, option: str = PARITY_OPTION, *, result: Aud
         return Feedback(NOT_YET, "that is the option's accuracy minus the unmitigated model's; a cost is what is "
                                  "lost, so subtract the other way round.", hint, title)
     low, high = (-100 * float(row[f"accuracy_change_ci_{end}"]) for end in ("high", "low"))
-    why = (f"{row['label']} decides {float(row['accuracy']):.1%} of the held-out rows right, against {before:.1%} for the "
-           f"unmitigated model: {100 * cost:.1f} points of accuracy (95% CI of the cost {low:.1f} to {high:.1f} "
+    why = (f"{row['label']} decides {float(row['accuracy']):.1%} of the held-out rows right, against {before:.1%} for "
+           f"the unmitigated model: {100 * cost:.1f} points of accuracy (95% CI of the cost {low:.1f} to {high:.1f} "
            "points).")
     return check_number(answer, cost, tol=0.002, why=why, hint=hint, exercise=title)
 

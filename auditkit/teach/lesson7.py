@@ -222,9 +222,9 @@ def check_scorecard_status(answer: Any, grouping: str = "age_group", criterion: 
                                   "fail": f"all of it above {limit:g}.",
                                   "uncertain": f"it reaches both sides of {limit:g}, so the data cannot tell "
                                                "whether the criterion is met."}.get(row.status, row.rule))
-    hint = (f"In the disparities table, find the {criterion}_difference by {grouping} (between groups) and its interval. "
-            f"The rule: fail when the whole interval is above {limit:g}, pass when all of it is at or below, uncertain "
-            "when it straddles it, undefined when there is no value.")
+    hint = (f"In the disparities table, find the {criterion}_difference by {grouping} (between groups) and its "
+            f"interval. The rule: fail when the whole interval is above {limit:g}, pass when all of it is at or below, "
+            "uncertain when it straddles it, undefined when there is no value.")
     title = f"Scorecard: {criterion.replace('_', ' ')} by {grouping}"
     return check_choice(answer, row.status, [s for s in JUDGED if s in STATUSES], why=why, hint=hint,
                         exercise=title)
