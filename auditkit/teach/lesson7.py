@@ -147,7 +147,7 @@ def claim_verdicts(result: AuditResult | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> claim_verdicts().loc["B", "supported"]
+    >>> bool(claim_verdicts().loc["B", "supported"])
     False
     """
     result = load_result() if result is None else result
