@@ -63,6 +63,37 @@ LESSON_TERMS: tuple[Term, ...] = (
     Term("feature-agreement", "Feature agreement", "The share of the top-k features that two explanations of the "
          "same row have in common, from 0 (none) to 1 (the same features), one of the agreement measures of "
          "Krishna et al. (2022).", (r"\bfeature agreement\b",)),
+    # lessons 6 and 7: mitigation; writing up an audit and its uncertainty
+    Term("accuracy", "Accuracy", "The share of rows whose decision matches the recorded true outcome.",
+         (r"(?<!balanced )\baccuracy\b",)),
+    Term("mitigation", "Mitigation", "A change to a model, or to its decisions, meant to make a disparity between "
+         "groups smaller.", (r"\bmitigat\w*",)),
+    Term("held-out", "Held-out rows", "Rows kept apart while a model (or a mitigation) is fitted, so that it can be "
+         "measured fairly on them: a model does better on the rows it learnt from.", (r"\bheld[- ]out\b",)),
+    Term("threshold", "Decision threshold", "The score above which a model's decision is positive; post-processing "
+         "can give each group a threshold of its own.", (r"\bdecision thresholds?\b",)),
+    Term("levelling-down", "Levelling down", "Making groups more equal by taking something away from the better-off "
+         "group (for example selecting fewer of its members) instead of giving more to the worse-off group.",
+         (r"\blevell?ing[ -]down\b",)),
+    Term("finding", "Finding", "One statement an audit makes about the data or the model, with a severity (high, "
+         "medium, low or info) and the numbers behind it.", (r"\bfindings?\b",)),
+    Term("audit-report", "Audit report", "The page auditkit writes for an audit (report.html, from the notebook "
+         "report.ipynb): verdict, scorecard, findings and every table with its intervals, with where the data and "
+         "model came from.", (r"\baudit report\b", r"\breport\.html\b")),
+    Term("model-card", "Model card", "A short document that goes with a model: what it is for, how and on which "
+         "groups it was evaluated, the results with their uncertainty, and its limits (Mitchell et al. 2019).",
+         (r"\bmodel cards?\b",)),
+    Term("scorecard", "Scorecard", "The report's table that judges each fairness criterion against a threshold: pass "
+         "when the whole interval of the disparity is at or below it, fail when all of it is above, uncertain when "
+         "it straddles the threshold.", (r"\bscorecard\b",)),
+    Term("uncertain", "Uncertain (scorecard status)", "The interval of a disparity has values on both sides of the "
+         "threshold: the data cannot tell whether the criterion is met. It is not a pass.", (r"\buncertain\b",)),
+    Term("small-group", "Small group", "A group with fewer rows than the audit's minimum (min_group_size, 30 unless "
+         "set otherwise): its rates are shown with their intervals, but left out of comparisons, tests and the "
+         "scorecard.", (r"\bsmall groups?\b",)),
+    Term("degenerate-interval", "Degenerate interval", "An interval that is a single point, such as [1, 1] when every "
+         "bootstrap resample gives a rate of 1; it does not mean the rate is certain, so auditkit shows a Wilson "
+         "interval instead.", (r"\bdegenerate\b", r"\bsingle point\b")),
 )
 """Terms the lessons use that the report's glossary does not define."""
 
