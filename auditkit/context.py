@@ -28,6 +28,7 @@ from auditkit.io.models import (
     prepare_features,
 )
 from auditkit.spec import AuditSpec
+from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from auditkit.stats.missing_group import sensitive_frame
 
@@ -158,6 +159,14 @@ class AuditContext:
     @property
     def n_rows(self) -> int:
         return len(self.frame)
+
+    def group_codes(self, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+        """Group code of every row and the group keys of ``features``, computed once per audit.
+
+        See :func:`auditkit.stats.counts.group_codes`; the arrays are shared, never modify them.
+        """
+        features = tuple(features)
+        return self.cache.get_or_compute(("group_codes", features), lambda: group_codes(self.sensitive, features))
 
     def rng(self, salt: str) -> np.random.Generator:
         """A generator seeded by the audit seed and a per-use salt (stable across runs).

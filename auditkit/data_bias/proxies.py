@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.stats.bootstrap import percentile_interval, resample_counts
+from auditkit.stats.levels import labelled, recode, renumber
 
 MAX_LEVELS = 30
 N_BINS = 10
@@ -50,6 +51,10 @@ class Encoded:
 def encode_column(values: pd.Series) -> Encoded:
     """Integer levels of a column: quantile bins for numbers, top categories for text.
 
+    Text levels are the :data:`MAX_LEVELS` most frequent values as text (ties: the value seen
+    first), sorted; level 0 holds the missing values and the last level pools the rest.
+    Each distinct value is converted to text once (:func:`auditkit.stats.levels.labelled`).
+
     Examples
     --------
     >>> encode_column(pd.Series(["a", "b", None, "a"])).codes.tolist()
@@ -61,18 +66,21 @@ def encode_column(values: pd.Series) -> Encoded:
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and n_unique > N_BINS:
         return _binned(values)
-    text = values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
     if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
         return Encoded(None, 0, "identifier", f"{n_unique} distinct values: looks like an identifier or free text")
-    top = sorted(text.value_counts().index[:MAX_LEVELS])
+    codes, texts = labelled(values, str)
+    text_of_value, names = pd.factorize(np.array(texts, dtype=object))  # one level per text
+    rows = recode(codes, text_of_value)
+    counts = np.bincount(rows[rows >= 0], minlength=len(names))
+    top = sorted(names[np.argsort(-counts, kind="stable")[:MAX_LEVELS]])  # as Series.value_counts orders ties
     # Levels by position, not by label, so that a value written "(missing)" or "(other)" in the
     # data stays apart from the missing values and from the pooled rare values.
-    level = text.map({v: i + 1 for i, v in enumerate(top)})
-    level = level.where(text.notna(), 0).fillna(len(top) + 1).to_numpy(dtype=np.int64)
-    uniques, codes = np.unique(level, return_inverse=True)
-    if len(uniques) < 2:
+    position = {v: i + 1 for i, v in enumerate(top)}
+    level = recode(rows, [position.get(name, len(top) + 1) for name in names], missing=0)
+    codes, present = renumber(level, len(top) + 2)
+    if len(present) < 2:
         return Encoded(None, 0, "constant", "the column has a single value")
-    return Encoded(codes.astype(np.int64), len(uniques), "numeric" if numeric else "categorical")
+    return Encoded(codes, len(present), "numeric" if numeric else "categorical")
 
 
 def _binned(values: pd.Series) -> Encoded:
@@ -80,8 +88,8 @@ def _binned(values: pd.Series) -> Encoded:
     present = ~np.isnan(numbers)
     edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
     codes = np.where(present, np.searchsorted(edges, np.where(present, numbers, 0), side="right") + 1, 0)
-    _, codes = np.unique(codes, return_inverse=True)
-    return Encoded(codes.astype(np.int64), int(codes.max()) + 1, "numeric (binned)")
+    codes, found = renumber(codes, len(edges) + 2)
+    return Encoded(codes, len(found), "numeric (binned)")
 
 
 def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:
@@ -154,13 +162,16 @@ def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.ran
     1.0
     """
     folds = rng.permutation(len(x)) % N_FOLDS
-    predicted = np.empty(len(x), dtype=np.int64)
+    by_fold = np.bincount((folds * kx + x) * ks + s, minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
+    table = by_fold.sum(axis=0)
+    correct = np.zeros(ks, dtype=np.int64)  # rows of each sensitive value whose value was guessed
     for fold in range(N_FOLDS):
-        test = folds == fold
-        table = contingency(x[~test], s[~test], kx, ks).astype(float)
-        likelihood = (table + 1.0) / (table.sum(axis=0, keepdims=True) + kx)
-        predicted[test] = likelihood.argmax(axis=1)[x[test]]
-    recalls = [np.mean(predicted[s == k] == k) for k in range(ks) if np.any(s == k)]
+        train = (table - by_fold[fold]).astype(float)
+        likelihood = (train + 1.0) / (train.sum(axis=0, keepdims=True) + kx)
+        guess = likelihood.argmax(axis=1)  # per level of x
+        np.add.at(correct, guess, by_fold[fold][np.arange(kx), guess])
+    n = table.sum(axis=0)
+    recalls = [correct[k] / n[k] for k in range(ks) if n[k] > 0]
     return float(np.mean(recalls))
 
 
