@@ -14,7 +14,7 @@ import pandas as pd
 
 from auditkit.exceptions import InputError
 from auditkit.io import validate as check
-from auditkit.io.audit_rows import choose_rows
+from auditkit.io.audit_rows import choose_rows, take_rows
 from auditkit.io.data import LoadedData, read_data
 from auditkit.io.inputs import HASH_FILE, default_model_name, is_estimator, model_fingerprint, require_fitted
 from auditkit.io.model_inputs import model_columns, reference_columns
@@ -279,7 +279,7 @@ def _existing_predictions(spec: AuditSpec, values: pd.Series, labels: tuple[Any,
 
 
 def _from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    frame = frame.iloc[rows.audited]
+    frame = take_rows(frame, rows.audited)
     y_pred = _existing_predictions(spec, frame[spec.predictions], labels, target)
     output = ModelOutput(y_pred)
     if spec.scores is not None:
@@ -291,7 +291,7 @@ def _from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, An
 
 
 def _from_model(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    frame = frame.iloc[rows.audited]
+    frame = take_rows(frame, rows.audited)
     if is_estimator(spec.model):
         model = spec.model
         require_fitted(model)

@@ -44,12 +44,29 @@ UNREAD_SUFFIXES = (
 
 
 def refuse_encoding(encoding: str | None, what: str) -> None:
+    """Refuse ``encoding=`` for data that is not a CSV/TSV file.
+
+    Examples
+    --------
+    >>> refuse_encoding(None, "a DataFrame")
+    >>> refuse_encoding("latin-1", "a DataFrame")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: encoding= applies to CSV/TSV files, not to a DataFrame; leave it out
+    """
     if encoding is not None:
         raise DataReadError(f"encoding= applies to CSV/TSV files, not to {what}; leave it out")
 
 
 def parse_bytes(raw: bytes, path: Path, encoding: str | None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The frame in ``raw`` and how it was read; the format comes from the content, then the name."""
+    """The frame in ``raw`` (a whole file's bytes) and how it was read: the format from the content, then the name.
+
+    Examples
+    --------
+    >>> frame, how = parse_bytes(b"a,b\\n1,x\\n", Path("data.csv"), None)
+    >>> frame.shape, how
+    ((1, 2), {'format': 'csv', 'compression': None, 'encoding': 'UTF-8', 'encoding_source': 'default'})
+    """
     if not raw:
         raise DataReadError(f"data file {path} is empty (0 bytes)")
     suffixes = [s.lower() for s in path.suffixes]
@@ -80,7 +97,16 @@ def _gunzip(raw: bytes, path: Path) -> bytes:
 
 
 def refuse_unread_format(raw: bytes, path: Path, suffix: str) -> None:
-    """Refuse content or names of formats that are not read, and a .parquet name on other content."""
+    """Refuse content or names of formats that are not read, and a .parquet name on other content.
+
+    Examples
+    --------
+    >>> refuse_unread_format(b"a,b\\n", Path("data.csv"), ".csv")
+    >>> refuse_unread_format(b"PK\\x03\\x04...", Path("data.csv"), ".csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: data.csv is a ZIP archive (an Excel .xlsx or OpenDocument workbook, ...
+    """
     what = next((name for magic, name in UNREAD_MAGIC if raw.startswith(magic)), None)
     if what is None and suffix in UNREAD_SUFFIXES:
         what = f"a {suffix} file"
@@ -113,7 +139,17 @@ def _read_parquet(raw: bytes, path: Path) -> pd.DataFrame:
 
 
 def refuse_parquet_columns(schema: Any, path: Path) -> None:
-    """Duplicate names and nested (list, struct, map) columns, told from the schema before reading."""
+    """Duplicate names and nested (list, struct, map) columns, told from the schema before reading.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> refuse_parquet_columns(pa.schema([("a", pa.int64()), ("b", pa.string())]), Path("data.parquet"))
+    >>> refuse_parquet_columns(pa.schema([("a", pa.int64()), ("t", pa.list_(pa.string()))]), Path("data.parquet"))
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.DataReadError: data.parquet has nested columns, which cannot be audited: 't' (list); ...
+    """
     import pyarrow as pa
 
     from auditkit.io.frame_checks import duplicate_names_message, nested_columns_message
@@ -152,5 +188,12 @@ def _read_delimited(text: str, sep: str, path: Path) -> pd.DataFrame:
 
 
 def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name if it has none).
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value\\nmore detail")), first_line(KeyError())
+    ('bad value', 'KeyError')
+    """
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

@@ -139,7 +139,15 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def not_text_message(raw: bytes, where: str, encoding: str, binary_hint: str) -> str:
-    """Why the content is not text: UTF-16 without a byte-order mark, or binary."""
+    """Why the content is not text: UTF-16 without a byte-order mark, or binary.
+
+    Examples
+    --------
+    >>> not_text_message("a,b\\n".encode("utf-16-le"), "data.csv", "UTF-8", "")
+    "data.csv looks like UTF-16 text without a byte-order mark (every other byte is 0); pass encoding='utf-16-le'"
+    >>> not_text_message(bytes(range(256)), "data.csv", "UTF-8", "")
+    'data.csv is binary, not UTF-8 text'
+    """
     head = raw[:4096]
     odd, even = head[1::2].count(0), head[0::2].count(0)
     half = len(head) // 2
