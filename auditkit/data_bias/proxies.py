@@ -80,7 +80,7 @@ def encode_column(values: pd.Series) -> Encoded:
     codes, present = renumber(level, len(top) + 2)
     if len(present) < 2:
         return Encoded(None, 0, "constant", "the column has a single value")
-    return Encoded(codes, len(present), "numeric" if numeric else "categorical")
+    return Encoded(_compact(codes, len(present)), len(present), "numeric" if numeric else "categorical")
 
 
 def _binned(values: pd.Series) -> Encoded:
@@ -89,7 +89,12 @@ def _binned(values: pd.Series) -> Encoded:
     edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
     codes = np.where(present, np.searchsorted(edges, np.where(present, numbers, 0), side="right") + 1, 0)
     codes, found = renumber(codes, len(edges) + 2)
-    return Encoded(codes, len(found), "numeric (binned)")
+    return Encoded(_compact(codes, len(found)), len(found), "numeric (binned)")
+
+
+def _compact(codes: np.ndarray, n_levels: int) -> np.ndarray:
+    """Codes in the smallest unsigned integer type that holds them: a column's levels are kept for every pair."""
+    return codes.astype(np.min_scalar_type(max(n_levels - 1, 0)))
 
 
 def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:
@@ -101,7 +106,7 @@ def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:
     >>> contingency(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]), 3, 2).tolist()
     [[1, 0], [1, 1], [0, 1]]
     """
-    return np.bincount(x * ks + s, minlength=kx * ks).reshape(kx, ks)
+    return np.bincount(np.asarray(x, dtype=np.int64) * ks + s, minlength=kx * ks).reshape(kx, ks)
 
 
 def cramers_v(table: np.ndarray, corrected: bool = True) -> np.ndarray:
@@ -162,7 +167,8 @@ def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.ran
     1.0
     """
     folds = rng.permutation(len(x)) % N_FOLDS
-    by_fold = np.bincount((folds * kx + x) * ks + s, minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
+    by_fold = np.bincount((folds * kx + np.asarray(x, dtype=np.int64)) * ks + s,
+                          minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
     table = by_fold.sum(axis=0)
     correct = np.zeros(ks, dtype=np.int64)  # rows of each sensitive value whose value was guessed
     for fold in range(N_FOLDS):

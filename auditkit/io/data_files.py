@@ -42,7 +42,7 @@ from auditkit.params import show
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 HEAD_BYTES = 64 * 1024  # enough to tell the format, the encoding and binary content
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 256 * 1024  # bytes read at a time (pandas' own chunk size)
 
 
 class _Refused(Exception):

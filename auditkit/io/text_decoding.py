@@ -95,12 +95,14 @@ def ascii_compatible(codec: str) -> bool:
 
     Examples
     --------
-    >>> ascii_compatible("utf-8"), ascii_compatible("cp1252"), ascii_compatible("utf-16")
+    >>> ascii_compatible("utf-8-sig"), ascii_compatible("cp1252"), ascii_compatible("utf-16")
     (True, True, False)
     """
     ascii_text = "".join(map(chr, range(128)))
     try:
-        return ascii_text.encode(codec) == ascii_text.encode("ascii")
+        encoder = codecs.getincrementalencoder(codec)()
+        encoder.encode("")  # a codec that writes a byte-order mark (utf-8-sig) writes it here, first
+        return encoder.encode(ascii_text) == ascii_text.encode("ascii")
     except (LookupError, UnicodeError):
         return False
 
