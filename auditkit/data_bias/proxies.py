@@ -25,6 +25,7 @@ from auditkit.stats.levels import labelled, recode, renumber
 MAX_LEVELS = 30
 N_BINS = 10
 N_FOLDS = 5
+FIRST_ROWS = 10_000  # rows that often tell a numeric column has more than N_BINS values without hashing all
 IDENTIFIER_SHARE = 0.5  # text columns with more distinct values than this share of rows are identifiers
 
 
@@ -60,10 +61,12 @@ def encode_column(values: pd.Series) -> Encoded:
     >>> encode_column(pd.Series(["a", "b", None, "a"])).codes.tolist()
     [1, 2, 0, 1]
     """
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and values.iloc[:FIRST_ROWS].nunique(dropna=True) > N_BINS:  # so the whole column has more
+        return _binned(values)
     n_unique = values.nunique(dropna=True)
     if n_unique <= 1 and not values.isna().any():
         return Encoded(None, 0, "constant", "the column has a single value")
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and n_unique > N_BINS:
         return _binned(values)
     if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
@@ -87,7 +90,10 @@ def _binned(values: pd.Series) -> Encoded:
     numbers = values.to_numpy(dtype=float)
     present = ~np.isnan(numbers)
     edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
-    codes = np.where(present, np.searchsorted(edges, np.where(present, numbers, 0), side="right") + 1, 0)
+    above = np.zeros(len(numbers), dtype=np.int64)  # edges at or below each number (0 for NaN): searchsorted's
+    for edge in edges:  # side="right", a few comparisons instead of a binary search per row
+        above += numbers >= edge
+    codes = np.where(present, above + 1, 0)
     codes, found = renumber(codes, len(edges) + 2)
     return Encoded(_compact(codes, len(found)), len(found), "numeric (binned)")
 
@@ -166,9 +172,12 @@ def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.ran
     >>> predictive_power(s.copy(), s, 2, 2, np.random.default_rng(0))  # a copy of s predicts s perfectly
     1.0
     """
-    folds = rng.permutation(len(x)) % N_FOLDS
-    by_fold = np.bincount((folds * kx + np.asarray(x, dtype=np.int64)) * ks + s,
-                          minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
+    cells = np.asarray(x, dtype=np.int64) * ks + s  # cell of the (x, s) table
+    folds = rng.permutation(len(x))
+    folds %= N_FOLDS
+    folds *= kx * ks
+    folds += cells  # cell of the (fold, x, s) table
+    by_fold = np.bincount(folds, minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
     table = by_fold.sum(axis=0)
     correct = np.zeros(ks, dtype=np.int64)  # rows of each sensitive value whose value was guessed
     for fold in range(N_FOLDS):
