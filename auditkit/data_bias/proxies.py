@@ -10,6 +10,19 @@ are pooled, missing values are a level of their own):
 * predictive power: the cross-validated balanced accuracy of guessing the sensitive
   value from the column alone (each level is assigned to the sensitive value it is most
   typical of, learned on the other folds), against the chance level ``1 / n_values``.
+
+Nothing here visits a row in Python. Each column is encoded once (one hash of the column,
+or a few comparisons per quantile edge) into small integer levels; each (column, sensitive
+feature) pair is then one ``numpy.bincount`` of combined codes, and every measure is
+computed from that table. The single-column guess is computed from a (fold x level x value)
+table in the same way: its folds are the same seeded permutation of the rows as before.
+
+The bootstrap resamples the table, not the rows, and that is the same bootstrap: resampling
+the ``n`` rows with replacement draws each row with probability ``1 / n``, so the counts of
+the table's cells in a resample follow ``Multinomial(n, observed cell shares)`` -- what
+:func:`~auditkit.stats.bootstrap.resample_counts` draws, in ``n_boot x cells`` work
+instead of ``n_boot x rows`` (checked against a row bootstrap in
+``tests/data_bias/test_tables_at_scale.py``).
 """
 
 from __future__ import annotations
