@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import inspect
 import io
 import itertools
 from pathlib import Path
@@ -42,6 +43,9 @@ from auditkit.params import show
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 HEAD_BYTES = 64 * 1024  # enough to tell the format, the encoding and binary content
+# pyarrow frees each Arrow column once converted (pandas >= 3 passes these on): peak 1.6x the frame, not 2x.
+_LEAN_CONVERSION = ({"to_pandas_kwargs": {"self_destruct": True, "split_blocks": True}}
+                    if "to_pandas_kwargs" in inspect.signature(pd.read_parquet).parameters else {})
 CHUNK_BYTES = 256 * 1024  # bytes read at a time (pandas' own chunk size)
 
 
@@ -199,7 +203,7 @@ def _read_parquet_file(path: Path, columns: list[str] | None) -> tuple[pd.DataFr
     refuse_parquet_columns(schema, path)
     wanted = _projection(list(schema.names), columns)
     try:
-        frame = pd.read_parquet(path, columns=wanted)
+        frame = pd.read_parquet(path, columns=wanted, **_LEAN_CONVERSION)
     except Exception as exc:  # noqa: BLE001
         raise DataReadError(f"could not read {path}: {type(exc).__name__}: {first_line(exc)}") from None
     how: dict[str, Any] = {"format": "parquet", "compression": None}
