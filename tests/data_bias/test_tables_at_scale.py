@@ -3,7 +3,7 @@
 The row-by-row implementations the vectorised ones replaced live in tests/_previous_implementations.py;
 the data_bias payloads of the bundled datasets as audited before are in golden_payloads.json (written
 by auditkit at commit d4ac2c6, seed 0, steps=["data_bias"]: every row against decisions equal to the
-labels, and the reference model's held-out rows).
+labels, and the reference model's held-out rows; and a synthetic regression and multiclass audit).
 """
 
 from __future__ import annotations
@@ -240,3 +240,19 @@ def test_data_bias_numbers_of_the_bundled_datasets_audits_are_unchanged(name):
     """The audit of the bundled dataset as `auditkit audit --data NAME` runs it (reference model, held-out rows)."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))["reference_model_held_out_rows"][name]
     assert _payload(auditkit.audit(data=name, seed=0, steps=["data_bias"], progress=False)) == golden
+
+
+@pytest.mark.parametrize("task", ["regression", "multiclass"])
+def test_data_bias_numbers_of_regression_and_multiclass_audits_are_unchanged(task):
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))["regression_and_multiclass"][task]
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame({"sex": rng.choice(["f", "m", None], n), "race": rng.choice(["a", "b", "c"], n),
+                          "x": rng.normal(size=n), "c": rng.choice(list("pqrs"), n), "y": rng.normal(size=n).round(2)})
+    frame["pred"] = frame["y"] + rng.normal(size=n)
+    frame["cls"], frame["cls_pred"] = rng.choice(["lo", "mid", "hi"], n), rng.choice(["lo", "mid", "hi"], n)
+    target, predictions, dropped = ("y", "pred", ["cls", "cls_pred"]) if task == "regression" else (
+        "cls", "cls_pred", ["y", "pred"])
+    result = auditkit.audit(data=frame.drop(columns=dropped), target=target, sensitive=["sex", "race"],
+                            predictions=predictions, task=task, seed=3, steps=["data_bias"], progress=False)
+    assert _payload(result) == golden
