@@ -137,8 +137,7 @@ def read_file(path: Path, encoding: str | None, columns: list[str] | None = None
     >>> frame.shape, sha256 == hashlib.sha256(b"a,b\\n1,x\\n").hexdigest(), how["format"], how["encoding"]
     ((1, 2), True, 'csv', 'UTF-8')
     """
-    with open_checked(path) as handle:
-        head = handle.read(HEAD_BYTES)
+    head = _read_from(path, HEAD_BYTES)
     compressed = head.startswith(GZIP_MAGIC)
     content = _gunzipped_head(path) if compressed else head
     suffixes = [s.lower() for s in path.suffixes]
@@ -221,10 +220,15 @@ def _projection(names: list[str], columns: list[str] | None) -> list[str] | None
 
 def _read_whole(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """The whole-file read: the bytes in memory, hashed, parsed."""
-    with open_checked(path) as handle:
-        try:
-            raw = handle.read()
-        except OSError as exc:
-            raise DataReadError(f"cannot read data file {path}: {exc.strerror or exc}") from None
+    raw = _read_from(path)
     frame, how = parse_bytes(raw, path, encoding)
     return frame, hashlib.sha256(raw).hexdigest(), how
+
+
+def _read_from(path: Path, size: int = -1) -> bytes:
+    """The first ``size`` bytes of the file (all of them by default)."""
+    with open_checked(path) as handle:
+        try:
+            return handle.read(size)
+        except OSError as exc:
+            raise DataReadError(f"cannot read data file {path}: {exc.strerror or exc}") from None

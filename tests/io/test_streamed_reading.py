@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import io
 import tracemalloc
 from pathlib import Path
 
@@ -124,6 +125,19 @@ LATE_PROBLEMS = {
     "gzip_then_garbage": ("data.csv.gz", gzip.compress(CSV) + b"not gzip", None),
     "duplicate_header": ("data.csv", b"a,b,a\n" + CSV, None),
     "only_blank_lines": ("data.csv", b"\n\n\n", None),
+}
+
+
+def _parquet_bytes() -> bytes:
+    buffer = io.BytesIO()
+    _table(1000).to_parquet(buffer)
+    return buffer.getvalue()
+
+
+PARQUET = _parquet_bytes()
+LATE_PROBLEMS |= {
+    "truncated_parquet": ("data.parquet", PARQUET[:-100], None),
+    "corrupt_parquet_pages": ("data.parquet", PARQUET[:200] + bytes(300) + PARQUET[500:], None),
 }
 
 
