@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.data_bias.proxies import IDENTIFIER_SHARE, MAX_LEVELS, N_BINS, N_FOLDS, Encoded, _binned, contingency
+from auditkit.data_bias.proxies import IDENTIFIER_SHARE, MAX_LEVELS, N_BINS, N_FOLDS, Encoded, contingency
 from auditkit.stats.missing_group import ATTRS_KEY, group_label, missing_label
 
 
@@ -56,6 +56,15 @@ def encode_column(values: pd.Series) -> Encoded:
     if len(uniques) < 2:
         return Encoded(None, 0, "constant", "the column has a single value")
     return Encoded(codes.astype(np.int64), len(uniques), "numeric" if numeric else "categorical")
+
+
+def _binned(values: pd.Series) -> Encoded:
+    numbers = values.to_numpy(dtype=float)
+    present = ~np.isnan(numbers)
+    edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    codes = np.where(present, np.searchsorted(edges, np.where(present, numbers, 0), side="right") + 1, 0)
+    _, codes = np.unique(codes, return_inverse=True)
+    return Encoded(codes.astype(np.int64), int(codes.max()) + 1, "numeric (binned)")
 
 
 def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.random.Generator) -> float:

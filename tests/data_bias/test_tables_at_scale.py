@@ -137,6 +137,10 @@ def test_missingness_equals_a_direct_pandas_crosstab(audited):
     pd.Series(pd.array(["x", "ü", None, "x"] * 30, dtype="str")),
     pd.Series(np.random.default_rng(1).normal(size=500)),
     pd.Series(np.where(np.arange(500) % 7 == 0, np.nan, np.arange(500) % 13)),
+    pd.Series(np.repeat(np.arange(12.0), 50)),  # numbers on the bin edges
+    pd.Series([np.inf, -np.inf, *range(20)] * 5, dtype=float),
+    pd.Series([-np.inf] * 60 + list(range(20)) + [np.nan] * 5),
+    pd.Series(np.r_[np.zeros(900), np.arange(100.0)]),  # most quantiles equal
     pd.Series([5] * 100),
     pd.Series([f"id{k}" for k in range(200)]),
 ])
