@@ -35,7 +35,7 @@ import numpy as np
 
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
-SCORE_CELL_BUDGET = 2**16  # cells (finest groups x bins x 2 labels) resampled at most, above MIN_SCORE_BINS
+SCORE_CELL_BUDGET = 2**15  # cells (finest groups x bins x 2 labels) resampled at most, above MIN_SCORE_BINS
 
 
 def bins_for(n_fine: int) -> int:
@@ -44,7 +44,7 @@ def bins_for(n_fine: int) -> int:
     Examples
     --------
     >>> bins_for(1), bins_for(20), bins_for(1000)
-    (4096, 1638, 256)
+    (4096, 819, 256)
     """
     return int(np.clip(SCORE_CELL_BUDGET // (2 * max(n_fine, 1)), MIN_SCORE_BINS, MAX_SCORE_BINS))
 
@@ -178,7 +178,8 @@ class ScoreStatistics:
         counts = np.bincount(cell, minlength=int(np.prod(shape)))
         error = (y_score - label) ** 2
         means = np.stack([_cell_mean(cell, values, counts) for values in (y_score, error)])
-        spreads = np.stack([_cell_spread(cell, values, means[i], counts) for i, values in enumerate((y_score, error))])
+        spreads = np.zeros_like(means) if bins.exact else np.stack(  # one score per cell: no spread
+            [_cell_spread(cell, values, means[i], counts) for i, values in enumerate((y_score, error))])
         groupings = [_grouping(np.asarray(member), fine_codes, label, bins) for member in members]
         return cls(counts.reshape(shape), means.reshape(2, *shape), spreads.reshape(2, *shape), bins, groupings)
 
