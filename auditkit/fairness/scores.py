@@ -114,6 +114,20 @@ class ScoreMetrics:
         ``method`` (``"exact"``: one bin per distinct score, or ``"binned"``), ``distinct_scores``,
         ``bins`` and, with resamples, ``*_error_bound``: the largest distance, over every group and
         resample, between a resampled metric and the exact metric of the same row resample (0 when exact).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y_score = rng.random(2000)
+    >>> y_true = (rng.random(2000) < y_score).astype(int)
+    >>> scores = score_metrics(np.zeros(2000, dtype=int), 1, [np.array([0])], y_true, y_score, 100,
+    ...                        np.random.default_rng(1), probabilities=True, max_bins=256)
+    >>> scores.summary["method"], scores.summary["bins"], scores.summary["auc_error_bound"] < 0.002
+    ('binned', 256, True)
+    >>> [(point, boot)] = scores.by_grouping
+    >>> boot["roc_auc"].shape
+    (100, 1)
     """
 
     by_grouping: list[tuple[dict, dict | None]]
