@@ -192,14 +192,16 @@ def score_statistics_note(doc: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> doc = {"fairness": {"score_statistics": {"method": "binned", "distinct_scores": 10000, "bins": 819,
-    ...                                         "auc_error_bound": 0.00049, "brier_error_bound": 0.0003}}}
+    >>> stats = {"method": "binned", "distinct_scores": 10000, "bins": 819, "auc_error_bound": 0.00049,
+    ...          "brier_error_bound": 0.0003}
+    >>> doc = {"fairness": {"settings": {"score_statistics": stats}}}
     >>> score_statistics_note(doc).split(": ")[1]
     'each resampled ROC AUC is within 0.00049 of the exact value for the same resample, the Brier score within 0.0003.'
-    >>> score_statistics_note({"fairness": {"score_statistics": {"method": "exact", "distinct_scores": 11}}})
+    >>> exact = {"method": "exact", "distinct_scores": 11}
+    >>> score_statistics_note({"fairness": {"settings": {"score_statistics": exact}}})
     'Score metrics by group and their intervals are exact (from the 11 distinct scores).'
     """
-    stats = doc.get("fairness", {}).get("score_statistics")
+    stats = doc.get("fairness", {}).get("settings", {}).get("score_statistics")
     if not stats:
         return ""
     if stats.get("method") == "exact":

@@ -207,7 +207,7 @@ def test_fairness_step_reports_how_score_metrics_were_computed(continuous):
 
     frame = _audit_frame(3000, continuous)
     result = _fairness(frame)
-    stats = result.payload["score_statistics"]
+    stats = result.payload["settings"]["score_statistics"]
     assert stats["method"] == ("binned" if continuous else "exact")
     assert stats["distinct_scores"] == frame["score"].nunique()
     assert stats["bins"] == (bins_for(6) if continuous else frame["score"].nunique())  # 2 x 3 finest groups
@@ -231,4 +231,4 @@ def test_no_scores_no_score_statistics():
     from auditkit.steps import FairnessStep
 
     spec = AuditSpec(data=make_frame(200), target="approved", sensitive=["sex"], predictions="decision", seed=0)
-    assert "score_statistics" not in FairnessStep(n_boot=10).run(build_context(spec)).payload
+    assert "score_statistics" not in FairnessStep(n_boot=10).run(build_context(spec)).payload["settings"]
