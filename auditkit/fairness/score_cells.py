@@ -30,22 +30,30 @@ is far smaller (about ``1 / (B * sqrt(n))``: the share ``c`` of a bin changes li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
-SCORE_CELL_BUDGET = 2**15  # cells (finest groups x bins x 2 labels) resampled at most, above MIN_SCORE_BINS
+SCORE_CELL_BUDGET = 2**15  # non-empty cells (finest groups x bins x 2 labels) resampled, above MIN_SCORE_BINS
+CHUNK_CELLS = 2**18  # cells x resamples scored at once: arrays of 2 MB stay in the processor's cache
 
 
-def bins_for(n_fine: int) -> int:
-    """Score bins used with ``n_fine`` finest groups: as many as the cell budget allows, within limits.
+def bins_for(n_fine: int, n_rows: int = 0) -> int:
+    """Score bins allowed with ``n_fine`` finest groups and ``n_rows`` rows: within the cell budget.
+
+    An audit of at most ``SCORE_CELL_BUDGET`` rows has no more non-empty cells than that, so it may
+    have a bin for every row (exact); otherwise the bins are as many as the budget allows, within
+    ``MIN_SCORE_BINS`` and ``MAX_SCORE_BINS``.
 
     Examples
     --------
-    >>> bins_for(1), bins_for(20), bins_for(1000)
-    (4096, 819, 256)
+    >>> bins_for(1), bins_for(20), bins_for(1000), bins_for(20, n_rows=10_000)
+    (4096, 819, 256, 10000)
     """
+    if 0 < n_rows <= SCORE_CELL_BUDGET:
+        return n_rows
     return int(np.clip(SCORE_CELL_BUDGET // (2 * max(n_fine, 1)), MIN_SCORE_BINS, MAX_SCORE_BINS))
 
 
@@ -112,34 +120,60 @@ class ScoreBins:
         return len(self.bin_of_value)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Grouping:
-    """How one grouping sums finest groups, and its pairs within bins."""
+    """How one grouping sums the cells of finest groups into its own (group, bin, label) cells, and their pairs.
 
-    order: np.ndarray  # finest groups sorted by their group
-    starts: np.ndarray  # where each group starts in ``order``
-    within: np.ndarray  # (n_groups, n_bins): share of positive-negative pairs within the bin ordered rightly
-    slack: np.ndarray  # (n_groups, n_bins): how far that share may move in a resample (0 where it cannot)
+    Its cells are in the order of (group, bin, label), so the negative cell of a bin (if any) comes
+    right before the positive one.
+    """
+
+    members: np.ndarray  # group of each finest group
+    order: np.ndarray  # the finest groups' cells in the order of this grouping's cells
+    starts: np.ndarray | None  # where each of this grouping's cells starts in ``order`` (None: one cell each)
+    positive: np.ndarray  # label of each cell is 1
+    partner: np.ndarray  # a positive cell right after the negative cell of its bin
+    within: np.ndarray  # per positive cell with a partner: share of pairs within the bin ordered rightly
+    slack: np.ndarray  # per positive cell with a partner: how far that share may move in a resample
+    group_starts: np.ndarray  # first cell of each group
 
     def sum_groups(self, fine: np.ndarray) -> np.ndarray:
-        """Sum axis 1 (finest groups) into this grouping's groups."""
-        if len(self.starts) == len(self.order) and bool(np.all(self.order == np.arange(len(self.order)))):
-            return fine  # the finest grouping itself
-        return np.add.reduceat(fine[:, self.order], self.starts, axis=1)
+        """Sum axis 0 (finest groups) into this grouping's groups."""
+        if self.finest:
+            return fine
+        return np.add.reduceat(fine[self.member_order], self.member_starts, axis=0)
+
+    @cached_property
+    def finest(self) -> bool:
+        return bool(np.array_equal(self.members, np.arange(len(self.members))))
+
+    @cached_property
+    def member_order(self) -> np.ndarray:
+        return np.argsort(self.members, kind="stable")
+
+    @cached_property
+    def member_starts(self) -> np.ndarray:
+        return np.flatnonzero(np.r_[True, np.diff(self.members[self.member_order]) != 0])
+
+    def cells(self, fine_cells: np.ndarray) -> np.ndarray:
+        """This grouping's cell counts ``(n_cells, n_resamples)`` from the finest groups' ``(n_fine_cells, ...)``."""
+        taken = fine_cells[self.order]
+        return taken if self.starts is None else np.add.reduceat(taken, self.starts, axis=0)
 
 
 @dataclass(frozen=True)
 class ScoreStatistics:
-    """Cells of (finest group, score bin, label) with what each grouping needs to score a resample.
+    """The non-empty cells of (finest group, score bin, label), with what each grouping needs to score a resample.
 
     Attributes
     ----------
-    counts : ndarray of int, shape ``(n_fine, n_bins, 2)``
-        Rows of each cell (label 0, then 1).
-    cell_means : ndarray, shape ``(2, n_fine, n_bins, 2)``
-        Mean score and mean squared error ``(score - label)**2`` of each cell's rows (0 where empty).
-    cell_spreads : ndarray, shape ``(2, n_fine, n_bins, 2)``
-        Largest distance of a row's score (squared error) from its cell's mean.
+    cells : ndarray of int, shape ``(n_cells,)``
+        Key ``(finest group * n_bins + bin) * 2 + label`` of each non-empty cell, sorted.
+    counts : ndarray of int, shape ``(n_cells,)``
+        Rows of each cell.
+    columns : ndarray, shape ``(n_cells, 4)``
+        Per cell: mean score, mean squared error ``(score - label)**2``, and the largest distance of a
+        row's score (squared error) from its cell's mean.
     bins : ScoreBins
 
     Examples
@@ -148,8 +182,8 @@ class ScoreStatistics:
     >>> fine = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     >>> y_true, y_score = np.array([0, 0, 1, 1, 0, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.3, 0.6, 0.9])
     >>> stats = ScoreStatistics.of(fine, 2, [np.array([0, 1]), np.array([0, 0])], y_true, y_score, max_bins=4)
-    >>> stats.bins.exact, stats.bins.n_bins  # 8 distinct scores in 4 bins
-    (False, 4)
+    >>> stats.bins.exact, stats.bins.n_bins, len(stats.cells)  # 8 distinct scores in 4 bins, 8 non-empty cells
+    (False, 4, 8)
     >>> point, bounds = stats.metrics(stats.counts[None].astype(float), probabilities=True)
     >>> point[0]["roc_auc"].tolist(), point[1]["roc_auc"].tolist()  # exact: 0.75 and 0.75; both groups: 0.75
     ([[0.75, 0.75]], [[0.75]])
@@ -161,10 +195,11 @@ class ScoreStatistics:
     ([[0.75, 0.75]], [[0.5, 0.5]])
     """
 
+    cells: np.ndarray
     counts: np.ndarray
-    cell_means: np.ndarray
-    cell_spreads: np.ndarray
+    columns: np.ndarray
     bins: ScoreBins
+    fine_starts: np.ndarray
     groupings: list[_Grouping]
 
     @classmethod
@@ -173,18 +208,20 @@ class ScoreStatistics:
         """The statistics of the rows: finest group, label and score of each; ``members`` maps finest groups."""
         bins = ScoreBins.of(y_score, max_bins)
         label = np.asarray(y_true).astype(np.int64)
-        cell = (np.asarray(fine_codes, dtype=np.int64) * bins.n_bins + bins.of_row) * 2 + label
-        shape = (n_fine, bins.n_bins, 2)
-        counts = np.bincount(cell, minlength=int(np.prod(shape)))
+        fine_codes = np.asarray(fine_codes, dtype=np.int64)
+        cells, cell_of_row, counts = np.unique((fine_codes * bins.n_bins + bins.of_row) * 2 + label,
+                                               return_inverse=True, return_counts=True)
         error = (y_score - label) ** 2
-        means = np.stack([_cell_mean(cell, values, counts) for values in (y_score, error)])
-        spreads = np.zeros_like(means) if bins.exact else np.stack(  # one score per cell: no spread
-            [_cell_spread(cell, values, means[i], counts) for i, values in enumerate((y_score, error))])
-        groupings = [_grouping(np.asarray(member), fine_codes, label, bins) for member in members]
-        return cls(counts.reshape(shape), means.reshape(2, *shape), spreads.reshape(2, *shape), bins, groupings)
+        means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
+        spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
+                   for values, mean in ((y_score, means[0]), (error, means[1]))]
+        fine_of_cell = cells // (2 * bins.n_bins)
+        fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
+        groupings = [_grouping(np.asarray(m), fine_codes, label, cells, bins) for m in members]
+        return cls(cells, counts, np.column_stack(means + spreads), bins, fine_starts, groupings)
 
-    def metrics(self, counts: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
-        """Metrics and their bounds, per grouping, from resampled ``counts`` ``(n_resamples, n_fine, n_bins, 2)``.
+    def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
+        """Metrics and their bounds, per grouping, from resampled cell counts ``draws`` ``(n_resamples, n_cells)``.
 
         Returns
         -------
@@ -192,41 +229,46 @@ class ScoreStatistics:
             ``roc_auc`` (and with ``probabilities`` ``brier_score`` and ``calibration_in_the_large``);
             the bound of each metric's distance from the exact value of the same row resample.
         """
-        fine_sums = self._fine_sums(counts) if probabilities else None
-        out = [_score(g, counts, fine_sums) for g in self.groupings]
-        return [m for m, _ in out], [b for _, b in out]
+        cells_first = np.ascontiguousarray(np.asarray(draws, dtype=float).T)  # sums run along contiguous resamples
+        fine_sums = self._fine_sums(cells_first) if probabilities else None
+        out = [_score(g, cells_first, fine_sums) for g in self.groupings]
+        return [{k: v.T for k, v in m.items()} for m, _ in out], [{k: v.T for k, v in b.items()} for _, b in out]
 
-    def _fine_sums(self, counts: np.ndarray) -> dict[str, np.ndarray]:
-        """Per finest group ``(n_resamples, n_fine)``: rows, positives, sums of scores and errors, spreads."""
-        n_resamples, n_fine = counts.shape[:2]
-        columns = [np.ones(self.counts.shape), *self.cell_means, *self.cell_spreads]
-        weights = np.stack(columns, axis=-1).reshape(n_fine, -1, len(columns))  # (n_fine, cells, 5)
-        cells = counts.reshape(n_resamples, n_fine, -1).transpose(1, 0, 2)  # (n_fine, n_resamples, cells)
-        rows, score, error, score_spread, error_spread = np.matmul(cells, weights).transpose(2, 1, 0)
-        return {"rows": rows, "positives": counts[..., 1].sum(axis=2), "score": score, "error": error,
-                "score_spread": score_spread, "error_spread": error_spread}
-
-
-def _cell_mean(cell: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    total = np.bincount(cell, weights=values, minlength=len(counts))
-    return np.divide(total, counts, out=np.zeros(len(counts)), where=counts > 0)
+    def _fine_sums(self, cells_first: np.ndarray) -> dict[str, np.ndarray]:
+        """Per finest group ``(n_fine, n_resamples)``: rows, positives, sums of scores and errors, spreads."""
+        columns = {"rows": None, "positives": (self.cells % 2).astype(float), "score": self.columns[:, 0],
+                   "error": self.columns[:, 1], "score_spread": self.columns[:, 2], "error_spread": self.columns[:, 3]}
+        return {name: np.add.reduceat(cells_first if values is None else cells_first * values[:, None],
+                                      self.fine_starts, axis=0)
+                for name, values in columns.items()}
 
 
-def _cell_spread(cell: np.ndarray, values: np.ndarray, mean: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    spread = np.zeros(len(counts))
-    np.maximum.at(spread, cell, np.abs(values - mean[cell]))
+def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Largest distance of a row's value from its cell's mean, per cell."""
+    spread = np.zeros(len(mean))
+    np.maximum.at(spread, cell_of_row, np.abs(values - mean[cell_of_row]))
     return spread
 
 
-def _grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, bins: ScoreBins) -> _Grouping:
-    order = np.argsort(member, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(member[order]) != 0])
-    n_groups = len(starts)
-    if bins.exact:  # every pair within a bin is a tie, in the data and in every resample
-        flat = np.full((n_groups, bins.n_bins), 0.5)
-        return _Grouping(order, starts, flat, np.zeros_like(flat))
-    within, slack = _pairs_within_bins(member[fine_codes], n_groups, label, bins)
-    return _Grouping(order, starts, within, slack)
+def _grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, cells: np.ndarray,
+              bins: ScoreBins) -> _Grouping:
+    fine_bin = cells // 2
+    slot = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each fine cell
+    key = slot * 2 + cells % 2
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
+    own = key[order][starts]  # this grouping's cells: (group, bin) * 2 + label
+    positive = own % 2 == 1
+    partner = positive & np.r_[False, own[1:] - 1 == own[:-1]]
+    group = own // (2 * bins.n_bins)
+    group_starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    within, slack = np.full(len(own), 0.5), np.zeros(len(own))
+    if not bins.exact:  # in exact bins every pair within a bin is a tie, in the data and in every resample
+        n_groups = int(member.max()) + 1
+        shares, slacks = _pairs_within_bins(member[fine_codes], n_groups, label, bins)
+        within, slack = shares.ravel()[own // 2], np.where(partner, slacks.ravel()[own // 2], 0.0)
+    return _Grouping(member, order, None if len(starts) == len(order) else starts, positive, partner,
+                     within, slack, group_starts)
 
 
 def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
@@ -252,16 +294,27 @@ def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
     return within.reshape(n_groups, -1), slack.reshape(n_groups, -1)
 
 
-def _score(grouping: _Grouping, counts: np.ndarray,
+def _score(grouping: _Grouping, fine_cells: np.ndarray,
            fine_sums: dict[str, np.ndarray] | None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    by_group = grouping.sum_groups(counts)  # (n_resamples, n_groups, n_bins, 2)
-    negatives, positives = by_group[..., 0], by_group[..., 1]
-    below = np.cumsum(negatives, axis=2) - negatives
-    pairs = positives * negatives
-    all_pairs = positives.sum(axis=2) * negatives.sum(axis=2)
-    ordered = (positives * below).sum(axis=2) + (pairs * grouping.within).sum(axis=2)
+    """Metrics and bounds ``(n_groups, n_resamples)`` of a grouping from cell counts ``(n_cells, n_resamples)``."""
+    counts = grouping.cells(fine_cells)
+    negatives = counts * ~grouping.positive[:, None]
+    positives = counts - negatives
+    before = np.cumsum(negatives, axis=0)
+    before -= negatives  # negatives in earlier cells, of any group (for a positive cell: its bin's too)
+    partner = np.zeros_like(negatives)
+    partner[1:] = negatives[:-1] * grouping.partner[1:, None]  # the negatives of a positive cell's bin
+    pairs = positives * partner  # positive-negative pairs within a bin
+    terms = positives * before + pairs * (grouping.within - 1.0)[:, None]  # pairs within a bin count ``within``
+    starts = grouping.group_starts
+    n_positive, n_negative = np.add.reduceat(positives, starts, axis=0), np.add.reduceat(negatives, starts, axis=0)
+    all_pairs = n_positive * n_negative
+    ordered = np.add.reduceat(terms, starts, axis=0) - n_positive * before[starts]
     metrics = {"roc_auc": _ratio(ordered, all_pairs)}
-    bounds = {"roc_auc": _ratio((pairs * grouping.slack).sum(axis=2), all_pairs)}
+    if grouping.slack.any():
+        bounds = {"roc_auc": _ratio(np.add.reduceat(pairs * grouping.slack[:, None], starts, axis=0), all_pairs)}
+    else:
+        bounds = {"roc_auc": np.where(all_pairs > 0, 0.0, np.nan)}
     if fine_sums is not None:
         sums = {name: grouping.sum_groups(values) for name, values in fine_sums.items()}
         metrics["brier_score"] = _ratio(sums["error"], sums["rows"])

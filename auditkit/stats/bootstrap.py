@@ -144,7 +144,7 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
         yield np.zeros((n_boot, n_cells), dtype=np.int64)
         return
     poisson = 4 * n_cells <= total
-    row_cells = np.cumsum(counts)  # row r (0-based) is in cell searchsorted(row_cells, r, "right")
+    cell_of_row = np.repeat(np.arange(n_cells, dtype=np.int32 if n_cells < 2**31 else np.int64), counts)
     chunk = max(1, min(n_boot, chunk_cells // max(n_cells, 1)))
     done = 0
     with progress_bar(n_boot, "bootstrap", "resample") as bar:
@@ -157,7 +157,7 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
                 removed = rng.choice(int(drawn[-1]), size=int(-missing[r]), replace=False)
                 draws[r] -= np.bincount(np.searchsorted(drawn, removed, side="right"), minlength=n_cells)
             missing = np.maximum(missing, 0)
-            cells = np.searchsorted(row_cells, rng.integers(0, total, size=int(missing.sum())), side="right")
+            cells = cell_of_row[rng.integers(0, total, size=int(missing.sum()))]
             owner = np.repeat(np.arange(size) * n_cells, missing)
             draws += np.bincount(owner + cells, minlength=size * n_cells).reshape(size, n_cells)
             yield draws

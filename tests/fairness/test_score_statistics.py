@@ -95,10 +95,10 @@ def test_each_resample_is_within_its_bound_of_the_same_row_resample(kind, max_bi
     rows = _rows(kind, seed=1)
     probabilities = kind != "decision"
     stats = ScoreStatistics.of(rows["fine"], 6, rows["members"], rows["y"], rows["score"], max_bins)
-    cell = (rows["fine"] * stats.bins.n_bins + stats.bins.of_row) * 2 + rows["y"]
+    cell = np.searchsorted(stats.cells, (rows["fine"] * stats.bins.n_bins + stats.bins.of_row) * 2 + rows["y"])
     [weights] = list(row_multiplicities(len(rows["y"]), 20, np.random.default_rng(2)))
-    counts = np.stack([np.bincount(cell, weights=w, minlength=stats.counts.size) for w in weights])
-    metrics, bounds = stats.metrics(counts.reshape(-1, *stats.counts.shape), probabilities)
+    counts = np.stack([np.bincount(cell, weights=w, minlength=len(stats.cells)) for w in weights])
+    metrics, bounds = stats.metrics(counts, probabilities)
     largest_error = 0.0
     for index in range(len(rows["members"])):
         exact = _exact_on_rows(rows, index, weights.astype(float), probabilities)
@@ -138,7 +138,8 @@ def test_bins_keep_score_values_whole_and_isolate_frequent_ones(max_bins):
 
 
 def test_bins_follow_the_cell_budget():
-    assert [bins_for(n) for n in (1, 8, 20, 64, 1000)] == [4096, 2048, 819, 256, 256]
+    assert [bins_for(n, 10**6) for n in (1, 8, 20, 64, 1000)] == [4096, 2048, 819, 256, 256]
+    assert bins_for(20, 30_000) == 30_000  # no more non-empty cells than rows: exact within the budget
 
 
 def test_binned_auc_bound_on_smooth_scores_is_about_point_four_over_bins():
@@ -188,6 +189,8 @@ def _audit_frame(n: int, continuous: bool):
     frame = make_frame(n=n, seed=6)
     if continuous:  # make_frame rounds its scores to 4 decimals; give every row its own score
         frame["score"] = np.clip(frame["score"] + np.random.default_rng(0).normal(0, 1e-3, n), 0, 1)
+    else:  # at most 101 distinct scores
+        frame["score"] = frame["score"].round(2)
     return frame
 
 
@@ -201,10 +204,12 @@ def _fairness(frame, n_boot=60):
 
 
 @pytest.mark.parametrize("continuous", [False, True], ids=["exact", "binned"])
-def test_fairness_step_reports_how_score_metrics_were_computed(continuous):
+def test_fairness_step_reports_how_score_metrics_were_computed(continuous, monkeypatch):
+    from auditkit.fairness import score_cells
     from auditkit.report.views import score_statistics_note
     from auditkit.result import to_jsonable
 
+    monkeypatch.setattr(score_cells, "SCORE_CELL_BUDGET", 1000)  # bin 3,000 rows as if they were a million
     frame = _audit_frame(3000, continuous)
     result = _fairness(frame)
     stats = result.payload["settings"]["score_statistics"]
