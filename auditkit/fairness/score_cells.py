@@ -1,30 +1,34 @@
 """Sufficient statistics of scores: ROC AUC, Brier score and calibration in the large from counts of cells.
 
 Every row falls in one *cell*: (finest group, score bin, label). A bootstrap resample of the rows
-changes only how many rows each cell holds, and the counts of all cells of one resample follow
-``Multinomial(N, cell counts / N)`` exactly (:func:`auditkit.stats.bootstrap.multinomial_resamples`),
-so a resample costs ``groups x bins`` instead of ``rows``. The groups of every grouping are unions of
-finest groups, so one draw of the cells serves all groupings, as one set of row resamples did.
+(``MetricFrame(n_boot=...)``'s scheme: all rows of the audit, with replacement) changes only how many
+rows each cell holds, and the counts of all cells of one resample follow ``Multinomial(N, cell counts / N)``
+exactly (:func:`auditkit.stats.bootstrap.multinomial_resamples`; not a Poisson bootstrap: the total stays
+``N``), so a resample costs the non-empty cells, about ``groups x bins x 2``, instead of the rows. The
+groups of every grouping are unions of finest groups, so one draw of the cells serves all groupings,
+as one set of row resamples did.
 
-*Exact* when the scores take at most ``n_bins`` distinct values: each bin is one score value, the
-pairs of rows within a bin are ties (half a pair each, as in ``roc_auc_score``) and every cell's rows
-share one score, so the metrics of each resample are the metrics of that row resample.
+*Exact* when the scores take at most as many distinct values as bins are allowed
+(:func:`bins_for`: every score of an audit of at most ``SCORE_CELL_BUDGET`` rows): each bin is one
+score value, the pairs of rows within a bin are ties (half a pair each, as in ``roc_auc_score``) and
+every cell's rows share one score, so the metrics of each resample are those of that row resample.
 
-*Binned* otherwise: bins of about equal numbers of rows (a score value is never split; a value more
-frequent than a bin holds gets a bin of its own). A pair of a positive and a negative row within one
-bin is ordered as in the data on average: each (group, bin) counts the share ``c`` of its pairs in
-which the positive row scores higher (ties a half), from the rows, and a resample counts ``c`` of its
-pairs in that bin. The Brier score and the mean score of a resample take each cell's mean. So:
+*Binned* otherwise: bins of about equal numbers of rows (a score value is never split; a value of a
+bin's worth of rows or more gets a bin of its own). Each (group, bin) counts from the rows the share
+``c`` of its positive-negative pairs in which the positive row scores higher (ties a half), and a
+resample counts ``c`` of its pairs within that bin; the Brier score and the mean score of a resample
+take each cell's mean. So:
 
 * every point estimate is exact (``c`` and the cell means are those of the data);
 * within a resample, the ROC AUC differs from the exact AUC of the same row resample by at most
-  ``sum over bins of max(c, 1 - c) * positives * negatives / (P * N)`` (bins holding one score of the
-  group count 0), and the Brier score (calibration in the large) by at most the resample's mean over
-  its rows of the largest distance of a squared error (score) from its cell's mean. These bounds are
-  computed for every resample and group; :attr:`ScoreStatistics.summary` reports the largest.
+  ``sum over bins of max(c, 1 - c) * positives * negatives / (P * N)`` (a bin holding one score of
+  the group counts 0), and the Brier score (calibration in the large) by at most the resample's mean
+  over its rows of the largest distance of a squared error (score) from its cell's mean. These
+  bounds are computed for every resample and group; ``ScoreMetrics.summary`` reports the largest.
 
-With bins of ``n / B`` rows the AUC bound is about ``0.4 / B`` for smooth scores; the error actually made
-is far smaller (about ``1 / (B * sqrt(n))``: the share ``c`` of a bin changes little between resamples).
+With ``B`` bins of equal size the AUC bound is about ``0.4 / B`` for smooth scores (tested); the
+error actually made is far smaller, about ``1 / (B * sqrt(n))`` for a group of ``n`` rows (the share
+``c`` of a bin changes little between resamples; measured in ``benchmarks/bench_scale.py``).
 """
 
 from __future__ import annotations
