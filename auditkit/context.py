@@ -14,7 +14,7 @@ import pandas as pd
 
 from auditkit.exceptions import InputError
 from auditkit.io import validate as check
-from auditkit.io.audit_rows import choose_rows
+from auditkit.io.audit_rows import choose_rows, take_rows
 from auditkit.io.data import LoadedData, read_data
 from auditkit.io.inputs import HASH_FILE, default_model_name, is_estimator, model_fingerprint, require_fitted
 from auditkit.io.model_inputs import model_columns, reference_columns
@@ -28,6 +28,7 @@ from auditkit.io.models import (
     prepare_features,
 )
 from auditkit.spec import AuditSpec
+from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from auditkit.stats.missing_group import sensitive_frame
 from auditkit.threads import compute_threads
@@ -160,6 +161,14 @@ class AuditContext:
     def n_rows(self) -> int:
         return len(self.frame)
 
+    def group_codes(self, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+        """Group code of every row and the group keys of ``features``, computed once per audit.
+
+        See :func:`auditkit.stats.counts.group_codes`; the arrays are shared, never modify them.
+        """
+        features = tuple(features)
+        return self.cache.get_or_compute(("group_codes", features), lambda: group_codes(self.sensitive, features))
+
     def rng(self, salt: str) -> np.random.Generator:
         """A generator seeded by the audit seed and a per-use salt (stable across runs).
 
@@ -272,7 +281,7 @@ def _existing_predictions(spec: AuditSpec, values: pd.Series, labels: tuple[Any,
 
 
 def _from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    frame = frame.iloc[rows.audited]
+    frame = take_rows(frame, rows.audited)
     y_pred = _existing_predictions(spec, frame[spec.predictions], labels, target)
     output = ModelOutput(y_pred)
     if spec.scores is not None:
@@ -284,7 +293,7 @@ def _from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, An
 
 
 def _from_model(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    frame = frame.iloc[rows.audited]
+    frame = take_rows(frame, rows.audited)
     if is_estimator(spec.model):
         model = spec.model
         require_fitted(model)

@@ -17,7 +17,8 @@ from auditkit._version import __version__
 from auditkit.context import build_context
 from auditkit.exceptions import InputError, StepError
 from auditkit.fairness.policy import check_groupings, evaluate_policy
-from auditkit.io.data import describe_read
+from auditkit.io.data import describe_read, read_data
+from auditkit.io.projection import columns_used
 from auditkit.params import Options, show, validate
 from auditkit.progress import progress_bar, progress_bars, say_between_bars, show_progress
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeout, report_kind, report_steps
@@ -103,7 +104,8 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
     rules = spec.policy_rules()
     say("loading data and computing predictions")
     stages.set_postfix_str("data")
-    ctx = build_context(spec, loaded=None if shared is None else shared.loaded)
+    ctx = build_context(spec, loaded=shared.loaded if shared is not None else read_data(
+        spec.data, encoding=spec.encoding, columns=columns_used(spec)))  # a Parquet file: only the columns used
     stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)

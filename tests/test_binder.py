@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -45,14 +46,52 @@ def test_postbuild_runs(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-def test_the_binder_badge_opens_the_first_student_lesson():
-    readme = (ROOT / "README.md").read_text()
-    link = re.search(r"\[!\[Binder\]\(https://mybinder\.org/badge_logo\.svg\)\]\((?P<url>[^)]+)\)", readme)
-    assert link
-    url = urlparse(link["url"])
-    assert url.netloc == "mybinder.org" and url.path.startswith("/v2/gh/")
+def _binder_links(text: str) -> list[str]:
+    return re.findall(r"\[!\[Binder\]\(https://mybinder\.org/badge_logo\.svg\)\]\(([^)]+)\)", text)
+
+
+def _repository() -> tuple[str, str]:
+    """``(owner, name)`` of the project's public repository, as pyproject.toml names it (the one documented place)."""
+    url = urlparse(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"])
+    assert url.scheme == "https" and url.netloc == "github.com"
+    owner, name = url.path.strip("/").removesuffix(".git").split("/")
+    return owner, name
+
+
+@pytest.mark.parametrize("document", ["README.md", "notebooks/lessons/README.md"])
+def test_the_binder_badges_open_the_first_student_lesson_of_the_public_repository(document):
+    owner, name = _repository()
+    expected = (f"https://mybinder.org/v2/gh/{owner}/{name}/HEAD"
+                "?urlpath=lab/tree/notebooks/lessons/student/01_measuring_bias.ipynb")
+    links = _binder_links((ROOT / document).read_text())
+    assert links == [expected], f"{document}: the badge should be [![Binder](https://mybinder.org/badge_logo.svg)]" \
+                                f"({expected})"
+    url = urlparse(links[0])
     target = parse_qs(url.query)["urlpath"][0].removeprefix("lab/tree/")
-    assert (ROOT / target).is_file() and target == "notebooks/lessons/student/01_measuring_bias.ipynb"
+    assert (ROOT / target).is_file()
+
+
+def test_the_readme_says_where_the_badge_points():
+    readme = (ROOT / "README.md").read_text()
+    assert "the badge opens the project's public repository,\nnamed once as `Repository` under `[project.urls]` in " \
+           "`pyproject.toml`" in readme
+
+
+def test_postbuild_and_start_are_executable_in_a_clone():
+    """Binder clones the repository: the executable bit it needs is the one git records, not the working tree's."""
+    done = subprocess.run(["git", "ls-files", "-s", "postBuild", "start"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0 or not done.stdout:
+        pytest.skip("not a git checkout")
+    assert sorted(line.split()[0] for line in done.stdout.splitlines()) == ["100755", "100755"]
+
+
+def test_postbuild_only_checks_and_warms_up():
+    """Every command of postBuild runs offline: Python on auditkit (data, student versions) or matplotlib's cache."""
+    commands = _commands(ROOT / "postBuild")
+    assert commands[0] == "set -euo pipefail"
+    for command in commands[1:]:
+        assert re.fullmatch(r'python -(c "(from auditkit import|import matplotlib)[^"]*"|m auditkit\.[\w.]+ ?.*)',
+                            command), command
 
 
 def test_the_instructor_guide_covers_set_up_plans_and_regeneration():

@@ -81,13 +81,22 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
+def sigint_as_in_a_terminal() -> None:
+    """Run in the child before it starts: Ctrl-C's default action, as a terminal gives it.
+
+    A process started in the background by a non-interactive shell (``cmd &``, as CI scripts do) inherits SIGINT
+    ignored, and Python then installs no KeyboardInterrupt handler; these tests are about a terminal's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_a_second_run_on_the_same_out_is_refused_and_ctrl_c_interrupts_the_first(tmp_path, csv_path):
     out = tmp_path / "out"
     previous_audit(out)
     before = snapshot(out)
     first = subprocess.Popen([sys.executable, "-c", HELD_RUN, "audit", "--data", "german", "--out", str(out)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
     try:
         assert first.stdout.readline() == "auditing\n"
         second = run_cli("audit", "-q", "--data", csv_path, "--target", "approved", "--sensitive", "sex",
@@ -125,7 +134,8 @@ def test_ctrl_c_while_the_report_renders_leaves_the_new_audit_without_a_report(t
     out = tmp_path / "out"
     previous_audit(out)
     run = subprocess.Popen([*CLI, "audit", "-q", "--data", "german", "--sample", "300", *QUICK, "--out", str(out)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=sigint_as_in_a_terminal)
     try:
         while "old" in json.loads((out / "audit.json").read_text()):  # the report starts once the new one is in
             assert run.poll() is None, run.stderr.read()

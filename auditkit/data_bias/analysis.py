@@ -8,6 +8,8 @@ reported but left out of the tests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,13 @@ from auditkit.stats.counts import group_codes, grouping_name
 from auditkit.stats.missing_group import is_missing, missing_groups
 from auditkit.stats.regression import regression_metrics
 from auditkit.stats.significance import adjust_pvalues
+
+# features -> (group code of every row, group keys): ``AuditContext.group_codes``, computed once per audit.
+GroupCodes = Callable[[tuple[str, ...]], tuple[np.ndarray, pd.DataFrame]]
+
+
+def _codes_of(sensitive: pd.DataFrame, codes_of: GroupCodes | None) -> GroupCodes:
+    return codes_of if codes_of is not None else (lambda features: group_codes(sensitive, features))
 
 
 def _keys(keys: pd.DataFrame, i: int, features: tuple[str, ...]) -> dict[str, str]:
@@ -55,11 +64,13 @@ def chi2_independence(table: np.ndarray) -> float | None:
 
 
 def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], reference: dict[str, dict],
-                   n_boot: int, rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
+                   n_boot: int, rng: np.random.Generator, level: float,
+                   codes_of: GroupCodes | None = None) -> tuple[list[dict], list[dict]]:
     """Rows and share of rows of every group; against ``reference`` shares where given.
 
     ``missing_group`` marks the groups of rows whose sensitive value is missing (labelled
-    as ``sensitive.attrs["missing_groups"]`` says, see ``_missing_group``).
+    as ``sensitive.attrs["missing_groups"]`` says, see ``_missing_group``). ``codes_of``
+    gives the group codes of a grouping (default: computed from ``sensitive``).
 
     Examples
     --------
@@ -75,8 +86,9 @@ def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], re
     """
     rows, tests = [], []
     missing = missing_groups(sensitive)
+    codes_of = _codes_of(sensitive, codes_of)
     for features in groupings:
-        codes, keys = group_codes(sensitive, features)
+        codes, keys = codes_of(features)
         counts = np.bincount(codes, minlength=len(keys))
         cis = _share_intervals(counts, n_boot, rng, level)
         absent = is_missing(keys, features, missing).to_numpy()
@@ -151,7 +163,7 @@ def base_rates(ctx, groupings: list[tuple[str, ...]], min_size: int, n_boot: int
     """
     rows, tests = [], []
     for features in groupings:
-        codes, keys = group_codes(ctx.sensitive, features)
+        codes, keys = ctx.group_codes(features)
         n = np.bincount(codes, minlength=len(keys))
         eligible = n >= min_size
         if ctx.spec.task == "regression":
@@ -194,17 +206,22 @@ def _mean_targets(y, codes, keys, features, eligible, n_boot, rng, level) -> tup
         boot = np.concatenate([regression_metrics(codes, len(keys), y, y, w)["mean_target"]
                                for w in row_multiplicities(len(y), n_boot, rng)])
         cis = interval_pairs(*percentile_interval(boot, level))
+    n = np.bincount(codes, minlength=len(keys))
     rows = [{"grouping": grouping_name(features), "group": _keys(keys, i, features),
-             "n": int((codes == i).sum()), "mean_target": point[i], "ci": cis[i],
+             "n": int(n[i]), "mean_target": point[i], "ci": cis[i],
              "small_group": bool(not eligible[i])} for i in range(len(keys))]
-    samples = [y[codes == i] for i in np.flatnonzero(eligible)]
+    by_group = np.split(y[np.argsort(codes, kind="stable")], np.cumsum(n)[:-1])  # rows in order, per group
+    samples = [by_group[i] for i in np.flatnonzero(eligible)]
     p_value = float(stats.f_oneway(*samples).pvalue) if len(samples) >= 2 else None
     return rows, p_value
 
 
 def missingness(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], min_size: int, n_boot: int,
-                rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
+                rng: np.random.Generator, level: float,
+                codes_of: GroupCodes | None = None) -> tuple[list[dict], list[dict]]:
     """Share of missing values of every column with any, by group of each sensitive feature.
+
+    ``codes_of`` gives the group codes of a grouping (default: computed from ``sensitive``).
 
     Examples
     --------
@@ -218,13 +235,15 @@ def missingness(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str]
     ('chi-square', 0.667)
     """
     rows, tests = [], []
-    missing_columns = [c for c in columns if frame[c].isna().any()]
+    absent = [(c, frame[c].isna().to_numpy()) for c in columns]
+    absent = [(c, rows_absent) for c, rows_absent in absent if rows_absent.any()]
+    codes_of = _codes_of(sensitive, codes_of)
     for feature in sensitive.columns:
-        codes, keys = group_codes(sensitive, (feature,))
+        codes, keys = codes_of((feature,))
         n = np.bincount(codes, minlength=len(keys))
         eligible = n >= min_size
-        for column in missing_columns:
-            gone = np.bincount(codes, weights=frame[column].isna().to_numpy(), minlength=len(keys)).astype(int)
+        for column, rows_absent in absent:
+            gone = np.bincount(codes[rows_absent], minlength=len(keys))
             table = np.column_stack([gone, n - gone])
             cis = _share_intervals(table, n_boot, rng, level)
             rates = np.where(n > 0, gone / np.maximum(n, 1), np.nan)
@@ -250,8 +269,14 @@ def _missing_test(feature, column, keys, rates, eligible, table) -> dict:
 
 
 def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_boot: int,
-            rng: np.random.Generator, level: float) -> tuple[list[dict], list[dict]]:
+            rng: np.random.Generator, level: float,
+            codes_of: GroupCodes | None = None) -> tuple[list[dict], list[dict]]:
     """Association of every column with every sensitive feature, strongest first; and skipped columns.
+
+    Each column is encoded once (numbers binned) and each (column, sensitive feature) pair
+    is then one contingency table: every measure and its bootstrap are computed from it (see
+    :mod:`auditkit.data_bias.proxies`). ``codes_of`` gives the group codes of a grouping
+    (default: computed from ``sensitive``).
 
     Examples
     --------
@@ -267,8 +292,9 @@ def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_
     for column, enc in encoded.items():
         if enc.codes is None:
             skipped.append({"column": column, "reason": enc.skipped})
+    codes_of = _codes_of(sensitive, codes_of)
     for feature in sensitive.columns:
-        s_codes, s_keys = group_codes(sensitive, (feature,))
+        s_codes, s_keys = codes_of((feature,))
         for column, enc in encoded.items():
             if enc.codes is not None:
                 measures = proxy_row(enc, s_codes, len(s_keys), rng, n_boot, level)

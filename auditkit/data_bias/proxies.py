@@ -10,6 +10,19 @@ are pooled, missing values are a level of their own):
 * predictive power: the cross-validated balanced accuracy of guessing the sensitive
   value from the column alone (each level is assigned to the sensitive value it is most
   typical of, learned on the other folds), against the chance level ``1 / n_values``.
+
+Nothing here visits a row in Python. Each column is encoded once (one hash of the column,
+or a few comparisons per quantile edge) into small integer levels; each (column, sensitive
+feature) pair is then one ``numpy.bincount`` of combined codes, and every measure is
+computed from that table. The single-column guess is computed from a (fold x level x value)
+table in the same way: its folds are the same seeded permutation of the rows as before.
+
+The bootstrap resamples the table, not the rows, and that is the same bootstrap: resampling
+the ``n`` rows with replacement draws each row with probability ``1 / n``, so the counts of
+the table's cells in a resample follow ``Multinomial(n, observed cell shares)`` -- what
+:func:`~auditkit.stats.bootstrap.resample_counts` draws, in ``n_boot x cells`` work
+instead of ``n_boot x rows`` (checked against a row bootstrap in
+``tests/data_bias/test_tables_at_scale.py``).
 """
 
 from __future__ import annotations
@@ -20,10 +33,12 @@ import numpy as np
 import pandas as pd
 
 from auditkit.stats.bootstrap import percentile_interval, resample_counts
+from auditkit.stats.levels import labelled, recode, renumber
 
 MAX_LEVELS = 30
 N_BINS = 10
 N_FOLDS = 5
+FIRST_ROWS = 10_000  # rows that often tell a numeric column has more than N_BINS values without hashing all
 IDENTIFIER_SHARE = 0.5  # text columns with more distinct values than this share of rows are identifiers
 
 
@@ -50,38 +65,55 @@ class Encoded:
 def encode_column(values: pd.Series) -> Encoded:
     """Integer levels of a column: quantile bins for numbers, top categories for text.
 
+    Text levels are the :data:`MAX_LEVELS` most frequent values as text (ties: the value seen
+    first), sorted; level 0 holds the missing values and the last level pools the rest.
+    Each distinct value is converted to text once (:func:`auditkit.stats.levels.labelled`).
+
     Examples
     --------
     >>> encode_column(pd.Series(["a", "b", None, "a"])).codes.tolist()
     [1, 2, 0, 1]
     """
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and values.iloc[:FIRST_ROWS].nunique(dropna=True) > N_BINS:  # so the whole column has more
+        return _binned(values)
     n_unique = values.nunique(dropna=True)
     if n_unique <= 1 and not values.isna().any():
         return Encoded(None, 0, "constant", "the column has a single value")
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and n_unique > N_BINS:
         return _binned(values)
-    text = values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
     if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
         return Encoded(None, 0, "identifier", f"{n_unique} distinct values: looks like an identifier or free text")
-    top = sorted(text.value_counts().index[:MAX_LEVELS])
+    codes, texts = labelled(values, str)
+    text_of_value, names = pd.factorize(np.array(texts, dtype=object))  # one level per text
+    rows = recode(codes, text_of_value)
+    counts = np.bincount(rows[rows >= 0], minlength=len(names))
+    top = sorted(names[np.argsort(-counts, kind="stable")[:MAX_LEVELS]])  # as Series.value_counts orders ties
     # Levels by position, not by label, so that a value written "(missing)" or "(other)" in the
     # data stays apart from the missing values and from the pooled rare values.
-    level = text.map({v: i + 1 for i, v in enumerate(top)})
-    level = level.where(text.notna(), 0).fillna(len(top) + 1).to_numpy(dtype=np.int64)
-    uniques, codes = np.unique(level, return_inverse=True)
-    if len(uniques) < 2:
+    position = {v: i + 1 for i, v in enumerate(top)}
+    level = recode(rows, [position.get(name, len(top) + 1) for name in names], missing=0)
+    codes, present = renumber(level, len(top) + 2)
+    if len(present) < 2:
         return Encoded(None, 0, "constant", "the column has a single value")
-    return Encoded(codes.astype(np.int64), len(uniques), "numeric" if numeric else "categorical")
+    return Encoded(_compact(codes, len(present)), len(present), "numeric" if numeric else "categorical")
 
 
 def _binned(values: pd.Series) -> Encoded:
     numbers = values.to_numpy(dtype=float)
     present = ~np.isnan(numbers)
     edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
-    codes = np.where(present, np.searchsorted(edges, np.where(present, numbers, 0), side="right") + 1, 0)
-    _, codes = np.unique(codes, return_inverse=True)
-    return Encoded(codes.astype(np.int64), int(codes.max()) + 1, "numeric (binned)")
+    above = np.zeros(len(numbers), dtype=np.int64)  # edges at or below each number (0 for NaN): searchsorted's
+    for edge in edges:  # side="right", a few comparisons instead of a binary search per row
+        above += numbers >= edge
+    codes = np.where(present, above + 1, 0)
+    codes, found = renumber(codes, len(edges) + 2)
+    return Encoded(_compact(codes, len(found)), len(found), "numeric (binned)")
+
+
+def _compact(codes: np.ndarray, n_levels: int) -> np.ndarray:
+    """Codes in the smallest unsigned integer type that holds them: a column's levels are kept for every pair."""
+    return codes.astype(np.min_scalar_type(max(n_levels - 1, 0)))
 
 
 def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:
@@ -93,7 +125,7 @@ def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:
     >>> contingency(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]), 3, 2).tolist()
     [[1, 0], [1, 1], [0, 1]]
     """
-    return np.bincount(x * ks + s, minlength=kx * ks).reshape(kx, ks)
+    return np.bincount(np.asarray(x, dtype=np.int64) * ks + s, minlength=kx * ks).reshape(kx, ks)
 
 
 def cramers_v(table: np.ndarray, corrected: bool = True) -> np.ndarray:
@@ -153,14 +185,21 @@ def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.ran
     >>> predictive_power(s.copy(), s, 2, 2, np.random.default_rng(0))  # a copy of s predicts s perfectly
     1.0
     """
-    folds = rng.permutation(len(x)) % N_FOLDS
-    predicted = np.empty(len(x), dtype=np.int64)
+    cells = np.asarray(x, dtype=np.int64) * ks + s  # cell of the (x, s) table
+    folds = rng.permutation(len(x))
+    folds %= N_FOLDS
+    folds *= kx * ks
+    folds += cells  # cell of the (fold, x, s) table
+    by_fold = np.bincount(folds, minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
+    table = by_fold.sum(axis=0)
+    correct = np.zeros(ks, dtype=np.int64)  # rows of each sensitive value whose value was guessed
     for fold in range(N_FOLDS):
-        test = folds == fold
-        table = contingency(x[~test], s[~test], kx, ks).astype(float)
-        likelihood = (table + 1.0) / (table.sum(axis=0, keepdims=True) + kx)
-        predicted[test] = likelihood.argmax(axis=1)[x[test]]
-    recalls = [np.mean(predicted[s == k] == k) for k in range(ks) if np.any(s == k)]
+        train = (table - by_fold[fold]).astype(float)
+        likelihood = (train + 1.0) / (train.sum(axis=0, keepdims=True) + kx)
+        guess = likelihood.argmax(axis=1)  # per level of x
+        np.add.at(correct, guess, by_fold[fold][np.arange(kx), guess])
+    n = table.sum(axis=0)
+    recalls = [correct[k] / n[k] for k in range(ks) if n[k] > 0]
     return float(np.mean(recalls))
 
 

@@ -5,10 +5,11 @@ scores over-state the chance of a positive outcome in that group, below 0 they u
 Its gap between groups is the ``calibration`` criterion (a difference of the signed values); the
 binned table (:func:`calibration_table`) shows where in the score range the groups differ.
 
-These need the rows, not only counts, so each bootstrap resample is a vector of row
-multiplicities (``_bootstrap.row_multiplicities``) over the whole audited data -- the
-same resampling scheme as ``MetricFrame(n_boot=...)`` -- and the metrics are computed
-from weighted sums, vectorised over resamples.
+They are computed from counts of (finest group, score bin, label) cells, exact where the scores
+take few distinct values and otherwise with a bound on each resample's error that the audit
+reports (:mod:`auditkit.fairness.score_cells`). A bootstrap resample of all the rows -- the
+scheme of ``MetricFrame(n_boot=...)`` -- is a multinomial draw of the cell counts, so it costs
+groups x bins, not rows.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditkit.fairness.score_cells import CHUNK_CELLS, ScoreStatistics, bins_for
 from auditkit.result import Finding
-from auditkit.stats.bootstrap import DEFAULT_LEVEL, row_multiplicities, wilson_interval
+from auditkit.stats.bootstrap import DEFAULT_LEVEL, multinomial_resamples, wilson_interval
 
 CALIBRATION_BINS = 10
 
@@ -64,54 +66,11 @@ def scores_not_probabilities(ctx: Any, step: str, skipped: str) -> list[Finding]
     )]
 
 
-@dataclass(frozen=True)
-class _Sorted:
-    """One group's rows ordered by score, with the start of each run of tied scores."""
-
-    rows: np.ndarray
-    starts: np.ndarray
-    positive: np.ndarray
-    squared_error: np.ndarray
-    residual: np.ndarray
-
-    @classmethod
-    def of(cls, rows: np.ndarray, y_true: np.ndarray, y_score: np.ndarray) -> _Sorted:
-        rows = rows[np.argsort(y_score[rows], kind="stable")]
-        scores = y_score[rows]
-        starts = np.flatnonzero(np.r_[True, np.diff(scores) != 0]) if len(rows) else np.zeros(0, dtype=int)
-        return cls(rows, starts, y_true[rows].astype(float), (scores - y_true[rows]) ** 2, scores - y_true[rows])
-
-    def auc(self, w: np.ndarray) -> np.ndarray:
-        """ROC AUC for each column of multiplicities ``w`` ``(n_rows, n_resamples)``, rows in sorted order."""
-        if len(self.rows) == 0:
-            return np.full(w.shape[1], np.nan)
-        pos = w * self.positive[:, None]
-        neg = w - pos
-        if len(self.starts) < len(self.rows):  # pool tied scores
-            pos = np.add.reduceat(pos, self.starts, axis=0)
-            neg = np.add.reduceat(neg, self.starts, axis=0)
-        below = np.cumsum(neg, axis=0) - neg
-        numerator = (pos * (below + 0.5 * neg)).sum(axis=0)
-        denominator = pos.sum(axis=0) * neg.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
-
-    def brier(self, w: np.ndarray) -> np.ndarray:
-        return self._mean(self.squared_error, w)
-
-    def calibration_in_the_large(self, w: np.ndarray) -> np.ndarray:
-        """Mean score minus observed positive rate, for each column of multiplicities ``w``."""
-        return self._mean(self.residual, w)
-
-    @staticmethod
-    def _mean(values: np.ndarray, w: np.ndarray) -> np.ndarray:
-        total = w.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total > 0, values @ w / np.where(total > 0, total, 1), np.nan)
-
-
 def weighted_auc(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """ROC AUC of each row of ``weights`` (multiplicities), ties counted as one half.
+
+    Computed from the rows (the reference that the statistics of :mod:`auditkit.fairness.score_cells`
+    are tested against).
 
     Parameters
     ----------
@@ -130,73 +89,123 @@ def weighted_auc(y_true: np.ndarray, y_score: np.ndarray, weights: np.ndarray) -
     >>> float(weighted_auc(np.array([0, 0, 1, 1]), np.array([.1, .4, .35, .8]), np.ones((1, 4)))[0])
     0.75
     """
-    group = _Sorted.of(np.arange(len(y_true)), np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float))
-    return group.auc(np.asarray(weights, dtype=float).T[group.rows])
+    y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
+    values, value_of_row = np.unique(y_score, return_inverse=True)
+    weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    positives = np.stack([np.bincount(value_of_row, weights=w * y_true, minlength=len(values)) for w in weights])
+    negatives = np.stack([np.bincount(value_of_row, weights=w * (1 - y_true), minlength=len(values))
+                          for w in weights])
+    below = np.cumsum(negatives, axis=1) - negatives
+    ordered = (positives * (below + 0.5 * negatives)).sum(axis=1)
+    pairs = positives.sum(axis=1) * negatives.sum(axis=1)
+    return np.divide(ordered, pairs, out=np.full(len(weights), np.nan), where=pairs > 0)
 
 
-def score_metrics(groupings: list[np.ndarray], n_groups: list[int], y_true: np.ndarray, y_score: np.ndarray,
-                  n_boot: int, rng: np.random.Generator, probabilities: bool) -> list[tuple[dict, dict | None]]:
+@dataclass
+class ScoreMetrics:
+    """Score metrics by group for every grouping, and how their resamples were computed.
+
+    Attributes
+    ----------
+    by_grouping : list of (point, boot)
+        Per grouping: metric name to values ``(n_groups,)`` and to resampled values
+        ``(n_boot, n_groups)`` (None without resamples).
+    summary : dict
+        ``method`` (``"exact"``: one bin per distinct score, or ``"binned"``), ``distinct_scores``,
+        ``bins`` and, with resamples, ``*_error_bound``: the largest distance, over every group and
+        resample, between a resampled metric and the exact metric of the same row resample (0 when exact).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y_score = rng.random(2000)
+    >>> y_true = (rng.random(2000) < y_score).astype(int)
+    >>> scores = score_metrics(np.zeros(2000, dtype=int), 1, [np.array([0])], y_true, y_score, 100,
+    ...                        np.random.default_rng(1), probabilities=True, max_bins=256)
+    >>> scores.summary["method"], scores.summary["bins"], scores.summary["auc_error_bound"] < 0.002
+    ('binned', 256, True)
+    >>> [(point, boot)] = scores.by_grouping
+    >>> boot["roc_auc"].shape
+    (100, 1)
+    """
+
+    by_grouping: list[tuple[dict, dict | None]]
+    summary: dict[str, Any]
+
+
+def score_metrics(fine_codes: np.ndarray, n_fine: int, members: list[np.ndarray], y_true: np.ndarray,
+                  y_score: np.ndarray, n_boot: int, rng: np.random.Generator, probabilities: bool,
+                  max_bins: int | None = None) -> ScoreMetrics:
     """ROC AUC (and, for probabilities, Brier score and calibration in the large) by group for several groupings.
+
+    Computed from counts of (finest group, score bin, label) cells (:mod:`auditkit.fairness.score_cells`):
+    point estimates are exact; each resample draws the cell counts of a resample of all the rows
+    (``Multinomial(N, counts / N)``, the same scheme as ``MetricFrame(n_boot=...)``), shared by all groupings.
 
     Parameters
     ----------
-    groupings : list of ndarray of int
-        Group code of every row, one array per grouping.
-    n_groups : list of int
-        Number of groups of each grouping.
+    fine_codes : ndarray of int
+        Finest-group code of every row (:class:`auditkit.stats.counts.Partition`).
+    n_fine : int
+    members : list of ndarray of int
+        Per grouping, the group of each finest group.
     y_true, y_score : ndarray
     n_boot : int
-        Resamples (0: no intervals); one set of resamples is shared by all groupings.
+        Resamples (0: no intervals).
     rng : numpy.random.Generator
     probabilities : bool
         Whether the scores are probabilities (``AuditContext.score_kind``): the Brier score
         and calibration in the large (mean score minus observed positive rate) are computed
         only for them.
+    max_bins : int, optional
+        Score bins (exact when the scores take no more distinct values); by default
+        :func:`auditkit.fairness.score_cells.bins_for` the number of finest groups and rows.
 
     Returns
     -------
-    list of (point, boot)
-        Per grouping: metric name to values ``(n_groups,)`` and to resampled values
-        ``(n_boot, n_groups)`` (None without resamples).
+    ScoreMetrics
 
     Examples
     --------
     >>> import numpy as np
     >>> codes = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     >>> y_true, y_score = np.array([0, 0, 1, 1, 0, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.3, 0.6, 0.9])
-    >>> [(point, boot)] = score_metrics([codes], [2], y_true, y_score, 0, np.random.default_rng(0), probabilities=True)
+    >>> scores = score_metrics(codes, 2, [np.array([0, 1])], y_true, y_score, 0, np.random.default_rng(0),
+    ...                        probabilities=True)
+    >>> [(point, boot)] = scores.by_grouping
     >>> point["roc_auc"].tolist(), point["brier_score"].round(4).tolist(), boot
     ([0.75, 0.75], [0.1581, 0.225], None)
-    >>> point["calibration_in_the_large"].round(4).tolist()  # mean score minus observed positive rate
-    [-0.0875, 0.0]
+    >>> np.allclose(point["calibration_in_the_large"], [-0.0875, 0.0])  # mean score minus observed positive rate
+    True
+    >>> scores.summary
+    {'method': 'exact', 'distinct_scores': 8, 'bins': 8}
     """
     y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
-    names = ["roc_auc"] + (["brier_score", "calibration_in_the_large"] if probabilities else [])
-    prepared = [[_Sorted.of(np.flatnonzero(codes == g), y_true, y_score) for g in range(k)]
-                for codes, k in zip(groupings, n_groups, strict=True)]
-    points = [{m: v[0] for m, v in _evaluate(names, groups, np.ones((len(y_true), 1))).items()}
-              for groups in prepared]
+    stats = ScoreStatistics.of(fine_codes, n_fine, members, y_true, y_score, max_bins or bins_for(n_fine, len(y_true)))
+    points, _ = stats.metrics(stats.counts[None].astype(float), probabilities)
+    summary: dict[str, Any] = {"method": "exact" if stats.bins.exact else "binned",
+                               "distinct_scores": stats.bins.n_values, "bins": stats.bins.n_bins}
+    points = [{m: v[0] for m, v in p.items()} for p in points]
     if n_boot == 0:
-        return [(p, None) for p in points]
-    chunks: list[list[dict]] = [[] for _ in groupings]
-    for weights in row_multiplicities(len(y_true), n_boot, rng):
-        weights = np.ascontiguousarray(weights.T, dtype=float)  # rows first: gathers and sums run along rows
-        for i, groups in enumerate(prepared):
-            chunks[i].append(_evaluate(names, groups, weights))
-    boots = [{m: np.concatenate([c[m] for c in parts]) for m in names} for parts in chunks]
-    return list(zip(points, boots, strict=True))
+        return ScoreMetrics([(p, None) for p in points], summary)
+    chunks: list[list[dict]] = [[] for _ in members]
+    largest: dict[str, float] = {}
+    for draws in multinomial_resamples(stats.counts, n_boot, rng, chunk_cells=CHUNK_CELLS):
+        metrics, bounds = stats.metrics(draws.astype(float), probabilities)
+        for i, values in enumerate(metrics):
+            chunks[i].append(values)
+        for name in metrics[0]:
+            largest[name] = max([largest.get(name, 0.0)] + [float(np.nanmax(b[name], initial=0.0)) for b in bounds])
+    for name, key in BOUND_NAMES.items():
+        if name in largest:
+            summary[key] = largest[name]
+    boots = [{m: np.concatenate([c[m] for c in parts]) for m in parts[0]} for parts in chunks]
+    return ScoreMetrics(list(zip(points, boots, strict=True)), summary)
 
 
-def _evaluate(names: list[str], groups: list[_Sorted], weights: np.ndarray) -> dict[str, np.ndarray]:
-    """Metrics ``(n_resamples, n_groups)`` from multiplicities ``weights`` ``(n_rows, n_resamples)``."""
-    out = {m: np.full((weights.shape[1], len(groups)), np.nan) for m in names}
-    for g, group in enumerate(groups):
-        w = weights[group.rows]
-        out["roc_auc"][:, g] = group.auc(w)
-        if "brier_score" in out:
-            out["brier_score"][:, g] = group.brier(w)
-            out["calibration_in_the_large"][:, g] = group.calibration_in_the_large(w)
-    return out
+BOUND_NAMES = {"roc_auc": "auc_error_bound", "brier_score": "brier_error_bound",
+               "calibration_in_the_large": "calibration_error_bound"}
 
 
 def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray, y_score: np.ndarray,

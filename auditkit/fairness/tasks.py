@@ -66,6 +66,7 @@ class FairnessOutput:
     counts: list[pd.DataFrame | None]
     calibration: dict[str, pd.DataFrame] = field(default_factory=dict)
     comparisons: list[dict] = field(default_factory=list)
+    score_statistics: dict[str, Any] | None = None  # how the score metrics were computed (ScoreMetrics.summary)
 
     def __post_init__(self) -> None:
         self.comparisons = [c for r in self.results for c in labelled_comparisons(r)]
@@ -165,7 +166,7 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
     codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
     scores = None
     if ctx.y_score is not None:
-        scores = score_metrics(codes, [len(k) for k in parts.keys], ctx.y_true, ctx.y_score,
+        scores = score_metrics(parts.fine_codes, parts.n_fine, parts.members, ctx.y_true, ctx.y_score,
                                settings.n_boot, ctx.rng("fairness.scores"), ctx.score_kind == "probability")
     results, counts_frames, calibration = [], [], {}
     for i, features in enumerate(parts.groupings):
@@ -173,9 +174,9 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
         boot = parts.aggregate(boot_fine, i, axis=1) if boot_fine is not None else None
         point, boot_rates = rates_from_counts(counts), None if boot is None else rates_from_counts(boot)
         if scores is not None:
-            point.update(scores[i][0])
+            point.update(scores.by_grouping[i][0])
             if boot_rates is not None:
-                boot_rates.update(scores[i][1])
+                boot_rates.update(scores.by_grouping[i][1])
         criteria = {**BINARY_CRITERIA, **(CALIBRATION_CRITERIA if "calibration_in_the_large" in point else {})}
         point, boot_rates, criteria, test = custom.join(i, None, point, boot_rates, criteria, count_test(counts))
         results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
@@ -184,7 +185,8 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
         if ctx.y_score is not None and ctx.score_kind == "probability":
             calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score,
                                                                       level=settings.ci_level)
-    return FairnessOutput("binary", results, counts_frames, calibration)
+    return FairnessOutput("binary", results, counts_frames, calibration,
+                          score_statistics=None if scores is None else scores.summary)
 
 
 def ovr_counts(confusion: np.ndarray, k: int) -> np.ndarray:

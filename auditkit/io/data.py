@@ -18,37 +18,11 @@ import pandas as pd
 
 from auditkit.datasets import dataset_names
 from auditkit.exceptions import DataReadError
+from auditkit.io.data_files import read_file
+from auditkit.io.file_formats import refuse_encoding
 from auditkit.io.frame_checks import check_frame, plain_dtypes
 from auditkit.io.inputs import DATA_FORMS, is_dataframe, is_dataset, looks_like_path
-from auditkit.io.text_decoding import decode_text
 from auditkit.params import show
-
-READ_FORMATS = "CSV, TSV, Parquet and gzip-compressed CSV/TSV files"
-PARQUET_SUFFIXES = (".parquet", ".pq")
-TAB_SUFFIXES = (".tsv", ".tab")
-
-# First bytes of formats that are not read, and what to call them in the message.
-UNREAD_MAGIC = (
-    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or OpenDocument workbook, or a zipped file)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook"),
-    (b"BZh", "bzip2-compressed"),
-    (b"\xfd7zXZ\x00", "xz-compressed"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
-    (b"ARROW1", "an Arrow/Feather file"),
-    (b"SQLite format 3\x00", "an SQLite database"),
-    (b"\x89HDF\r\n\x1a\n", "an HDF5 file"),
-    (b"%PDF", "a PDF document"),
-    (b"Obj\x01", "an Avro file"),
-    (b"\x80\x04\x95", "a Python pickle"),
-    (b"\x80\x05\x95", "a Python pickle"),
-)
-# Names of formats that are not read although their content is text (or unrecognised binary).
-UNREAD_SUFFIXES = (
-    ".xlsx", ".xlsm", ".xls", ".ods", ".json", ".jsonl", ".ndjson", ".xml", ".html", ".htm", ".yaml", ".yml",
-    ".feather", ".arrow", ".orc", ".avro", ".h5", ".hdf5", ".pkl", ".pickle", ".joblib", ".npy", ".npz",
-    ".sav", ".dta", ".sas7bdat", ".rds", ".rdata", ".zip", ".bz2", ".xz", ".zst", ".7z", ".db", ".sqlite",
-)
 
 
 @dataclass(frozen=True)
@@ -76,7 +50,7 @@ class LoadedData:
     read: dict[str, Any] = field(default_factory=dict)
 
 
-def read_data(data: Any, encoding: str | None = None) -> LoadedData:
+def read_data(data: Any, encoding: str | None = None, columns: list[str] | None = None) -> LoadedData:
     """Resolve ``data`` (bundled name, file path, DataFrame or Dataset) to a :class:`LoadedData`.
 
     Parameters
@@ -88,6 +62,10 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
     encoding : str, optional
         Text encoding of a CSV/TSV file (a Python codec name such as ``"latin-1"``). By
         default a byte-order mark decides, and without one the file must be UTF-8.
+    columns : list of str, optional
+        The columns the audit uses. A Parquet file that has every one of them is read with
+        only those (``read["columns_read"]`` lists them); the hash still covers the whole
+        file. Other data is read whole.
 
     Raises
     ------
@@ -120,7 +98,7 @@ def read_data(data: Any, encoding: str | None = None) -> LoadedData:
         raise DataReadError(f"data must be {DATA_FORMS}; got {show(data)} ({type(data).__name__})")
     text = fspath(data)
     if looks_like_path(text) and not _shadowed_bundled_name(data):
-        return _read_file(Path(text), encoding)
+        return _read_file(Path(text), encoding, columns)
     return _read_bundled(text, encoding)
 
 
@@ -196,142 +174,10 @@ def _read_dataset(dataset: Any, encoding: str | None) -> LoadedData:
 
 
 def _refuse_encoding(encoding: str | None, what: str) -> None:
-    if encoding is not None:
-        raise DataReadError(f"encoding= applies to CSV/TSV files, not to {what}; leave it out")
+    refuse_encoding(encoding, what)
 
 
-def _read_file(path: Path, encoding: str | None) -> LoadedData:
-    raw = _file_bytes(path)
-    frame, how = _parse(raw, path, encoding)
+def _read_file(path: Path, encoding: str | None, columns: list[str] | None) -> LoadedData:
+    frame, sha256, how = read_file(path, encoding, columns)
     check_frame(frame, str(path))
-    return LoadedData(frame=plain_dtypes(frame), name=path.name, sha256=hashlib.sha256(raw).hexdigest(), read=how)
-
-
-def _file_bytes(path: Path) -> bytes:
-    try:
-        return _read_bytes(path)
-    except OSError as exc:  # e.g. a name too long for the file system
-        raise DataReadError(f"cannot read data file {show(str(path))}: {exc.strerror or exc}") from None
-
-
-def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise DataReadError(f"data path {path} is a directory; pass one of its files ({READ_FORMATS} are read)")
-    if not path.exists():
-        raise DataReadError(f"data file not found: {path}")
-    if not path.is_file():
-        raise DataReadError(f"data path {path} is not a regular file")
-    try:
-        return path.read_bytes()
-    except PermissionError:
-        raise DataReadError(f"cannot read data file {path}: permission denied") from None
-    except OSError as exc:
-        raise DataReadError(f"cannot read data file {path}: {exc.strerror or exc}") from None
-
-
-def _parse(raw: bytes, path: Path, encoding: str | None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The frame in ``raw`` and how it was read; the format comes from the content, then the name."""
-    if not raw:
-        raise DataReadError(f"data file {path} is empty (0 bytes)")
-    suffixes = [s.lower() for s in path.suffixes]
-    compression = None
-    if raw.startswith(b"\x1f\x8b"):
-        raw, compression = _gunzip(raw, path), "gzip"
-        suffixes = suffixes[:-1] if suffixes[-1:] == [".gz"] else suffixes
-    elif suffixes[-1:] == [".gz"]:
-        raise DataReadError(f"could not read {path}: its name ends in .gz but it is not gzip-compressed")
-    if raw.startswith(b"PAR1"):
-        _refuse_encoding(encoding, f"the Parquet file {path}")
-        return _read_parquet(raw, path), {"format": "parquet", "compression": compression}
-    _refuse_unread_format(raw, path, suffixes[-1] if suffixes else "")
-    text, how = decode_text(raw, str(path), encoding, binary_hint=f"; auditkit reads {READ_FORMATS}")
-    sep = "\t" if suffixes[-1:] and suffixes[-1] in TAB_SUFFIXES else ","
-    frame = _read_delimited(text, sep, path)
-    return frame, {"format": "tsv" if sep == "\t" else "csv", "compression": compression, **how}
-
-
-def _gunzip(raw: bytes, path: Path) -> bytes:
-    import gzip
-    import zlib
-
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataReadError(f"could not read {path}: it starts like gzip but does not decompress ({exc})") from None
-
-
-def _refuse_unread_format(raw: bytes, path: Path, suffix: str) -> None:
-    """Refuse content or names of formats that are not read, and a .parquet name on other content."""
-    what = next((name for magic, name in UNREAD_MAGIC if raw.startswith(magic)), None)
-    if what is None and suffix in UNREAD_SUFFIXES:
-        what = f"a {suffix} file"
-    if what is not None:
-        raise DataReadError(
-            f"{path} is {what}, which auditkit does not read; it reads {READ_FORMATS}: "
-            "export the data as CSV or Parquet"
-        )
-    if suffix in PARQUET_SUFFIXES:
-        raise DataReadError(
-            f"could not read {path}: its name ends in {suffix} but it is not a Parquet file (it does not start "
-            "with the 'PAR1' magic bytes); if it is a CSV file, name it .csv"
-        )
-
-
-def _read_parquet(raw: bytes, path: Path) -> pd.DataFrame:
-    import io
-
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(io.BytesIO(raw))
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
-        raise DataReadError(f"could not read {path}: not a valid Parquet file ({_first_line(exc)})") from None
-    _refuse_parquet_columns(schema, path)
-    try:
-        return pd.read_parquet(io.BytesIO(raw))
-    except Exception as exc:  # noqa: BLE001
-        raise DataReadError(f"could not read {path}: {type(exc).__name__}: {_first_line(exc)}") from None
-
-
-def _refuse_parquet_columns(schema: Any, path: Path) -> None:
-    """Duplicate names and nested (list, struct, map) columns, told from the schema before reading."""
-    import pyarrow as pa
-
-    from auditkit.io.frame_checks import duplicate_names_message, nested_columns_message
-
-    duplicates = duplicate_names_message(list(schema.names))
-    if duplicates:
-        raise DataReadError(f"{path} {duplicates}")
-    nested = {f.name: _nested_kind(f.type) for f in schema if pa.types.is_nested(f.type)}
-    if nested:
-        raise DataReadError(f"{path} {nested_columns_message(nested)}")
-
-
-def _nested_kind(arrow_type: Any) -> str:
-    """``"list"``, ``"struct"``, ``"map"``... for an Arrow nested type (``ListType`` -> ``"list"``)."""
-    name = type(arrow_type).__name__.removesuffix("Type")
-    return {"LargeList": "list", "FixedSizeList": "list", "ListView": "list", "LargeListView": "list"}.get(
-        name, name.lower())
-
-
-def _read_delimited(text: str, sep: str, path: Path) -> pd.DataFrame:
-    import io
-
-    from auditkit.io.frame_checks import duplicate_names_message, header_names
-
-    kind = "TSV" if sep == "\t" else "CSV"
-    names = header_names(text, sep)
-    if names is None:
-        raise DataReadError(f"data file {path} has no header row and no data (only blank lines)")
-    duplicates = duplicate_names_message(names)
-    if duplicates:
-        raise DataReadError(f"{path} {duplicates}")
-    try:
-        return pd.read_csv(io.StringIO(text), sep=sep)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
-        raise DataReadError(f"could not read {path} as {kind}: {_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return LoadedData(frame=plain_dtypes(frame), name=path.name, sha256=sha256, read=how)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -87,8 +88,10 @@ def nested_columns_message(nested: dict[Any, str]) -> str:
             "flatten them into plain columns or drop them before the audit")
 
 
-def header_names(text: str, sep: str) -> list[str] | None:
+def header_names(text: str | Iterable[str], sep: str) -> list[str] | None:
     """The names in the first non-blank row of delimited ``text`` as written (None if every row is blank).
+
+    ``text`` is the text, or its lines (a text file: only the lines up to the header are read).
 
     pandas renames a repeated name (``sex``, ``sex.1``), so duplicates are told from the header itself.
 
@@ -98,7 +101,7 @@ def header_names(text: str, sep: str) -> list[str] | None:
     ['age', 'sex', 'age']
     """
     try:
-        for row in csv.reader(io.StringIO(text), delimiter=sep):
+        for row in csv.reader(io.StringIO(text) if isinstance(text, str) else text, delimiter=sep):
             if any(cell.strip() for cell in row):
                 return row
     except csv.Error:  # e.g. a header cell longer than the csv module's field limit: pandas reports it
@@ -121,7 +124,7 @@ def plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     >>> plain_dtypes(frame).dtypes.astype(str).tolist()
     ['float64', 'str']
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced (isetitem), never written into: no need to copy the data
     for position in range(out.shape[1]):
         converted = _plain_column(out.iloc[:, position])
         if converted is not None:

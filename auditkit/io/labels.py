@@ -142,6 +142,20 @@ def find_group(value: Any, groups: Sequence[str]) -> str | None:
     return None if position is None else groups[position]
 
 
+def _hashable_values(values: Any) -> pd.Series:
+    """``values`` as a Series to hash: numbers, booleans and text as they are, anything else as Python objects.
+
+    A column of one numeric, boolean or text dtype hashes each value to the same group as its
+    Python object would, without making a Python object per row.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb" or pd.api.types.is_string_dtype(dtype) and (
+            not pd.api.types.is_object_dtype(dtype)):
+        return series
+    return pd.Series(np.asarray(values, dtype=object))
+
+
 def label_codes(values: Any, labels: Sequence[Any], described: str, target: str) -> np.ndarray:
     """Position in ``labels`` of every value; refuses values that are not one of the target's labels.
 
@@ -173,7 +187,7 @@ def label_codes(values: Any, labels: Sequence[Any], described: str, target: str)
     auditkit.exceptions.InputError: predictions column 'decision' has values 'maybe', but target 'approved' has
     labels 'no', 'yes' ('maybe' is not among them); predictions must use the target's own labels
     """
-    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=False)
+    codes, uniques = pd.factorize(_hashable_values(values), use_na_sentinel=False)
     positions = [find_label(u, labels) for u in uniques]
     unknown = [u for u, p in zip(uniques, positions, strict=True) if p is None]
     if unknown:

@@ -17,6 +17,7 @@ BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE", {"utf-16", "utf-16-be"}),
 )
 ENCODING_EXAMPLES = "utf-8, latin-1, cp1252 or utf-16"
+BINARY_SNIFF_BYTES = 8192  # bytes looked at to tell binary content from text
 
 
 def decode_text(raw: bytes, where: str, encoding: str | None = None,
@@ -52,9 +53,30 @@ def decode_text(raw: bytes, where: str, encoding: str | None = None,
     ...
     auditkit.exceptions.DataReadError: data.csv is not UTF-8 text (byte 0xe9 on line 1); pass its encoding, ...
     """
-    mark = next((m for m in BYTE_ORDER_MARKS if raw.startswith(m[0])), None)
-    if encoding is None and mark is None and _looks_binary(raw[:8192]):
-        raise DataReadError(_not_text_message(raw, where, "UTF-8", binary_hint))
+    codec, how = text_encoding(raw, where, encoding, binary_hint)
+    text = _decode(raw, where, codec, given=how["encoding_source"] == "given").removeprefix("\ufeff")
+    if "\x00" in text:
+        raise DataReadError(not_text_message(raw, where, how["encoding"], binary_hint))
+    return text, how
+
+
+def text_encoding(head: bytes, where: str, encoding: str | None = None,
+                  binary_hint: str = "") -> tuple[str, dict[str, Any]]:
+    """The codec to decode a file with, decided from its first bytes, and how it was decided.
+
+    The decision of :func:`decode_text` without decoding: ``head`` (at least the first 8 KiB,
+    or the whole file if shorter) is enough. The same errors, except those that need every byte.
+
+    Examples
+    --------
+    >>> text_encoding("a,b\\n".encode("utf-8-sig"), "data.csv")
+    ('utf-8-sig', {'encoding': 'UTF-8', 'encoding_source': 'byte-order mark'})
+    >>> text_encoding(b"a,b\\n", "data.csv", encoding="latin-1")
+    ('latin-1', {'encoding': 'latin-1', 'encoding_source': 'given'})
+    """
+    mark = next((m for m in BYTE_ORDER_MARKS if head.startswith(m[0])), None)
+    if encoding is None and mark is None and _looks_binary(head[:BINARY_SNIFF_BYTES]):
+        raise DataReadError(not_text_message(head, where, "UTF-8", binary_hint))
     if encoding is not None:
         codec = _codec_name(encoding)
         if mark is not None and codec not in mark[3]:
@@ -62,16 +84,27 @@ def decode_text(raw: bytes, where: str, encoding: str | None = None,
                 f"{where} starts with a {mark[2]} byte-order mark, but the encoding given is {encoding}; "
                 f"leave out encoding= to read it as {mark[2]}"
             )
-        text, how = _decode(raw, where, encoding, given=True), {"encoding": encoding, "encoding_source": "given"}
-    elif mark is not None:
-        text = _decode(raw, where, mark[1], given=False)
-        how = {"encoding": mark[2], "encoding_source": "byte-order mark"}
-    else:
-        text, how = _decode(raw, where, "utf-8", given=False), {"encoding": "UTF-8", "encoding_source": "default"}
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        raise DataReadError(_not_text_message(raw, where, how["encoding"], binary_hint))
-    return text, how
+        return encoding, {"encoding": encoding, "encoding_source": "given"}
+    if mark is not None:
+        return mark[1], {"encoding": mark[2], "encoding_source": "byte-order mark"}
+    return "utf-8", {"encoding": "UTF-8", "encoding_source": "default"}
+
+
+def ascii_compatible(codec: str) -> bool:
+    """Whether ``codec`` writes ASCII as ASCII, so a 0 byte is a NUL character and nothing else.
+
+    Examples
+    --------
+    >>> ascii_compatible("utf-8-sig"), ascii_compatible("cp1252"), ascii_compatible("utf-16")
+    (True, True, False)
+    """
+    ascii_text = "".join(map(chr, range(128)))
+    try:
+        encoder = codecs.getincrementalencoder(codec)()
+        encoder.encode("")  # a codec that writes a byte-order mark (utf-8-sig) writes it here, first
+        return encoder.encode(ascii_text) == ascii_text.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _codec_name(encoding: str) -> str:
@@ -107,8 +140,16 @@ def _looks_binary(head: bytes) -> bool:
     return b"\x00" in head or controls > 0.05 * len(head)
 
 
-def _not_text_message(raw: bytes, where: str, encoding: str, binary_hint: str) -> str:
-    """Why the content is not text: UTF-16 without a byte-order mark, or binary."""
+def not_text_message(raw: bytes, where: str, encoding: str, binary_hint: str) -> str:
+    """Why the content is not text: UTF-16 without a byte-order mark, or binary.
+
+    Examples
+    --------
+    >>> not_text_message("a,b\\n".encode("utf-16-le"), "data.csv", "UTF-8", "")
+    "data.csv looks like UTF-16 text without a byte-order mark (every other byte is 0); pass encoding='utf-16-le'"
+    >>> not_text_message(bytes(range(256)), "data.csv", "UTF-8", "")
+    'data.csv is binary, not UTF-8 text'
+    """
     head = raw[:4096]
     odd, even = head[1::2].count(0), head[0::2].count(0)
     half = len(head) // 2

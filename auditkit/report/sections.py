@@ -118,6 +118,9 @@ def groups(doc: dict[str, Any], result: AuditResult | None = None) -> None:
         if result is not None:
             views.show_figure(result.plot.group_rates(features),
                               "Bar chart of rates by group with confidence intervals")
+    note = views.score_statistics_note(doc)
+    if note:
+        _show(f"<p>{esc(note)}</p>")
 
 
 def disparities(doc: dict[str, Any], result: AuditResult | None = None) -> None:

@@ -187,6 +187,36 @@ def format_number(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def score_statistics_note(doc: dict[str, Any]) -> str:
+    """One sentence on how the score metrics by group were computed, and the bound on their resamples ('' without).
+
+    Examples
+    --------
+    >>> stats = {"method": "binned", "distinct_scores": 10000, "bins": 819, "auc_error_bound": 0.00049,
+    ...          "brier_error_bound": 0.0003}
+    >>> doc = {"fairness": {"settings": {"score_statistics": stats}}}
+    >>> score_statistics_note(doc).split(": ")[1]
+    'each resampled ROC AUC is within 0.00049 of the exact value for the same resample, the Brier score within 0.0003.'
+    >>> exact = {"method": "exact", "distinct_scores": 11}
+    >>> score_statistics_note({"fairness": {"settings": {"score_statistics": exact}}})
+    'Score metrics by group and their intervals are exact (from the 11 distinct scores).'
+    """
+    stats = doc.get("fairness", {}).get("settings", {}).get("score_statistics")
+    if not stats:
+        return ""
+    if stats.get("method") == "exact":
+        return (f"Score metrics by group and their intervals are exact (from the {stats.get('distinct_scores', 0):,} "
+                "distinct scores).")
+    bounds = [f"{name} within {stats[key]:.2g}" for name, key in (
+        ("ROC AUC is", "auc_error_bound"), ("the Brier score", "brier_error_bound"),
+        ("calibration in the large", "calibration_error_bound")) if stats.get(key) is not None]
+    where = f"in {stats.get('bins', 0):,} bins (of {stats.get('distinct_scores', 0):,} distinct scores)"
+    if not bounds:
+        return f"Score metrics by group are exact; their intervals would come from the scores {where}."
+    return (f"Score metrics by group are exact; their intervals come from the scores {where}: each resampled "
+            f"{bounds[0]} of the exact value for the same resample" + "".join(f", {b}" for b in bounds[1:]) + ".")
+
+
 def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The ``fairness.by_group`` rows as one tidy frame (one row per group).
 

@@ -5,8 +5,11 @@ does with ``n_boot``) changes only how often each row occurs. For metrics that a
 functions of cell counts (confusion matrices by group) the counts of one resample are
 exactly ``Multinomial(N, observed cell proportions)``, so every resample of every group
 is drawn at once with one call and no metric function is ever called per resample.
-For metrics that need the rows (AUC, Brier score, regression errors) each resample is a
-vector of row multiplicities, drawn in chunks to bound memory.
+For metrics that need the rows (regression errors, user metrics) each resample is a vector
+of row multiplicities, drawn in chunks to bound memory. Score metrics (ROC AUC, Brier score)
+need only counts over (group, score value or bin, label) cells: :func:`multinomial_resamples`
+draws those counts, with the same distribution as resampling the rows, at a cost that grows
+with the number of cells instead of the number of rows.
 
 Confidence intervals are percentile intervals computed with ``numpy.nanquantile`` at
 ``(1 - level) / 2`` and ``(1 + level) / 2`` -- the definition ``MetricFrame`` uses for its
@@ -97,6 +100,69 @@ def row_multiplicities(n_rows: int, n_boot: int, rng: np.random.Generator) -> It
             yield np.bincount((picks + offsets).ravel(), minlength=size * n_rows).reshape(size, n_rows)
             done += size
             bar.update(size)  # once the caller is done with the chunk
+
+
+def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Generator,
+                          chunk_cells: int = ROW_CHUNK_CELLS) -> Iterator[np.ndarray]:
+    """Counts of cells in resamples of the rows, in chunks: ``Multinomial(N, counts / N)`` draws, made fast.
+
+    Resampling the ``N = counts.sum()`` rows with replacement gives cell counts that follow exactly
+    ``Multinomial(N, counts / N)``; the total stays ``N`` (this is not a Poisson bootstrap). Drawn as
+    independent ``Poisson(counts)`` counts, then corrected to the total ``N``: given its total ``t``, a
+    Poisson draw is ``Multinomial(t, counts / N)`` -- ``t`` rows drawn independently -- so adding
+    ``N - t`` more rows, each a uniformly drawn row of the data, or removing ``t - N`` of the ``t`` rows
+    chosen uniformly without replacement, makes it ``Multinomial(N, counts / N)`` exactly. The cost is
+    about ``n_boot * (cells + sqrt(N))`` random numbers instead of ``n_boot * N`` (rows) or
+    ``n_boot * cells`` binomial draws (``numpy``'s multinomial). When there are more cells than a
+    quarter of the rows, every row of each resample is drawn directly.
+
+    Parameters
+    ----------
+    counts : ndarray of int, shape ``(n_cells,)``
+        Rows in each cell; cells of no rows stay empty in every resample.
+    n_boot : int
+    rng : numpy.random.Generator
+    chunk_cells : int
+        Cells of resamples held at once (``chunk * n_cells``).
+
+    Yields
+    ------
+    ndarray of int, shape ``(chunk, n_cells)``
+        Counts of each resample (each sums to ``N``); the chunks together hold ``n_boot`` resamples.
+        A progress bar counts the resamples the caller has used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> chunks = list(multinomial_resamples(np.array([5_000, 0, 15_000]), 4, np.random.default_rng(0)))
+    >>> [chunk.shape for chunk in chunks], chunks[0].sum(axis=1).tolist(), chunks[0][:, 1].tolist()
+    ([(4, 3)], [20000, 20000, 20000, 20000], [0, 0, 0, 0])
+    """
+    counts = np.asarray(counts, dtype=np.int64).ravel()
+    total, n_cells = int(counts.sum()), len(counts)
+    if total == 0:
+        yield np.zeros((n_boot, n_cells), dtype=np.int64)
+        return
+    poisson = 4 * n_cells <= total
+    cell_of_row = np.repeat(np.arange(n_cells, dtype=np.int32 if n_cells < 2**31 else np.int64), counts)
+    chunk = max(1, min(n_boot, chunk_cells // max(n_cells, 1)))
+    done = 0
+    with progress_bar(n_boot, "bootstrap", "resample") as bar:
+        while done < n_boot:
+            size = min(chunk, n_boot - done)
+            draws = rng.poisson(counts, size=(size, n_cells)) if poisson else np.zeros((size, n_cells), np.int64)
+            missing = total - draws.sum(axis=1)
+            for r in np.flatnonzero(missing < 0):
+                drawn = np.cumsum(draws[r])
+                removed = rng.choice(int(drawn[-1]), size=int(-missing[r]), replace=False)
+                draws[r] -= np.bincount(np.searchsorted(drawn, removed, side="right"), minlength=n_cells)
+            missing = np.maximum(missing, 0)
+            cells = cell_of_row[rng.integers(0, total, size=int(missing.sum()))]
+            owner = np.repeat(np.arange(size) * n_cells, missing)
+            draws += np.bincount(owner + cells, minlength=size * n_cells).reshape(size, n_cells)
+            yield draws
+            done += size
+            bar.update(size)
 
 
 def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:

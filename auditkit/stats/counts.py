@@ -13,6 +13,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from auditkit.stats.levels import renumber, text_levels
 from auditkit.stats.missing_group import missing_groups
 
 TP, FP, FN, TN = 0, 1, 2, 3
@@ -153,6 +154,11 @@ def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer group code per row and the table of group keys, sorted by key.
 
+    Groups are the distinct combinations of the features' values as text (``astype(str)``;
+    missing values stay missing and sort last), ordered by the first feature, then the
+    second... Each column is hashed once (:func:`auditkit.stats.levels.text_levels`); no row
+    is visited in Python.
+
     Examples
     --------
     >>> import pandas as pd
@@ -160,12 +166,18 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.
     >>> codes.tolist(), keys["sex"].tolist()
     ([1, 0, 1], ['f', 'm'])
     """
-    keys = sensitive[list(features)].astype(str)
-    groups = keys.drop_duplicates().sort_values(list(features)).reset_index(drop=True)
-    lookup = {tuple(row): i for i, row in enumerate(groups.itertuples(index=False, name=None))}
-    codes = np.fromiter((lookup[tuple(r)] for r in keys.itertuples(index=False, name=None)),
-                        dtype=np.int64, count=len(keys))
-    return codes, groups
+    codes = np.zeros(len(sensitive), dtype=np.int64)
+    combos = np.zeros((1, 0), dtype=np.int64)  # per group so far: the level of each feature
+    names = []
+    for feature in features:
+        levels, level_names = text_levels(sensitive[feature])
+        size = len(level_names)
+        codes, present = renumber(codes * size + levels, len(combos) * size)
+        combos = np.column_stack([combos[present // size], present % size])
+        names.append(level_names)
+    keys = pd.DataFrame({f: level_names.take(combos[:, j]).reset_index(drop=True)
+                         for j, (f, level_names) in enumerate(zip(features, names, strict=True))})
+    return codes, keys
 
 
 def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndarray:

@@ -8,7 +8,7 @@ a column hold that very text as well, the label becomes ``"(missing 2)"`` (then
 values is kept in ``sensitive.attrs["missing_groups"]`` of the frame that
 :func:`sensitive_frame` returns, so every step can tell the missing group from a value.
 
-This module imports nothing from auditkit.
+This module imports only :mod:`auditkit.stats.levels` from auditkit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from auditkit.stats.levels import labelled
 
 MISSING_GROUP = "(missing)"
 ATTRS_KEY = "missing_groups"
@@ -73,13 +76,11 @@ def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     labels: dict[str, str] = {}
     for col in columns:
-        values = frame[col]
-        present = values.notna()
-        as_text = values.map(group_label, na_action="ignore").astype(object)
-        if not present.all():
-            labels[col] = missing_label(as_text[present].unique())
-            as_text = as_text.where(present, labels[col])
-        out[col] = as_text
+        codes, texts = labelled(frame[col], group_label)  # one call per distinct value
+        if (codes < 0).any():
+            labels[col] = missing_label(texts)
+        names = np.array([*texts, labels.get(col)], dtype=object)
+        out[col] = pd.Series(names[codes], index=frame.index, dtype=object)  # code -1 (missing) picks the last
     out.attrs[ATTRS_KEY] = labels
     return out
 

@@ -100,12 +100,12 @@ class DataBiasStep(Step):
         self.check_sensitive(ctx.sensitive_features)
         n_boot, level = int(self.n_boot), float(self.ci_level)
         represented, fit_tests = bias.representation(ctx.sensitive, chosen, self.reference_distribution, n_boot,
-                                                     ctx.rng("data_bias.representation"), level)
+                                                     ctx.rng("data_bias.representation"), level, ctx.group_codes)
         rates, rate_tests = bias.base_rates(ctx, chosen, min_size, n_boot, ctx.rng("data_bias.base_rates"), level)
         missing, missing_tests = bias.missingness(ctx.frame, ctx.sensitive, features, min_size, n_boot,
-                                                  ctx.rng("data_bias.missingness"), level)
+                                                  ctx.rng("data_bias.missingness"), level, ctx.group_codes)
         proxies, skipped = bias.proxies(ctx.frame, ctx.sensitive, columns, n_boot, ctx.rng("data_bias.proxies"),
-                                        level)
+                                        level, ctx.group_codes)
         findings = [
             *found.missing_sensitive_findings(represented),
             *found.representation_findings(represented, fit_tests, self.alpha),

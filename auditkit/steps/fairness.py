@@ -147,6 +147,8 @@ class FairnessStep(Step):
                          "extra_metrics": sorted(self.extra_metrics)},
             "min_group_size": settings.min_group_size,
         }
+        if output.score_statistics is not None:  # how the score metrics' intervals were computed, and their bound
+            payload["settings"]["score_statistics"] = output.score_statistics
         return StepResult(
             name=self.name, section=self.section, payload=payload, tables=fairness_tables(payload),
             findings=fairness_findings(output.results, output.comparisons, settings, ctx.spec.task)

@@ -6,10 +6,10 @@ gives the answer away. It shows as a coloured box in JupyterLab and as one line 
 terminal or a papermill run, and never raises for an answer, so a lesson always runs to the end.
 
 * The core checkers (:func:`check_number`, :func:`check_choice`, :func:`check_columns`,
-  :func:`check_values`) serve any exercise.
+  :func:`check_items`, :func:`check_values`) serve any exercise.
 * :func:`glossary` shows the words a lesson uses, one plain sentence each.
-* ``teach.lesson1``, ``teach.lesson2`` and ``teach.lesson3`` hold each lesson's data and its
-  checkers (``teach.lesson1.check_selection_rate(answer)``).
+* ``teach.lesson1`` to ``teach.lesson7`` hold each lesson's data and its checkers
+  (``teach.lesson1.check_selection_rate(answer)``).
 * ``python -m auditkit.teach.student`` writes the student versions of the lessons from the
   instructor versions (see :mod:`auditkit.teach.student`).
 
@@ -24,10 +24,10 @@ False
 
 from __future__ import annotations
 
-from auditkit.teach import lesson1, lesson2, lesson3
-from auditkit.teach.checks import check_choice, check_columns, check_number, check_values
+from auditkit.teach import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7
+from auditkit.teach.checks import check_choice, check_columns, check_items, check_number, check_values
 from auditkit.teach.feedback import Feedback
 from auditkit.teach.glossary import glossary
 
-__all__ = ["Feedback", "check_choice", "check_columns", "check_number", "check_values", "glossary", "lesson1",
-           "lesson2", "lesson3"]
+__all__ = ["Feedback", "check_choice", "check_columns", "check_items", "check_number", "check_values", "glossary",
+           "lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lesson6", "lesson7"]

@@ -177,6 +177,66 @@ def check_columns(answer: Any, expected: Iterable[str], *, columns: Iterable[str
     return Feedback(NOT_YET, " ".join(problems), hint, exercise)
 
 
+def check_items(answer: Any, expected: Iterable[str], *, allowed: Sequence[str], noun: str = "item",
+                why: str = "", hint: str = "", exercise: str = "") -> Feedback:
+    """Does ``answer`` name exactly the items ``expected`` of ``allowed`` (in any order, case ignored)?
+
+    For exercises whose answer is a set: the options on a front, the claims a table supports.
+
+    Parameters
+    ----------
+    answer : str or iterable of str
+        One item or several (a list, tuple, set or pandas Index).
+    expected : iterable of str
+        The right items (each one of ``allowed``).
+    allowed : sequence of str
+        Every item the exercise offers: an answer naming another is told the list.
+    noun : str, default "item"
+        What an item is, in the messages ("option", "claim").
+    why, hint, exercise : str
+        As for :func:`check_number`.
+
+    Returns
+    -------
+    Feedback
+        Not yet names the student's own items that do not belong and says how many are
+        missing (not which).
+
+    Examples
+    --------
+    >>> check_items(["b", "A"], ["A", "B"], allowed=["A", "B", "C"], noun="claim", why="both hold.")
+    ✓ Right: both hold.
+    >>> check_items(["A", "C"], ["A", "B"], allowed=["A", "B", "C"], noun="claim").message
+    "'C' does not belong. 1 claim is missing."
+    >>> check_items("D", ["A"], allowed=["A", "B"], noun="claim").message
+    "'D' is not one of the claims: 'A', 'B'."
+    """
+    options = [str(item) for item in allowed]
+    if not options:
+        raise InputError("allowed must name at least one item; got none")
+    right = [_matching(str(item), options) for item in expected]
+    if None in right:
+        raise InputError(f"expected must be items of allowed ({_listed(options)}); got {_listed(expected)}")
+    if is_unanswered(answer):
+        return Feedback(NO_ANSWER, UNANSWERED, hint, exercise)
+    given = _names(answer)
+    if given is None:
+        return Feedback(NOT_YET, f"expected a list of {noun}s; got {_kind(answer)}.", hint, exercise)
+    unknown = [name for name in given if _matching(name, options) is None]
+    if unknown:
+        return Feedback(NOT_YET, f"{_listed(unknown)} {_is_are(unknown)} not one of the {noun}s: {_listed(options)}.",
+                        hint, exercise)
+    chosen = {_matching(name, options) for name in given}
+    extra = [name for name in given if _matching(name, options) not in right]
+    missing = len(set(right) - chosen)
+    if not extra and not missing:
+        return Feedback(RIGHT, why or f"{_listed(given)}: right.", "", exercise)
+    problems = [f"{_listed(extra)} {'does' if len(extra) == 1 else 'do'} not belong."] if extra else []
+    if missing:
+        problems.append(f"{missing} {noun}{' is' if missing == 1 else 's are'} missing.")
+    return Feedback(NOT_YET, " ".join(problems), hint, exercise)
+
+
 def check_values(answer: Any, expected: Mapping[Hashable, float], *, tol: float = DEFAULT_TOLERANCE, why: str = "",
                  hint: str = "", exercise: str = "") -> Feedback:
     """Does ``answer`` give, for each key of ``expected``, a number within ``tol`` of it (e.g. a rate per group)?
@@ -221,6 +281,21 @@ def check_values(answer: Any, expected: Mapping[Hashable, float], *, tol: float 
     return Feedback(RIGHT, why or "every value is right.", "", exercise)
 
 
+def answer_near(answer: Any, value: float, tol: float = DEFAULT_TOLERANCE) -> bool:
+    """Whether ``answer`` is one number (also in a one-element Series or array) within ``tol`` of ``value``.
+
+    For checkers that recognise a usual mistake (a count instead of a share, a sign the wrong way
+    round) before they say "not it".
+
+    Examples
+    --------
+    >>> answer_near(0.252, 0.25), answer_near(-0.25, 0.25), answer_near("0.25", 0.25), answer_near(..., 0.25)
+    (True, False, False, False)
+    """
+    number, problem = _one_number(answer)
+    return not problem and abs(number - value) <= tol
+
+
 def _author_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(plain(value), numbers.Real) or math.isnan(float(value)):
         raise InputError(f"{name} must be a number; got {show(value)}")
@@ -251,6 +326,11 @@ def _names(answer: Any) -> list[str] | None:
         return None
     items = [plain(item) for item in answer]
     return items if all(isinstance(item, str) for item in items) else None
+
+
+def _matching(name: str, options: Sequence[str]) -> str | None:
+    """The option ``name`` stands for (case and surrounding spaces ignored), or None."""
+    return next((option for option in options if _same_choice(option, name)), None)
 
 
 def _as_mapping(answer: Any) -> Mapping | None:

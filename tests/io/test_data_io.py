@@ -157,10 +157,10 @@ def test_unreadable_file_says_permission_denied(tmp_path, capsys, monkeypatch):
     path = tmp_path / "data.csv"
     path.write_text(CSV_TEXT)
 
-    def denied(self):
+    def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)  # tests run as root, so chmod would not stop them
+    monkeypatch.setattr(Path, "open", denied)  # tests run as root, so chmod would not stop them
     message = f"cannot read data file {path}: permission denied"
     with pytest.raises(DataReadError, match=f"^{message}$"):
         read_data(path)

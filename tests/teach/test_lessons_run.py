@@ -1,10 +1,8 @@
 """Every lesson runs under papermill, offline, as a student or an instructor would run it.
 
 Instructor versions: every exercise's checker says "right" to the solution. Student versions: every exercise
-runs and says "no answer yet" (with a hint), and nothing fails. The default suite runs the three instructor
-versions and the quickest student version; the other two student versions are marked slow (5-15 s each, which
-would take the default suite past its time budget; the structure of every student version is checked without a
-kernel in test_student.py).
+runs and says "no answer yet" (with a hint), and nothing fails. Both versions of every lesson run in the default
+suite, the one CI runs: a lesson that only runs in a slow suite could break unseen.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from auditkit.teach.student import lessons_dirs
 
 INSTRUCTOR, STUDENT = lessons_dirs()
 FEEDBACK_CLASS = "auditkit-feedback"
-DEFAULT_STUDENT_RUNS = {"02_compas_debate"}
+PARAMETER_SET = type(pytest.param(None))
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +65,7 @@ def test_instructor_version_runs_and_every_solution_is_right(path, tmp_path):
     assert wrong == []
 
 
-def _student_params() -> list:
-    return [pytest.param(path, marks=() if path.stem in DEFAULT_STUDENT_RUNS else (pytest.mark.slow,), id=path.stem)
-            for path in sorted(STUDENT.glob("*.ipynb"))]
-
-
-@pytest.mark.parametrize("path", _student_params())
+@pytest.mark.parametrize("path", sorted(STUDENT.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_student_version_runs_and_every_exercise_waits_for_an_answer(path, tmp_path):
     notebook = _run(path, tmp_path)
     assert _problems(notebook) == []
@@ -80,3 +73,16 @@ def test_student_version_runs_and_every_exercise_waits_for_an_answer(path, tmp_p
     verdicts = [_feedback(cell) for cell in exercises]
     assert exercises and all(len(v) == 1 for v in verdicts), verdicts
     assert all("… No answer yet: replace the ... with your answer" in v[0] and " Hint: " in v[0] for v in verdicts)
+
+
+def test_both_versions_of_every_lesson_run_in_the_default_suite():
+    """CI runs the default suite (``-m 'not slow'``): no lesson's run may be marked slow, or left out."""
+    lessons = sorted(p.stem for p in INSTRUCTOR.glob("*.ipynb"))
+    assert sorted(p.stem for p in STUDENT.glob("*.ipynb")) == lessons
+    for test in (test_instructor_version_runs_and_every_solution_is_right,
+                 test_student_version_runs_and_every_exercise_waits_for_an_answer):
+        assert "slow" not in [mark.name for mark in test.pytestmark], test.__name__
+        [parametrize] = [mark for mark in test.pytestmark if mark.name == "parametrize"]
+        params = [param if isinstance(param, PARAMETER_SET) else pytest.param(param) for param in parametrize.args[1]]
+        assert [p.values[0].stem for p in params] == lessons, test.__name__
+        assert [p.id for p in params if p.marks] == [], test.__name__

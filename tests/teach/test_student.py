@@ -28,8 +28,10 @@ def _tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def test_the_three_lessons_exist_in_both_versions():
-    names = ["01_measuring_bias.ipynb", "02_compas_debate.ipynb", "03_bias_in_the_data.ipynb"]
+def test_the_lessons_exist_in_both_versions():
+    names = ["01_measuring_bias.ipynb", "02_compas_debate.ipynb", "03_bias_in_the_data.ipynb",
+             "04_explaining_with_shap.ipynb", "05_lime_and_disagreement.ipynb", "06_mitigation_tradeoffs.ipynb",
+             "07_writing_it_up.ipynb"]
     assert [p.name for p in LESSONS] == names
     assert sorted(p.name for p in STUDENT.glob("*.ipynb")) == names
 

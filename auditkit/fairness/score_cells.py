@@ -1,0 +1,332 @@
+"""Sufficient statistics of scores: ROC AUC, Brier score and calibration in the large from counts of cells.
+
+Every row falls in one *cell*: (finest group, score bin, label). A bootstrap resample of the rows
+(``MetricFrame(n_boot=...)``'s scheme: all rows of the audit, with replacement) changes only how many
+rows each cell holds, and the counts of all cells of one resample follow ``Multinomial(N, cell counts / N)``
+exactly (:func:`auditkit.stats.bootstrap.multinomial_resamples`; not a Poisson bootstrap: the total stays
+``N``), so a resample costs the non-empty cells, about ``groups x bins x 2``, instead of the rows. The
+groups of every grouping are unions of finest groups, so one draw of the cells serves all groupings,
+as one set of row resamples did.
+
+*Exact* when the scores take at most as many distinct values as bins are allowed
+(:func:`bins_for`: every score of an audit of at most ``SCORE_CELL_BUDGET`` rows): each bin is one
+score value, the pairs of rows within a bin are ties (half a pair each, as in ``roc_auc_score``) and
+every cell's rows share one score, so the metrics of each resample are those of that row resample.
+
+*Binned* otherwise: bins of about equal numbers of rows (a score value is never split; a value of a
+bin's worth of rows or more gets a bin of its own). Each (group, bin) counts from the rows the share
+``c`` of its positive-negative pairs in which the positive row scores higher (ties a half), and a
+resample counts ``c`` of its pairs within that bin; the Brier score and the mean score of a resample
+take each cell's mean. So:
+
+* every point estimate is exact (``c`` and the cell means are those of the data);
+* within a resample, the ROC AUC differs from the exact AUC of the same row resample by at most
+  ``sum over bins of max(c, 1 - c) * positives * negatives / (P * N)`` (a bin holding one score of
+  the group counts 0), and the Brier score (calibration in the large) by at most the resample's mean
+  over its rows of the largest distance of a squared error (score) from its cell's mean. These
+  bounds are computed for every resample and group; ``ScoreMetrics.summary`` reports the largest.
+
+With ``B`` bins of equal size the AUC bound is about ``0.4 / B`` for smooth scores (tested); the
+error actually made is far smaller, about ``1 / (B * sqrt(n))`` for a group of ``n`` rows (the share
+``c`` of a bin changes little between resamples; measured in ``benchmarks/bench_scale.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+MAX_SCORE_BINS = 4096
+MIN_SCORE_BINS = 256
+SCORE_CELL_BUDGET = 2**15  # non-empty cells (finest groups x bins x 2 labels) resampled, above MIN_SCORE_BINS
+CHUNK_CELLS = 2**18  # cells x resamples scored at once: arrays of 2 MB stay in the processor's cache
+
+
+def bins_for(n_fine: int, n_rows: int = 0) -> int:
+    """Score bins allowed with ``n_fine`` finest groups and ``n_rows`` rows: within the cell budget.
+
+    An audit of at most ``SCORE_CELL_BUDGET`` rows has no more non-empty cells than that, so it may
+    have a bin for every row (exact); otherwise the bins are as many as the budget allows, within
+    ``MIN_SCORE_BINS`` and ``MAX_SCORE_BINS``.
+
+    Examples
+    --------
+    >>> bins_for(1), bins_for(20), bins_for(1000), bins_for(20, n_rows=10_000)
+    (4096, 819, 256, 10000)
+    """
+    if 0 < n_rows <= SCORE_CELL_BUDGET:
+        return n_rows
+    return int(np.clip(SCORE_CELL_BUDGET // (2 * max(n_fine, 1)), MIN_SCORE_BINS, MAX_SCORE_BINS))
+
+
+@dataclass(frozen=True)
+class ScoreBins:
+    """The distinct scores and the bin of each.
+
+    Bins hold about equal numbers of rows (``len(y_score) / max_bins``); a score value is never split,
+    and a value of that many rows or more gets a bin of its own (so a bin may be added for each such
+    value, up to ``2 * max_bins`` bins in all).
+
+    Attributes
+    ----------
+    value_of_row : ndarray of int
+        Rank of each row's score among the distinct scores.
+    bin_of_value : ndarray of int
+        Bin of each distinct score (nondecreasing).
+    n_bins : int
+    exact : bool
+        Whether each bin is one distinct score.
+    by_score : ndarray of int
+        The rows in order of score (stable).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> few = ScoreBins.of(np.array([0.3, 0.1, 0.3, 0.9]), max_bins=4)
+    >>> few.exact, few.n_bins, few.of_row.tolist()
+    (True, 3, [1, 0, 1, 2])
+    >>> many = ScoreBins.of(np.array([0.5] * 6 + [0.1, 0.2, 0.7, 0.8]), max_bins=3)  # 0.5 gets a bin of its own
+    >>> many.exact, many.n_bins, many.of_row.tolist()
+    (False, 3, [1, 1, 1, 1, 1, 1, 0, 0, 2, 2])
+    """
+
+    value_of_row: np.ndarray
+    bin_of_value: np.ndarray
+    n_bins: int
+    exact: bool
+    by_score: np.ndarray
+
+    @classmethod
+    def of(cls, y_score: np.ndarray, max_bins: int) -> ScoreBins:
+        by_score = np.argsort(y_score, kind="stable")
+        ordered = y_score[by_score]
+        rank = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
+        value_of_row = np.empty(len(y_score), dtype=np.int64)
+        value_of_row[by_score] = rank
+        counts = np.bincount(rank)
+        if len(counts) <= max_bins:
+            return cls(value_of_row, np.arange(len(counts)), len(counts), True, by_score)
+        slot = (np.cumsum(counts) - counts) * max_bins // len(y_score)
+        alone = counts * max_bins >= len(y_score)  # a score of a bin's worth of rows or more: a bin of its own
+        starts = np.r_[True, (slot[1:] != slot[:-1]) | alone[1:]]
+        bin_of_value = np.cumsum(starts) - 1
+        return cls(value_of_row, bin_of_value, int(bin_of_value[-1]) + 1, False, by_score)
+
+    @property
+    def of_row(self) -> np.ndarray:
+        """Bin of each row."""
+        return self.bin_of_value[self.value_of_row]
+
+    @property
+    def n_values(self) -> int:
+        return len(self.bin_of_value)
+
+
+@dataclass
+class _Grouping:
+    """How one grouping sums the cells of finest groups into its own (group, bin, label) cells, and their pairs.
+
+    Its cells are in the order of (group, bin, label), so the negative cell of a bin (if any) comes
+    right before the positive one.
+    """
+
+    members: np.ndarray  # group of each finest group
+    order: np.ndarray  # the finest groups' cells in the order of this grouping's cells
+    starts: np.ndarray | None  # where each of this grouping's cells starts in ``order`` (None: one cell each)
+    positive: np.ndarray  # label of each cell is 1
+    partner: np.ndarray  # a positive cell right after the negative cell of its bin
+    within: np.ndarray  # per positive cell with a partner: share of pairs within the bin ordered rightly
+    slack: np.ndarray  # per positive cell with a partner: how far that share may move in a resample
+    group_starts: np.ndarray  # first cell of each group
+
+    def sum_groups(self, fine: np.ndarray) -> np.ndarray:
+        """Sum axis 0 (finest groups) into this grouping's groups."""
+        if self.finest:
+            return fine
+        return np.add.reduceat(fine[self.member_order], self.member_starts, axis=0)
+
+    @cached_property
+    def finest(self) -> bool:
+        return bool(np.array_equal(self.members, np.arange(len(self.members))))
+
+    @cached_property
+    def member_order(self) -> np.ndarray:
+        return np.argsort(self.members, kind="stable")
+
+    @cached_property
+    def member_starts(self) -> np.ndarray:
+        return np.flatnonzero(np.r_[True, np.diff(self.members[self.member_order]) != 0])
+
+    def cells(self, fine_cells: np.ndarray) -> np.ndarray:
+        """This grouping's cell counts ``(n_cells, n_resamples)`` from the finest groups' ``(n_fine_cells, ...)``."""
+        taken = fine_cells[self.order]
+        return taken if self.starts is None else np.add.reduceat(taken, self.starts, axis=0)
+
+
+@dataclass(frozen=True)
+class ScoreStatistics:
+    """The non-empty cells of (finest group, score bin, label), with what each grouping needs to score a resample.
+
+    Attributes
+    ----------
+    cells : ndarray of int, shape ``(n_cells,)``
+        Key ``(finest group * n_bins + bin) * 2 + label`` of each non-empty cell, sorted.
+    counts : ndarray of int, shape ``(n_cells,)``
+        Rows of each cell.
+    columns : ndarray, shape ``(n_cells, 4)``
+        Per cell: mean score, mean squared error ``(score - label)**2``, and the largest distance of a
+        row's score (squared error) from its cell's mean.
+    bins : ScoreBins
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fine = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> y_true, y_score = np.array([0, 0, 1, 1, 0, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.3, 0.6, 0.9])
+    >>> stats = ScoreStatistics.of(fine, 2, [np.array([0, 1]), np.array([0, 0])], y_true, y_score, max_bins=4)
+    >>> stats.bins.exact, stats.bins.n_bins, len(stats.cells)  # 8 distinct scores in 4 bins, 8 non-empty cells
+    (False, 4, 8)
+    >>> point, bounds = stats.metrics(stats.counts[None].astype(float), probabilities=True)
+    >>> point[0]["roc_auc"].tolist(), point[1]["roc_auc"].tolist()  # exact: 0.75 and 0.75; both groups: 0.75
+    ([[0.75, 0.75]], [[0.75]])
+    >>> bounds[0]["roc_auc"].tolist()  # no bin holds a positive and a negative row of one group: exact
+    [[0.0, 0.0]]
+    >>> coarse = ScoreStatistics.of(fine, 2, [np.array([0, 1])], y_true, y_score, max_bins=2)
+    >>> point, bounds = coarse.metrics(coarse.counts[None].astype(float), probabilities=False)
+    >>> point[0]["roc_auc"].tolist(), bounds[0]["roc_auc"].tolist()  # still exact; a resample may move pairs
+    ([[0.75, 0.75]], [[0.5, 0.5]])
+    """
+
+    cells: np.ndarray
+    counts: np.ndarray
+    columns: np.ndarray
+    bins: ScoreBins
+    fine_starts: np.ndarray
+    groupings: list[_Grouping]
+
+    @classmethod
+    def of(cls, fine_codes: np.ndarray, n_fine: int, members: list[np.ndarray], y_true: np.ndarray,
+           y_score: np.ndarray, max_bins: int) -> ScoreStatistics:
+        """The statistics of the rows: finest group, label and score of each; ``members`` maps finest groups."""
+        bins = ScoreBins.of(y_score, max_bins)
+        label = np.asarray(y_true).astype(np.int64)
+        fine_codes = np.asarray(fine_codes, dtype=np.int64)
+        cells, cell_of_row, counts = np.unique((fine_codes * bins.n_bins + bins.of_row) * 2 + label,
+                                               return_inverse=True, return_counts=True)
+        error = (y_score - label) ** 2
+        means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
+        spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
+                   for values, mean in ((y_score, means[0]), (error, means[1]))]
+        fine_of_cell = cells // (2 * bins.n_bins)
+        fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
+        groupings = [_grouping(np.asarray(m), fine_codes, label, cells, bins) for m in members]
+        return cls(cells, counts, np.column_stack(means + spreads), bins, fine_starts, groupings)
+
+    def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
+        """Metrics and their bounds, per grouping, from resampled cell counts ``draws`` ``(n_resamples, n_cells)``.
+
+        Returns
+        -------
+        metrics, bounds : list of dict of str to ndarray ``(n_resamples, n_groups)``
+            ``roc_auc`` (and with ``probabilities`` ``brier_score`` and ``calibration_in_the_large``);
+            the bound of each metric's distance from the exact value of the same row resample.
+        """
+        cells_first = np.ascontiguousarray(np.asarray(draws, dtype=float).T)  # sums run along contiguous resamples
+        fine_sums = self._fine_sums(cells_first) if probabilities else None
+        out = [_score(g, cells_first, fine_sums) for g in self.groupings]
+        return [{k: v.T for k, v in m.items()} for m, _ in out], [{k: v.T for k, v in b.items()} for _, b in out]
+
+    def _fine_sums(self, cells_first: np.ndarray) -> dict[str, np.ndarray]:
+        """Per finest group ``(n_fine, n_resamples)``: rows, positives, sums of scores and errors, spreads."""
+        columns = {"rows": None, "positives": (self.cells % 2).astype(float), "score": self.columns[:, 0],
+                   "error": self.columns[:, 1], "score_spread": self.columns[:, 2], "error_spread": self.columns[:, 3]}
+        return {name: np.add.reduceat(cells_first if values is None else cells_first * values[:, None],
+                                      self.fine_starts, axis=0)
+                for name, values in columns.items()}
+
+
+def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Largest distance of a row's value from its cell's mean, per cell."""
+    spread = np.zeros(len(mean))
+    np.maximum.at(spread, cell_of_row, np.abs(values - mean[cell_of_row]))
+    return spread
+
+
+def _grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, cells: np.ndarray,
+              bins: ScoreBins) -> _Grouping:
+    fine_bin = cells // 2
+    slot = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each fine cell
+    key = slot * 2 + cells % 2
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
+    own = key[order][starts]  # this grouping's cells: (group, bin) * 2 + label
+    positive = own % 2 == 1
+    partner = positive & np.r_[False, own[1:] - 1 == own[:-1]]
+    group = own // (2 * bins.n_bins)
+    group_starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    within, slack = np.full(len(own), 0.5), np.zeros(len(own))
+    if not bins.exact:  # in exact bins every pair within a bin is a tie, in the data and in every resample
+        n_groups = int(member.max()) + 1
+        shares, slacks = _pairs_within_bins(member[fine_codes], n_groups, label, bins)
+        within, slack = shares.ravel()[own // 2], np.where(partner, slacks.ravel()[own // 2], 0.0)
+    return _Grouping(member, order, None if len(starts) == len(order) else starts, positive, partner,
+                     within, slack, group_starts)
+
+
+def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
+                       bins: ScoreBins) -> tuple[np.ndarray, np.ndarray]:
+    """Per (group, bin): the share of positive-negative pairs whose positive scores higher, and its slack."""
+    small = np.int16 if n_groups < 2**15 else np.int64  # a stable sort of 16-bit codes is a radix sort
+    order = bins.by_score[np.argsort(codes[bins.by_score].astype(small), kind="stable")]  # by group, then score
+    group, value = codes[order], bins.value_of_row[order]
+    starts = np.flatnonzero(np.r_[True, (group[1:] != group[:-1]) | (value[1:] != value[:-1])])  # (group, score)
+    positives = np.add.reduceat(label[order].astype(float), starts)
+    negatives = np.diff(np.r_[starts, len(order)]) - positives
+    segment = group[starts] * bins.n_bins + bins.bin_of_value[value[starts]]  # (group, bin), nondecreasing
+    first = np.r_[True, segment[1:] != segment[:-1]]
+    negatives_before = np.cumsum(negatives) - negatives
+    below = negatives_before - negatives_before[first][np.cumsum(first) - 1]  # within the same (group, bin)
+    size = n_groups * bins.n_bins
+    ordered = np.bincount(segment, weights=positives * (below + 0.5 * negatives), minlength=size)
+    pairs = (np.bincount(segment, weights=positives, minlength=size)
+             * np.bincount(segment, weights=negatives, minlength=size))
+    within = np.divide(ordered, pairs, out=np.full(size, 0.5), where=pairs > 0)
+    one_score = np.bincount(segment, minlength=size) <= 1
+    slack = np.where(one_score | (pairs == 0), 0.0, np.maximum(within, 1.0 - within))
+    return within.reshape(n_groups, -1), slack.reshape(n_groups, -1)
+
+
+def _score(grouping: _Grouping, fine_cells: np.ndarray,
+           fine_sums: dict[str, np.ndarray] | None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Metrics and bounds ``(n_groups, n_resamples)`` of a grouping from cell counts ``(n_cells, n_resamples)``."""
+    counts = grouping.cells(fine_cells)
+    negatives = counts * ~grouping.positive[:, None]
+    positives = counts - negatives
+    before = np.cumsum(negatives, axis=0)
+    before -= negatives  # negatives in earlier cells, of any group (for a positive cell: its bin's too)
+    partner = np.zeros_like(negatives)
+    partner[1:] = negatives[:-1] * grouping.partner[1:, None]  # the negatives of a positive cell's bin
+    pairs = positives * partner  # positive-negative pairs within a bin
+    terms = positives * before + pairs * (grouping.within - 1.0)[:, None]  # pairs within a bin count ``within``
+    starts = grouping.group_starts
+    n_positive, n_negative = np.add.reduceat(positives, starts, axis=0), np.add.reduceat(negatives, starts, axis=0)
+    all_pairs = n_positive * n_negative
+    ordered = np.add.reduceat(terms, starts, axis=0) - n_positive * before[starts]
+    metrics = {"roc_auc": _ratio(ordered, all_pairs)}
+    if grouping.slack.any():
+        bounds = {"roc_auc": _ratio(np.add.reduceat(pairs * grouping.slack[:, None], starts, axis=0), all_pairs)}
+    else:
+        bounds = {"roc_auc": np.where(all_pairs > 0, 0.0, np.nan)}
+    if fine_sums is not None:
+        sums = {name: grouping.sum_groups(values) for name, values in fine_sums.items()}
+        metrics["brier_score"] = _ratio(sums["error"], sums["rows"])
+        metrics["calibration_in_the_large"] = _ratio(sums["score"] - sums["positives"], sums["rows"])
+        bounds["brier_score"] = _ratio(sums["error_spread"], sums["rows"])
+        bounds["calibration_in_the_large"] = _ratio(sums["score_spread"], sums["rows"])
+    return metrics, bounds
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    return np.divide(numerator, denominator, out=np.full(np.shape(numerator), np.nan), where=denominator > 0)
