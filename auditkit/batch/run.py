@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from auditkit.batch.index import write_outputs
 from auditkit.batch.plan import BatchPlan, PlannedAudit
 from auditkit.batch.progress_line import ProgressLine
+from auditkit.batch.scheduling import submission_order, worker_environment
 from auditkit.batch.shared import DATA_STEPS, prepare_shared
 from auditkit.batch.stamp import audit_key, read_stamp
 from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
@@ -153,29 +154,6 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
         yield client
 
 
-WORKER_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-"""Set to 1 in the local cluster's worker processes: the workers, one audit each, are the batch's parallelism."""
-
-
-def worker_environment() -> dict[str, Any]:
-    """The environment a local cluster's worker processes start with: Dask's, and one OpenMP and BLAS thread each.
-
-    Each worker process runs one audit at a time on one core; a model's OpenMP or BLAS threads on top would
-    contend for the same cores (on two busy cores a histogram gradient boosting fitted 4-10 times slower with
-    two threads than with one). Dask's nanny sets these variables by default; they are set here too, so a
-    Dask configuration that changes its default does not change the batch.
-
-    Examples
-    --------
-    >>> {name: worker_environment()[name] for name in WORKER_THREAD_VARIABLES}
-    {'OMP_NUM_THREADS': 1, 'OPENBLAS_NUM_THREADS': 1, 'MKL_NUM_THREADS': 1}
-    """
-    import dask
-
-    environment = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
-    return {**environment, **dict.fromkeys(WORKER_THREAD_VARIABLES, 1)}
-
-
 class _Run:
     """The batch's tasks on one client: submitted, watched (time limits, dead workers), recorded."""
 
@@ -195,7 +173,7 @@ class _Run:
         self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
         try:
             self.shared = _submit_shared(self.client, audits, sum(self.client.nthreads().values()))
-            waiting, pending = list(audits), {}
+            waiting, pending = submission_order(audits), {}
             while waiting or pending:
                 threads = sum(self.client.nthreads().values())
                 if self._without_workers(threads):

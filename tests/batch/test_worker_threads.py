@@ -5,7 +5,7 @@ from __future__ import annotations
 import dask
 import pytest
 
-from auditkit.batch import run
+from auditkit.batch import run, scheduling
 
 
 def _threads_in_worker() -> dict:
@@ -18,7 +18,7 @@ def _threads_in_worker() -> dict:
 
     with compute_threads() as chosen:  # an audit in the worker: it leaves the worker's setting alone
         pools = {pool["user_api"]: pool["num_threads"] for pool in threadpool_info()}
-    return {"environment": {name: os.environ.get(name) for name in run.WORKER_THREAD_VARIABLES},
+    return {"environment": {name: os.environ.get(name) for name in scheduling.WORKER_THREAD_VARIABLES},
             "chosen": chosen, "pools": pools}
 
 
@@ -29,12 +29,13 @@ def test_each_worker_process_has_one_openmp_and_blas_thread(configured):
         seen = client.run(_threads_in_worker)
     assert len(seen) == 2
     for worker in seen.values():
-        assert worker["environment"] == dict.fromkeys(run.WORKER_THREAD_VARIABLES, "1")
+        assert worker["environment"] == dict.fromkeys(scheduling.WORKER_THREAD_VARIABLES, "1")
         assert worker["chosen"] is None
         assert worker["pools"]["openmp"] == 1 and worker["pools"]["blas"] == 1
 
 
 def test_the_rest_of_dasks_worker_environment_is_kept():
     with dask.config.set({"distributed.nanny.pre-spawn-environ": {"MALLOC_TRIM_THRESHOLD_": 1234, "X": "y"}}):
-        environment = run.worker_environment()
-    assert environment == {"MALLOC_TRIM_THRESHOLD_": 1234, "X": "y", **dict.fromkeys(run.WORKER_THREAD_VARIABLES, 1)}
+        environment = scheduling.worker_environment()
+    one_thread = dict.fromkeys(scheduling.WORKER_THREAD_VARIABLES, 1)
+    assert environment == {"MALLOC_TRIM_THRESHOLD_": 1234, "X": "y", **one_thread}
