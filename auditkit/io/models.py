@@ -76,7 +76,7 @@ def make_reference_model(X: pd.DataFrame, seed: int, task: str = "binary") -> An
     Each categorical column becomes one column of category codes (missing values and categories
     unseen in training stay missing, which the booster routes natively); numeric columns pass
     through. One column per original column keeps the fit fast (Adult: 12 columns instead of 100
-    one-hot dummies; the held-out ROC AUC is 0.927 either way) and TreeSHAP exact: the codes are
+    one-hot dummies; held-out ROC AUC 0.927, one-hot 0.928) and TreeSHAP exact: the codes are
     split on as numbers, not as scikit-learn's native categorical splits, which shap's TreeExplainer
     does not read. The final estimator is a classifier, or a regressor when ``task`` is ``"regression"``.
 
