@@ -9,6 +9,7 @@ numbers equal the in-memory engine's on the same rows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,6 +166,12 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
         with client:
             yield
         return
-    with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster):
-        yield
+    shuffle_log = logging.getLogger("distributed.shuffle")  # a warning per distinct-value count is noise here
+    level = shuffle_log.level
+    shuffle_log.setLevel(logging.ERROR)
+    try:
+        with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster):
+            yield
+    finally:
+        shuffle_log.setLevel(level)
