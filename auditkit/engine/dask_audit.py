@@ -171,7 +171,7 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
     shuffle_log.setLevel(logging.ERROR)
     try:
         with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster):
+                          dashboard_address=":0") as cluster, Client(cluster):
             yield
     finally:
         shuffle_log.setLevel(level)

@@ -38,6 +38,11 @@ class DaskSource:
         Each file read (as matched) to the SHA-256 of its bytes; empty for a frame given in memory.
     read : dict
         How the data was read: ``engine``, ``format``, ``partitions``, ``pattern``.
+
+    Examples
+    --------
+    >>> DaskSource(None, "loans", {"part-0.parquet": "ab12"}).files
+    {'part-0.parquet': 'ab12'}
     """
 
     frame: Any
@@ -59,6 +64,12 @@ class DaskTables:
         Per column of the data: ``column``, ``dtype``, ``n_missing``, ``n_unique``
         (:func:`auditkit.steps.data_overview.column_summary`).
     n_rows : int
+
+    Examples
+    --------
+    >>> tables = DaskTables(pd.DataFrame({"g": ["a", "b"], COUNT: [2, 1]}), pd.DataFrame(), 3)
+    >>> tables.n_rows, tables.cells[COUNT].tolist()
+    (3, [2, 1])
     """
 
     cells: pd.DataFrame
@@ -174,7 +185,7 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     >>> with dask.config.set(scheduler="synchronous"):
     ...     tables = aggregate(data, ["g", "y"])
     >>> tables.n_rows, tables.cells.to_dict(orient="list")
-    (4, {'g': ['a', 'b', nan], 'y': [1, 0, 1], '__auditkit_rows__': [2, 1, 1]})
+    (4, {'g': ['a', 'b', None], 'y': [1, 0, 1], '__auditkit_rows__': [2, 1, 1]})
     >>> tables.columns[["column", "n_missing", "n_unique"]].to_dict(orient="list")
     {'column': ['g', 'y'], 'n_missing': [1, 0], 'n_unique': [2, 2]}
     """

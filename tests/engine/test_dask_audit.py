@@ -9,12 +9,12 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from _frames import make_frame
 
 import auditkit
 from auditkit import cli
 from auditkit.engine.dask_audit import dask_scheduler
 from auditkit.exceptions import InputError
-from _frames import make_frame
 
 SETTINGS = {"target": "approved", "sensitive": ["sex", "region"], "predictions": "decision", "seed": 7,
             "step_options": {"fairness": {"n_boot": 200}}}
@@ -46,7 +46,7 @@ def parts(frame, tmp_path_factory):
 def scheduler():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -172,8 +172,8 @@ def test_the_cli_refuses_an_unsupported_combination_with_exit_2(parts, tmp_path,
     ({"data": 7}, "^engine='dask' needs data as a path pattern of Parquet/CSV files .*; got 7 \\(int\\)$"),
     ({"data": "x.json"}, "^data matched no file: 'x.json'"),
     ({"data": "x.parquet", "engine": "spark"}, "^engine must be one of memory, dask; got 'spark' \\(str\\)$"),
-    ({"data": "x.parquet", "engine": "memory", "scheduler": "tcp://h:1"}, "^scheduler= applies to engine='dask' only; got "
-                                                      "engine='memory'$"),
+    ({"data": "x.parquet", "engine": "memory", "scheduler": "tcp://h:1"},
+     "^scheduler= applies to engine='dask' only; got engine='memory'$"),
 ])
 def test_bad_engine_inputs_are_one_line_errors(settings, message):
     settings = {"engine": "dask", **SETTINGS, **settings}
