@@ -27,6 +27,8 @@ from auditkit.spec import AuditSpec
 from auditkit.steps.data_overview import DataOverviewStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
+SUPPORTED = (f"engine='dask' audits existing binary decisions (predictions=COLUMN, no model, no scores, no sample) "
+             f"with the steps {', '.join(DASK_STEPS)}")
 SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this process (tests, debugging)
 
 
@@ -86,8 +88,10 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     data = given.pop("data", None)
     if given.get("steps") is None:
         given["steps"] = list(DASK_STEPS)
-    _check_supported(given)
-    probe = AuditSpec(data=pd.DataFrame(), **given)  # every other setting checked as for any audit
+    if given.get("model") is not None:  # before the spec, which would only say "not both" with predictions=
+        raise InputError(f"{SUPPORTED}; got model={show(given['model'])}")
+    probe = AuditSpec(data=pd.DataFrame(), **given)  # every setting checked as for any audit
+    _check_supported(probe)
     source = open_source(data, probe.encoding)
     keys = _key_columns(probe, source)
     with dask_scheduler(scheduler):
@@ -107,22 +111,19 @@ def _spec_settings(spec: AuditSpec) -> dict[str, Any]:
     return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
 
 
-def _check_supported(settings: dict[str, Any]) -> None:
+def _check_supported(spec: AuditSpec) -> None:
     """Refuse what the Dask engine does not compute yet, naming what it does."""
-    supported = (f"engine='dask' audits existing binary decisions (predictions=COLUMN, no model, no scores, no "
-                 f"sample) with the steps {', '.join(DASK_STEPS)}")
-    unsupported = {name: settings.get(name) for name in ("model", "scores", "sample")}
-    for name, value in unsupported.items():
-        if value is not None:
-            raise InputError(f"{supported}; got {name}={show(value)}")
-    if settings.get("task", "binary") != "binary":
-        raise InputError(f"{supported}; got task={show(settings['task'])}")
-    if not settings.get("predictions"):
+    supported = SUPPORTED
+    for name in ("model", "scores", "sample"):
+        if getattr(spec, name) is not None:
+            raise InputError(f"{supported}; got {name}={show(getattr(spec, name))}")
+    if spec.task != "binary":
+        raise InputError(f"{supported}; got task={show(spec.task)}")
+    if not spec.predictions:
         raise InputError(f"{supported}; got no predictions column")
-    names = [s if isinstance(s, str) else getattr(s, "name", s) for s in settings["steps"] or []]
-    others = [n for n in ([names] if isinstance(names, str) else names) if n not in DASK_STEPS]
+    others = [name for name in spec.step_names if name not in DASK_STEPS]
     if others:
-        raise InputError(f"{supported}; got steps {', '.join(map(str, others))}")
+        raise InputError(f"{supported}; got steps {', '.join(others)}")
 
 
 def _key_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
