@@ -5,6 +5,11 @@ summary; the audit then runs on those tables with the in-memory engine's own ste
 findings. The confusion counts of every group, and so every number of the performance and fairness
 steps (their multinomial bootstrap included), are functions of the cells alone, which is why the
 numbers equal the in-memory engine's on the same rows.
+
+Limit of this first version: the context rebuilds the key columns row by row from the cells
+(:meth:`~auditkit.engine.dask_tables.DaskTables.rows`), so the client holds the sensitive, target
+and decision values of every row (not the other columns); the step code would have to take cell
+weights to drop that.
 """
 
 from __future__ import annotations
