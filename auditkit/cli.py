@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import dataclasses
 import re
 import sys
 import traceback
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from auditkit.cli_process import leave_objects_at_exit, skip_unused_imports
+from auditkit.engine import DASK_STEPS, ENGINES
 from auditkit.exceptions import BrowserError, InputError, ReportError
 from auditkit.registry import presets_help
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, NO_REPORT, NOTEBOOKS
@@ -80,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "sensitive group (default 1000, fewer for models whose TreeSHAP would take long)")
     audit.add_argument("--predictions", help="column of existing decisions to audit (no model)")
     audit.add_argument("--scores", help="column of scores of the positive class (with --predictions)")
+    audit.add_argument("--engine", choices=ENGINES, default="memory",
+                       help="dask: --data is a pattern of Parquet/CSV partitions ('part-*.parquet'), aggregated "
+                            "by Dask (predictions-only audits: data_overview, performance, fairness)")
+    audit.add_argument("--scheduler", help="with --engine dask: address of an existing Dask scheduler, e.g. "
+                                           "tcp://host:8786 (default: a local cluster of 2 workers)")
     audit.add_argument("--out", default="reports/audit", help="output folder (default: reports/audit)")
     audit.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
     audit.add_argument("--split", help="rows to audit: test, a bundled dataset's documented held-out rows (the "
@@ -160,6 +167,14 @@ def _step_list(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+def _engine_settings(args: argparse.Namespace, spec) -> dict[str, str]:
+    """``engine=``/``scheduler=`` of :func:`auditkit.audit_to_dir` from ``auditkit audit``'s options (none for demo)."""
+    engine, scheduler = getattr(args, "engine", "memory"), getattr(args, "scheduler", None)
+    if engine == "memory" and scheduler is None:
+        return {}
+    return {"engine": engine, "scheduler": scheduler}
+
+
 def spec_from_args(args: argparse.Namespace):
     """Assemble an AuditSpec from parsed arguments (config file first, options on top).
 
@@ -195,7 +210,7 @@ CLI_PARAMETERS = frozenset({
     "data", "encoding", "target", "positive_label", "sensitive", "model", "trust_model", "predictions", "scores",
     "seed", "split", "sample", "task", "policy", "steps", "features", "exclude", "data_name", "model_name", "out_dir",
     "intended_use", "limitations", "report", "report_timeout",
-    "trust_types", "model_source", "model_licence", "model_version", "shap_rows",
+    "trust_types", "model_source", "model_licence", "model_version", "shap_rows", "engine", "scheduler",
 })
 SWITCHES = frozenset({"trust_model"})
 REPEATED = frozenset({"sensitive", "features", "exclude", "trust_types"})
@@ -318,8 +333,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise InputError("--fail-on needs a policy (--policy FILE or 'policy:' in the config): "
                          "without one there are no checks that could fail")
     quiet = getattr(args, "quiet", False)
+    engine = _engine_settings(args, spec)
+    if engine.get("engine") == "dask" and spec.steps is None:
+        spec = dataclasses.replace(spec, steps=list(DASK_STEPS))  # not the report's steps: what the engine runs
     result = audit_to_dir(spec, out, report=report, report_timeout=timeout, log=None if quiet else _log, quiet=quiet,
-                          progress=False if quiet else None)  # None: bars when stderr is a terminal
+                          progress=False if quiet else None, **engine)  # None: bars when stderr is a terminal
     if report != NO_REPORT:
         print(out / "report.html")
     else:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from auditkit._version import __version__
 from auditkit.context import build_context
+from auditkit.engine import ENGINE_CONSTRAINTS
+from auditkit.engine.dask_audit import prepare_dask_audit
 from auditkit.exceptions import InputError, StepError
 from auditkit.fairness.policy import check_groupings, evaluate_policy
 from auditkit.io.data import describe_read, read_data
@@ -41,7 +43,7 @@ PROVENANCE_PACKAGES = (
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
           errors: str = "record", progress: bool | None = None, shared: SharedData | None = None,
-          **settings: Any) -> AuditResult:
+          engine: str = "memory", scheduler: str | None = None, **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -70,6 +72,12 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         Work on this audit's data done already (by a batch, for every model audited on the data): the
         data as read, and results of data-only steps, each reused only where the step would read the
         same rows, columns and settings (so the result is the same as without ``shared``).
+    engine : {"memory", "dask"}, default "memory"
+        ``"dask"``: ``data`` is a pattern of Parquet/CSV partitions (``"part-*.parquet"``) or a
+        ``dask.dataframe.DataFrame``, aggregated by Dask into the tables the counts-based steps need
+        (:func:`auditkit.engine.dask_audit.prepare_dask_audit` says what it supports).
+    scheduler : str, optional
+        With ``engine="dask"``: the address of an existing Dask scheduler; default a new LocalCluster.
     **settings
         The settings of :class:`AuditSpec`, when ``spec`` is not given.
 
@@ -92,7 +100,17 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     """
     validate("errors", errors, [Options(ERROR_POLICIES)])
     _require_shared_or_none(shared)
-    spec = _spec_from(spec, settings)
+    for name, value in (("engine", engine), ("scheduler", scheduler)):
+        validate(name, value, ENGINE_CONSTRAINTS[name])
+    if engine == "dask":
+        _require_spec_or_none(spec)
+        if shared is not None or (spec is not None and settings):
+            raise InputError("engine='dask' takes either an AuditSpec or keyword settings, and no shared=")
+        spec, shared = prepare_dask_audit(spec, settings, scheduler)
+    elif scheduler is not None:
+        raise InputError(f"scheduler= applies to engine='dask' only; got engine={show(engine)}")
+    else:
+        spec = _spec_from(spec, settings)
     with (progress_bars(progress), compute_threads(),
           progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
         return _audit(spec, say_between_bars(log), stages, errors, shared)

@@ -11,6 +11,7 @@ import pytest
 
 import auditkit
 from auditkit import AuditSpec, audit, cli
+from auditkit.engine import ENGINE_CONSTRAINTS
 from auditkit.exceptions import InputError
 from auditkit.report.notebooks import REPORT_SETTINGS
 
@@ -69,6 +70,7 @@ def test_every_translated_parameter_is_an_option_of_audit():
     audit_options = {flag for action in commands.choices["audit"]._actions for flag in action.option_strings}
     assert {cli.flag_of(name) for name in cli.CLI_PARAMETERS} <= audit_options
     settings = set(AuditSpec.__dataclass_fields__) | {"out_dir"} | set(REPORT_SETTINGS)  # audit_to_dir's own too
+    settings |= set(ENGINE_CONSTRAINTS)  # audit()'s engine= and scheduler=
     assert cli.CLI_PARAMETERS <= settings
 
 

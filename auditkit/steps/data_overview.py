@@ -31,27 +31,25 @@ class DataOverviewStep(Step):
 
     def run(self, ctx) -> StepResult:
         frame = ctx.frame
-        columns = pd.DataFrame(
-            {
-                "column": [str(c) for c in frame.columns],
-                "dtype": [str(t) for t in frame.dtypes],
-                "n_missing": frame.isna().sum().to_numpy(),
-                "n_unique": frame.nunique(dropna=True).to_numpy(),
-            }
-        )
-        columns["missing_fraction"] = columns["n_missing"] / max(len(frame), 1)
+        return self.from_summary(column_summary(frame), len(frame), frame.shape[1], ctx.X.shape[1], ctx.sensitive)
+
+    def from_summary(self, columns: pd.DataFrame, n_rows: int, n_columns: int, n_features: int,
+                     sensitive: pd.DataFrame) -> StepResult:
+        """The step's result from a :func:`column_summary` of the audited rows (e.g. aggregated by Dask)."""
+        columns = columns.copy()
+        columns["missing_fraction"] = columns["n_missing"] / max(n_rows, 1)
         sizes = [
             pd.DataFrame({"feature": col, "group": counts.index, "n": counts.to_numpy()})
-            for col in ctx.sensitive.columns
-            for counts in [ctx.sensitive[col].value_counts().sort_index()]
+            for col in sensitive.columns
+            for counts in [sensitive[col].value_counts().sort_index()]
         ]
         group_sizes = pd.concat(sizes, ignore_index=True) if sizes else pd.DataFrame()
-        group_sizes["fraction"] = group_sizes["n"] / max(len(frame), 1)
+        group_sizes["fraction"] = group_sizes["n"] / max(n_rows, 1)
         payload = {
             "overview": {
-                "n_rows": len(frame),
-                "n_columns": frame.shape[1],
-                "n_features": ctx.X.shape[1],
+                "n_rows": n_rows,
+                "n_columns": n_columns,
+                "n_features": n_features,
                 "columns": columns.to_dict(orient="records"),
                 "group_sizes": group_sizes.to_dict(orient="records"),
             }
@@ -112,3 +110,22 @@ def overview_tables(payload: dict) -> dict[str, pd.DataFrame]:
         "group_sizes": records_frame(overview.get("group_sizes", []), ("feature", "group", "n", "fraction"),
                                      floats=["fraction"]),
     }
+
+
+def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per column of ``frame``: its name, dtype, missing values and distinct values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> column_summary(pd.DataFrame({"a": [1.0, None, 1.0]})).to_dict(orient="records")
+    [{'column': 'a', 'dtype': 'float64', 'n_missing': 1, 'n_unique': 1}]
+    """
+    return pd.DataFrame(
+        {
+            "column": [str(c) for c in frame.columns],
+            "dtype": [str(t) for t in frame.dtypes],
+            "n_missing": frame.isna().sum().to_numpy(),
+            "n_unique": frame.nunique(dropna=True).to_numpy(),
+        }
+    )

@@ -1,0 +1,218 @@
+"""The small tables a counts-based audit needs, aggregated by Dask from partitioned data.
+
+Nothing here holds the rows: each partition is reduced on a worker to counts (rows per combination of
+the sensitive, target and prediction values; missing and distinct values per column), and only those
+counts reach the client.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from dataclasses import dataclass, field
+from os import PathLike, fspath
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.exceptions import InputError
+from auditkit.params import show
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv",)
+COUNT = "__auditkit_rows__"  # the column of row counts in :attr:`DaskTables.cells`
+
+
+@dataclass(frozen=True)
+class DaskSource:
+    """A Dask frame plus where it came from.
+
+    Attributes
+    ----------
+    frame : dask.dataframe.DataFrame
+    name : str
+        The data's default name (the pattern's file stem, or ``"dask_frame"``).
+    files : dict of str to str
+        Each file read (as matched) to the SHA-256 of its bytes; empty for a frame given in memory.
+    read : dict
+        How the data was read: ``engine``, ``format``, ``partitions``, ``pattern``.
+
+    Examples
+    --------
+    >>> DaskSource(None, "loans", {"part-0.parquet": "ab12"}).files
+    {'part-0.parquet': 'ab12'}
+    """
+
+    frame: Any
+    name: str
+    files: dict[str, str] = field(default_factory=dict)
+    read: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DaskTables:
+    """What the counts-based steps need of the data, computed once.
+
+    Attributes
+    ----------
+    cells : DataFrame
+        One row per distinct combination of the key columns (missing values kept), with its row
+        count in column :data:`COUNT`.
+    columns : DataFrame
+        Per column of the data: ``column``, ``dtype``, ``n_missing``, ``n_unique``
+        (:func:`auditkit.steps.data_overview.column_summary`).
+    n_rows : int
+
+    Examples
+    --------
+    >>> tables = DaskTables(pd.DataFrame({"g": ["a", "b"], COUNT: [2, 1]}), pd.DataFrame(), 3)
+    >>> tables.n_rows, tables.cells[COUNT].tolist()
+    (3, [2, 1])
+    """
+
+    cells: pd.DataFrame
+    columns: pd.DataFrame
+    n_rows: int
+
+    def rows(self) -> pd.DataFrame:
+        """The key columns row by row: each cell repeated as often as it occurs (rows grouped by cell).
+
+        Examples
+        --------
+        >>> cells = pd.DataFrame({"g": ["a", "b"], COUNT: [2, 1]})
+        >>> DaskTables(cells, pd.DataFrame(), 3).rows()["g"].tolist()
+        ['a', 'a', 'b']
+        """
+        counts = self.cells[COUNT].to_numpy(dtype=np.int64)
+        keys = self.cells.drop(columns=COUNT)
+        return keys.take(np.repeat(np.arange(len(keys)), counts)).reset_index(drop=True)
+
+
+def open_source(data: Any, encoding: str | None = None) -> DaskSource:
+    """A :class:`DaskSource` of ``data``: a ``dask.dataframe.DataFrame``, or a path pattern of Parquet/CSV files.
+
+    Files are hashed (SHA-256, streamed) as tasks, where they are read. Strings stay ``object`` columns,
+    as pandas reads them, so column dtypes match the in-memory engine's.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> source = open_source(dd.from_pandas(pd.DataFrame({"g": ["a", "b", "a"]}), npartitions=2))
+    >>> source.name, source.read["partitions"], source.files
+    ('dask_frame', 2, {})
+    """
+    if is_dask_frame(data):
+        return DaskSource(data, "dask_frame", {}, {"engine": "dask", "format": "dask dataframe",
+                                                   "partitions": data.npartitions})
+    if not isinstance(data, str | PathLike):
+        raise InputError(f"engine='dask' needs data as a path pattern of Parquet/CSV files (e.g. 'part-*.parquet') "
+                         f"or a dask.dataframe.DataFrame; got {show(data)} ({type(data).__name__})")
+    return _open_files(fspath(data), encoding)
+
+
+def _open_files(pattern: str, encoding: str | None) -> DaskSource:
+    import dask
+    import dask.dataframe as dd
+
+    files = sorted(glob.glob(pattern)) or ([pattern] if Path(pattern).is_file() else [])
+    if not files:
+        raise InputError(f"data matched no file: {show(pattern)}; expected a Parquet/CSV path or pattern such as "
+                         "'part-*.parquet'")
+    kinds = {_file_kind(f) for f in files}
+    if len(kinds) != 1:
+        raise InputError(f"data must match files of one format (Parquet or CSV); {show(pattern)} matched "
+                         f"{', '.join(sorted(kinds))} files")
+    kind = kinds.pop()
+    with dask.config.set({"dataframe.convert-string": False}):
+        if kind == "parquet":
+            frame = dd.read_parquet(files)
+        else:
+            frame = dd.read_csv(files, encoding=encoding or "utf-8", blocksize=None)  # one partition per file
+    digests = dask.compute(*[dask.delayed(_sha256)(f) for f in files])
+    read = {"engine": "dask", "format": kind, "partitions": frame.npartitions, "pattern": pattern,
+            "files_read": len(files)}
+    return DaskSource(frame, Path(files[0]).stem if len(files) == 1 else Path(pattern).stem.rstrip("-_*"),
+                      dict(zip(files, digests, strict=True)), read)
+
+
+def _file_kind(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    raise InputError(f"engine='dask' reads Parquet (.parquet, .pq) or CSV (.csv) files; got {show(path)}")
+
+
+def _sha256(path: str) -> str:
+    from auditkit.io.data_files import file_sha256
+
+    return file_sha256(Path(path))
+
+
+def combined_sha256(source: DaskSource) -> str:
+    """One SHA-256 for the data: of the files' ``name sha256`` lines, or of every partition's content hash.
+
+    Examples
+    --------
+    >>> source = DaskSource(None, "x", {"b.parquet": "22", "a.parquet": "11"})
+    >>> combined_sha256(source) == hashlib.sha256(b"a.parquet 11\\nb.parquet 22").hexdigest()
+    True
+    """
+    if source.files:
+        lines = [f"{Path(name).name} {sha}" for name, sha in sorted(source.files.items())]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    import dask
+
+    parts = dask.compute(*[dask.delayed(_frame_sha256)(p) for p in source.frame.to_delayed()])
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _frame_sha256(part: pd.DataFrame) -> str:
+    return hashlib.sha256(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes()).hexdigest()
+
+
+def aggregate(frame: Any, keys: list[str]) -> DaskTables:
+    """Rows per combination of ``keys`` (missing values kept) and the column summary, in one Dask computation.
+
+    Examples
+    --------
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> data = dd.from_pandas(pd.DataFrame({"g": ["a", "b", "a", None], "y": [1, 0, 1, 1]}), npartitions=2)
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     tables = aggregate(data, ["g", "y"])
+    >>> tables.n_rows, tables.cells.to_dict(orient="list")
+    (4, {'g': ['a', 'b', None], 'y': [1, 0, 1], '__auditkit_rows__': [2, 1, 1]})
+    >>> tables.columns[["column", "n_missing", "n_unique"]].to_dict(orient="list")
+    {'column': ['g', 'y'], 'n_missing': [1, 0], 'n_unique': [2, 2]}
+    """
+    import dask
+
+    keys = list(dict.fromkeys(keys))
+    cells = frame.groupby(keys, dropna=False, observed=True).size()
+    missing = frame.isna().sum()
+    unique = [frame[c].nunique(dropna=True) for c in frame.columns]
+    cells, missing, *unique = dask.compute(cells, missing, *unique)
+    cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
+    columns = pd.DataFrame({
+        "column": [str(c) for c in frame.columns],
+        "dtype": [str(t) for t in frame.dtypes],
+        "n_missing": missing.reindex(frame.columns).to_numpy(dtype=np.int64),
+        "n_unique": np.asarray(unique, dtype=np.int64),
+    })
+    return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()))
+
+
+def is_dask_frame(value: Any) -> bool:
+    """True for a ``dask.dataframe.DataFrame`` (checked by name: Dask is not imported for this).
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> is_dask_frame(dd.from_pandas(pd.DataFrame({"x": [1]}), npartitions=1)), is_dask_frame(pd.DataFrame())
+    (True, False)
+    """
+    return any(cls.__name__ == "DataFrame" and cls.__module__.startswith("dask") for cls in type(value).__mro__)
