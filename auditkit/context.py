@@ -31,6 +31,7 @@ from auditkit.spec import AuditSpec
 from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from auditkit.stats.missing_group import sensitive_frame
+from auditkit.threads import compute_threads
 
 T = TypeVar("T")
 
@@ -211,7 +212,8 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
     rows = choose_rows(spec, loaded, target, labels, mode)
-    parts = builder[mode](spec, loaded, frame, rows, target, labels)
+    with compute_threads():  # the reference fit and the model's predictions: on the free cores only
+        parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
     return AuditContext(

@@ -162,8 +162,8 @@ class AuditResult:
     ['sex', 'age_group', 'sex*age_group', 'disparities']
     >>> result.table("fairness", "sex")[["sex", "selection_rate", "selection_rate_ci_low"]].round(3)
           sex  selection_rate  selection_rate_ci_low
-    0  female           0.714                  0.620
-    1    male           0.799                  0.742
+    0  female           0.747                  0.656
+    1    male           0.794                  0.732
     """
 
     provenance: dict[str, Any]

@@ -6,7 +6,8 @@ import dataclasses
 import platform
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,10 +27,12 @@ from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeo
 from auditkit.result import AuditResult, Finding, StepResult
 from auditkit.spec import AuditSpec
 from auditkit.spec_checks import check_against_data
+from auditkit.threads import compute_threads
 
 if TYPE_CHECKING:
     from auditkit.batch.shared import SharedData
     from auditkit.context import AuditContext
+    from auditkit.report.execute import ReportKernel
     from auditkit.steps import Step
 
 ERROR_POLICIES = ("record", "raise")
@@ -108,7 +111,8 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         raise InputError(f"scheduler= applies to engine='dask' only; got engine={show(engine)}")
     else:
         spec = _spec_from(spec, settings)
-    with progress_bars(progress), progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages:
+    with (progress_bars(progress), compute_threads(),
+          progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
         return _audit(spec, say_between_bars(log), stages, errors, shared)
 
 
@@ -287,7 +291,9 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         ``"bias"`` (data bias, performance, fairness), ``"explain"`` (SHAP, LIME, agreement) or
         ``"full"`` (both; also True). False or ``"none"`` writes ``audit.json`` and the model card
         only. Without ``steps``, the audit runs the steps its report shows
-        (:data:`auditkit.report.notebooks.REPORT_STEPS`).
+        (:data:`auditkit.report.notebooks.REPORT_STEPS`). The report's kernel is started before the
+        audit runs, so that it starts and imports in its own process while the audit computes
+        (:class:`~auditkit.report.execute.ReportKernel`).
     report_timeout : float, default 1800
         Seconds the whole report notebook may run; then it is stopped and
         :class:`~auditkit.exceptions.ReportError` raised (``audit.json`` is written by then).
@@ -338,15 +344,28 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     spec, settings = _with_report_steps(kind, spec, settings)
     say = say_between_bars(log)
     shown = show_progress(progress)
-    with OutputFolder(out_dir) as folder:
+    with OutputFolder(out_dir) as folder, _report_kernel(kind) as kernel:
         result = audit(spec, log=log, progress=shown, shared=shared, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if kind is not None:
             say(f"rendering the {kind} report notebook with papermill")
-            html_path = commit_report(folder, report=kind, report_timeout=report_timeout, progress=shown, quiet=quiet)
+            html_path = commit_report(folder, report=kind, report_timeout=report_timeout, progress=shown, quiet=quiet,
+                                      kernel=kernel)
             say(f"wrote {html_path}")
     return result
+
+
+@contextmanager
+def _report_kernel(kind: str | None) -> Iterator[ReportKernel | None]:
+    """The report's kernel, started before the audit so that it starts and imports while the audit computes."""
+    if kind is None:
+        yield None
+        return
+    from auditkit.report.execute import ReportKernel
+
+    with ReportKernel() as kernel:
+        yield kernel
 
 
 def _with_report_steps(kind: str | None, spec: AuditSpec | None,

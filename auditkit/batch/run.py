@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from auditkit.batch.index import write_outputs
 from auditkit.batch.plan import BatchPlan, PlannedAudit
 from auditkit.batch.progress_line import ProgressLine
+from auditkit.batch.scheduling import submission_order, worker_environment
 from auditkit.batch.shared import DATA_STEPS, prepare_shared
 from auditkit.batch.stamp import audit_key, read_stamp
 from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
@@ -145,7 +146,8 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
         return
     # The batch retries audits itself (only those that were running when their worker died): Dask does not.
     config = {"distributed.scheduler.allowed-failures": 0,
-              "distributed.scheduler.worker-saturation": 1.0}
+              "distributed.scheduler.worker-saturation": 1.0,
+              "distributed.nanny.pre-spawn-environ": worker_environment()}
     with dask.config.set(config), LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                                processes=True, dashboard_address=":0",
                                                silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
@@ -171,7 +173,7 @@ class _Run:
         self.client.subscribe_topic(EVENT_TOPIC, self._on_event)
         try:
             self.shared = _submit_shared(self.client, audits, sum(self.client.nthreads().values()))
-            waiting, pending = list(audits), {}
+            waiting, pending = submission_order(audits), {}
             while waiting or pending:
                 threads = sum(self.client.nthreads().values())
                 if self._without_workers(threads):

@@ -6,6 +6,13 @@ columns and values (``sex=Female``, ``age > 47.00``). The model is called on dec
 DataFrames, i.e. exactly as it is called in the audit. Repeat ``r`` of every instance uses
 the seed ``seeds[r]``, so an instance's explanation does not depend on which other
 instances are explained or in what order.
+
+The model is called once for many explanations, not once per explanation: LIME is first run
+up to the point where it calls the model, to collect its perturbed samples (its draws depend only
+on the seed); the samples of up to :data:`BATCH_ROWS` rows are predicted in one call; then each
+explanation is run again with the same seed and given its samples' predictions (checked to be
+for the very same samples). The weights are those of one call per explanation; a model's fixed
+cost per call (a Pipeline checks and converts every column) is paid a few times, not a hundred.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import pandas as pd
 from auditkit.explain.codec import TabularCodec
 from auditkit.io.labels import class_position
 from auditkit.progress import progress_bar
+from auditkit.threads import compute_threads
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,6 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
     (['income', 'debt'], 'income <= 22.50')
     """
     from lime.lime_tabular import LimeTabularExplainer
-    from threadpoolctl import threadpool_limits
 
     codec = TabularCodec.fit(training, rows)
     train_codes, medians, _ = _impute(codec, codec.encode(training), None)
@@ -110,14 +117,21 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
     weights = np.zeros((len(rows), len(seeds), n_features))
     local_r2 = np.zeros((len(rows), len(seeds)))
     conditions: list[list[tuple[str, float]]] = []
-    # Many small model calls: one thread each is faster, and robust on a busy machine.
-    with threadpool_limits(limits=1, user_api="openmp"), \
-            progress_bar(len(row_codes) * len(seeds), "LIME", "explanation") as bar:
-        for i, row in enumerate(row_codes):
-            for r, seed in enumerate(seeds):
-                _reseed(explainer, seed)
-                exp = explainer.explain_instance(row, predict, labels=(label,), num_features=n_features,
-                                                 num_samples=num_samples)
+    runs = [(i, r) for i in range(len(row_codes)) for r in range(len(seeds))]
+    per_batch = max(1, BATCH_ROWS // num_samples)
+
+    def explain(i: int, r: int, predict_fn) -> Any:
+        _reseed(explainer, seeds[r])
+        return explainer.explain_instance(row_codes[i], predict_fn, labels=(label,), num_features=n_features,
+                                          num_samples=num_samples)
+
+    with compute_threads(), progress_bar(len(runs), "LIME", "explanation") as bar:
+        for start in range(0, len(runs), per_batch):
+            batch = runs[start:start + per_batch]
+            samples = [_drawn_samples(lambda fn, i=i, r=r: explain(i, r, fn)) for i, r in batch]
+            outputs = _split(predict(np.concatenate(samples)), [len(codes) for codes in samples])
+            for (i, r), codes, output in zip(batch, samples, outputs, strict=True):
+                exp = explain(i, r, _replay(codes, output, predict))
                 for j, w in exp.local_exp[label]:
                     weights[i, r, j] = w
                 local_r2[i, r] = exp.score
@@ -125,6 +139,42 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
                     conditions.append([(str(c), float(w)) for c, w in exp.as_list(label=label)])
                 bar.update()
     return LimeRuns(codec.columns, weights, local_r2, conditions, space, imputed)
+
+
+BATCH_ROWS = 200_000
+"""Most perturbed rows predicted in one call of the model (their codes and decoded frame are held at once)."""
+
+
+class _Drawn(Exception):  # noqa: N818 - not an error: carries LIME's samples out of its explain_instance
+    def __init__(self, codes: np.ndarray) -> None:
+        super().__init__("samples drawn")
+        self.codes = codes
+
+
+def _drawn_samples(run) -> np.ndarray:
+    """The perturbed samples LIME asks the model about in ``run(predict_fn)``, stopped at that call."""
+    def stop(codes: np.ndarray) -> np.ndarray:
+        raise _Drawn(np.array(codes, copy=True))
+
+    try:
+        run(stop)
+    except _Drawn as drawn:
+        return drawn.codes
+    raise RuntimeError("LIME did not call the model")
+
+
+def _split(output: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    return np.split(np.asarray(output), np.cumsum(sizes)[:-1])
+
+
+def _replay(codes: np.ndarray, output: np.ndarray, predict):
+    """A model function giving ``output`` for exactly ``codes`` (the same seed draws them again), else calling it."""
+    def replayed(asked: np.ndarray) -> np.ndarray:
+        if asked.shape == codes.shape and np.array_equal(asked, codes, equal_nan=True):
+            return output
+        return predict(asked)  # not expected: LIME's draws depend only on the seed
+
+    return replayed
 
 
 def _reseed(explainer: Any, seed: int) -> None:

@@ -140,8 +140,7 @@ def stratified_rows(groups: pd.DataFrame, limit: int | None, rng: np.random.Gene
     n = len(groups)
     if limit is None or limit >= n:
         return RowSample(np.arange(n), np.ones(n), [str(c) for c in groups.columns])
-    keys = groups.astype(str).agg("\x1f".join, axis=1) if len(groups.columns) else pd.Series([""] * n)
-    codes, _ = pd.factorize(keys, sort=True)
+    codes = stratum_codes(groups)
     sizes = np.bincount(codes)
     per_stratum = min(floor, limit // len(sizes))
     taken = np.minimum(sizes, per_stratum) if per_stratum else _one_row_per_group(groups, codes, limit)
@@ -150,6 +149,27 @@ def stratified_rows(groups: pd.DataFrame, limit: int | None, rng: np.random.Gene
     positions = np.sort(np.concatenate(chosen))
     weights = sizes[codes[positions]] / taken[codes[positions]]
     return RowSample(positions, weights.astype(float), [str(c) for c in groups.columns])
+
+
+def stratum_codes(groups: pd.DataFrame) -> np.ndarray:
+    """Each row's stratum (intersection of its groups), numbered in the order of the groups' labels as text.
+
+    Vectorised: each column is factorised on its labels as text (sorted), and the codes of the
+    columns combined in that order, so stratum 0 is the first group of the first column with the
+    first group of the second, and so on.
+
+    Examples
+    --------
+    >>> stratum_codes(pd.DataFrame({"sex": ["m", "f", "m", "f"], "race": ["b", "b", "a", "b"]})).tolist()
+    [2, 0, 1, 0]
+    >>> stratum_codes(pd.DataFrame(index=range(3))).tolist()
+    [0, 0, 0]
+    """
+    combined = np.zeros(len(groups), dtype=np.int64)
+    for column in groups.columns:
+        codes, labels = pd.factorize(groups[column].astype(str), sort=True)
+        combined = combined * max(len(labels), 1) + codes
+    return pd.factorize(combined, sort=True)[0]
 
 
 def _one_row_per_group(groups: pd.DataFrame, codes: np.ndarray, limit: int) -> np.ndarray:

@@ -3,6 +3,9 @@
 * The kernel is the Python running auditkit (``sys.executable``), from a kernel spec made for this
   run in a temporary folder: an installed ``python3`` kernel spec, missing or pointing to another
   Python, plays no part (never ``NoSuchKernel``, never a kernel without auditkit).
+* The kernel may be started ahead (:class:`ReportKernel`, as ``audit_to_dir`` does before the audit runs):
+  it starts and imports what the report notebooks import while the audit computes, on another core.
+  Papermill runs the notebook on that kernel as on one it started itself.
 * ``timeout`` bounds the whole report, not each cell: each cell may run for the time left
   (nbclient's ``timeout_func``); when it runs out, the kernel is interrupted and the report stops.
 * A failure is one :class:`~auditkit.exceptions.ReportError` naming the cell (its index in the
@@ -32,12 +35,14 @@ _LEAST_CELL_SECONDS = 0.01  # a cell started after the time ran out still gets a
 
 
 def execute_notebook(source: Path, output: Path, parameters: dict[str, Any], *, timeout: float,
-                     progress: bool = False, quiet: bool = False) -> None:
+                     progress: bool = False, quiet: bool = False, kernel: ReportKernel | None = None) -> None:
     """Execute ``source`` into ``output`` with papermill, on this Python, in at most ``timeout`` seconds.
 
     The kernel runs in a fresh, empty working folder with matplotlib's Agg backend, so no file
     where auditkit was started can shadow a module the notebook imports. ``quiet`` lowers the
     kernel's own log to errors (it warns on every start that its local channel is not encrypted).
+    ``kernel``: a :class:`ReportKernel` started ahead, used instead of starting one (its owner
+    shuts it down).
 
     Raises
     ------
@@ -62,12 +67,12 @@ ZeroDivisionError: division by zero
     import papermill as pm
 
     deadline = time.monotonic() + timeout
-    with _kernel_folder() as (kernel, cwd), _agg_backend():
+    with _kernel_or(kernel) as (manager, cwd), _agg_backend():
         try:
             pm.execute_notebook(
                 str(source), str(output), parameters=parameters, cwd=str(cwd), progress_bar=progress,
-                kernel_name=KERNEL_NAME, km=kernel, stdout_file=None, stderr_file=sys.stderr if progress else None,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"] if quiet else [],
+                kernel_name=KERNEL_NAME, km=manager, stdout_file=None, stderr_file=sys.stderr if progress else None,
+                extra_arguments=_kernel_arguments(quiet),
                 timeout_func=lambda cell: max(deadline - time.monotonic(), _LEAST_CELL_SECONDS),
                 interrupt_on_timeout=True,
                 error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": f"the report ran out of its {timeout} s",
@@ -160,6 +165,21 @@ def _mark_failed(notebook: Path, message: str) -> None:
     nbformat.write(book, notebook)
 
 
+def _kernel_arguments(quiet: bool) -> list[str]:
+    return ["--IPKernelApp.log_level=ERROR"] if quiet else []
+
+
+@contextmanager
+def _kernel_or(kernel: ReportKernel | None) -> Iterator[tuple[Any, Path]]:
+    """``(kernel manager, working folder)``: of ``kernel`` (started ahead, left running), else of a new one."""
+    if kernel is not None and kernel.started:
+        kernel.hand_over()
+        yield kernel.manager, kernel.cwd
+        return
+    with _kernel_folder() as (manager, cwd):
+        yield manager, cwd
+
+
 @contextmanager
 def _kernel_folder() -> Iterator[tuple[Any, Path]]:
     """A kernel manager for this Python and an empty working folder, both removed afterwards."""
@@ -174,6 +194,80 @@ def _kernel_folder() -> Iterator[tuple[Any, Path]]:
             _shutdown(kernel)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+WARM_UP_IMPORTS = ("matplotlib.pyplot", "auditkit.notebook", "auditkit.report.document", "auditkit.report.sections")
+"""What every report notebook imports: a kernel started ahead imports it while the audit still runs."""
+
+
+class ReportKernel:
+    """A report kernel started ahead of its notebook, in its own empty working folder, importing what reports use.
+
+    ``start()`` launches the kernel (this Python, matplotlib's Agg backend) and asks it, without a
+    reply and without counting an execution, to import :data:`WARM_UP_IMPORTS`; both happen in the
+    kernel's own process while this one goes on. Its own log shows errors only (as with ``quiet``): its
+    start-up warning would otherwise come among the audit's progress lines, long before the report.
+    :func:`execute_notebook` given the kernel runs the notebook on it. A kernel that cannot start leaves
+    ``started`` False: the report then starts its own, as without one, and fails there with the usual
+    :class:`~auditkit.exceptions.ReportError`.
+    Use it as a context manager: the kernel is shut down and its folder removed on leaving.
+
+    Examples
+    --------
+    >>> with ReportKernel() as kernel:  # doctest: +SKIP
+    ...     kernel.started
+    True
+    """
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="auditkit-kernel-"))
+        self.cwd = self.folder / "cwd"
+        self.manager: Any = None
+        self.started = False
+        self._client: Any = None
+
+    def __enter__(self) -> ReportKernel:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Launch the kernel and send it the warm-up imports (returns without waiting for either)."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            self.cwd.mkdir(exist_ok=True)
+            self.manager = running_python_kernel(self.folder / "kernels")
+            with _agg_backend():
+                run_sync(self.manager.start_kernel)(cwd=str(self.cwd), extra_arguments=_kernel_arguments(True))
+            self._client = self.manager.client()
+            self._client.start_channels()
+            self._client.execute(f"import {', '.join(WARM_UP_IMPORTS)}", silent=True, store_history=False)
+        except Exception:  # noqa: BLE001 - no kernel ahead: the report starts its own and reports any failure
+            self._stop_client()
+            self.started = False
+            return
+        self.started = True
+
+    def hand_over(self) -> None:
+        """Close the warm-up channels: papermill's client takes over the kernel (its requests queue after ours)."""
+        self._stop_client()
+
+    def close(self) -> None:
+        """Shut the kernel down and remove its folder."""
+        self._stop_client()
+        try:
+            if self.manager is not None:
+                _shutdown(self.manager)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _stop_client(self) -> None:
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
 
 
 def running_python_kernel(spec_dir: Path):

@@ -115,7 +115,7 @@ def shap_summary_html(shap: dict[str, Any]) -> str:
         f"Rows explained: {esc(rows)}. Background: {esc(background)}."
         + (f" Permutations per row: {esc(budget['n_permutations'])}." if "n_permutations" in budget else ""),
         additivity_text(shap),
-        "Features are the original columns; one-hot dummies are summed back into their column.",
+        features_text(shap.get("encoded_columns") or {}),
     ]
     if shap.get("fallback_reason"):
         items.append(f"A model-specific explainer was not used: {esc(shap['fallback_reason'])}.")
@@ -215,6 +215,23 @@ def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
         column.update({c["feature"]: c["contribution"] for c in gap["contributions"]})
         columns[label] = column
     return pd.DataFrame(columns).rename_axis("").reset_index()
+
+
+def features_text(encoded_columns: dict[str, int]) -> str:
+    """What the features of the SHAP values are: the original columns, and which were one-hot encoded for the model.
+
+    Examples
+    --------
+    >>> features_text({"age": 1, "sex": 2, "race": 5})
+    'Features are the original columns; the one-hot dummies of race and sex are summed back into their column.'
+    >>> features_text({"age": 1, "sex": 1})
+    'Features are the original columns, each one input of the model.'
+    """
+    split = sorted(column for column, n in encoded_columns.items() if n > 1)
+    if not split:
+        return "Features are the original columns, each one input of the model."
+    names = split[0] if len(split) == 1 else ", ".join(split[:-1]) + " and " + split[-1]
+    return f"Features are the original columns; the one-hot dummies of {names} are summed back into their column."
 
 
 def lime_html(lime: dict[str, Any]) -> str:

@@ -60,7 +60,7 @@ class ResultPlots:
     >>> print(result.plot.group_attribution("sex").axes[0].get_title())
     Parts of the gap in mean output between each sex group
     and the reference sex=male; top 10 of 20 features
-    >>> result.plot.lime(952).axes[0].get_xlabel()
+    >>> result.plot.lime(647).axes[0].get_xlabel()
     'weight (probability of class good)'
     >>> import matplotlib.pyplot as plt
     >>> fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")

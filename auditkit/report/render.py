@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditkit.exceptions import InputError, ReportError
 from auditkit.io.audit_json import artifact_file
 from auditkit.registry import step_names
-from auditkit.report.execute import execute_notebook
+from auditkit.report.execute import ReportKernel, execute_notebook
 from auditkit.report.model_card import MODEL_CARD_FILE, model_card
 from auditkit.report.notebooks import DEFAULT_REPORT_TIMEOUT, check_report_timeout, kind_of_notebook, notebook_path
 from auditkit.report.output_folder import ARTIFACTS_DIR, OUTPUT_FILES, OutputFolder, show_path, write_text_atomic
 from auditkit.report.pdf import find_browser, print_pdf
 from auditkit.result import AuditResult
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HTML_TEMPLATE = "auditkit_offline"  # JupyterLab's template without CDN scripts, with a print stylesheet
@@ -162,12 +167,14 @@ def previous_report_kind(out_dir: Path) -> str:
 
 
 def commit_report(folder: OutputFolder, *, report: str = "full", report_timeout: float = DEFAULT_REPORT_TIMEOUT,
-                  pdf_browser: str | None = None, progress: bool = False, quiet: bool = False) -> Path:
+                  pdf_browser: str | None = None, progress: bool = False, quiet: bool = False,
+                  kernel: ReportKernel | None = None) -> Path:
     """Render ``report.ipynb`` and ``report.html`` (and ``report.pdf``) in staging and move them into ``folder``.
 
     ``report`` is the kind of report notebook (:func:`auditkit.report.notebook_path`), ``report_timeout``
     the seconds the whole notebook may run, ``pdf_browser`` the Chromium that prints ``report.pdf``
-    (None: no PDF; a previous one is removed, as it shows an older rendering).
+    (None: no PDF; a previous one is removed, as it shows an older rendering), ``kernel`` a report
+    kernel started ahead (:class:`~auditkit.report.execute.ReportKernel`; None: one is started).
 
     When the notebook does not finish (a cell fails, the time runs out, the kernel dies), the
     notebook as far as it ran, marked failed, is moved in as ``report.failed.ipynb``, no
@@ -182,16 +189,20 @@ def commit_report(folder: OutputFolder, *, report: str = "full", report_timeout:
     PosixPath('reports/audit/report.html')
     """
     notebook = folder.stage("report.ipynb")
-    try:
-        execute_notebook(notebook_path(report), notebook, {"audit_dir": str(folder.path.resolve())},
-                         timeout=report_timeout, progress=progress, quiet=quiet)
-    except ReportError as error:
-        if not notebook.is_file():
-            raise
-        notebook.replace(folder.stage("report.failed.ipynb"))
-        folder.commit(["report.failed.ipynb"])
-        raise error.kept_as(show_path(folder.path / "report.failed.ipynb")) from None
-    html = export_html(notebook, folder.stage("report.html"))
+    import papermill  # noqa: F401 - before the exporter's imports start beside it (they share nbformat, traitlets)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exporter = pool.submit(html_exporter)  # built while the kernel runs the notebook (this process waits)
+        try:
+            execute_notebook(notebook_path(report), notebook, {"audit_dir": str(folder.path.resolve())},
+                             timeout=report_timeout, progress=progress, quiet=quiet, kernel=kernel)
+        except ReportError as error:
+            if not notebook.is_file():
+                raise
+            notebook.replace(folder.stage("report.failed.ipynb"))
+            folder.commit(["report.failed.ipynb"])
+            raise error.kept_as(show_path(folder.path / "report.failed.ipynb")) from None
+        html = export_html(notebook, folder.stage("report.html"), exporter=exporter.result())
     written = ["report.ipynb", "report.html"]
     if pdf_browser is not None:
         print_pdf(html, folder.stage("report.pdf"), browser=pdf_browser)
@@ -200,12 +211,32 @@ def commit_report(folder: OutputFolder, *, report: str = "full", report_timeout:
     return folder.path / "report.html"
 
 
-def export_html(notebook: Path, html_path: Path) -> Path:
+def html_exporter() -> HTMLExporter:
+    """nbconvert's HTML exporter for reports: the offline template, code and prompts hidden, images embedded.
+
+    Examples
+    --------
+    >>> exporter = html_exporter()
+    >>> exporter.template_name, exporter.exclude_input, exporter.embed_images
+    ('auditkit_offline', True, True)
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    return exporter
+
+
+def export_html(notebook: Path, html_path: Path, *, exporter: HTMLExporter | None = None) -> Path:
     """Export an executed notebook to standalone HTML: code hidden, images embedded, offline, printable.
 
     The template (``templates/auditkit_offline``) is JupyterLab's without the scripts it would load
     from CDNs (require.js, MathJax, Mermaid, the widget renderer), with a print stylesheet: the
     page loads nothing remote. Markdown is not typeset as TeX (no MathJax): report prose is plain.
+    ``exporter``: one made by :func:`html_exporter` already (default: made here).
 
     Examples
     --------
@@ -221,13 +252,8 @@ def export_html(notebook: Path, html_path: Path) -> Path:
     (True, True, False)
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.embed_images = True
+    exporter = html_exporter() if exporter is None else exporter
     resources = {"metadata": {"name": "auditkit audit report"}}
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), resources=resources)
     return write_text_atomic(html_path, body)

@@ -83,7 +83,7 @@ class LimeStep(Step):
     >>> ctx = build_context(AuditSpec(data="german", sample=200, seed=1))  # with the reference model
     >>> step = LimeStep(n_instances=2, repeats=2, num_samples=300).run(ctx)
     >>> step.tables["instances"][["row_id", "reason"]].values.tolist()
-    [[952, 'most confident error, sex=female'], [589, 'most confident error, sex=male']]
+    [[647, 'most confident error, sex=female'], [589, 'most confident error, sex=male']]
     >>> LimeStep(repeats=0)
     Traceback (most recent call last):
     ...

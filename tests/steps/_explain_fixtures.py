@@ -34,5 +34,5 @@ def one_openmp_thread():
 
 
 def loan_context(seed: int = 0, **spec):
-    """A reference-model audit context (one-hot + histogram gradient boosting) on :func:`loans`."""
+    """A reference-model audit context (ordinal codes + histogram gradient boosting) on :func:`loans`."""
     return build_context(AuditSpec(data=loans(), target="approved", sensitive=["sex"], seed=seed, **spec))

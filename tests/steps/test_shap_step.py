@@ -67,10 +67,14 @@ def test_tree_additivity_in_log_odds_through_the_pipeline(ctx):
 def test_one_hot_attributions_are_summed_per_original_column(ctx):
     import shap
 
-    prep, final = ctx.model[:-1], ctx.model[-1]
+    # One-hot encodes [region, sex] (3 + 2 dummies), then passes income, debt, noise.
+    encode = ColumnTransformer([("categorical", OneHotEncoder(sparse_output=False), ["region", "sex"]),
+                                ("numeric", "passthrough", ["income", "debt", "noise"])])
+    model = Pipeline([("preprocess", encode), ("classifier", HistGradientBoostingClassifier(max_iter=20))])
+    model.fit(ctx.X_train, ctx.model.predict(ctx.X_train))
+    prep, final = model[:-1], model[-1]
     raw = shap.TreeExplainer(final).shap_values(prep.transform(ctx.X))
-    # make_reference_model one-hot encodes [region, sex] (3 + 2 dummies), then passes income, debt, noise.
-    engine = build_shap_engine(ctx.model, ctx.X_train, ctx.positive_label)
+    engine = build_shap_engine(model, ctx.X_train, ctx.positive_label)
     values = engine.explain(ctx.X).values
     assert engine.features == ["income", "debt", "region", "sex", "noise"]
     np.testing.assert_allclose(values[:, 2], raw[:, 0:3].sum(axis=1), atol=1e-12)
@@ -189,7 +193,7 @@ def test_step_payload_names_original_columns(ctx, step_result):
     summary = payload["shap"]
     assert summary["budget"]["rows_explained"] == ctx.n_rows and not summary["budget"]["rows_sampled"]
     assert summary["additivity"]["holds"] and summary["additivity"]["max_abs_error"] < 1e-10
-    assert summary["encoded_columns"]["region"] == 3 and summary["explained_class"] == "1"
+    assert summary["encoded_columns"]["region"] == 1 and summary["explained_class"] == "1"
     values = step_result.artifacts["values"]
     assert list(values.columns) == list(ctx.X.columns) and len(values) == ctx.n_rows
     lookup = {d["feature"]: d["mean_abs_shap"] for d in importance}

@@ -1,0 +1,142 @@
+"""Threads for an audit's native code: the free cores, a user's OMP_NUM_THREADS respected, the reference fit inside."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import auditkit
+import auditkit.context
+from auditkit import threads
+from auditkit.io.models import make_reference_model
+from auditkit.steps import Step
+from auditkit.threads import chosen_threads, compute_threads, free_cores, usable_cores
+
+
+def openmp_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"}
+
+
+@pytest.mark.parametrize(("cores", "load", "expected"), [
+    (2, 0.0, 2),   # a quiet machine: every core
+    (2, 0.3, 1),   # something else running: it keeps a core busy part of the time
+    (2, 1.0, 1),
+    (2, 7.5, 1),   # never fewer than one
+    (8, 1.5, 6),
+    (8, 0.99, 7),
+    (1, 0.0, 1),
+    (4, -1.0, 4),  # never more than the cores
+])
+def test_free_cores_are_the_cores_less_the_load(cores, load, expected):
+    assert free_cores(cores=cores, load=load) == expected
+
+
+def test_free_cores_read_the_affinity_and_the_load_average(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 0.5, 0.1))
+    assert (usable_cores(), free_cores()) == (4, 2)
+
+
+def test_no_load_average_counts_as_a_quiet_machine(monkeypatch):
+    def unavailable():
+        raise OSError("no load average")
+
+    monkeypatch.setattr(os, "getloadavg", unavailable)
+    assert threads.current_load() == 0.0
+
+
+def test_a_users_omp_num_threads_is_left_alone(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert chosen_threads() is None
+    assert chosen_threads(2) == 2  # a number asked for by the caller still counts
+    with threadpool_limits(limits=2, user_api="openmp"), compute_threads() as chosen:
+        assert chosen is None and openmp_threads() == {2}
+
+
+def test_without_omp_num_threads_the_free_cores_are_chosen(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "free_cores", lambda: 1)
+    assert chosen_threads() == 1
+
+
+def test_compute_threads_limits_openmp_and_restores_it(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    with threadpool_limits(limits=2, user_api="openmp"):
+        with compute_threads(1) as chosen:
+            assert (chosen, openmp_threads()) == (1, {1})
+        assert openmp_threads() == {2}
+
+
+class _RecordingPipeline(Pipeline):
+    """A Pipeline that records the OpenMP pool sizes in effect when it is fitted."""
+
+    seen: list[set[int]] = []
+
+    def fit(self, X, y=None, **params):
+        _RecordingPipeline.seen.append(openmp_threads())
+        return super().fit(X, y, **params)
+
+
+def test_the_reference_model_is_fitted_on_the_free_cores_only(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "free_cores", lambda: 1)
+
+    def recording_model(X, seed, task="binary"):
+        model = make_reference_model(X, seed, task)
+        return _RecordingPipeline(model.steps)
+
+    monkeypatch.setattr(auditkit.context, "make_reference_model", recording_model)
+    _RecordingPipeline.seen = []
+    with threadpool_limits(limits=2, user_api="openmp"):
+        auditkit.build_context(auditkit.AuditSpec(data="german", sample=100, seed=1))
+    assert _RecordingPipeline.seen == [{1}]
+
+
+@dataclasses.dataclass
+class _ThreadsSeen(Step):
+    """A step that records the OpenMP pool sizes in effect while it runs."""
+
+    name = "threads_seen"
+    section = "threads_seen"
+    constraints = {}
+    seen = None
+
+    def run(self, ctx):
+        type(self).seen = openmp_threads()
+        return self.result()
+
+
+def test_an_audits_steps_run_on_the_free_cores_only(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "free_cores", lambda: 1)
+    with threadpool_limits(limits=2, user_api="openmp"):
+        auditkit.audit(data="german", sample=100, seed=1, steps=[_ThreadsSeen()], progress=False)
+        assert openmp_threads() == {2}  # restored after the audit
+    assert _ThreadsSeen.seen == {1}
+
+
+def test_thread_count_changes_no_prediction_of_the_reference_model():
+    data = auditkit.datasets.load("german").frame
+    X, y = data.drop(columns="credit_risk"), data["credit_risk"]
+    scores = []
+    for n in (1, 2):
+        with threadpool_limits(limits=n, user_api="openmp"):
+            model = make_reference_model(X, seed=0).fit(X.iloc[:700], y.iloc[:700])
+            scores.append(model.predict_proba(X.iloc[700:])[:, 1])
+    np.testing.assert_array_equal(scores[0], scores[1])
+
+
+def test_the_reference_model_codes_each_categorical_column_once():
+    X = pd.DataFrame({"age": [30.0, 40.0, np.nan, 50.0], "sex": ["f", "m", np.nan, "f"],
+                      "job": ["a", "b", "c", "a"]})
+    model = make_reference_model(X, seed=0).fit(X, [0, 1, 0, 1])
+    encoded = model[:-1].transform(pd.DataFrame({"age": [35.0], "sex": ["x"], "job": ["b"]}))
+    assert encoded.shape == (1, 3)  # one column per original column, no dummies
+    assert np.isnan(encoded[0, 0])  # an unseen category: missing, as the booster routes missing values
+    assert encoded[0, 1] == 1.0  # "b" is the second of a, b, c
