@@ -112,8 +112,9 @@ def child_memory(path: str, scores: bool) -> dict:
 
 
 def child_dask(pattern: str, scores: bool) -> dict:
-    import auditkit
     from distributed import Client, LocalCluster, get_task_stream
+
+    import auditkit
 
     load = os.getloadavg()[0]
     wall = time.perf_counter()
@@ -157,7 +158,7 @@ def _task_seconds(records: list[dict]) -> dict[str, dict]:
 
 
 def _headline(audit: dict) -> dict:
-    """A digest of the performance and fairness sections, which must agree between the engines (checked in the parent)."""
+    """A digest of the performance and fairness sections: the engines must agree (checked in the parent)."""
     import hashlib
 
     sections = json.dumps([audit["performance"], audit["fairness"]], sort_keys=True, default=str)

@@ -1,10 +1,15 @@
 """``engine="dask"``: an audit of partitioned data through the tables Dask aggregates.
 
-Dask reduces the data to rows per (sensitive values, true label, decision) cell and a per-column
-summary; the audit then runs on those tables with the in-memory engine's own steps, bootstrap and
-findings. The confusion counts of every group, and so every number of the performance and fairness
-steps (their multinomial bootstrap included), are functions of the cells alone, which is why the
-numbers equal the in-memory engine's on the same rows.
+Dask reduces the data to rows per (sensitive values, true label, decision[, score]) cell and a
+per-column summary; the audit then runs on those tables with the in-memory engine's own steps,
+bootstrap and findings. The confusion counts of every group, and so every number of the performance
+and fairness steps (their multinomial bootstrap included), are functions of the cells alone, which is
+why the numbers equal the in-memory engine's on the same rows. With ``scores=COLUMN`` the score value
+is one more key of the cells: the score metrics (ROC AUC, Brier score, calibration by group, through
+:mod:`auditkit.fairness.score_cells`, exact or binned as the in-memory engine chooses) depend on the
+rows only through the counts of (finest group, score value, label), so they too are the in-memory
+engine's. The cells are few when the scores take few distinct values (rounded scores, score bands, a
+tree model's leaves); continuous scores make about one cell per row.
 
 Limit of this first version: the context rebuilds the key columns row by row from the cells
 (:meth:`~auditkit.engine.dask_tables.DaskTables.rows`), so the client holds the sensitive, target
@@ -32,8 +37,8 @@ from auditkit.spec import AuditSpec
 from auditkit.steps.data_overview import DataOverviewStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
-SUPPORTED = (f"engine='dask' audits existing binary decisions (predictions=COLUMN, no model, no scores, no sample) "
-             f"with the steps {', '.join(DASK_STEPS)}")
+SUPPORTED = (f"engine='dask' audits existing binary decisions (predictions=COLUMN and optionally scores=COLUMN; "
+             f"no model, no sample) with the steps {', '.join(DASK_STEPS)}")
 SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this process (tests, debugging)
 
 
@@ -69,15 +74,15 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     """The spec and shared data of an ``engine="dask"`` audit (``spec`` or keyword ``settings``, as :func:`audit`).
 
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
-    ``dask.dataframe.DataFrame``. The audit checks existing decisions (``predictions``) of a binary
-    task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
+    ``dask.dataframe.DataFrame``. The audit checks existing decisions (``predictions``, and
+    ``scores`` if given) of a binary task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
     ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
 
     Raises
     ------
     InputError
-        A setting the Dask engine does not support yet (a model, scores, a sample, other steps), or
+        A setting the Dask engine does not support yet (a model, a sample, other steps), or
         data it cannot read.
 
     Examples
@@ -106,7 +111,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
                         read=source.read)
     name = probe.data_name or source.name
     audit_spec = AuditSpec(data=loaded.frame, **{**given, "data_name": name})
-    n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions}])
+    n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
     return audit_spec, DaskShared(loaded, tables, n_features)
 
 
@@ -119,7 +124,7 @@ def _spec_settings(spec: AuditSpec) -> dict[str, Any]:
 def _check_supported(spec: AuditSpec) -> None:
     """Refuse what the Dask engine does not compute yet, naming what it does."""
     supported = SUPPORTED
-    for name in ("model", "scores", "sample"):
+    for name in ("model", "sample"):
         if getattr(spec, name) is not None:
             raise InputError(f"{supported}; got {name}={show(getattr(spec, name))}")
     if spec.task != "binary":
@@ -135,7 +140,7 @@ def _key_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
     if not spec.target or not spec.sensitive:
         raise InputError("engine='dask' needs target=COLUMN and sensitive=[COLUMN, ...]; the data has no metadata "
                          "to take them from")
-    keys = [*spec.sensitive, spec.target, spec.predictions]
+    keys = [*spec.sensitive, spec.target, spec.predictions, *([spec.scores] if spec.scores else [])]
     missing = [k for k in dict.fromkeys(keys) if k not in source.frame.columns]
     if missing:
         raise InputError(f"the data has no column {', '.join(map(show, missing))}; its columns are "

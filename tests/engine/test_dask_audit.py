@@ -135,13 +135,12 @@ def test_the_default_local_cluster_is_closed_afterwards():
     assert client.status == "closed"
 
 
-SUPPORTED = ("engine='dask' audits existing binary decisions \\(predictions=COLUMN, no model, no scores, no sample\\) "
-             "with the steps data_overview, performance, fairness; got ")
+SUPPORTED = ("engine='dask' audits existing binary decisions \\(predictions=COLUMN and optionally scores=COLUMN; "
+             "no model, no sample\\) with the steps data_overview, performance, fairness; got ")
 
 
 @pytest.mark.parametrize(("change", "got"), [
     ({"model": "model.skops"}, "model='model.skops'"),
-    ({"scores": "score"}, "scores='score'"),
     ({"sample": 100}, "sample=100"),
     ({"steps": ["fairness", "shap"]}, "steps shap"),
     ({"steps": ["lime"]}, "steps lime"),
