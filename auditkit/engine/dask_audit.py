@@ -11,7 +11,7 @@ rows only through the counts of (finest group, score value, label), so they too 
 engine's. The cells are few when the scores take few distinct values (rounded scores, score bands, a
 tree model's leaves); continuous scores make about one cell per row.
 
-Limit of this first version: the context rebuilds the key columns row by row from the cells
+Limit: the context rebuilds the key columns row by row from the cells
 (:meth:`~auditkit.engine.dask_tables.DaskTables.rows`), so the client holds the sensitive, target
 and decision values of every row (not the other columns); the step code would have to take cell
 weights to drop that.

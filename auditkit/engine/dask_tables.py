@@ -174,8 +174,15 @@ def _frame_sha256(part: pd.DataFrame) -> str:
     return hashlib.sha256(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes()).hexdigest()
 
 
+SPLIT_EVERY = 8  # partial results merged per task in the trees that combine the partitions' tables
+
+
 def aggregate(frame: Any, keys: list[str]) -> DaskTables:
-    """Rows per combination of ``keys`` (missing values kept) and the column summary, in one Dask computation.
+    """Rows per combination of ``keys`` (missing values kept) and the column summary, in one pass over the data.
+
+    Each partition is read once and reduced on its worker to its cells, missing counts and each
+    column's distinct values; trees of tasks (:data:`SPLIT_EVERY` inputs each, one tree per column for
+    the distinct values, so that no task holds every column's) merge them. No shuffle.
 
     Examples
     --------
@@ -192,18 +199,49 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     import dask
 
     keys = list(dict.fromkeys(keys))
-    cells = frame.groupby(keys, dropna=False, observed=True).size()
-    missing = frame.isna().sum()
-    unique = [frame[c].nunique(dropna=True) for c in frame.columns]
-    cells, missing, *unique = dask.compute(cells, missing, *unique)
+    names = list(frame.columns)
+    parts = [dask.delayed(_partition_tables)(part, keys) for part in frame.to_delayed()]
+    cells = _tree(_merge_cells, [part[0] for part in parts])
+    missing = _tree(_add, [part[1] for part in parts])
+    distinct = [dask.delayed(len)(_tree(_union, [part[2][i] for part in parts])) for i in range(len(names))]
+    cells, missing, unique = dask.compute(cells, missing, distinct)
     cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
     columns = pd.DataFrame({
-        "column": [str(c) for c in frame.columns],
+        "column": [str(c) for c in names],
         "dtype": [str(t) for t in frame.dtypes],
-        "n_missing": missing.reindex(frame.columns).to_numpy(dtype=np.int64),
+        "n_missing": np.asarray(missing, dtype=np.int64),
         "n_unique": np.asarray(unique, dtype=np.int64),
     })
     return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()))
+
+
+def _partition_tables(part: pd.DataFrame, keys: list[str]) -> tuple[pd.Series, np.ndarray, list[np.ndarray]]:
+    """One partition's rows per cell of ``keys``, missing values per column, distinct values per column."""
+    cells = part.groupby(keys, dropna=False, observed=True, sort=False).size()
+    distinct = [pd.unique(np.asarray(part[c].dropna())) for c in part.columns]
+    return cells, part.isna().sum().to_numpy(dtype=np.int64), distinct
+
+
+def _tree(merge: Any, leaves: list[Any]) -> Any:
+    """``merge`` applied to ``leaves`` by groups of :data:`SPLIT_EVERY`, level by level, down to one delayed value."""
+    import dask
+
+    while len(leaves) > 1:
+        leaves = [dask.delayed(merge)(leaves[i:i + SPLIT_EVERY]) for i in range(0, len(leaves), SPLIT_EVERY)]
+    return leaves[0] if len(leaves) == 1 else dask.delayed(merge)(leaves)
+
+
+def _merge_cells(parts: list[pd.Series]) -> pd.Series:
+    joined = pd.concat(parts)
+    return joined.groupby(level=list(range(joined.index.nlevels)), dropna=False, sort=False).sum()
+
+
+def _add(parts: list[np.ndarray]) -> np.ndarray:
+    return np.sum(parts, axis=0)
+
+
+def _union(parts: list[np.ndarray]) -> np.ndarray:
+    return pd.unique(np.concatenate(parts))
 
 
 def is_dask_frame(value: Any) -> bool:
