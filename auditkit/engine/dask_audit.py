@@ -28,12 +28,15 @@ from typing import Any
 import pandas as pd
 
 from auditkit.engine import DASK_STEPS
+from auditkit.engine.dask_bias import BiasTables, data_bias_result
+from auditkit.engine.dask_bias_tables import aggregate_bias
 from auditkit.engine.dask_tables import DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
 from auditkit.params import show
 from auditkit.result import StepResult
 from auditkit.spec import AuditSpec
+from auditkit.steps.data_bias import DataBiasStep
 from auditkit.steps.data_overview import DataOverviewStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
@@ -47,7 +50,8 @@ class DaskShared:
     """The data of a Dask-engine audit as the runner reads it (the ``shared`` of :func:`auditkit.audit`).
 
     ``loaded`` holds the aggregated rows (key columns only); ``result_for`` gives the data overview
-    computed by Dask over every column; every other step runs on the context.
+    computed by Dask over every column and the data_bias step from the tables Dask aggregated for it
+    (``bias``, None when the audit has no data_bias step); every other step runs on the context.
 
     Examples
     --------
@@ -60,9 +64,12 @@ class DaskShared:
     loaded: LoadedData
     tables: DaskTables
     n_features: int
+    bias: BiasTables | None = None
 
     def result_for(self, step: Any, ctx: Any) -> StepResult | None:
-        """The data overview from the Dask column summary; None for any other step."""
+        """The data overview and data_bias from the Dask tables; None for any other step (run on the context)."""
+        if type(step) is DataBiasStep and self.bias is not None:
+            return data_bias_result(step, ctx, self.tables.cells, self.bias)
         if type(step) is not DataOverviewStep:
             return None
         return step.from_summary(self.tables.columns, self.tables.n_rows, len(self.tables.columns),
@@ -92,7 +99,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     >>> spec, shared = prepare_dask_audit(None, {"data": dd.from_pandas(frame, npartitions=2), "target": "y",
     ...                                          "sensitive": ["g"], "predictions": "d"}, scheduler="synchronous")
     >>> spec.step_names, len(spec.data), shared.loaded.read["partitions"]
-    (['data_overview', 'performance', 'fairness'], 20, 2)
+    (['data_overview', 'data_bias', 'performance', 'fairness'], 20, 2)
     """
     given = dict(settings) if spec is None else {**_spec_settings(spec)}
     data = given.pop("data", None)
@@ -106,13 +113,24 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     keys = _key_columns(probe, source)
     with dask_scheduler(scheduler):
         tables = aggregate(source.frame, keys)
+        bias = _bias_tables(probe, source, tables) if "data_bias" in probe.step_names else None
         sha256 = combined_sha256(source)
     loaded = LoadedData(frame=tables.rows(), name=source.name, sha256=sha256, files=source.files,
                         read=source.read)
     name = probe.data_name or source.name
     audit_spec = AuditSpec(data=loaded.frame, **{**given, "data_name": name})
     n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
-    return audit_spec, DaskShared(loaded, tables, n_features)
+    return audit_spec, DaskShared(loaded, tables, n_features, bias)
+
+
+def _bias_tables(spec: AuditSpec, source: DaskSource, tables: DaskTables) -> BiasTables:
+    """The data_bias tables of every column that is not the target, predictions, scores or a sensitive column."""
+    excluded = {spec.target, spec.predictions, spec.scores, *spec.sensitive}
+    columns = [c for c in source.frame.columns if c not in excluded]
+    n_missing = dict(zip(tables.columns["column"], tables.columns["n_missing"].tolist(), strict=True))
+    encodings, pairs = aggregate_bias(source.frame, columns, list(spec.sensitive), {c: n_missing[str(c)]
+                                                                                     for c in columns})
+    return BiasTables(columns, encodings, pairs)
 
 
 def _spec_settings(spec: AuditSpec) -> dict[str, Any]:

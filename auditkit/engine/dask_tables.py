@@ -201,9 +201,9 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     keys = list(dict.fromkeys(keys))
     names = list(frame.columns)
     parts = [dask.delayed(_partition_tables)(part, keys) for part in frame.to_delayed()]
-    cells = _tree(_merge_cells, [part[0] for part in parts])
-    missing = _tree(_add, [part[1] for part in parts])
-    distinct = [dask.delayed(len)(_tree(_union, [part[2][i] for part in parts])) for i in range(len(names))]
+    cells = merge_tree(sum_counts, [part[0] for part in parts])
+    missing = merge_tree(_add, [part[1] for part in parts])
+    distinct = [dask.delayed(len)(merge_tree(_union, [part[2][i] for part in parts])) for i in range(len(names))]
     cells, missing, unique = dask.compute(cells, missing, distinct)
     cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
     columns = pd.DataFrame({
@@ -222,8 +222,15 @@ def _partition_tables(part: pd.DataFrame, keys: list[str]) -> tuple[pd.Series, n
     return cells, part.isna().sum().to_numpy(dtype=np.int64), distinct
 
 
-def _tree(merge: Any, leaves: list[Any]) -> Any:
-    """``merge`` applied to ``leaves`` by groups of :data:`SPLIT_EVERY`, level by level, down to one delayed value."""
+def merge_tree(merge: Any, leaves: list[Any]) -> Any:
+    """``merge`` (of a list) applied to ``leaves`` by groups of :data:`SPLIT_EVERY`, level by level, to one value.
+
+    Examples
+    --------
+    >>> import dask
+    >>> merge_tree(sum, [dask.delayed(i) for i in range(20)]).compute(scheduler="synchronous")
+    190
+    """
     import dask
 
     while len(leaves) > 1:
@@ -231,7 +238,14 @@ def _tree(merge: Any, leaves: list[Any]) -> Any:
     return leaves[0] if len(leaves) == 1 else dask.delayed(merge)(leaves)
 
 
-def _merge_cells(parts: list[pd.Series]) -> pd.Series:
+def sum_counts(parts: list[pd.Series]) -> pd.Series:
+    """Counts indexed by keys, summed by key (missing keys kept), keys in order of first appearance.
+
+    Examples
+    --------
+    >>> sum_counts([pd.Series([1, 2], index=["b", None]), pd.Series([3, 4], index=["a", "b"])]).to_dict()
+    {'b': 5, nan: 2, 'a': 3}
+    """
     joined = pd.concat(parts)
     return joined.groupby(level=list(range(joined.index.nlevels)), dropna=False, sort=False).sum()
 
