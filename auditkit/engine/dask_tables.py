@@ -175,14 +175,16 @@ def _frame_sha256(part: pd.DataFrame) -> str:
 
 
 SPLIT_EVERY = 8  # partial results merged per task in the trees that combine the partitions' tables
+BUCKET_PARTITIONS = 4  # partitions' worth of a column's distinct values that one task merges at most
 
 
 def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     """Rows per combination of ``keys`` (missing values kept) and the column summary, in one pass over the data.
 
     Each partition is read once and reduced on its worker to its cells, missing counts and each
-    column's distinct values; trees of tasks (:data:`SPLIT_EVERY` inputs each, one tree per column for
-    the distinct values, so that no task holds every column's) merge them. No shuffle.
+    column's distinct values, these split by hash into ``buckets`` (:func:`distinct_buckets`); trees of
+    tasks (:data:`SPLIT_EVERY` inputs each, one tree per column and bucket for the distinct values, so
+    that no task holds more than a bucket of one column) merge them. No shuffle.
 
     Examples
     --------
@@ -200,11 +202,14 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
 
     keys = list(dict.fromkeys(keys))
     names = list(frame.columns)
-    parts = [dask.delayed(_partition_tables)(part, keys) for part in frame.to_delayed()]
+    buckets = distinct_buckets(frame.npartitions)
+    parts = [dask.delayed(_partition_tables, nout=3)(part, keys, buckets) for part in frame.to_delayed()]
     cells = merge_tree(sum_counts, [part[0] for part in parts])
     missing = merge_tree(_add, [part[1] for part in parts])
-    distinct = [dask.delayed(len)(merge_tree(_union, [part[2][i] for part in parts])) for i in range(len(names))]
-    cells, missing, unique = dask.compute(cells, missing, distinct)
+    distinct = [[dask.delayed(len)(merge_tree(_union, [part[2][i][b] for part in parts])) for b in range(buckets)]
+                for i in range(len(names))]
+    cells, missing, distinct = dask.compute(cells, missing, distinct)
+    unique = [sum(counts) for counts in distinct]
     cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
     columns = pd.DataFrame({
         "column": [str(c) for c in names],
@@ -215,11 +220,36 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()))
 
 
-def _partition_tables(part: pd.DataFrame, keys: list[str]) -> tuple[pd.Series, np.ndarray, list[np.ndarray]]:
-    """One partition's rows per cell of ``keys``, missing values per column, distinct values per column."""
+def distinct_buckets(partitions: int) -> int:
+    """Buckets the distinct values of a column are split into: one per :data:`BUCKET_PARTITIONS` partitions.
+
+    A bucket's root task holds the distinct values of about that many partitions, however many there are.
+
+    Examples
+    --------
+    >>> distinct_buckets(3), distinct_buckets(20), distinct_buckets(2000)
+    (1, 5, 500)
+    """
+    return max(1, -(-partitions // BUCKET_PARTITIONS))
+
+
+def _partition_tables(part: pd.DataFrame, keys: list[str],
+                      buckets: int) -> tuple[pd.Series, np.ndarray, list[list[np.ndarray]]]:
+    """One partition's rows per cell of ``keys``, missing values per column, distinct values per column and bucket."""
     cells = part.groupby(keys, dropna=False, observed=True, sort=False).size()
-    distinct = [pd.unique(np.asarray(part[c].dropna())) for c in part.columns]
+    distinct = [_by_bucket(pd.unique(np.asarray(part[c].dropna())), buckets) for c in part.columns]
     return cells, part.isna().sum().to_numpy(dtype=np.int64), distinct
+
+
+def _by_bucket(values: np.ndarray, buckets: int) -> list[np.ndarray]:
+    """``values`` split by hash into ``buckets`` (a value always falls in the same bucket)."""
+    if buckets == 1:
+        return [values]
+    if values.dtype.kind == "f":
+        values = values + 0.0  # -0.0 is 0.0, as pandas counts distinct values
+    bucket = pd.util.hash_array(values) % np.uint64(buckets)
+    order = np.argsort(bucket, kind="stable")
+    return np.split(values[order], np.searchsorted(bucket[order], np.arange(1, buckets, dtype=np.uint64)))
 
 
 def merge_tree(merge: Any, leaves: list[Any]) -> Any:
