@@ -5,10 +5,11 @@ categorical features, a 0/1 ``label``, a continuous ``score``, a 0/1 ``decision`
 ``--partitions`` Parquet files of equal size (partition ``i`` is ``make_frame(n // partitions, seed=i)``), and the
 same rows as one Parquet file (one row group per partition) for the in-memory engine.
 
-The audit: the Dask engine's steps (``data_overview``, ``performance``, ``fairness``, 1,000 resamples) on
-``predictions="decision"``, seed 0, no report; with ``--scores`` also ``scores=`` a column of the scores rounded to
-2 decimals (``score_2dp``, 101 distinct values, added to every partition), since the Dask engine aggregates one cell
-per distinct (sensitive values, label, decision, score) combination.
+The audit: the counts-based steps ``data_overview``, ``performance``, ``fairness`` (1,000 resamples) and with
+``--data-bias`` ``data_bias`` (500 resamples, its default), on ``predictions="decision"``, seed 0, no report; with
+``--scores`` also ``scores=`` a column of the scores rounded to 2 decimals (``score_2dp``, 101 distinct values,
+added to every partition), since the Dask engine aggregates one cell per distinct (sensitive values, label,
+decision, score) combination.
 
 Each engine runs in a fresh subprocess (``--child``):
 
@@ -74,9 +75,9 @@ def write_partitions(n: int, partitions: int, folder: Path, scores: bool) -> tup
 
 
 def settings(scores: bool) -> dict:
-    step_options = {"fairness": {"n_boot": N_BOOT}}
-    return {"target": "label", "sensitive": ["sex", "race"], "predictions": "decision", "steps": STEPS,
-            "seed": SEED, "step_options": step_options, "progress": False,
+    steps = STEPS + (["data_bias"] if os.environ.get("BENCH_DASK_DATA_BIAS") else [])
+    return {"target": "label", "sensitive": ["sex", "race"], "predictions": "decision", "steps": steps,
+            "seed": SEED, "step_options": {"fairness": {"n_boot": N_BOOT}}, "progress": False,
             **({"scores": SCORE_COLUMN} if scores else {})}
 
 
@@ -158,11 +159,24 @@ def _task_seconds(records: list[dict]) -> dict[str, dict]:
 
 
 def _headline(audit: dict) -> dict:
-    """A digest of the performance and fairness sections: the engines must agree (checked in the parent)."""
+    """A digest of the performance, fairness and data bias sections: the engines must agree (checked in the parent).
+
+    Floats are rounded to 12 significant digits (sums of scores in another row order differ in their last bits);
+    the proxies' balanced accuracy is left out (its folds follow the rows' order, which the Dask engine does not
+    keep).
+    """
     import hashlib
 
-    sections = json.dumps([audit["performance"], audit["fairness"]], sort_keys=True, default=str)
-    return {"groups": len(audit["fairness"]["by_group"]), "sha256": hashlib.sha256(sections.encode()).hexdigest()}
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k != "balanced_accuracy"}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return float(f"{value:.12g}") if isinstance(value, float) else value
+
+    sections = plain([audit["performance"], audit["fairness"], audit.get("data", {}).get("bias")])
+    digest = hashlib.sha256(json.dumps(sections, sort_keys=True, default=str).encode()).hexdigest()
+    return {"groups": len(audit["fairness"]["by_group"]), "sha256": digest}
 
 
 def run_child(kind: str, path: str, scores: bool) -> dict:
@@ -172,14 +186,24 @@ def run_child(kind: str, path: str, scores: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+PER_PARTITION = ("read_parquet", "partition_tables", "value_counts", "pair_tables", "sha256")  # one task a partition
+
+
 def projection(run: dict, rows: int = 1_000_000_000, workers: int = 32) -> dict:
-    """1B rows on ``workers`` workers, from the measured per-partition compute seconds of ``run``."""
+    """1B rows on ``workers`` workers, from the per-partition cost measured in ``run`` (partitions of the same size).
+
+    Two estimates of a partition's cost: the compute seconds of its own tasks (wall seconds on a worker, stretched
+    by the machine's load) and all worker CPU seconds divided by the partitions (an upper bound: it includes the
+    trees that merge the partitions' tables, which grow with the distinct values, not the rows).
+    """
     partition_rows = run["n_rows"] / run["partitions"]
-    per_partition = sum(t["seconds"] for t in run["tasks"].values()) / run["partitions"]
     partitions = rows / partition_rows
+    task_seconds = sum(t["seconds"] for k, t in run["tasks"].items() if k.lstrip("_") in PER_PARTITION)
+    worker_cpu = sum(w["cpu"] for w in run["workers"])
+    per_partition = {"task_seconds": task_seconds / run["partitions"], "worker_cpu": worker_cpu / run["partitions"]}
     return {"rows": rows, "workers": workers, "partition_rows": partition_rows, "partitions": partitions,
-            "task_seconds_per_partition": per_partition,
-            "worker_wall_seconds": per_partition * partitions / workers,
+            "per_partition": per_partition,
+            "worker_seconds": {k: v * partitions / workers for k, v in per_partition.items()},
             "client_rows_rebuilt": rows}
 
 
@@ -189,13 +213,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
     parser.add_argument("--scores", action="store_true", help=f"also scores={SCORE_COLUMN} (2 decimals)")
+    parser.add_argument("--data-bias", action="store_true", help="also the data_bias step")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.data_bias:
+        os.environ["BENCH_DASK_DATA_BIAS"] = "1"  # the children inherit it
     if args.child:
         kind, path = args.child
         print(json.dumps((child_dask if kind == "dask" else child_memory)(path, args.scores)))
         return
-    result = {"steps": STEPS, "n_boot": N_BOOT, "workers": WORKERS, "scores": SCORE_COLUMN if args.scores else None,
+    result = {"steps": settings(args.scores)["steps"], "n_boot": N_BOOT, "workers": WORKERS,
+              "scores": SCORE_COLUMN if args.scores else None,
               "runs": [], "machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
