@@ -130,7 +130,7 @@ def _bias_tables(spec: AuditSpec, source: DaskSource, tables: DaskTables) -> Bia
     n_missing = dict(zip(tables.columns["column"], tables.columns["n_missing"].tolist(), strict=True))
     encodings, pairs = aggregate_bias(source.frame, columns, list(spec.sensitive), {c: n_missing[str(c)]
                                                                                      for c in columns})
-    return BiasTables(columns, encodings, pairs)
+    return BiasTables(columns, encodings, pairs, list(source.frame.columns))
 
 
 def _spec_settings(spec: AuditSpec) -> dict[str, Any]:

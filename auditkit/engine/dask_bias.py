@@ -43,16 +43,19 @@ class BiasTables:
     encodings : dict of str to ColumnEncoding
     pairs : dict of (str, str) to Series
         Per (sensitive feature, column): rows by (level, missing, sensitive value as :func:`keyed` gives).
+    data_columns : list of str
+        Every column of the data.
 
     Examples
     --------
-    >>> BiasTables(["x"], {}, {}).columns
+    >>> BiasTables(["x"], {}, {}, ["x", "y"]).columns
     ['x']
     """
 
     columns: list[str]
     encodings: dict[str, ColumnEncoding]
     pairs: dict[tuple[str, str], pd.Series]
+    data_columns: list[str]
 
 
 def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTables) -> StepResult:
@@ -73,7 +76,7 @@ def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTable
     """
     min_size = int(step.min_group_size or ctx.spec.min_group_size)
     step.check_sensitive(ctx.sensitive_features)
-    columns = _columns(step, tables.columns)
+    columns = _columns(step, tables)
     n_boot, level = int(step.n_boot), float(step.ci_level)
     represented, fit_tests = bias.representation(ctx.sensitive, groupings(ctx.sensitive_features, step.intersections),
                                                  step.reference_distribution, n_boot,
@@ -101,14 +104,14 @@ def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTable
                       findings=findings)
 
 
-def _columns(step: Any, available: list[str]) -> list[str]:
-    """The step's ``columns`` (checked against the data), or every column the tables hold."""
+def _columns(step: Any, tables: BiasTables) -> list[str]:
+    """The step's ``columns`` (checked against the data) that the tables hold, or every column they hold."""
     if step.columns is None:
-        return list(available)
-    unknown = [c for c in step.columns if c not in available]
+        return list(tables.columns)
+    unknown = [c for c in step.columns if c not in tables.data_columns]
     if unknown:
         raise InputError(f"data_bias columns not in the data: {', '.join(map(str, unknown))}")
-    return list(step.columns)
+    return [c for c in step.columns if c in tables.encodings]  # not the target, predictions, scores, sensitive
 
 
 def _code_of_value(ctx: Any, cells: pd.DataFrame, feature: str) -> tuple[dict[Any, int], int]:

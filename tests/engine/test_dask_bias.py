@@ -84,3 +84,12 @@ def test_unknown_columns_are_named(frame):
     with pytest.raises(InputError, match="^data_bias columns not in the data: nowhere$"):
         auditkit.audit(data=_dask(frame), engine="dask", scheduler="synchronous", steps=["data_bias"],
                        **{**SETTINGS, "step_options": {"data_bias": {"columns": ["income", "nowhere"]}}})
+
+
+def test_chosen_columns_skip_the_target_and_sensitive_columns_as_in_memory(frame):
+    settings = {**SETTINGS, "steps": ["data_bias"],
+                "step_options": {"data_bias": {"n_boot": 50, "columns": ["sex", "city", "approved", "income"]}}}
+    memory = auditkit.audit(data=frame, **settings).to_dict()
+    on_dask = auditkit.audit(data=_dask(frame), engine="dask", scheduler="synchronous", **settings).to_dict()
+    assert_same_numbers(without_guess(on_dask), without_guess(memory))
+    assert {row["feature"] for row in on_dask["data"]["bias"]["proxies"]} == {"city", "income"}
