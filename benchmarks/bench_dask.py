@@ -214,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
     parser.add_argument("--scores", action="store_true", help=f"also scores={SCORE_COLUMN} (2 decimals)")
     parser.add_argument("--data-bias", action="store_true", help="also the data_bias step")
+    parser.add_argument("--engines", nargs="+", choices=("memory", "dask"), default=["memory", "dask"],
+                        help="run only these (a run's missing engine is null in the JSON)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.data_bias:
@@ -230,19 +232,22 @@ def main(argv: list[str] | None = None) -> None:
             wall = time.perf_counter()
             pattern, whole = write_partitions(n, args.partitions, Path(tmp) / str(n), args.scores)
             print(f"{n:,} rows written in {time.perf_counter() - wall:.0f}s", flush=True)
-            memory = run_child("memory", str(whole), args.scores)
+            memory = run_child("memory", str(whole), args.scores) if "memory" in args.engines else None
             print("memory", json.dumps(memory), flush=True)
-            dask = run_child("dask", pattern, args.scores)
+            dask = run_child("dask", pattern, args.scores) if "dask" in args.engines else None
             print("dask", json.dumps(dask), flush=True)
-            same = memory["fairness"] == dask["fairness"] and memory["n_rows"] == dask["n_rows"] == n
-            result["runs"].append({"rows": n, "partitions": args.partitions, "same_numbers": same,
-                                   "memory": memory, "dask": dask, "ratio_wall": dask["wall"] / memory["wall"],
-                                   "ratio_cpu": dask["cpu_all_processes"] / memory["cpu"]})
-    result["projection_1b"] = projection(result["runs"][-1]["dask"])
+            run = {"rows": n, "partitions": args.partitions, "memory": memory, "dask": dask}
+            if memory and dask:
+                same = memory["fairness"] == dask["fairness"] and memory["n_rows"] == dask["n_rows"]
+                run.update(same_numbers=same, ratio_wall=dask["wall"] / memory["wall"],
+                           ratio_cpu=dask["cpu_all_processes"] / memory["cpu"])
+            result["runs"].append(run)
+    if result["runs"][-1]["dask"]:
+        result["projection_1b"] = projection(result["runs"][-1]["dask"])
     result["versions"] = {**versions(), **_dask_versions()}
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result["projection_1b"], indent=1))
+    print(json.dumps(result.get("projection_1b"), indent=1))
 
 
 def _dask_versions() -> dict[str, str]:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from auditkit.engine import DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
-from auditkit.engine.dask_bias_tables import aggregate_bias
+from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
 from auditkit.engine.dask_tables import DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
@@ -111,9 +111,11 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     _check_supported(probe)
     source = open_source(data, probe.encoding)
     keys = _key_columns(probe, source)
-    with dask_scheduler(scheduler):
-        tables = aggregate(source.frame, keys)
-        bias = _bias_tables(probe, source, tables) if "data_bias" in probe.step_names else None
+    bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
+    with dask_scheduler(scheduler):  # the data is read twice: the tables (and encodings), then the pair tables
+        tables = aggregate(source.frame, keys, None if bias_columns is None else encodings_graph(source.frame,
+                                                                                                 bias_columns))
+        bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
         sha256 = combined_sha256(source)
     loaded = LoadedData(frame=tables.rows(), name=source.name, sha256=sha256, files=source.files,
                         read=source.read)
@@ -123,14 +125,17 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     return audit_spec, DaskShared(loaded, tables, n_features, bias)
 
 
-def _bias_tables(spec: AuditSpec, source: DaskSource, tables: DaskTables) -> BiasTables:
-    """The data_bias tables of every column that is not the target, predictions, scores or a sensitive column."""
+def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
+    """The columns data_bias may check: all but the target, predictions, scores and sensitive columns."""
     excluded = {spec.target, spec.predictions, spec.scores, *spec.sensitive}
-    columns = [c for c in source.frame.columns if c not in excluded]
-    n_missing = dict(zip(tables.columns["column"], tables.columns["n_missing"].tolist(), strict=True))
-    encodings, pairs = aggregate_bias(source.frame, columns, list(spec.sensitive), {c: n_missing[str(c)]
-                                                                                     for c in columns})
-    return BiasTables(columns, encodings, pairs, list(source.frame.columns))
+    return [c for c in source.frame.columns if c not in excluded]
+
+
+def _bias_tables(spec: AuditSpec, source: DaskSource, columns: list[str], tables: DaskTables) -> BiasTables:
+    """The data_bias tables: the columns' encodings (computed with the cells) and their pair tables."""
+    by_column = dict(zip(columns, tables.also, strict=True))
+    values = sensitive_values(tables.cells, list(dict.fromkeys(spec.sensitive)))
+    return BiasTables(columns, by_column, pair_tables(source.frame, values, by_column), list(source.frame.columns))
 
 
 def _spec_settings(spec: AuditSpec) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from pathlib import Path
@@ -64,6 +65,8 @@ class DaskTables:
         Per column of the data: ``column``, ``dtype``, ``n_missing``, ``n_unique``
         (:func:`auditkit.steps.data_overview.column_summary`).
     n_rows : int
+    also : object
+        What :func:`aggregate`'s ``also`` computed over the same partitions (None without it).
 
     Examples
     --------
@@ -75,6 +78,7 @@ class DaskTables:
     cells: pd.DataFrame
     columns: pd.DataFrame
     n_rows: int
+    also: Any = None
 
     def rows(self) -> pd.DataFrame:
         """The key columns row by row: each cell repeated as often as it occurs (rows grouped by cell).
@@ -178,8 +182,12 @@ SPLIT_EVERY = 8  # partial results merged per task in the trees that combine the
 BUCKET_PARTITIONS = 4  # partitions' worth of a column's distinct values that one task merges at most
 
 
-def aggregate(frame: Any, keys: list[str]) -> DaskTables:
+def aggregate(frame: Any, keys: list[str], also: Callable[[list[Any], Any], Any] | None = None) -> DaskTables:
     """Rows per combination of ``keys`` (missing values kept) and the column summary, in one pass over the data.
+
+    ``also(partitions, missing)`` may add Dask work over the same partitions (``to_delayed``), read once
+    for both: it receives them and the delayed missing counts per column and returns delayed values,
+    computed with the tables and found in :attr:`DaskTables.also`.
 
     Each partition is read once and reduced on its worker to its cells, missing counts and each
     column's distinct values, these split by hash into ``buckets`` (:func:`distinct_buckets`); trees of
@@ -203,12 +211,14 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     keys = list(dict.fromkeys(keys))
     names = list(frame.columns)
     buckets = distinct_buckets(frame.npartitions)
-    parts = [dask.delayed(_partition_tables, nout=3)(part, keys, buckets) for part in frame.to_delayed()]
+    partitions = frame.to_delayed()
+    parts = [dask.delayed(_partition_tables, nout=3)(part, keys, buckets) for part in partitions]
     cells = merge_tree(sum_counts, [part[0] for part in parts])
     missing = merge_tree(_add, [part[1] for part in parts])
     distinct = [[dask.delayed(len)(merge_tree(_union, [part[2][i][b] for part in parts])) for b in range(buckets)]
                 for i in range(len(names))]
-    cells, missing, distinct = dask.compute(cells, missing, distinct)
+    cells, missing, distinct, extra = dask.compute(cells, missing, distinct,
+                                                   None if also is None else also(partitions, missing))
     unique = [sum(counts) for counts in distinct]
     cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
     columns = pd.DataFrame({
@@ -217,7 +227,7 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
         "n_missing": np.asarray(missing, dtype=np.int64),
         "n_unique": np.asarray(unique, dtype=np.int64),
     })
-    return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()))
+    return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()), extra)
 
 
 def distinct_buckets(partitions: int) -> int:
@@ -237,19 +247,28 @@ def _partition_tables(part: pd.DataFrame, keys: list[str],
                       buckets: int) -> tuple[pd.Series, np.ndarray, list[list[np.ndarray]]]:
     """One partition's rows per cell of ``keys``, missing values per column, distinct values per column and bucket."""
     cells = part.groupby(keys, dropna=False, observed=True, sort=False).size()
-    distinct = [_by_bucket(pd.unique(np.asarray(part[c].dropna())), buckets) for c in part.columns]
+    distinct = [_by_bucket(_distinct(part[c]), buckets) for c in part.columns]
     return cells, part.isna().sum().to_numpy(dtype=np.int64), distinct
+
+
+def _distinct(values: pd.Series) -> np.ndarray:
+    """The distinct values present, as a NumPy array (found in the column's own dtype: fast for Arrow strings)."""
+    distinct = np.asarray(values.unique())
+    return distinct[~pd.isna(distinct)]
 
 
 def _by_bucket(values: np.ndarray, buckets: int) -> list[np.ndarray]:
     """``values`` split by hash into ``buckets`` (a value always falls in the same bucket)."""
     if buckets == 1:
         return [values]
-    if values.dtype.kind == "f":
-        values = values + 0.0  # -0.0 is 0.0, as pandas counts distinct values
-    bucket = pd.util.hash_array(values) % np.uint64(buckets)
-    order = np.argsort(bucket, kind="stable")
-    return np.split(values[order], np.searchsorted(bucket[order], np.arange(1, buckets, dtype=np.uint64)))
+    if values.dtype.kind == "f":  # a multiplicative hash of the bits; -0.0 is 0.0, as pandas counts distinct values
+        bits = (values.astype(np.float64) + 0.0).view(np.uint64)
+        hashed = (bits * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
+    else:
+        hashed = pd.util.hash_array(values)
+    bucket = (hashed % np.uint64(buckets)).astype(np.int16 if buckets < 2**15 else np.int64)
+    order = np.argsort(bucket, kind="stable")  # a radix sort of 16-bit keys
+    return np.split(values[order], np.searchsorted(bucket[order], np.arange(1, buckets)))
 
 
 def merge_tree(merge: Any, leaves: list[Any]) -> Any:
