@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from auditkit.cluster import dask_client
 from auditkit.engine import DASK_STEPS
 from auditkit.engine.dask_tables import DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
@@ -162,22 +163,15 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
         with dask.config.set(scheduler="synchronous"):
             yield
         return
-    from distributed import Client, LocalCluster
-
     if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        with client:
+        with dask_client(scheduler, workers=LOCAL_WORKERS):
             yield
         return
     shuffle_log = logging.getLogger("distributed.shuffle")  # a warning per distinct-value count is noise here
     level = shuffle_log.level
     shuffle_log.setLevel(logging.ERROR)
     try:
-        with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True,
-                          dashboard_address=":0") as cluster, Client(cluster):
+        with dask_client(None, workers=LOCAL_WORKERS):
             yield
     finally:
         shuffle_log.setLevel(level)

@@ -52,13 +52,8 @@ def disparities_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> disparities_frame(doc).columns.tolist()[:5]
     ['grouping', 'disparity', 'method', 'reference', 'groups compared']
     """
@@ -75,13 +70,8 @@ def comparisons_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> comparisons_frame(doc).columns.tolist()[:5]
     ['grouping', 'metric', 'group', 'n', 'value']
     """
@@ -100,13 +90,8 @@ def calibration_frames(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> tables = calibration_frames(doc)
     >>> list(tables), tables["group"].columns.tolist()[:4]
     (['group'], ['group', 'bin_lower', 'bin_upper', 'n'])
@@ -123,13 +108,8 @@ def representation_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> representation_frame(doc).iloc[:, :3].values.tolist()
     [['group', 'group=A', 150], ['group', 'group=B', 150]]
     """
@@ -146,13 +126,8 @@ def base_rates_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> base_rates_frame(doc).columns.tolist()[:4]
     ['grouping', 'group', 'n', 'base rate']
     """
@@ -193,13 +168,8 @@ def proxies_frame(doc: dict[str, Any], limit: int = MAX_PROXY_ROWS) -> pd.DataFr
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> proxies_frame(doc, limit=2).iloc[:, :3].round(3).values.tolist()
     [['group', 'proxy', 0.82], ['group', 'x0', 0.184]]
     """
@@ -217,13 +187,8 @@ def checks_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> checks_frame(doc)[["check", "status"]].values.tolist()
     [['demographic_parity_ratio[group]', 'failed']]
     """
@@ -266,13 +231,8 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> show(doc)  # outside a notebook, IPython prints what it would display
     <IPython.core.display.HTML object>
     """
@@ -286,13 +246,8 @@ def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> html = bias_html(doc)
     >>> html.count("<table"), html.count("<details"), "Proxies" in html  # calibration: 20 rows, 10 folded
     (8, 1, True)

@@ -33,8 +33,8 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"], progress=False)
+    >>> from auditkit.examples import shap_audit
+    >>> result = shap_audit()  # SHAP of a reference model on 300 rows of German credit
     >>> show(result.to_dict(), result)  # doctest: +ELLIPSIS
     <IPython.core.display.HTML object>
     ...
@@ -90,12 +90,8 @@ def shap_summary_html(shap: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> "Explainer: <b>tree</b>" in shap_summary_html(section["shap"])
     True
@@ -127,12 +123,8 @@ def additivity_text(shap: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> section["shap"]["additivity"]["holds"], additivity_text(section["shap"])[:40]
     (True, 'SHAP values satisfy additivity: max |sum')
@@ -159,12 +151,8 @@ def group_html(view: dict[str, Any], space: str) -> str:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> view = section["group_attributions"][0]
     >>> html = group_html(view, section["shap"]["output_space"])
@@ -197,12 +185,8 @@ def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> table = gap_frame(section["group_attributions"][0])
     >>> table.columns.tolist(), table.iloc[:2, 0].tolist()
@@ -239,10 +223,8 @@ def lime_html(lime: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
-    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
-    >>> section = result.to_dict()["explanations"]
+    >>> from auditkit.examples import lime_audit
+    >>> section = lime_audit().to_dict()["explanations"]  # LIME and its agreement with SHAP on German credit
     >>> lime_html(section["lime"]).count("<table")
     1
     """
@@ -272,10 +254,8 @@ def agreement_html(agreement: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
-    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
-    >>> section = result.to_dict()["explanations"]
+    >>> from auditkit.examples import lime_audit
+    >>> section = lime_audit().to_dict()["explanations"]  # LIME and its agreement with SHAP on German credit
     >>> agreement_html(section["agreement"]).count("<table")
     2
     """
