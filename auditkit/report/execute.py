@@ -243,7 +243,7 @@ class ReportKernel:
             with _agg_backend():
                 run_sync(self.manager.start_kernel)(cwd=str(self.cwd), extra_arguments=_kernel_arguments(True))
             self._client = self.manager.client()
-            self._client.start_channels()
+            self._client.start_channels(iopub=False, stdin=False, hb=False, control=False)  # a request, no reply
             self._client.execute(f"import {', '.join(WARM_UP_IMPORTS)}", silent=True, store_history=False)
         except Exception:  # noqa: BLE001 - no kernel ahead: the report starts its own and reports any failure
             self._stop_client()
@@ -288,10 +288,20 @@ def running_python_kernel(spec_dir: Path):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
+    class ReportKernelManager(AsyncKernelManager):
+        """Remembers the clients it makes: papermill's, given this manager, would keep its channels open."""
+
+        def client(self, **kwargs: Any) -> Any:
+            made = super().client(**kwargs)
+            self.clients_made.append(made)
+            return made
+
     spec_dir.mkdir(parents=True, exist_ok=True)
     write_kernel_spec(spec_dir / KERNEL_NAME)
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+    manager = ReportKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+    manager.clients_made = []
+    return manager
 
 
 def _shutdown(kernel) -> None:
@@ -300,6 +310,11 @@ def _shutdown(kernel) -> None:
 
     if kernel.has_kernel:
         run_sync(kernel.shutdown_kernel)(now=True)
+    # nbclient stops the channels only of a kernel it started: those of a manager it was given (ours) stay
+    # open, each with a heartbeat thread and a zmq context (13 descriptors a report, kept until exit).
+    for client in getattr(kernel, "clients_made", ()):
+        if client.channels_running:
+            client.stop_channels()
 
 
 @contextmanager
