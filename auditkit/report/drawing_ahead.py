@@ -50,8 +50,8 @@ def draw_ahead(audit_dir: str | Path, steps: tuple[str, ...]) -> int:
     """Draw the figures of the report sections of ``steps`` from the audit saved in ``audit_dir``; keep them.
 
     Run by the report kernel, between the audit's steps (nothing is displayed). A section that
-    fails is left: the notebook shows it, and its error, as it would have anyway. Returns the
-    number of figures kept.
+    fails, or an audit that cannot be read, is left: the notebook shows it, and its error, as it
+    would have anyway. Returns the number of figures kept.
 
     Examples
     --------
@@ -70,7 +70,10 @@ def draw_ahead(audit_dir: str | Path, steps: tuple[str, ...]) -> int:
     from auditkit.report import sections, views
     from auditkit.report.figure_cache import keep_drawn, kept_figures
 
-    doc, result = views.load(audit_dir), views.load_result(audit_dir)
+    try:
+        doc, result = views.load(audit_dir), views.load_result(audit_dir)
+    except Exception:  # noqa: BLE001 - drawing ahead saves time only: the notebook reads the audit itself
+        return 0
     shown = [getattr(sections, name) for step in steps for name in SECTIONS_OF_STEP.get(step, ())]
     before = kept_figures()
     with keep_drawn(), capture_output(display=True):
