@@ -69,12 +69,15 @@ ZeroDivisionError: division by zero
     """
     import papermill as pm
 
+    from auditkit.report.papermill_engine import register_engine
+
     deadline = time.monotonic() + timeout
     with _kernel_or(kernel) as (manager, cwd), _agg_backend():
         try:
             pm.execute_notebook(
                 str(source), str(output), parameters=parameters, cwd=str(cwd), progress_bar=progress,
-                kernel_name=KERNEL_NAME, km=manager, stdout_file=None, stderr_file=sys.stderr if progress else None,
+                kernel_name=KERNEL_NAME, engine_name=register_engine(), km=manager, stdout_file=None,
+                stderr_file=sys.stderr if progress else None,
                 extra_arguments=_kernel_arguments(quiet),
                 timeout_func=lambda cell: max(deadline - time.monotonic(), _LEAST_CELL_SECONDS),
                 interrupt_on_timeout=True,
