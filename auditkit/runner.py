@@ -304,7 +304,8 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         only. Without ``steps``, the audit runs the steps its report shows
         (:data:`auditkit.report.notebooks.REPORT_STEPS`). The report's kernel is started before the
         audit runs, so that it starts and imports in its own process while the audit computes
-        (:class:`~auditkit.report.execute.ReportKernel`).
+        (:class:`~auditkit.report.execute.ReportKernel`), and draws each finished step's figures
+        while the next steps run (:mod:`auditkit.report.figure_cache`: the report is the same).
     report_timeout : float, default 1800
         Seconds the whole report notebook may run; then it is stopped and
         :class:`~auditkit.exceptions.ReportError` raised (``audit.json`` is written by then).
