@@ -75,7 +75,8 @@ def figure_key(result: AuditResult, plot: str, what: str | Callable[[Figure], st
                kwargs: dict[str, Any]) -> str | None:
     """A digest of everything a figure shows: the plot, its arguments, its step's results, dataset, settings.
 
-    None for a plot whose step is not known (:data:`PLOT_STEPS`), or that did not run: never kept.
+    None for a plot whose step is not known (:data:`PLOT_STEPS`) or did not run, or whose inputs
+    cannot be digested (an artifact holding lists): such a figure is never kept.
 
     Examples
     --------
@@ -101,11 +102,14 @@ def figure_key(result: AuditResult, plot: str, what: str | Callable[[Figure], st
         return None
     digest = hashlib.sha256()
     said = f"{what.__module__}.{what.__qualname__}" if callable(what) else what
-    for part in (plot, said, args, sorted(kwargs.items()), result.dataset, step.payload):
-        digest.update(json.dumps(part, sort_keys=True, default=repr).encode())
-    digest.update(_settings(matplotlib.rcParams).encode())
-    for name in sorted(step.artifacts):
-        digest.update(name.encode() + _frame_digest(step.artifacts[name]))
+    try:
+        for part in (plot, said, args, sorted(kwargs.items()), result.dataset, step.payload):
+            digest.update(json.dumps(part, sort_keys=True, default=repr).encode())
+        digest.update(_settings(matplotlib.rcParams).encode())
+        for name in sorted(step.artifacts):
+            digest.update(name.encode() + _frame_digest(step.artifacts[name]))
+    except (TypeError, ValueError):  # a part that cannot be digested (cells pandas cannot hash): never kept
+        return None
     return digest.hexdigest()
 
 

@@ -7,6 +7,7 @@ import inspect
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
 from _result_fixtures import full_audit
 
@@ -129,3 +130,11 @@ def test_drawing_ahead_of_an_audit_that_cannot_be_read_draws_nothing(saved, tmp_
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "audit.json").write_text("not json")
     assert draw_ahead(tmp_path / "broken", ("fairness",)) == 0
+
+
+def test_a_figure_whose_inputs_cannot_be_digested_is_drawn_but_never_kept(saved):
+    result = copy.deepcopy(views.load_result(saved))
+    result.step("shap").artifacts["notes"] = pd.DataFrame({"lists": [[1, 2], [3]]})  # pandas cannot hash lists
+    with keep_drawn():
+        drawn = plot_html(result, "importance", "Bars")
+    assert drawn.startswith("<div") and kept_figures() == 0
