@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit.report.bias_tables import SAME_GAP_NOTE, calibration_table, comparisons_html, disparities_html
-from auditkit.report.views import esc, figure_html, groupings_in, plain_html, plot_alt, table_html
+from auditkit.report.figure_cache import plot_html
+from auditkit.report.views import esc, groupings_in, plain_html, table_html
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from auditkit.result import AuditResult
 
 MAX_PROXY_ROWS = 15
@@ -260,8 +263,8 @@ def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
         shown = _SHOWN.get(build)
         parts.append(f"<h3>{esc(title)}</h3><p>{esc(prose)}</p>" + (shown(doc) if shown else table_html(frame)))
         if build is disparities_frame and result is not None:
-            parts.append(_figure(result.plot.disparities(), "Horizontal bar chart of the disparities between groups, "
-                                 "with their confidence intervals"))
+            parts.append(plot_html(result, "disparities", "Horizontal bar chart of the disparities between groups, "
+                                   "with their confidence intervals"))
     parts += _calibration_parts(doc, result)
     return "\n".join(parts)
 
@@ -276,16 +279,25 @@ def _calibration_parts(doc: dict[str, Any], result: AuditResult | None) -> list[
             continue
         parts.append(f"<h3>Calibration by {esc(name)}</h3><p>{esc(CALIBRATION_PROSE)}</p>")
         if result is not None and name in names:
-            fig = result.plot.calibration(names[name])
-            what = "Reliability plot, one line per group" if len(fig.axes) == 1 else \
-                "Reliability plots, one small plot per group"
-            parts.append(_figure(fig, f"{what}, with the diagonal of perfect calibration and each bin's interval"))
+            parts.append(plot_html(result, "calibration", calibration_alt, names[name]))
         parts.append(table_html(calibration_table(rows, level)))
     return parts
 
 
-def _figure(fig, what: str) -> str:
-    return figure_html(fig, plot_alt(fig, what))
+def calibration_alt(fig: Figure) -> str:
+    """What a calibration figure is, for its alternative text: one plot, or one small plot per group.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> calibration_alt(fig)
+    "Reliability plot, one line per group, with the diagonal of perfect calibration and each bin's interval"
+    >>> plt.close(fig)
+    """
+    what = "Reliability plot, one line per group" if len(fig.axes) == 1 else \
+        "Reliability plots, one small plot per group"
+    return f"{what}, with the diagonal of perfect calibration and each bin's interval"
 
 
 CALIBRATION_PROSE = ("Within each score bin, the share of rows that were actually positive against the average "

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from auditkit.report.figure_cache import plot_html
 from auditkit.report.plots_explain import SHAP_ARTIFACTS
 from auditkit.report.summary import SEVERITY_ORDER
-from auditkit.report.views import esc, figure_html, plain_html, plot_alt, table_html
+from auditkit.report.views import esc, plain_html, table_html
 
 if TYPE_CHECKING:
     from auditkit.result import AuditResult
@@ -67,22 +68,19 @@ def _show_shap(section: dict[str, Any], result: AuditResult | None, show_html) -
     show_html(table_html(_importance_frame(section), digits=4))
     if result is None:
         return
-    show_html(_figure(result.plot.importance(), "Horizontal bar chart of the mean absolute SHAP value per feature"))
+    show_html(plot_html(result, "importance", "Horizontal bar chart of the mean absolute SHAP value per feature"))
     if not all(name in result.step("shap").artifacts for name in SHAP_ARTIFACTS):
         show_html("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
                   "beeswarm and dependence plots are not shown.</i></p>")
     else:
-        show_html(_figure(result.plot.beeswarm(), "Beeswarm plot: one dot per explained row and feature"))
+        show_html(plot_html(result, "beeswarm", "Beeswarm plot: one dot per explained row and feature"))
         for feature in shap["top_features"]:
-            show_html(_figure(result.plot.dependence(feature), "Dependence plot of one feature's SHAP values"))
+            show_html(plot_html(result, "dependence", "Dependence plot of one feature's SHAP values", feature))
     for view in section.get("group_attributions", []):
-        figure = _figure(result.plot.group_attribution(view["sensitive_feature"]),
-                         "Horizontal bar chart of each feature's part in the gaps between groups")
+        figure = plot_html(result, "group_attribution",
+                           "Horizontal bar chart of each feature's part in the gaps between groups",
+                           view["sensitive_feature"])
         show_html(group_html(view, shap["output_space"]) + figure)
-
-
-def _figure(fig, what: str) -> str:
-    return figure_html(fig, plot_alt(fig, what))
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:
