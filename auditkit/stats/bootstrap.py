@@ -222,14 +222,21 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray,
     >>> [round(float(x), 4) for x in (*lower, *upper)]
     [0.0, 0.2553, 0.1611, 0.3662]
     """
-    from scipy import stats
+    from scipy.special import ndtri
 
     successes = np.asarray(successes, dtype=np.int64)
     trials = np.asarray(trials, dtype=np.int64)
+    defined = trials > 0
+    k, n = successes[defined], trials[defined]
+    # scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson"), operation for operation, for every cell at once
+    z = ndtri(0.5 + 0.5 * level)
+    p = k / n
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
     lower, upper = np.full(successes.shape, np.nan), np.full(successes.shape, np.nan)
-    for index in zip(*np.nonzero(trials > 0), strict=True):
-        ci = stats.binomtest(int(successes[index]), int(trials[index])).proportion_ci(level, method="wilson")
-        lower[index], upper[index] = ci.low, ci.high
+    lower[defined] = np.where(k == 0, 0.0, center - delta)
+    upper[defined] = np.where(k == n, 1.0, center + delta)
     return lower, upper
 
 
