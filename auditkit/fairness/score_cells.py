@@ -214,8 +214,7 @@ class ScoreStatistics:
         bins = ScoreBins.of(y_score, max_bins)
         label = np.asarray(y_true).astype(np.int64)
         fine_codes = np.asarray(fine_codes, dtype=np.int64)
-        cells, cell_of_row, counts = np.unique((fine_codes * bins.n_bins + bins.of_row) * 2 + label,
-                                               return_inverse=True, return_counts=True)
+        cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
         error = (y_score - label) ** 2
         means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
         spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
@@ -251,6 +250,22 @@ class ScoreStatistics:
         sums = np.stack([draws[:, a:b] @ weights[a:b] for a, b in zip(self.fine_starts, ends, strict=True)], axis=1)
         names = ("rows", "positives", "score", "error", "score_spread", "error_spread")
         return {name: sums[:, :, i] for i, name in enumerate(names)}
+
+
+def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
+              n_fine: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``numpy.unique(keys, return_inverse=True, return_counts=True)`` of the rows' cell keys.
+
+    Counted (``bincount``, no sort) when there are no more possible keys than about four per row.
+    """
+    keys = (fine_codes * bins.n_bins + bins.of_row) * 2 + label
+    possible = n_fine * bins.n_bins * 2
+    if possible > 4 * len(keys) + 2**16:
+        return np.unique(keys, return_inverse=True, return_counts=True)
+    counts = np.bincount(keys, minlength=possible)
+    present = counts > 0
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present), rank[keys], counts[present]
 
 
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
