@@ -301,6 +301,7 @@ def _sources(slot_of_cell: np.ndarray, chosen: np.ndarray, n_slots: int) -> tupl
     starts = np.flatnonzero(np.r_[True, slot[order][1:] != slot[order][:-1]])
     return take, None if len(starts) == len(take) else starts
 
+
 def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
                        bins: ScoreBins) -> tuple[np.ndarray, np.ndarray]:
     """Per (group, bin): the share of positive-negative pairs whose positive scores higher, and its slack."""
