@@ -186,9 +186,8 @@ def predictive_power(x: np.ndarray, s: np.ndarray, kx: int, ks: int, rng: np.ran
     1.0
     """
     cells = np.asarray(x, dtype=np.int64) * ks + s  # cell of the (x, s) table
-    folds = np.resize(np.arange(N_FOLDS, dtype=np.int8), len(x))  # ``arange(n) % N_FOLDS`` ...
-    rng.shuffle(folds)  # ... shuffled: ``permutation(n) % N_FOLDS``, the same draws, on an array an eighth the size
-    folds = folds.astype(np.int64)
+    folds = rng.permutation(len(x))
+    folds %= N_FOLDS
     folds *= kx * ks
     folds += cells  # cell of the (fold, x, s) table
     by_fold = np.bincount(folds, minlength=N_FOLDS * kx * ks).reshape(N_FOLDS, kx, ks)
