@@ -221,7 +221,8 @@ class ScoreStatistics:
                    for values, mean in ((y_score, means[0]), (error, means[1]))]
         fine_of_cell = cells // (2 * bins.n_bins)
         fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
-        groupings = [_grouping(np.asarray(m), fine_codes, label, cells, bins) for m in members]
+        by_score = None if bins.exact else _RowsByScore.of(fine_codes, label, bins)
+        groupings = [_grouping(np.asarray(m), by_score, cells, bins) for m in members]
         return cls(cells, counts, np.column_stack(means + spreads), bins, fine_starts, groupings)
 
     def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
@@ -275,7 +276,22 @@ def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np
     return spread
 
 
-def _grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, cells: np.ndarray,
+@dataclass(frozen=True)
+class _RowsByScore:
+    """Finest group, label and score value of every row, in order of score: gathered once for all groupings."""
+
+    fine: np.ndarray
+    label: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def of(cls, fine_codes: np.ndarray, label: np.ndarray, bins: ScoreBins) -> _RowsByScore:
+        small = np.int16 if fine_codes.max(initial=0) < 2**15 else np.int64
+        return cls(fine_codes[bins.by_score].astype(small), label[bins.by_score].astype(np.int8),
+                   bins.value_of_row[bins.by_score])
+
+
+def _grouping(member: np.ndarray, by_score: _RowsByScore | None, cells: np.ndarray,
               bins: ScoreBins) -> _Grouping:
     fine_bin = cells // 2
     slot_key = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
@@ -284,9 +300,9 @@ def _grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, cel
     group = slots // bins.n_bins
     group_starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     within, slack = np.full(len(slots), 0.5), np.zeros(len(slots))
-    if not bins.exact:  # in exact bins every pair within a bin is a tie, in the data and in every resample
+    if by_score is not None:  # in exact bins every pair within a bin is a tie, in the data and in every resample
         n_groups = int(member.max()) + 1
-        shares, slacks = _pairs_within_bins(member[fine_codes], n_groups, label, bins)
+        shares, slacks = _pairs_within_bins(member, n_groups, by_score, bins)
         within, slack = shares.ravel()[slots], slacks.ravel()[slots]
     return _Grouping(member, take, starts, within, slack, group_starts, bins.exact)
 
@@ -302,16 +318,19 @@ def _sources(slot_of_cell: np.ndarray, chosen: np.ndarray, n_slots: int) -> tupl
     return take, None if len(starts) == len(take) else starts
 
 
-def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
+def _pairs_within_bins(member: np.ndarray, n_groups: int, rows: _RowsByScore,
                        bins: ScoreBins) -> tuple[np.ndarray, np.ndarray]:
     """Per (group, bin): the share of positive-negative pairs whose positive scores higher, and its slack."""
     small = np.int16 if n_groups < 2**15 else np.int64  # a stable sort of 16-bit codes is a radix sort
-    order = bins.by_score[np.argsort(codes[bins.by_score].astype(small), kind="stable")]  # by group, then score
-    group, value = codes[order], bins.value_of_row[order]
+    codes = member.astype(small)[rows.fine]
+    order = np.argsort(codes, kind="stable")  # by group, then score: increasing within a group
+    group, value = codes[order], rows.value[order]
+    del codes
     starts = np.flatnonzero(np.r_[True, (group[1:] != group[:-1]) | (value[1:] != value[:-1])])  # (group, score)
-    positives = np.add.reduceat(label[order].astype(float), starts)
-    negatives = np.diff(np.r_[starts, len(order)]) - positives
-    segment = group[starts] * bins.n_bins + bins.bin_of_value[value[starts]]  # (group, bin), nondecreasing
+    positives = np.add.reduceat(rows.label[order].astype(float), starts)
+    del order
+    negatives = np.diff(np.r_[starts, len(group)]) - positives
+    segment = group[starts].astype(np.int64) * bins.n_bins + bins.bin_of_value[value[starts]]  # (group, bin)
     first = np.r_[True, segment[1:] != segment[:-1]]
     negatives_before = np.cumsum(negatives) - negatives
     below = negatives_before - negatives_before[first][np.cumsum(first) - 1]  # within the same (group, bin)
