@@ -274,3 +274,18 @@ class BrowserNotFoundError(InputError):
     >>> issubclass(BrowserNotFoundError, InputError)
     True
     """
+
+
+def one_line_error(exc: BaseException) -> str:
+    """``exc`` as one line: its message for bad input, else ``Type: message`` (first line only).
+
+    Examples
+    --------
+    >>> one_line_error(ValueError("predict failed\\nmore detail"))
+    'ValueError: predict failed'
+    >>> one_line_error(InputError("data file not found: x.csv"))
+    'data file not found: x.csv'
+    """
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    return text if isinstance(exc, InputError) else f"{type(exc).__name__}: {text}".rstrip(": ")

@@ -43,7 +43,8 @@ PROVENANCE_PACKAGES = (
 
 def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None = None,
           errors: str = "record", progress: bool | None = None, shared: SharedData | None = None,
-          engine: str = "memory", scheduler: str | None = None, **settings: Any) -> AuditResult:
+          engine: str = "memory", scheduler: str | None = None,
+          step_done: Callable[[AuditResult], None] | None = None, **settings: Any) -> AuditResult:
     """Run an audit and return its result.
 
     Parameters
@@ -78,6 +79,10 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         (:func:`auditkit.engine.dask_audit.prepare_dask_audit` says what it supports).
     scheduler : str, optional
         With ``engine="dask"``: the address of an existing Dask scheduler; default a new LocalCluster.
+    step_done : callable, optional
+        Called after each step with the audit so far (an :class:`AuditResult` of the steps run by
+        then, without provenance): :func:`audit_to_dir` has its report kernel draw the finished
+        step's figures while the next steps run.
     **settings
         The settings of :class:`AuditSpec`, when ``spec`` is not given.
 
@@ -113,11 +118,11 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         spec = _spec_from(spec, settings)
     with (progress_bars(progress), compute_threads(),
           progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
-        return _audit(spec, say_between_bars(log), stages, errors, shared)
+        return _audit(spec, say_between_bars(log), stages, errors, shared, step_done)
 
 
 def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
-           shared: SharedData | None = None) -> AuditResult:
+           shared: SharedData | None = None, step_done: Callable[[AuditResult], None] | None = None) -> AuditResult:
     started = _now()
     rules = spec.policy_rules()
     say("loading data and computing predictions")
@@ -135,6 +140,8 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
         reused = None if shared is None else shared.result_for(step, ctx)
         results.append(reused if reused is not None else run_step(step, ctx, errors=errors))
         stages.update()
+        if step_done is not None:
+            step_done(AuditResult(provenance={}, dataset=_dataset(ctx, spec), steps=list(results)))
     if rules is not None:
         results.append(_policy_checks(rules, results))
     provenance = {
@@ -145,7 +152,12 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
         "started": started,
         "finished": _now(),
     }
-    dataset = {
+    return AuditResult(provenance=provenance, dataset=_dataset(ctx, spec), steps=results)
+
+
+def _dataset(ctx: AuditContext, spec: AuditSpec) -> dict[str, Any]:
+    """The ``dataset`` block of an audit's result."""
+    return {
         "name": ctx.dataset_name,
         "n_rows": ctx.n_rows,
         "target": ctx.target,
@@ -154,7 +166,6 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
         "mode": ctx.mode,
         "spec": {k: v for k, v in spec.to_dict().items() if k != "policy"},
     }
-    return AuditResult(provenance=provenance, dataset=dataset, steps=results)
 
 
 def _spec_from(spec: AuditSpec | None, settings: dict[str, Any]) -> AuditSpec:
@@ -293,7 +304,8 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
         only. Without ``steps``, the audit runs the steps its report shows
         (:data:`auditkit.report.notebooks.REPORT_STEPS`). The report's kernel is started before the
         audit runs, so that it starts and imports in its own process while the audit computes
-        (:class:`~auditkit.report.execute.ReportKernel`).
+        (:class:`~auditkit.report.execute.ReportKernel`), and draws each finished step's figures
+        while the next steps run (:mod:`auditkit.report.figure_cache`: the report is the same).
     report_timeout : float, default 1800
         Seconds the whole report notebook may run; then it is stopped and
         :class:`~auditkit.exceptions.ReportError` raised (``audit.json`` is written by then).
@@ -345,7 +357,8 @@ def audit_to_dir(spec: AuditSpec | None = None, out_dir: str | Path | None = Non
     say = say_between_bars(log)
     shown = show_progress(progress)
     with OutputFolder(out_dir) as folder, _report_kernel(kind) as kernel:
-        result = audit(spec, log=log, progress=shown, shared=shared, **settings)
+        result = audit(spec, log=log, progress=shown, shared=shared, step_done=None if kernel is None else
+                       kernel.draw_ahead, **settings)
         path = commit_audit(result, folder)
         say(f"wrote {path}")
         if kind is not None:

@@ -6,7 +6,9 @@ each other at every barrier: on two shared cores the reference model fitted in 1
 threads and in about 4 s with one. An audit therefore runs its native code on :func:`free_cores`
 threads: the cores this process may use (``os.sched_getaffinity``) less the work already running
 (the one-minute load average, ``os.getloadavg``), rounded down, at least one. Thread counts change
-no number of an audit, only its speed.
+no number of an audit, only its speed: the products of floating-point matrices whose sums BLAS would
+split between its threads (and so round differently with another thread count) run on one thread
+(:func:`fixed_order_matmul`).
 
 A user's own setting wins: with ``OMP_NUM_THREADS`` set (as Dask's nanny sets it to 1 for its
 worker processes), the audit leaves the thread pools as they are.
@@ -27,6 +29,8 @@ import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import numpy as np
 
 USER_SETTING = "OMP_NUM_THREADS"
 """The environment variable whose presence means the user chose the thread count."""
@@ -121,3 +125,28 @@ def compute_threads(threads: int | None = None) -> Iterator[int | None]:
 
     with threadpool_limits(limits=chosen):
         yield chosen
+
+
+def fixed_order_matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` on one BLAS thread: the same sums in the same order on any machine load or core count.
+
+    BLAS splits a product's sums between its threads, so the last digit of a float result depends on how
+    many threads it used; an audit's numbers must not (same inputs and seed, same ``audit.json``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from threadpoolctl import threadpool_limits
+    >>> rng = np.random.default_rng(0)
+    >>> left, right = rng.normal(size=(300, 2000)), rng.normal(size=(2000, 9))
+    >>> with threadpool_limits(limits=2):
+    ...     two = fixed_order_matmul(left, right)
+    >>> with threadpool_limits(limits=1):
+    ...     one = left @ right
+    >>> bool((two == one).all())
+    True
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return left @ right

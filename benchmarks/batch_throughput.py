@@ -3,7 +3,9 @@
 Eight scikit-learn models (logistic regressions, trees, a histogram gradient boosting, each a Pipeline
 with one-hot categoricals) are trained on a seeded 5,000-row sample of Adult and saved with skops. Each
 audit runs on a seeded sample of all of Adult (``split: all``; ``--rows``, default 20,000) with the steps of
-the bias report (``data_overview, data_bias, performance, fairness``). Wall-clock times, each on a fresh output folder:
+the bias report (``data_overview, data_bias, performance, fairness``); ``--samples K`` audits every model on K
+seeded samples (K datasets of the plan, each with its own shared data work): 8 x K audits. Wall-clock times, each
+on a fresh output folder:
 
 1. Batches without reports (the batch engine, not the notebook kernel): 1 and 2 worker processes (a
    LocalCluster, start-up included), each with the shared data work on and off.
@@ -230,16 +232,23 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--parts", default="1,2,3", help="which parts to run (comma-separated: 1, 2, 3)")
+    parser.add_argument("--samples", type=int, default=1,
+                        help="seeded samples of Adult (datasets of the plan): audits = 8 models x samples")
     args = parser.parse_args()
     parts = {int(p) for p in args.parts.split(",")}
     folder = Path(tempfile.mkdtemp(prefix="auditkit-batch-bench-"))
     models = make_models(folder)
+    datasets = {f"adult_s{seed}" if args.samples > 1 else "adult": {"data": "adult", "seed": seed}
+                for seed in range(args.samples)}
     plan = {"defaults": {"seed": 0, "split": "all", "sample": args.rows, "steps": STEPS, "report": False},
-            "datasets": {"adult": {"data": "adult"}}, "models": models, "audits": "all"}
+            "datasets": datasets, "models": models, "audits": "all"}
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
-    results.update({"audits": len(models), "steps": STEPS, "machine": {
+    results.update({"models": len(models), "steps": STEPS, "machine": {
         "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}})
-    run = results.setdefault("runs", {}).setdefault(f"{args.rows} rows", {})  # parts of other runs are kept
+    label = f"{args.rows} rows" + (f", {len(models) * args.samples} audits ({args.samples} samples)"
+                                   if args.samples > 1 else "")
+    run = results.setdefault("runs", {}).setdefault(label, {})  # parts of other runs are kept
+    run["audits"] = len(models) * args.samples
     stamp = {"repeats": args.repeats, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     if 1 in parts:
         run["batch"] = {**stamp, **batch_runs(plan, folder, args.repeats)}

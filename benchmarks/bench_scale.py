@@ -81,11 +81,25 @@ def make_frame(n: int, seed: int = SEED) -> pd.DataFrame:
 
 
 def write_data(n: int, folder: Path) -> dict[str, Path]:
+    """The data in Parquet, and in CSV too up to :data:`COMPARE_AT` rows (larger sizes are audited from Parquet)."""
     frame = make_frame(n)
-    paths = {"csv": folder / f"scale_{n}.csv", "parquet": folder / f"scale_{n}.parquet"}
-    frame.to_csv(paths["csv"], index=False)
+    paths = {"parquet": folder / f"scale_{n}.parquet"} | ({"csv": folder / f"scale_{n}.csv"} if n <= COMPARE_AT else {})
+    if "csv" in paths:
+        frame.to_csv(paths["csv"], index=False)
     frame.to_parquet(paths["parquet"], index=False)
     return paths
+
+
+IMPORTS = "import auditkit, auditkit.runner, pyarrow.parquet, scipy.stats, sklearn.metrics"
+
+
+def imports_rss_mb() -> float:
+    """Resident size of a fresh process that imported everything the audit imports (auditkit, pandas, Arrow,
+    SciPy, scikit-learn): the part of the peak that does not depend on the rows."""
+    code = f"{IMPORTS}\nfrom pathlib import Path\nprint([l for l in Path('/proc/self/status').read_text().splitlines()"
+    code += " if l.startswith('VmRSS:')][0].split()[1])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
 
 
 def spec_for(data) -> object:
@@ -287,14 +301,17 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(child(args.child)))
         return
-    result = {"steps": STEPS, "n_boot": N_BOOT, "audits": [], "machine": machine()}
+    result = {"steps": STEPS, "n_boot": N_BOOT, "audits": [], "machine": machine(),
+              "imports_rss_mb": imports_rss_mb()}
     with tempfile.TemporaryDirectory() as tmp:
         sizes = list(args.sizes) + ([TEN_MILLION] if args.ten_million else [])
         for n in sizes:
             paths = write_data(n, Path(tmp))
-            for fmt in ("parquet",) if n > COMPARE_AT else ("csv", "parquet"):
+            for fmt in sorted(paths):
                 audit = {"rows": n, "format": fmt, "file_mb": paths[fmt].stat().st_size / 2**20,
                          **run_child(paths[fmt])}
+                audit["peak_over_imports_per_frame"] = ((audit["peak_rss_mb"] - result["imports_rss_mb"])
+                                                        / audit["frame_mb"])
                 result["audits"].append(audit)
                 print_audit(audit, flush=True)
             if n == COMPARE_AT and not args.no_compare:
@@ -311,7 +328,8 @@ def print_audit(audit: dict, flush: bool = True) -> None:
     stages = ", ".join(f"{k} {v['wall']:.2f}s (cpu {v['cpu']:.2f})" for k, v in audit["stages"].items())
     total = audit["total"]
     print(f"{audit['rows']:>10,} {audit['format']:<8} total {total['wall']:.1f}s (cpu {total['cpu']:.1f}) "
-          f"peak {audit['peak_rss_mb']:.0f} MB | {stages} | load {audit['load_average_1min']}", flush=flush)
+          f"peak {audit['peak_rss_mb']:.0f} MB (frame {audit['frame_mb']:.0f} MB) | {stages} "
+          f"| load {audit['load_average_1min']}", flush=flush)
 
 
 def machine() -> dict:

@@ -28,8 +28,9 @@ from auditkit.batch.progress_line import ProgressLine
 from auditkit.batch.scheduling import submission_order, worker_environment
 from auditkit.batch.shared import DATA_STEPS, prepare_shared
 from auditkit.batch.stamp import audit_key, read_stamp
-from auditkit.batch.task import EVENT_TOPIC, one_line_error, run_planned
-from auditkit.exceptions import InputError
+from auditkit.batch.task import EVENT_TOPIC, run_planned
+from auditkit.cluster import dask_client
+from auditkit.exceptions import InputError, one_line_error
 from auditkit.params import Interval, Text, validate
 from auditkit.progress import progress_bar, progress_bars, say_between_bars
 from auditkit.report.output_folder import check_out_dir
@@ -133,24 +134,12 @@ def _resumed(plan: BatchPlan, out: Path, keys: dict[str, str]) -> dict[str, dict
 
 @contextmanager
 def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
-    import dask
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {one_line_error(exc)}") from None
-        with client:
-            yield client
-        return
     # The batch retries audits itself (only those that were running when their worker died): Dask does not.
     config = {"distributed.scheduler.allowed-failures": 0,
               "distributed.scheduler.worker-saturation": 1.0,
               "distributed.nanny.pre-spawn-environ": worker_environment()}
-    with dask.config.set(config), LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                               processes=True, dashboard_address=":0",
-                                               silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with dask_client(scheduler, workers=workers or os.cpu_count() or 1, config=config,
+                     silence_logs=logging.ERROR) as client:
         yield client
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditkit.batch.stamp import remove_stamp, write_stamp
-from auditkit.exceptions import InputError
+from auditkit.exceptions import one_line_error
 from auditkit.progress import watch_progress
 from auditkit.runner import audit_to_dir
 
@@ -65,21 +65,6 @@ def run_planned(audit: PlannedAudit, out_dir: str, key: str, shared: SharedData 
     write_stamp(folder, key, record)
     post("finished", record["status"])
     return record
-
-
-def one_line_error(exc: BaseException) -> str:
-    """``exc`` as one line: its message for bad input, else ``Type: message`` (first line only).
-
-    Examples
-    --------
-    >>> one_line_error(ValueError("predict failed\\nmore detail"))
-    'ValueError: predict failed'
-    >>> one_line_error(InputError("data file not found: x.csv"))
-    'data file not found: x.csv'
-    """
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else ""
-    return text if isinstance(exc, InputError) else f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
 def _since(started: float) -> float:

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from auditkit.cluster import dask_client
 from auditkit.engine import DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
@@ -190,22 +191,15 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
         with dask.config.set(scheduler="synchronous"):
             yield
         return
-    from distributed import Client, LocalCluster
-
     if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        with client:
+        with dask_client(scheduler, workers=LOCAL_WORKERS):
             yield
         return
     shuffle_log = logging.getLogger("distributed.shuffle")  # a warning per distinct-value count is noise here
     level = shuffle_log.level
     shuffle_log.setLevel(logging.ERROR)
     try:
-        with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True,
-                          dashboard_address=":0") as cluster, Client(cluster):
+        with dask_client(None, workers=LOCAL_WORKERS):
             yield
     finally:
         shuffle_log.setLevel(level)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from auditkit.threads import fixed_order_matmul
+
 # Modules whose transformers work column by column: same number of outputs as inputs,
 # output j computed from input j only.
 _COLUMNWISE_MODULES = ("sklearn.preprocessing", "sklearn.impute")
@@ -75,7 +77,7 @@ class FeatureMap:
         values = np.asarray(values, dtype=float)
         if values.shape[-1] != len(self.sources):
             raise ValueError(f"expected {len(self.sources)} encoded columns, got {values.shape[-1]}")
-        return values @ self.matrix
+        return fixed_order_matmul(values, self.matrix)
 
     def encoded_counts(self) -> dict[str, int]:
         """Number of encoded columns per original feature."""

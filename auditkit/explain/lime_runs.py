@@ -51,10 +51,8 @@ class LimeRuns:
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "debt": [5.0, 1.0, 4.0, 2.0, 3.0, 0.0]})
-    >>> model = LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1])
+    >>> from auditkit.examples import loans_model
+    >>> X, model = loans_model()  # 6 applicants by income and debt, a logistic regression
     >>> runs = explain_with_lime(model, X.iloc[:2], X, seeds=[1, 2], num_samples=200)
     >>> runs.weights.shape, runs.local_r2.shape, runs.output_space
     ((2, 2, 2), (2, 2), 'probability')
@@ -94,10 +92,8 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "debt": [5.0, 1.0, 4.0, 2.0, 3.0, 0.0]})
-    >>> model = LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1])
+    >>> from auditkit.examples import loans_model
+    >>> X, model = loans_model()  # 6 applicants by income and debt, a logistic regression
     >>> runs = explain_with_lime(model, X.iloc[[0]], X, seeds=[1], num_samples=500)
     >>> runs.features, [name for name, weight in runs.conditions[0]][0]
     (['income', 'debt'], 'income <= 22.50')

@@ -103,10 +103,9 @@ class ShapEngine:
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0], "debt": [5.0, 1.0, 4.0, 2.0]})
-    >>> engine = build_shap_engine(LogisticRegression().fit(X, [0, 0, 1, 1]), X)
+    >>> from auditkit.examples import loans_model
+    >>> X, model = loans_model(4)  # 4 applicants by income and debt, a logistic regression
+    >>> engine = build_shap_engine(model, X)
     >>> engine.explainer, engine.output_space, engine.features, engine.explained_class
     ('linear', 'log-odds', ['income', 'debt'], '1')
     """
@@ -181,10 +180,9 @@ def build_shap_engine(model: Any, background: pd.DataFrame, positive_label: Any 
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = pd.DataFrame({"income": [10.0, 20.0, 30.0, 40.0], "debt": [5.0, 1.0, 4.0, 2.0]})
-    >>> engine = build_shap_engine(LogisticRegression().fit(X, [0, 0, 1, 1]), X)
+    >>> from auditkit.examples import loans_model
+    >>> X, model = loans_model(4)  # 4 applicants by income and debt, a logistic regression
+    >>> engine = build_shap_engine(model, X)
     >>> attribution = engine.explain(X)
     >>> attribution.values.shape, bool(attribution.additivity_error.max() < 1e-9)
     ((4, 2), True)

@@ -103,13 +103,8 @@ class GroupingResult:
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> from auditkit.examples import fairness_output
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> result.name, result.group_key(result.reference), result.table[["group", "n", "selection_rate"]].values.tolist()
     ('group', {'group': 'A'}, [['A', 200, 0.385], ['B', 200, 0.66]])

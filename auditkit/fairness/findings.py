@@ -217,13 +217,9 @@ def fairness_findings(results: list[GroupingResult], comparisons: list[dict], se
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
+    >>> from auditkit.examples import fairness_output
     >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> from auditkit.stats.comparisons import correct
     >>> correct(output.comparisons, "holm", 0.05)

@@ -171,13 +171,8 @@ def evaluate_policy(rules: list[Rule], disparities: list[dict], level: float = 0
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> from auditkit.examples import fairness_output
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> rules = load_policy({"demographic_parity_ratio": {"min": 0.8}}, "binary")
     >>> checks = evaluate_policy(rules, output.disparities)

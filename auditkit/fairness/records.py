@@ -36,13 +36,8 @@ def by_group_rows(result: GroupingResult, extra: dict[str, pd.DataFrame] | None 
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> from auditkit.examples import fairness_output
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> row = by_group_rows(result)[0]
     >>> row["group"], row["n"], row["metrics"]["selection_rate"], [round(x, 3) for x in row["ci"]["selection_rate"]]
@@ -78,13 +73,8 @@ def labelled_disparities(result: GroupingResult) -> list[dict]:
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> from auditkit.examples import fairness_output
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> record = labelled_disparities(result)[0]
     >>> record["grouping"], record["name"], record["method"], round(record["value"], 3)
@@ -117,13 +107,8 @@ def labelled_comparisons(result: GroupingResult) -> list[dict]:
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> from auditkit.examples import fairness_output
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> record = labelled_comparisons(result)[0]
     >>> record["group"], record["reference"], record["metric"], record["test"]

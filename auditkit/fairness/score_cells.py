@@ -126,26 +126,26 @@ class ScoreBins:
 
 @dataclass
 class _Grouping:
-    """How one grouping sums the cells of finest groups into its own (group, bin, label) cells, and their pairs.
+    """How one grouping sums the cells of finest groups into its own (group, bin) *slots*, and their pairs.
 
-    Its cells are in the order of (group, bin, label), so the negative cell of a bin (if any) comes
-    right before the positive one.
+    A slot holds a negative and a positive count (either may be 0); slots are in the order of (group,
+    bin). Each label's counts of the slots are sums of finest cells (``take``, summed over ``starts``;
+    a slot without a cell of that label takes the zero column ``n_cells`` of the padded draws).
     """
 
     members: np.ndarray  # group of each finest group
-    order: np.ndarray  # the finest groups' cells in the order of this grouping's cells
-    starts: np.ndarray | None  # where each of this grouping's cells starts in ``order`` (None: one cell each)
-    positive: np.ndarray  # label of each cell is 1
-    partner: np.ndarray  # a positive cell right after the negative cell of its bin
-    within: np.ndarray  # per positive cell with a partner: share of pairs within the bin ordered rightly
-    slack: np.ndarray  # per positive cell with a partner: how far that share may move in a resample
-    group_starts: np.ndarray  # first cell of each group
+    take: tuple[np.ndarray, np.ndarray]  # per label: the padded draws' columns summed into the slots
+    starts: tuple[np.ndarray | None, np.ndarray | None]  # per label: where each slot starts in ``take``
+    within: np.ndarray  # per slot: share of its positive-negative pairs ordered rightly
+    slack: np.ndarray  # per slot: how far that share may move in a resample
+    group_starts: np.ndarray  # first slot of each group
+    exact: bool  # every pair within a slot is a tie (``within`` is 0.5, ``slack`` 0)
 
     def sum_groups(self, fine: np.ndarray) -> np.ndarray:
-        """Sum axis 0 (finest groups) into this grouping's groups."""
+        """Sum axis 1 (finest groups) into this grouping's groups."""
         if self.finest:
             return fine
-        return np.add.reduceat(fine[self.member_order], self.member_starts, axis=0)
+        return np.add.reduceat(fine[:, self.member_order], self.member_starts, axis=1)
 
     @cached_property
     def finest(self) -> bool:
@@ -159,10 +159,11 @@ class _Grouping:
     def member_starts(self) -> np.ndarray:
         return np.flatnonzero(np.r_[True, np.diff(self.members[self.member_order]) != 0])
 
-    def cells(self, fine_cells: np.ndarray) -> np.ndarray:
-        """This grouping's cell counts ``(n_cells, n_resamples)`` from the finest groups' ``(n_fine_cells, ...)``."""
-        taken = fine_cells[self.order]
-        return taken if self.starts is None else np.add.reduceat(taken, self.starts, axis=0)
+    def slots(self, padded: np.ndarray, label: int) -> np.ndarray:
+        """This grouping's counts of ``label`` per slot ``(n_resamples, n_slots)`` from padded finest draws."""
+        taken = padded[:, self.take[label]]
+        starts = self.starts[label]
+        return taken if starts is None else np.add.reduceat(taken, starts, axis=1)
 
 
 @dataclass(frozen=True)
@@ -213,19 +214,22 @@ class ScoreStatistics:
         bins = ScoreBins.of(y_score, max_bins)
         label = np.asarray(y_true).astype(np.int64)
         fine_codes = np.asarray(fine_codes, dtype=np.int64)
-        cells, cell_of_row, counts = np.unique((fine_codes * bins.n_bins + bins.of_row) * 2 + label,
-                                               return_inverse=True, return_counts=True)
+        cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
         error = (y_score - label) ** 2
         means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
         spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
                    for values, mean in ((y_score, means[0]), (error, means[1]))]
         fine_of_cell = cells // (2 * bins.n_bins)
         fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
-        groupings = [_grouping(np.asarray(m), fine_codes, label, cells, bins) for m in members]
+        by_score = None if bins.exact else _RowsByScore.of(fine_codes, label, bins)
+        groupings = [_grouping(np.asarray(m), by_score, cells, bins) for m in members]
         return cls(cells, counts, np.column_stack(means + spreads), bins, fine_starts, groupings)
 
     def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
         """Metrics and their bounds, per grouping, from resampled cell counts ``draws`` ``(n_resamples, n_cells)``.
+
+        Any counts of the cells will do (``self.counts[None]`` gives the point estimates); the draws of a
+        distributed engine's resamples too.
 
         Returns
         -------
@@ -233,18 +237,36 @@ class ScoreStatistics:
             ``roc_auc`` (and with ``probabilities`` ``brier_score`` and ``calibration_in_the_large``);
             the bound of each metric's distance from the exact value of the same row resample.
         """
-        cells_first = np.ascontiguousarray(np.asarray(draws, dtype=float).T)  # sums run along contiguous resamples
-        fine_sums = self._fine_sums(cells_first) if probabilities else None
-        out = [_score(g, cells_first, fine_sums) for g in self.groupings]
-        return [{k: v.T for k, v in m.items()} for m, _ in out], [{k: v.T for k, v in b.items()} for _, b in out]
+        draws = np.asarray(draws)
+        padded = np.zeros((len(draws), len(self.cells) + 1))  # the last column: a cell of no rows
+        padded[:, :-1] = draws
+        fine_sums = self._fine_sums(padded[:, :-1]) if probabilities else None
+        out = [_score(g, padded, fine_sums) for g in self.groupings]
+        return [m for m, _ in out], [b for _, b in out]
 
-    def _fine_sums(self, cells_first: np.ndarray) -> dict[str, np.ndarray]:
-        """Per finest group ``(n_fine, n_resamples)``: rows, positives, sums of scores and errors, spreads."""
-        columns = {"rows": None, "positives": (self.cells % 2).astype(float), "score": self.columns[:, 0],
-                   "error": self.columns[:, 1], "score_spread": self.columns[:, 2], "error_spread": self.columns[:, 3]}
-        return {name: np.add.reduceat(cells_first if values is None else cells_first * values[:, None],
-                                      self.fine_starts, axis=0)
-                for name, values in columns.items()}
+    def _fine_sums(self, draws: np.ndarray) -> dict[str, np.ndarray]:
+        """Per finest group ``(n_resamples, n_fine)``: rows, positives, sums of scores and errors, spreads."""
+        weights = np.column_stack([np.ones(len(self.cells)), self.cells % 2, self.columns])
+        ends = np.r_[self.fine_starts[1:], len(self.cells)]
+        sums = np.stack([draws[:, a:b] @ weights[a:b] for a, b in zip(self.fine_starts, ends, strict=True)], axis=1)
+        names = ("rows", "positives", "score", "error", "score_spread", "error_spread")
+        return {name: sums[:, :, i] for i, name in enumerate(names)}
+
+
+def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
+              n_fine: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``numpy.unique(keys, return_inverse=True, return_counts=True)`` of the rows' cell keys.
+
+    Counted (``bincount``, no sort) when there are no more possible keys than about four per row.
+    """
+    keys = (fine_codes * bins.n_bins + bins.of_row) * 2 + label
+    possible = n_fine * bins.n_bins * 2
+    if possible > 4 * len(keys) + 2**16:
+        return np.unique(keys, return_inverse=True, return_counts=True)
+    counts = np.bincount(keys, minlength=possible)
+    present = counts > 0
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present), rank[keys], counts[present]
 
 
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -254,37 +276,61 @@ def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np
     return spread
 
 
-def _grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, cells: np.ndarray,
+@dataclass(frozen=True)
+class _RowsByScore:
+    """Finest group, label and score value of every row, in order of score: gathered once for all groupings."""
+
+    fine: np.ndarray
+    label: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def of(cls, fine_codes: np.ndarray, label: np.ndarray, bins: ScoreBins) -> _RowsByScore:
+        small = np.int16 if fine_codes.max(initial=0) < 2**15 else np.int64
+        return cls(fine_codes[bins.by_score].astype(small), label[bins.by_score].astype(np.int8),
+                   bins.value_of_row[bins.by_score])
+
+
+def _grouping(member: np.ndarray, by_score: _RowsByScore | None, cells: np.ndarray,
               bins: ScoreBins) -> _Grouping:
     fine_bin = cells // 2
-    slot = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each fine cell
-    key = slot * 2 + cells % 2
-    order = np.argsort(key, kind="stable")
-    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
-    own = key[order][starts]  # this grouping's cells: (group, bin) * 2 + label
-    positive = own % 2 == 1
-    partner = positive & np.r_[False, own[1:] - 1 == own[:-1]]
-    group = own // (2 * bins.n_bins)
+    slot_key = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
+    slots, slot_of_cell = np.unique(slot_key, return_inverse=True)
+    take, starts = zip(*(_sources(slot_of_cell, cells % 2 == lab, len(slots)) for lab in (0, 1)), strict=True)
+    group = slots // bins.n_bins
     group_starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    within, slack = np.full(len(own), 0.5), np.zeros(len(own))
-    if not bins.exact:  # in exact bins every pair within a bin is a tie, in the data and in every resample
+    within, slack = np.full(len(slots), 0.5), np.zeros(len(slots))
+    if by_score is not None:  # in exact bins every pair within a bin is a tie, in the data and in every resample
         n_groups = int(member.max()) + 1
-        shares, slacks = _pairs_within_bins(member[fine_codes], n_groups, label, bins)
-        within, slack = shares.ravel()[own // 2], np.where(partner, slacks.ravel()[own // 2], 0.0)
-    return _Grouping(member, order, None if len(starts) == len(order) else starts, positive, partner,
-                     within, slack, group_starts)
+        shares, slacks = _pairs_within_bins(member, n_groups, by_score, bins)
+        within, slack = shares.ravel()[slots], slacks.ravel()[slots]
+    return _Grouping(member, take, starts, within, slack, group_starts, bins.exact)
 
 
-def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
+def _sources(slot_of_cell: np.ndarray, chosen: np.ndarray, n_slots: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The cells (``chosen``) summed into each slot, in order of slot; the zero column for a slot of none."""
+    cell = np.flatnonzero(chosen)
+    empty = np.setdiff1d(np.arange(n_slots), slot_of_cell[cell])
+    slot = np.r_[slot_of_cell[cell], empty]
+    order = np.argsort(slot, kind="stable")
+    take = np.r_[cell, np.full(len(empty), len(slot_of_cell))][order]
+    starts = np.flatnonzero(np.r_[True, slot[order][1:] != slot[order][:-1]])
+    return take, None if len(starts) == len(take) else starts
+
+
+def _pairs_within_bins(member: np.ndarray, n_groups: int, rows: _RowsByScore,
                        bins: ScoreBins) -> tuple[np.ndarray, np.ndarray]:
     """Per (group, bin): the share of positive-negative pairs whose positive scores higher, and its slack."""
     small = np.int16 if n_groups < 2**15 else np.int64  # a stable sort of 16-bit codes is a radix sort
-    order = bins.by_score[np.argsort(codes[bins.by_score].astype(small), kind="stable")]  # by group, then score
-    group, value = codes[order], bins.value_of_row[order]
+    codes = member.astype(small)[rows.fine]
+    order = np.argsort(codes, kind="stable")  # by group, then score: increasing within a group
+    group, value = codes[order], rows.value[order]
+    del codes
     starts = np.flatnonzero(np.r_[True, (group[1:] != group[:-1]) | (value[1:] != value[:-1])])  # (group, score)
-    positives = np.add.reduceat(label[order].astype(float), starts)
-    negatives = np.diff(np.r_[starts, len(order)]) - positives
-    segment = group[starts] * bins.n_bins + bins.bin_of_value[value[starts]]  # (group, bin), nondecreasing
+    positives = np.add.reduceat(rows.label[order].astype(float), starts)
+    del order
+    negatives = np.diff(np.r_[starts, len(group)]) - positives
+    segment = group[starts].astype(np.int64) * bins.n_bins + bins.bin_of_value[value[starts]]  # (group, bin)
     first = np.r_[True, segment[1:] != segment[:-1]]
     negatives_before = np.cumsum(negatives) - negatives
     below = negatives_before - negatives_before[first][np.cumsum(first) - 1]  # within the same (group, bin)
@@ -298,27 +344,23 @@ def _pairs_within_bins(codes: np.ndarray, n_groups: int, label: np.ndarray,
     return within.reshape(n_groups, -1), slack.reshape(n_groups, -1)
 
 
-def _score(grouping: _Grouping, fine_cells: np.ndarray,
+def _score(grouping: _Grouping, padded: np.ndarray,
            fine_sums: dict[str, np.ndarray] | None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Metrics and bounds ``(n_groups, n_resamples)`` of a grouping from cell counts ``(n_cells, n_resamples)``."""
-    counts = grouping.cells(fine_cells)
-    negatives = counts * ~grouping.positive[:, None]
-    positives = counts - negatives
-    before = np.cumsum(negatives, axis=0)
-    before -= negatives  # negatives in earlier cells, of any group (for a positive cell: its bin's too)
-    partner = np.zeros_like(negatives)
-    partner[1:] = negatives[:-1] * grouping.partner[1:, None]  # the negatives of a positive cell's bin
-    pairs = positives * partner  # positive-negative pairs within a bin
-    terms = positives * before + pairs * (grouping.within - 1.0)[:, None]  # pairs within a bin count ``within``
+    """Metrics and bounds ``(n_resamples, n_groups)`` of a grouping from padded cell counts ``(n_resamples, ...)``."""
+    negatives, positives = grouping.slots(padded, 0), grouping.slots(padded, 1)
+    through = np.cumsum(negatives, axis=1)  # negatives in this slot and earlier ones, of any group
+    pairs = positives * negatives  # positive-negative pairs within a slot
+    terms = positives * through  # every pair within a slot counted as ordered rightly ...
+    terms -= pairs * (1.0 - grouping.within)  # ... less the share that is not
     starts = grouping.group_starts
-    n_positive, n_negative = np.add.reduceat(positives, starts, axis=0), np.add.reduceat(negatives, starts, axis=0)
+    n_positive, n_negative = np.add.reduceat(positives, starts, axis=1), np.add.reduceat(negatives, starts, axis=1)
     all_pairs = n_positive * n_negative
-    ordered = np.add.reduceat(terms, starts, axis=0) - n_positive * before[starts]
+    ordered = np.add.reduceat(terms, starts, axis=1) - n_positive * (through[:, starts] - negatives[:, starts])
     metrics = {"roc_auc": _ratio(ordered, all_pairs)}
-    if grouping.slack.any():
-        bounds = {"roc_auc": _ratio(np.add.reduceat(pairs * grouping.slack[:, None], starts, axis=0), all_pairs)}
-    else:
+    if grouping.exact or not grouping.slack.any():
         bounds = {"roc_auc": np.where(all_pairs > 0, 0.0, np.nan)}
+    else:
+        bounds = {"roc_auc": _ratio(np.add.reduceat(pairs * grouping.slack, starts, axis=1), all_pairs)}
     if fine_sums is not None:
         sums = {name: grouping.sum_groups(values) for name, values in fine_sums.items()}
         metrics["brier_score"] = _ratio(sums["error"], sums["rows"])

@@ -47,13 +47,8 @@ class FairnessOutput:
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
-    >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
-    >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
+    >>> from auditkit.examples import fairness_output
+    >>> output = fairness_output()  # decisions by group on 400 rows; the proxy favours group B
     >>> [result] = output.results
     >>> output.task, [r.name for r in output.results], len(output.comparisons)
     ('binary', ['group'], 4)
@@ -88,11 +83,9 @@ def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...
 
     Examples
     --------
-    >>> from auditkit import AuditSpec, build_context, datasets
-    >>> from auditkit.fairness.analysis import FairnessSettings
-    >>> from auditkit.fairness.tasks import run_fairness
-    >>> frame = datasets.make_biased(400, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)  # the proxy favours group B
+    >>> from auditkit import AuditSpec, build_context
+    >>> from auditkit.examples import biased_decisions
+    >>> frame = biased_decisions(400)  # decisions by group; the proxy favours group B
     >>> ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["group"], predictions="decision"))
     >>> output = run_fairness(ctx, FairnessSettings(n_boot=200), [("group",)], {}, 0)
     >>> [result] = output.results

@@ -202,13 +202,47 @@ def _read_parquet_file(path: Path, columns: list[str] | None) -> tuple[pd.DataFr
     refuse_parquet_columns(schema, path)
     wanted = _projection(list(schema.names), columns)
     try:
-        frame = pd.read_parquet(path, columns=wanted, **_LEAN_CONVERSION)
+        frame = _parquet_frame(path, wanted)
     except Exception as exc:  # noqa: BLE001
         raise DataReadError(f"could not read {path}: {type(exc).__name__}: {first_line(exc)}") from None
     how: dict[str, Any] = {"format": "parquet", "compression": None}
     if wanted is not None:
         how["columns_read"] = wanted
     return frame, file_sha256(path), how
+
+
+def _parquet_frame(path: Path, wanted: list[str] | None) -> pd.DataFrame:
+    """``pandas.read_parquet(path, columns=wanted)``, read one column at a time to keep the peak memory low.
+
+    Reading every column at once holds the decoded Arrow table beside the growing frame (and Arrow's
+    allocator keeps what it freed): about twice the frame. One column at a time, each converted and
+    its Arrow memory handed back before the next, the peak is the frame and one column. A file that
+    stores an index (or nothing to read column by column) is read whole, as pandas reads it.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pool = pa.default_memory_pool()
+    parquet = pq.ParquetFile(path)
+    names = wanted if wanted is not None else list(parquet.schema_arrow.names)
+    if not _default_index(parquet.schema_arrow.pandas_metadata) or not names:
+        frame = pd.read_parquet(path, columns=wanted, **_LEAN_CONVERSION)
+        pool.release_unused()
+        return frame
+    columns = {}
+    for name in names:
+        table = parquet.read(columns=[name], use_pandas_metadata=False)
+        columns[name] = table.to_pandas(self_destruct=True, split_blocks=True).iloc[:, 0]
+        del table
+        pool.release_unused()
+    return pd.DataFrame(columns, copy=False)
+
+
+def _default_index(pandas_metadata: dict | None) -> bool:
+    """Whether the index pandas wrote (if any) is ``0, 1, 2, ...``, as a frame of the columns alone gets."""
+    indexes = (pandas_metadata or {}).get("index_columns") or []
+    return all(isinstance(i, dict) and i.get("kind") == "range" and i.get("name") is None
+               and i.get("start") == 0 and i.get("step") == 1 for i in indexes)
 
 
 def _projection(names: list[str], columns: list[str] | None) -> list[str] | None:

@@ -119,9 +119,8 @@ def threshold_decisions(model: Any, labels: tuple[Any, Any], criterion: str, fit
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"x": rng.normal(size=200)})
-    >>> groups, y = np.repeat(["a", "b"], 100), (X["x"] + rng.normal(size=200) > 0).astype(int).to_numpy()
+    >>> from auditkit.examples import two_groups
+    >>> X, y, groups = two_groups()  # 200 rows, one feature x, groups a and b
     >>> model = LogisticRegression().fit(X, y)
     >>> decisions, method = threshold_decisions(model, (0, 1), "demographic_parity", (X[:100], y[:100], groups[:100]),
     ...                                         (X[100:], groups[100:]), random_state=0)
@@ -214,9 +213,8 @@ def reduction_decisions(model: Any, criterion: str, train: tuple, X_eval: pd.Dat
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"x": rng.normal(size=200)})
-    >>> groups, y = np.repeat(["a", "b"], 100), (X["x"] + rng.normal(size=200) > 0).astype(int).to_numpy()
+    >>> from auditkit.examples import two_groups
+    >>> X, y, groups = two_groups()  # 200 rows, one feature x, groups a and b
     >>> decisions, calls = reduction_decisions(LogisticRegression(), "demographic_parity", (X, y, groups), X,
     ...                                        random_state=0, max_iter=5)
     >>> decisions.shape, calls > 0  # the estimator was trained that many times

@@ -101,12 +101,8 @@ def disparities_tables(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
-    ...                      steps=["fairness"], progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit(scores=None, policy=None, steps=["fairness"]).to_dict()  # decisions by group
     >>> table = disparities_tables(doc)["group"]
     >>> table.columns.tolist()
     ['disparity', 'method', 'groups compared', 'value', '95% CI', 'interval of', 'rates left out']
@@ -143,11 +139,8 @@ def disparities_html(doc: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
-    ...                      steps=["fairness"], progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit(scores=None, policy=None, steps=["fairness"]).to_dict()  # decisions by group
     >>> html = disparities_html(doc)
     >>> html.count("<table"), "Reference group <b>group=" in html
     (1, True)
@@ -170,11 +163,8 @@ def comparisons_tables(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
-    ...                      steps=["fairness"], progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit(scores=None, policy=None, steps=["fairness"]).to_dict()  # decisions by group
     >>> comparisons_tables(doc)["group"].columns.tolist()[:6]
     ['metric', 'group', 'n', 'value', 'reference value', 'difference']
     """
@@ -195,11 +185,8 @@ def comparisons_html(doc: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["decision"] = (frame["x0"] + frame["proxy"] > 0).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision",
-    ...                      steps=["fairness"], progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit(scores=None, policy=None, steps=["fairness"]).to_dict()  # decisions by group
     >>> comparisons_html(doc).count("<table")
     1
     """

@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit.report.bias_tables import SAME_GAP_NOTE, calibration_table, comparisons_html, disparities_html
-from auditkit.report.views import esc, figure_html, groupings_in, plain_html, plot_alt, table_html
+from auditkit.report.figure_cache import plot_html
+from auditkit.report.views import esc, groupings_in, plain_html, table_html
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from auditkit.result import AuditResult
 
 MAX_PROXY_ROWS = 15
@@ -52,13 +55,8 @@ def disparities_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> disparities_frame(doc).columns.tolist()[:5]
     ['grouping', 'disparity', 'method', 'reference', 'groups compared']
     """
@@ -75,13 +73,8 @@ def comparisons_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> comparisons_frame(doc).columns.tolist()[:5]
     ['grouping', 'metric', 'group', 'n', 'value']
     """
@@ -100,13 +93,8 @@ def calibration_frames(doc: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> tables = calibration_frames(doc)
     >>> list(tables), tables["group"].columns.tolist()[:4]
     (['group'], ['group', 'bin_lower', 'bin_upper', 'n'])
@@ -123,13 +111,8 @@ def representation_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> representation_frame(doc).iloc[:, :3].values.tolist()
     [['group', 'group=A', 150], ['group', 'group=B', 150]]
     """
@@ -146,13 +129,8 @@ def base_rates_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> base_rates_frame(doc).columns.tolist()[:4]
     ['grouping', 'group', 'n', 'base rate']
     """
@@ -193,13 +171,8 @@ def proxies_frame(doc: dict[str, Any], limit: int = MAX_PROXY_ROWS) -> pd.DataFr
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> proxies_frame(doc, limit=2).iloc[:, :3].round(3).values.tolist()
     [['group', 'proxy', 0.82], ['group', 'x0', 0.184]]
     """
@@ -217,13 +190,8 @@ def checks_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> checks_frame(doc)[["check", "status"]].values.tolist()
     [['demographic_parity_ratio[group]', 'failed']]
     """
@@ -266,13 +234,8 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> show(doc)  # outside a notebook, IPython prints what it would display
     <IPython.core.display.HTML object>
     """
@@ -286,13 +249,8 @@ def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> html = bias_html(doc)
     >>> html.count("<table"), html.count("<details"), "Proxies" in html  # calibration: 20 rows, 10 folded
     (8, 1, True)
@@ -305,8 +263,8 @@ def bias_html(doc: dict[str, Any], result: AuditResult | None = None) -> str:
         shown = _SHOWN.get(build)
         parts.append(f"<h3>{esc(title)}</h3><p>{esc(prose)}</p>" + (shown(doc) if shown else table_html(frame)))
         if build is disparities_frame and result is not None:
-            parts.append(_figure(result.plot.disparities(), "Horizontal bar chart of the disparities between groups, "
-                                 "with their confidence intervals"))
+            parts.append(plot_html(result, "disparities", "Horizontal bar chart of the disparities between groups, "
+                                   "with their confidence intervals"))
     parts += _calibration_parts(doc, result)
     return "\n".join(parts)
 
@@ -321,16 +279,25 @@ def _calibration_parts(doc: dict[str, Any], result: AuditResult | None) -> list[
             continue
         parts.append(f"<h3>Calibration by {esc(name)}</h3><p>{esc(CALIBRATION_PROSE)}</p>")
         if result is not None and name in names:
-            fig = result.plot.calibration(names[name])
-            what = "Reliability plot, one line per group" if len(fig.axes) == 1 else \
-                "Reliability plots, one small plot per group"
-            parts.append(_figure(fig, f"{what}, with the diagonal of perfect calibration and each bin's interval"))
+            parts.append(plot_html(result, "calibration", calibration_alt, names[name]))
         parts.append(table_html(calibration_table(rows, level)))
     return parts
 
 
-def _figure(fig, what: str) -> str:
-    return figure_html(fig, plot_alt(fig, what))
+def calibration_alt(fig: Figure) -> str:
+    """What a calibration figure is, for its alternative text: one plot, or one small plot per group.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> calibration_alt(fig)
+    "Reliability plot, one line per group, with the diagonal of perfect calibration and each bin's interval"
+    >>> plt.close(fig)
+    """
+    what = "Reliability plot, one line per group" if len(fig.axes) == 1 else \
+        "Reliability plots, one small plot per group"
+    return f"{what}, with the diagonal of perfect calibration and each bin's interval"
 
 
 CALIBRATION_PROSE = ("Within each score bin, the share of rows that were actually positive against the average "

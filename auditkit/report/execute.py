@@ -23,9 +23,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditkit.exceptions import ReportError
+
+if TYPE_CHECKING:
+    from auditkit.result import AuditResult
 
 KERNEL_NAME = "python3"  # the name report notebooks (and their outputs) record; resolved to this Python
 TIMEOUT_ERROR = "ReportTimeout"
@@ -66,12 +69,15 @@ ZeroDivisionError: division by zero
     """
     import papermill as pm
 
+    from auditkit.report.papermill_engine import register_engine
+
     deadline = time.monotonic() + timeout
     with _kernel_or(kernel) as (manager, cwd), _agg_backend():
         try:
             pm.execute_notebook(
                 str(source), str(output), parameters=parameters, cwd=str(cwd), progress_bar=progress,
-                kernel_name=KERNEL_NAME, km=manager, stdout_file=None, stderr_file=sys.stderr if progress else None,
+                kernel_name=KERNEL_NAME, engine_name=register_engine(), km=manager, stdout_file=None,
+                stderr_file=sys.stderr if progress else None,
                 extra_arguments=_kernel_arguments(quiet),
                 timeout_func=lambda cell: max(deadline - time.monotonic(), _LEAST_CELL_SECONDS),
                 interrupt_on_timeout=True,
@@ -225,6 +231,7 @@ class ReportKernel:
         self.manager: Any = None
         self.started = False
         self._client: Any = None
+        self._saved = 0
 
     def __enter__(self) -> ReportKernel:
         self.start()
@@ -243,13 +250,37 @@ class ReportKernel:
             with _agg_backend():
                 run_sync(self.manager.start_kernel)(cwd=str(self.cwd), extra_arguments=_kernel_arguments(True))
             self._client = self.manager.client()
-            self._client.start_channels()
+            self._client.start_channels(iopub=False, stdin=False, hb=False, control=False)  # a request, no reply
             self._client.execute(f"import {', '.join(WARM_UP_IMPORTS)}", silent=True, store_history=False)
         except Exception:  # noqa: BLE001 - no kernel ahead: the report starts its own and reports any failure
             self._stop_client()
             self.started = False
             return
         self.started = True
+
+    def draw_ahead(self, result: AuditResult) -> None:
+        """Have the kernel draw the report's figures of ``result``'s last step, while the audit goes on.
+
+        ``result`` is the audit so far. When its last step is one whose figures the report shows
+        (:data:`~auditkit.report.drawing_ahead.SECTIONS_OF_STEP`), it is saved into the kernel's folder
+        and the kernel is asked, without a reply, to draw those figures
+        (:func:`~auditkit.report.drawing_ahead.draw_ahead`); the notebook then uses each one that shows
+        the same numbers (:mod:`~auditkit.report.figure_cache`). Nothing happens for other steps, or when
+        the kernel did not start.
+        """
+        from auditkit.report.drawing_ahead import SECTIONS_OF_STEP, save_so_far
+
+        step = result.steps[-1].name if result.steps else None
+        if not self.started or self._client is None or step not in SECTIONS_OF_STEP:
+            return
+        self._saved += 1
+        try:
+            folder = save_so_far(result, self.folder / f"so-far-{self._saved}")
+        except (OSError, ValueError):  # drawing ahead saves time only: the notebook draws every figure anyway
+            return
+        self._client.execute(f"from auditkit.report.drawing_ahead import draw_ahead as _auditkit_draw_ahead\n"
+                             f"_auditkit_draw_ahead({str(folder)!r}, ({step!r},))\ndel _auditkit_draw_ahead",
+                             silent=True, store_history=False)
 
     def hand_over(self) -> None:
         """Close the warm-up channels: papermill's client takes over the kernel (its requests queue after ours)."""
@@ -288,10 +319,20 @@ def running_python_kernel(spec_dir: Path):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
+    class ReportKernelManager(AsyncKernelManager):
+        """Remembers the clients it makes: papermill's, given this manager, would keep its channels open."""
+
+        def client(self, **kwargs: Any) -> Any:
+            made = super().client(**kwargs)
+            self.clients_made.append(made)
+            return made
+
     spec_dir.mkdir(parents=True, exist_ok=True)
     write_kernel_spec(spec_dir / KERNEL_NAME)
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+    manager = ReportKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+    manager.clients_made = []
+    return manager
 
 
 def _shutdown(kernel) -> None:
@@ -300,6 +341,11 @@ def _shutdown(kernel) -> None:
 
     if kernel.has_kernel:
         run_sync(kernel.shutdown_kernel)(now=True)
+    # nbclient stops the channels only of a kernel it started: those of a manager it was given (ours) stay
+    # open, each with a heartbeat thread and a zmq context (13 descriptors a report, kept until exit).
+    for client in getattr(kernel, "clients_made", ()):
+        if client.channels_running:
+            client.stop_channels()
 
 
 @contextmanager

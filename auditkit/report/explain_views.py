@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from auditkit.report.figure_cache import plot_html
 from auditkit.report.plots_explain import SHAP_ARTIFACTS
 from auditkit.report.summary import SEVERITY_ORDER
-from auditkit.report.views import esc, figure_html, plain_html, plot_alt, table_html
+from auditkit.report.views import esc, plain_html, table_html
 
 if TYPE_CHECKING:
     from auditkit.result import AuditResult
@@ -33,8 +34,8 @@ def show(doc: dict[str, Any], result: AuditResult | None = None) -> None:
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"], progress=False)
+    >>> from auditkit.examples import shap_audit
+    >>> result = shap_audit()  # SHAP of a reference model on 300 rows of German credit
     >>> show(result.to_dict(), result)  # doctest: +ELLIPSIS
     <IPython.core.display.HTML object>
     ...
@@ -67,22 +68,19 @@ def _show_shap(section: dict[str, Any], result: AuditResult | None, show_html) -
     show_html(table_html(_importance_frame(section), digits=4))
     if result is None:
         return
-    show_html(_figure(result.plot.importance(), "Horizontal bar chart of the mean absolute SHAP value per feature"))
+    show_html(plot_html(result, "importance", "Horizontal bar chart of the mean absolute SHAP value per feature"))
     if not all(name in result.step("shap").artifacts for name in SHAP_ARTIFACTS):
         show_html("<p><i>The per-row SHAP values (artifacts/shap__*.parquet) are missing; "
                   "beeswarm and dependence plots are not shown.</i></p>")
     else:
-        show_html(_figure(result.plot.beeswarm(), "Beeswarm plot: one dot per explained row and feature"))
+        show_html(plot_html(result, "beeswarm", "Beeswarm plot: one dot per explained row and feature"))
         for feature in shap["top_features"]:
-            show_html(_figure(result.plot.dependence(feature), "Dependence plot of one feature's SHAP values"))
+            show_html(plot_html(result, "dependence", "Dependence plot of one feature's SHAP values", feature))
     for view in section.get("group_attributions", []):
-        figure = _figure(result.plot.group_attribution(view["sensitive_feature"]),
-                         "Horizontal bar chart of each feature's part in the gaps between groups")
+        figure = plot_html(result, "group_attribution",
+                           "Horizontal bar chart of each feature's part in the gaps between groups",
+                           view["sensitive_feature"])
         show_html(group_html(view, shap["output_space"]) + figure)
-
-
-def _figure(fig, what: str) -> str:
-    return figure_html(fig, plot_alt(fig, what))
 
 
 def shap_summary_html(shap: dict[str, Any]) -> str:
@@ -90,12 +88,8 @@ def shap_summary_html(shap: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> "Explainer: <b>tree</b>" in shap_summary_html(section["shap"])
     True
@@ -127,12 +121,8 @@ def additivity_text(shap: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> section["shap"]["additivity"]["holds"], additivity_text(section["shap"])[:40]
     (True, 'SHAP values satisfy additivity: max |sum')
@@ -159,12 +149,8 @@ def group_html(view: dict[str, Any], space: str) -> str:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> view = section["group_attributions"][0]
     >>> html = group_html(view, section["shap"]["output_space"])
@@ -197,12 +183,8 @@ def gap_frame(view: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import auditkit
-    >>> out = Path(tempfile.mkdtemp()) / "audit"
-    >>> spec = auditkit.AuditSpec(data="german", sample=300, seed=1, min_group_size=20, steps=["shap"])
-    >>> doc = auditkit.audit_to_dir(spec, out, report=False, progress=False).to_dict()
+    >>> from auditkit.examples import shap_audit
+    >>> doc = shap_audit().to_dict()  # SHAP of a reference model on 300 rows of German credit
     >>> section = doc["explanations"]
     >>> table = gap_frame(section["group_attributions"][0])
     >>> table.columns.tolist(), table.iloc[:2, 0].tolist()
@@ -239,10 +221,8 @@ def lime_html(lime: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
-    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
-    >>> section = result.to_dict()["explanations"]
+    >>> from auditkit.examples import lime_audit
+    >>> section = lime_audit().to_dict()["explanations"]  # LIME and its agreement with SHAP on German credit
     >>> lime_html(section["lime"]).count("<table")
     1
     """
@@ -272,10 +252,8 @@ def agreement_html(agreement: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import auditkit
-    >>> result = auditkit.audit(data="german", sample=200, seed=1, steps=["lime", "agreement"], progress=False,
-    ...                         step_options={"lime": {"n_instances": 2, "repeats": 2, "num_samples": 300}})
-    >>> section = result.to_dict()["explanations"]
+    >>> from auditkit.examples import lime_audit
+    >>> section = lime_audit().to_dict()["explanations"]  # LIME and its agreement with SHAP on German credit
     >>> agreement_html(section["agreement"]).count("<table")
     2
     """

@@ -95,14 +95,8 @@ def plot_beeswarm(result: AuditResult, max_display: int = 10, ax: Axes | None = 
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from auditkit.result import AuditResult, StepResult
-    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good", "base_value": 1.0},
-    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
-    >>> artifacts = {"values": pd.DataFrame({"age": [0.5, -0.25, 0.0], "job": [0.125, 0.0, -0.25]}),
-    ...              "features": pd.DataFrame({"age": [61, 23, None], "job": ["skilled", "unskilled", "skilled"]}),
-    ...              "rows": pd.DataFrame({"row_id": ["35", "133", "7"], "output": [1.625, 0.75, 0.75]})}
-    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload, artifacts=artifacts)])
+    >>> from auditkit.examples import shap_result
+    >>> result = shap_result()  # rows 35, 133, 7: SHAP values of age and job, base value 1
     >>> ax = plot_beeswarm(result, max_display=1).axes[0]
     >>> ax.get_title(), [t.get_text() for t in ax.get_yticklabels()]
     ('SHAP value of each explained row: top 1 of 2 features', ['age'])
@@ -142,14 +136,8 @@ def plot_dependence(result: AuditResult, feature: Any, ax: Axes | None = None) -
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from auditkit.result import AuditResult, StepResult
-    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good", "base_value": 1.0},
-    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
-    >>> artifacts = {"values": pd.DataFrame({"age": [0.5, -0.25, 0.0], "job": [0.125, 0.0, -0.25]}),
-    ...              "features": pd.DataFrame({"age": [61, 23, None], "job": ["skilled", "unskilled", "skilled"]}),
-    ...              "rows": pd.DataFrame({"row_id": ["35", "133", "7"], "output": [1.625, 0.75, 0.75]})}
-    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload, artifacts=artifacts)])
+    >>> from auditkit.examples import shap_result
+    >>> result = shap_result()  # rows 35, 133, 7: SHAP values of age and job, base value 1
     >>> ax = plot_dependence(result, "job").axes[0]
     >>> ax.get_title(), ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()]
     ('Dependence: job', 'SHAP value (log-odds of class good)', ['skilled', 'unskilled'])
@@ -220,14 +208,8 @@ def plot_waterfall(result: AuditResult, row: Any, max_display: int = 10, ax: Axe
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from auditkit.result import AuditResult, StepResult
-    >>> payload = {"shap": {"output_space": "log-odds", "explained_class": "good", "base_value": 1.0},
-    ...            "global_importance": [{"feature": f, "mean_abs_shap": v} for f, v in [("age", .25), ("job", .125)]]}
-    >>> artifacts = {"values": pd.DataFrame({"age": [0.5, -0.25, 0.0], "job": [0.125, 0.0, -0.25]}),
-    ...              "features": pd.DataFrame({"age": [61, 23, None], "job": ["skilled", "unskilled", "skilled"]}),
-    ...              "rows": pd.DataFrame({"row_id": ["35", "133", "7"], "output": [1.625, 0.75, 0.75]})}
-    >>> result = AuditResult({}, {}, [StepResult("shap", "explanations", payload=payload, artifacts=artifacts)])
+    >>> from auditkit.examples import shap_result
+    >>> result = shap_result()  # rows 35, 133, 7: SHAP values of age and job, base value 1
     >>> ax = plot_waterfall(result, 35).axes[0]
     >>> print(ax.get_title())
     SHAP values of row 35

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit.report import bias_views, context_views, explain_views, mitigation_views, views
+from auditkit.report.figure_cache import plot_html
 from auditkit.report.findings_view import findings_html
 from auditkit.report.glossary import glossary_html
 from auditkit.report.summary import esc
@@ -33,6 +34,13 @@ def _show(fragment: str) -> None:
     from IPython.display import HTML, display
 
     display(HTML(views.plain_html(fragment)))
+
+
+def _show_plot(result: AuditResult, plot: str, what: str, *args: Any) -> None:
+    """Display ``result.plot.<plot>(*args)`` as an image (drawn ahead when it was: see ``figure_cache``)."""
+    from IPython.display import HTML, display
+
+    display(HTML(plot_html(result, plot, what, *args)))
 
 
 def _not_run(doc: dict[str, Any], steps: tuple[str, ...], what: str) -> None:
@@ -116,8 +124,7 @@ def groups(doc: dict[str, Any], result: AuditResult | None = None) -> None:
         _show(f"<h3>{esc(' × '.join(features))}</h3>"
               + views.table_html(views.by_group_frame(doc, features).drop(columns=["grouping"])))
         if result is not None:
-            views.show_figure(result.plot.group_rates(features),
-                              "Bar chart of rates by group with confidence intervals")
+            _show_plot(result, "group_rates", "Bar chart of rates by group with confidence intervals", features)
     note = views.score_statistics_note(doc)
     if note:
         _show(f"<p>{esc(note)}</p>")
@@ -212,8 +219,8 @@ def mitigation(doc: dict[str, Any], result: AuditResult | None = None) -> None:
         return
     _show(mitigation_views.mitigation_html(doc))
     if result is not None:
-        views.show_figure(result.plot.mitigation(), "Scatter plot of accuracy against disparity for each "
-                          "mitigation option, with confidence intervals")
+        _show_plot(result, "mitigation", "Scatter plot of accuracy against disparity for each mitigation option, "
+                   "with confidence intervals")
 
 
 def glossary(doc: dict[str, Any], result: AuditResult | None = None) -> None:

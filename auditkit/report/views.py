@@ -87,13 +87,8 @@ def header_html(doc: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> "existing decisions in column <code>decision</code>" in header_html(doc)
     True
     """
@@ -124,13 +119,8 @@ def findings_html(doc: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> findings_html(doc).count("<li")
     9
     """
@@ -153,13 +143,8 @@ def performance_table(doc: dict[str, Any]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> performance_table(doc).head(3)
                    metric   value
     0                   n     300
@@ -222,13 +207,8 @@ def by_group_frame(doc: dict[str, Any], features: tuple[str, ...] | None = None)
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> by_group_frame(doc, ("group",))[["group", "n", "selection_rate"]].round(3).values.tolist()
     [['group=A', 150, 0.373], ['group=B', 150, 0.627]]
     """
@@ -250,13 +230,8 @@ def groupings_in(doc: dict[str, Any]) -> list[tuple[str, ...]]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import auditkit
-    >>> frame = auditkit.datasets.make_biased(300, seed=0).frame
-    >>> frame["score"] = 1 / (1 + np.exp(-(frame["x0"] + frame["proxy"])))
-    >>> frame["decision"] = (frame["score"] > 0.5).astype(int)
-    >>> doc = auditkit.audit(data=frame, target="label", sensitive=["group"], predictions="decision", scores="score",
-    ...                      policy={"demographic_parity_ratio": {"min": 0.8}}, progress=False).to_dict()
+    >>> from auditkit.examples import biased_audit
+    >>> doc = biased_audit().to_dict()  # decisions and scores by group, with a demographic parity policy
     >>> groupings_in(doc)
     [('group',)]
     """

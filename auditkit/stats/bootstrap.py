@@ -32,6 +32,7 @@ from auditkit.progress import progress_bar
 
 DEFAULT_N_BOOT = 1000
 DEFAULT_LEVEL = 0.95
+POISSON_TABLE_MAX = 1024  # larger means are drawn by numpy's Poisson sampler
 ROW_CHUNK_CELLS = 4_000_000  # row multiplicities held in memory at once (n_boot x n_rows)
 DEGENERATE_WIDTH = 1e-12  # an interval narrower than this (relative to its size) is a single point
 
@@ -108,9 +109,9 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
 
     Resampling the ``N = counts.sum()`` rows with replacement gives cell counts that follow exactly
     ``Multinomial(N, counts / N)``; the total stays ``N`` (this is not a Poisson bootstrap). Drawn as
-    independent ``Poisson(counts)`` counts, then corrected to the total ``N``: given its total ``t``, a
-    Poisson draw is ``Multinomial(t, counts / N)`` -- ``t`` rows drawn independently -- so adding
-    ``N - t`` more rows, each a uniformly drawn row of the data, or removing ``t - N`` of the ``t`` rows
+    independent ``Poisson(counts)`` counts (:class:`PoissonTables`), then corrected to the total ``N``:
+    given its total ``t``, a Poisson draw is ``Multinomial(t, counts / N)`` -- ``t`` rows drawn independently --
+    so adding ``N - t`` more rows, each a uniformly drawn row of the data, or removing ``t - N`` of the ``t`` rows
     chosen uniformly without replacement, makes it ``Multinomial(N, counts / N)`` exactly. The cost is
     about ``n_boot * (cells + sqrt(N))`` random numbers instead of ``n_boot * N`` (rows) or
     ``n_boot * cells`` binomial draws (``numpy``'s multinomial). When there are more cells than a
@@ -143,14 +144,14 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
     if total == 0:
         yield np.zeros((n_boot, n_cells), dtype=np.int64)
         return
-    poisson = 4 * n_cells <= total
+    poisson = PoissonTables(counts) if 4 * n_cells <= total else None
     cell_of_row = np.repeat(np.arange(n_cells, dtype=np.int32 if n_cells < 2**31 else np.int64), counts)
     chunk = max(1, min(n_boot, chunk_cells // max(n_cells, 1)))
     done = 0
     with progress_bar(n_boot, "bootstrap", "resample") as bar:
         while done < n_boot:
             size = min(chunk, n_boot - done)
-            draws = rng.poisson(counts, size=(size, n_cells)) if poisson else np.zeros((size, n_cells), np.int64)
+            draws = poisson.draw(size, rng) if poisson else np.zeros((size, n_cells), np.int64)
             missing = total - draws.sum(axis=1)
             for r in np.flatnonzero(missing < 0):
                 drawn = np.cumsum(draws[r])
@@ -163,6 +164,78 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
             yield draws
             done += size
             bar.update(size)
+
+
+class PoissonTables:
+    """Independent ``Poisson(mean)`` counts for cells of integer means, drawn by inversion with guide tables.
+
+    For each distinct mean up to :data:`POISSON_TABLE_MAX` the cumulative probabilities ``F`` of
+    ``0, 1, ..., mean + 12 sqrt(mean) + 24`` (the rest of the tail, below 1e-30, is given to the last
+    value) and a guide table (Chen & Asau 1974) of twice as many entries, pointing for each slice
+    ``[i / m, (i + 1) / m)`` of ``[0, 1)`` at the least count it can give; a uniform ``u`` then gives
+    ``min {k : F(k) > u}`` after about one comparison. Exact inversion up to floating point (the
+    probabilities carry a relative error of about 1e-12), about four times as fast as numpy's Poisson
+    sampler (transformed rejection, one draw at a time). Larger means use numpy's sampler; a mean of
+    0 gives 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = PoissonTables(np.array([0, 3, 40, 5000])).draw(20_000, np.random.default_rng(0))
+    >>> draws.shape, draws[:, 0].max(), np.round(draws.mean(axis=0) / [1, 3, 40, 5000], 1).tolist()[1:]
+    ((20000, 4), np.int64(0), [1.0, 1.0, 1.0])
+    """
+
+    def __init__(self, means: np.ndarray) -> None:
+        from scipy.special import gammaln
+
+        means = np.asarray(means, dtype=np.int64)
+        self.n_cells = len(means)
+        self.tabled = np.flatnonzero((means > 0) & (means <= POISSON_TABLE_MAX))
+        self.large = np.flatnonzero(means > POISSON_TABLE_MAX)
+        self.large_means = means[self.large]
+        values, table_of_cell = np.unique(means[self.tabled], return_inverse=True)
+        lengths = values + np.ceil(12 * np.sqrt(values)).astype(np.int64) + 24
+        cdfs, guides, cdf_starts, guide_starts, start, guide_start = [], [], [], [], 0, 0
+        for mean, length in zip(values, lengths, strict=True):
+            k = np.arange(length)
+            cdf = np.minimum(np.cumsum(np.exp(k * np.log(mean) - mean - gammaln(k + 1.0))), 1.0)
+            cdf[-1] = 1.0
+            guide = np.searchsorted(cdf, np.arange(2 * length) / (2 * length), side="right")
+            cdfs.append(cdf)
+            guides.append(guide + start)
+            cdf_starts.append(start)
+            guide_starts.append(guide_start)
+            start, guide_start = start + length, guide_start + 2 * length
+        self.cdf = np.concatenate(cdfs) if cdfs else np.ones(0)
+        self.guide = np.concatenate(guides) if guides else np.zeros(0, dtype=np.int64)
+        self.cdf_start = np.asarray(cdf_starts, dtype=np.int64)[table_of_cell]
+        self.guide_start = np.asarray(guide_starts, dtype=np.int64)[table_of_cell]
+        self.guide_size = (2 * lengths[table_of_cell]).astype(float)
+
+    def draw(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Counts ``(size, n_cells)``: each row one draw of every cell."""
+        out = np.zeros((size, self.n_cells), dtype=np.int64)
+        if len(self.tabled):
+            u = rng.random((size, len(self.tabled)))
+            k = u * self.guide_size
+            k = k.astype(np.int64)
+            k += self.guide_start
+            k = self.guide[k]
+            further = self.cdf[k] <= u  # F(k) <= u: one count further (F of the last value is 1 > u)
+            k += further
+            flat_k, flat_u, moving = k.ravel(), u.ravel(), np.flatnonzero(further)
+            while len(moving):
+                moving = moving[self.cdf[flat_k[moving]] <= flat_u[moving]]
+                flat_k[moving] += 1
+            k -= self.cdf_start
+            if len(self.tabled) == self.n_cells:
+                out = k
+            else:
+                out[:, self.tabled] = k
+        if len(self.large):
+            out[:, self.large] = rng.poisson(self.large_means, size=(size, len(self.large)))
+        return out
 
 
 def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> tuple[np.ndarray, np.ndarray]:
@@ -222,14 +295,21 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray,
     >>> [round(float(x), 4) for x in (*lower, *upper)]
     [0.0, 0.2553, 0.1611, 0.3662]
     """
-    from scipy import stats
+    from scipy.special import ndtri
 
     successes = np.asarray(successes, dtype=np.int64)
     trials = np.asarray(trials, dtype=np.int64)
+    defined = trials > 0
+    k, n = successes[defined], trials[defined]
+    # scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson"), operation for operation, for every cell at once
+    z = ndtri(0.5 + 0.5 * level)
+    p = k / n
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
     lower, upper = np.full(successes.shape, np.nan), np.full(successes.shape, np.nan)
-    for index in zip(*np.nonzero(trials > 0), strict=True):
-        ci = stats.binomtest(int(successes[index]), int(trials[index])).proportion_ci(level, method="wilson")
-        lower[index], upper[index] = ci.low, ci.high
+    lower[defined] = np.where(k == 0, 0.0, center - delta)
+    upper[defined] = np.where(k == n, 1.0, center + delta)
     return lower, upper
 
 

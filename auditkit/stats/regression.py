@@ -11,6 +11,7 @@ import numpy as np
 
 from auditkit.stats.bootstrap import row_multiplicities
 from auditkit.stats.significance import mean_test
+from auditkit.threads import fixed_order_matmul
 
 REGRESSION_METRICS = ("mean_prediction", "mean_target", "mean_error", "mae", "rmse")
 # Per-row values whose group means are compared by Welch's t-test, per metric.
@@ -63,7 +64,7 @@ def regression_metrics(codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_p
     if weights is None:
         sums = design.sum(axis=0).reshape(n_groups, -1)
     else:
-        sums = (np.asarray(weights, dtype=float) @ design).reshape(len(weights), n_groups, -1)
+        sums = fixed_order_matmul(np.asarray(weights, dtype=float), design).reshape(len(weights), n_groups, -1)
     return _metrics_from_sums(sums)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from auditkit.report.tables import records_frame
@@ -126,6 +127,27 @@ def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
             "column": [str(c) for c in frame.columns],
             "dtype": [str(t) for t in frame.dtypes],
             "n_missing": frame.isna().sum().to_numpy(),
-            "n_unique": frame.nunique(dropna=True).to_numpy(),
+            "n_unique": np.array([n_unique(frame.iloc[:, i]) for i in range(frame.shape[1])], dtype=np.int64),
         }
     )
+
+
+def n_unique(values: pd.Series) -> int:
+    """Distinct values of a column, missing values left out (``Series.nunique()``).
+
+    A column of NumPy numbers or booleans is sorted (``numpy.unique``): several times faster than hashing
+    a million distinct floats; NaN (any payload) counts as missing and ``-0.0`` equals ``0.0``, as in pandas.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> n_unique(pd.Series([0.0, -0.0, float("nan"), 2.5, 2.5])), n_unique(pd.Series(["a", None, "b"]))
+    (2, 2)
+    """
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf"):
+        return int(values.nunique(dropna=True))
+    numbers = values.to_numpy()
+    distinct = np.unique(numbers)
+    if values.dtype.kind == "f" and len(distinct) and np.isnan(distinct[-1]):
+        return len(distinct) - 1  # NaNs sort last and count once (``equal_nan``)
+    return len(distinct)

@@ -169,12 +169,7 @@ def check_columns(answer: Any, expected: Iterable[str], *, columns: Iterable[str
                             exercise)
     extra = [name for name in given if name not in right]
     missing = len(right - set(given))
-    if not extra and not missing:
-        return Feedback(RIGHT, why or f"{_listed(given)}: right.", "", exercise)
-    problems = [f"{_listed(extra)} {'does' if len(extra) == 1 else 'do'} not belong."] if extra else []
-    if missing:
-        problems.append(f"{missing} column{' is' if missing == 1 else 's are'} missing.")
-    return Feedback(NOT_YET, " ".join(problems), hint, exercise)
+    return _set_feedback(given, extra, missing, "column", why=why, hint=hint, exercise=exercise)
 
 
 def check_items(answer: Any, expected: Iterable[str], *, allowed: Sequence[str], noun: str = "item",
@@ -229,12 +224,7 @@ def check_items(answer: Any, expected: Iterable[str], *, allowed: Sequence[str],
     chosen = {_matching(name, options) for name in given}
     extra = [name for name in given if _matching(name, options) not in right]
     missing = len(set(right) - chosen)
-    if not extra and not missing:
-        return Feedback(RIGHT, why or f"{_listed(given)}: right.", "", exercise)
-    problems = [f"{_listed(extra)} {'does' if len(extra) == 1 else 'do'} not belong."] if extra else []
-    if missing:
-        problems.append(f"{missing} {noun}{' is' if missing == 1 else 's are'} missing.")
-    return Feedback(NOT_YET, " ".join(problems), hint, exercise)
+    return _set_feedback(given, extra, missing, noun, why=why, hint=hint, exercise=exercise)
 
 
 def check_values(answer: Any, expected: Mapping[Hashable, float], *, tol: float = DEFAULT_TOLERANCE, why: str = "",
@@ -294,6 +284,18 @@ def answer_near(answer: Any, value: float, tol: float = DEFAULT_TOLERANCE) -> bo
     """
     number, problem = _one_number(answer)
     return not problem and abs(number - value) <= tol
+
+
+def _set_feedback(given: list[str], extra: list[str], missing: int, noun: str, *, why: str, hint: str,
+                  exercise: str) -> Feedback:
+    """The verdict on a set answer: right when nothing is ``extra`` or ``missing``, else the extra items named
+    and the missing ones counted (not named: that would give the answer away)."""
+    if not extra and not missing:
+        return Feedback(RIGHT, why or f"{_listed(given)}: right.", "", exercise)
+    problems = [f"{_listed(extra)} {'does' if len(extra) == 1 else 'do'} not belong."] if extra else []
+    if missing:
+        problems.append(f"{missing} {noun}{' is' if missing == 1 else 's are'} missing.")
+    return Feedback(NOT_YET, " ".join(problems), hint, exercise)
 
 
 def _author_number(name: str, value: Any) -> float:

@@ -1,4 +1,8 @@
-"""Fixtures and plans of the batch tests (imported by the test files): a small loans table, skops models."""
+"""Fixtures and plans of the batch tests (imported by the test files): a small loans table, skops models.
+
+The loans table is ``make_frame`` (tests/_frames.py) without its score columns: income and debt decide approval;
+sex and region are the sensitive columns.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from batch_models import loans_frame, save_models
+from _frames import make_frame
+from batch_models import save_models
 
 QUICK_STEPS = ["data_overview", "data_bias", "performance", "fairness"]
 QUICK_OPTIONS = {"fairness": {"n_boot": 50}, "data_bias": {"n_boot": 50}}
+LOANS_COLUMNS = ["income", "debt", "sex", "region", "approved"]
 LOANS = {"data": "loans.csv", "target": "approved", "positive_label": 1, "sensitive": ["sex", "region"]}
 
 
@@ -17,7 +23,7 @@ LOANS = {"data": "loans.csv", "target": "approved", "positive_label": 1, "sensit
 def zoo_fixture(tmp_path_factory) -> Path:
     """A folder with ``loans.csv`` and the test models (``<name>.skops``)."""
     folder = tmp_path_factory.mktemp("zoo")
-    frame = loans_frame(600, seed=3)
+    frame = make_frame(600, seed=3)[LOANS_COLUMNS]
     frame.to_csv(folder / "loans.csv", index=False)
     save_models(folder, frame)
     return folder

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import skops.io as sio
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
@@ -61,19 +60,6 @@ class SleepsOnPredict(RaisesOnPredict):
 
         time.sleep(self.seconds)
         return np.zeros(len(X), dtype=int)
-
-
-def loans_frame(n: int, seed: int) -> pd.DataFrame:
-    """A loans table: income and debt decide approval; sex and region are the sensitive columns."""
-    rng = np.random.default_rng(seed)
-    sex = rng.choice(["female", "male"], size=n)
-    region = rng.choice(["north", "south", "east"], size=n, p=[0.5, 0.3, 0.2])
-    income = rng.normal(50, 15, size=n) + np.where(sex == "male", 5, 0)
-    debt = rng.normal(20, 5, size=n)
-    logit = 0.08 * (income - 50) - 0.1 * (debt - 20)
-    approved = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    return pd.DataFrame({"income": income.round(2), "debt": debt.round(2), "sex": sex, "region": region,
-                         "approved": approved})
 
 
 def save_models(folder: Path, frame) -> dict[str, str]:

@@ -67,7 +67,7 @@ def test_an_unknown_criterion_and_a_missing_step_are_named():
 def shown(monkeypatch, doc, result=None):
     fragments = []
     monkeypatch.setattr(sections, "_show", fragments.append)
-    monkeypatch.setattr(sections.views, "show_figure", lambda fig, what: fragments.append(f"<figure {what}>"))
+    monkeypatch.setattr(sections, "_show_plot", lambda result, plot, what: fragments.append(f"<figure {what}>"))
     sections.mitigation(doc, result)
     return "".join(fragments)
 

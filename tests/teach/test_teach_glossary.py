@@ -30,6 +30,15 @@ def test_lesson_terms_do_not_redefine_report_terms():
     assert not {t.slug for t in LESSON_TERMS} & {t.slug for t in TERMS}
 
 
+def test_no_term_is_defined_twice_under_another_slug():
+    """The report's glossary is the one source: a lesson term may not be a report term under another slug or name."""
+    names = [t.name.lower() for t in (*TERMS, *LESSON_TERMS)]
+    assert len(names) == len(set(names))
+    same_term = [(lesson.slug, report.slug) for lesson in LESSON_TERMS for report in TERMS
+                 if lesson.regex().search(report.name)]
+    assert same_term == []
+
+
 @pytest.mark.parametrize("path", sorted(lessons_dirs()[0].glob("*.ipynb")), ids=lambda p: p.stem)
 def test_every_lesson_ends_with_its_words(path):
     cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]

@@ -1,0 +1,62 @@
+"""The one way auditkit starts, reaches and closes a Dask cluster (the batch and the Dask engine both use it).
+
+``distributed`` is imported only when a client is asked for: auditkit runs without it until then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from auditkit.exceptions import InputError, one_line_error
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+CONNECT_TIMEOUT = "20s"  # how long to try reaching a scheduler given by address
+
+
+@contextmanager
+def dask_client(scheduler: str | None, *, workers: int, config: Mapping[str, Any] | None = None,
+                silence_logs: int = logging.WARNING) -> Iterator[Client]:
+    """A Dask client on the cluster at ``scheduler`` (left running), or on a new ``LocalCluster`` (closed after).
+
+    Parameters
+    ----------
+    scheduler : str or None
+        Address of a running scheduler (``"tcp://host:8786"``); None starts a ``LocalCluster``.
+    workers : int
+        Worker processes of the new ``LocalCluster``, one thread each (unused with an address).
+    config : mapping, optional
+        Dask settings (``dask.config.set``) while the new cluster starts and runs.
+    silence_logs : int, default logging.WARNING
+        The level below which the new cluster's log records are dropped.
+
+    Raises
+    ------
+    InputError
+        The scheduler at ``scheduler`` cannot be reached (one line: the address and why).
+
+    Examples
+    --------
+    >>> with dask_client(None, workers=1) as client:
+    ...     client.submit(sum, [1, 2]).result(), len(client.scheduler_info()["workers"])
+    (3, 1)
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {one_line_error(exc)}") from None
+        with client:
+            yield client
+        return
+    cluster_options = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": ":0",
+                       "silence_logs": silence_logs}
+    with dask.config.set(dict(config or {})), LocalCluster(**cluster_options) as cluster, Client(cluster) as client:
+        yield client
