@@ -23,5 +23,5 @@ ENGINE_CONSTRAINTS = {
     "engine": [Options(ENGINES)],
     "scheduler": [None, Text("a scheduler address such as tcp://host:8786")],
 }
-# What the Dask engine runs: steps whose numbers are functions of per-group confusion counts.
-DASK_STEPS = ("data_overview", "performance", "fairness")
+# What the Dask engine runs: steps whose numbers are functions of counts the engine aggregates.
+DASK_STEPS = ("data_overview", "data_bias", "performance", "fairness")

@@ -1,12 +1,17 @@
 """``engine="dask"``: an audit of partitioned data through the tables Dask aggregates.
 
-Dask reduces the data to rows per (sensitive values, true label, decision) cell and a per-column
-summary; the audit then runs on those tables with the in-memory engine's own steps, bootstrap and
-findings. The confusion counts of every group, and so every number of the performance and fairness
-steps (their multinomial bootstrap included), are functions of the cells alone, which is why the
-numbers equal the in-memory engine's on the same rows.
+Dask reduces the data to rows per (sensitive values, true label, decision[, score]) cell and a
+per-column summary; the audit then runs on those tables with the in-memory engine's own steps,
+bootstrap and findings. The confusion counts of every group, and so every number of the performance
+and fairness steps (their multinomial bootstrap included), are functions of the cells alone, which is
+why the numbers equal the in-memory engine's on the same rows. With ``scores=COLUMN`` the score value
+is one more key of the cells: the score metrics (ROC AUC, Brier score, calibration by group, through
+:mod:`auditkit.fairness.score_cells`, exact or binned as the in-memory engine chooses) depend on the
+rows only through the counts of (finest group, score value, label), so they too are the in-memory
+engine's. The cells are few when the scores take few distinct values (rounded scores, score bands, a
+tree model's leaves); continuous scores make about one cell per row.
 
-Limit of this first version: the context rebuilds the key columns row by row from the cells
+Limit: the context rebuilds the key columns row by row from the cells
 (:meth:`~auditkit.engine.dask_tables.DaskTables.rows`), so the client holds the sensitive, target
 and decision values of every row (not the other columns); the step code would have to take cell
 weights to drop that.
@@ -24,17 +29,20 @@ import pandas as pd
 
 from auditkit.cluster import dask_client
 from auditkit.engine import DASK_STEPS
+from auditkit.engine.dask_bias import BiasTables, data_bias_result
+from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
 from auditkit.engine.dask_tables import DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
 from auditkit.params import show
 from auditkit.result import StepResult
 from auditkit.spec import AuditSpec
+from auditkit.steps.data_bias import DataBiasStep
 from auditkit.steps.data_overview import DataOverviewStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
-SUPPORTED = (f"engine='dask' audits existing binary decisions (predictions=COLUMN, no model, no scores, no sample) "
-             f"with the steps {', '.join(DASK_STEPS)}")
+SUPPORTED = (f"engine='dask' audits existing binary decisions (predictions=COLUMN and optionally scores=COLUMN; "
+             f"no model, no sample) with the steps {', '.join(DASK_STEPS)}")
 SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this process (tests, debugging)
 
 
@@ -43,7 +51,8 @@ class DaskShared:
     """The data of a Dask-engine audit as the runner reads it (the ``shared`` of :func:`auditkit.audit`).
 
     ``loaded`` holds the aggregated rows (key columns only); ``result_for`` gives the data overview
-    computed by Dask over every column; every other step runs on the context.
+    computed by Dask over every column and the data_bias step from the tables Dask aggregated for it
+    (``bias``, None when the audit has no data_bias step); every other step runs on the context.
 
     Examples
     --------
@@ -56,9 +65,12 @@ class DaskShared:
     loaded: LoadedData
     tables: DaskTables
     n_features: int
+    bias: BiasTables | None = None
 
     def result_for(self, step: Any, ctx: Any) -> StepResult | None:
-        """The data overview from the Dask column summary; None for any other step."""
+        """The data overview and data_bias from the Dask tables; None for any other step (run on the context)."""
+        if type(step) is DataBiasStep and self.bias is not None:
+            return data_bias_result(step, ctx, self.tables.cells, self.bias)
         if type(step) is not DataOverviewStep:
             return None
         return step.from_summary(self.tables.columns, self.tables.n_rows, len(self.tables.columns),
@@ -70,15 +82,15 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     """The spec and shared data of an ``engine="dask"`` audit (``spec`` or keyword ``settings``, as :func:`audit`).
 
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
-    ``dask.dataframe.DataFrame``. The audit checks existing decisions (``predictions``) of a binary
-    task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
+    ``dask.dataframe.DataFrame``. The audit checks existing decisions (``predictions``, and
+    ``scores`` if given) of a binary task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
     ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
 
     Raises
     ------
     InputError
-        A setting the Dask engine does not support yet (a model, scores, a sample, other steps), or
+        A setting the Dask engine does not support yet (a model, a sample, other steps), or
         data it cannot read.
 
     Examples
@@ -88,7 +100,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     >>> spec, shared = prepare_dask_audit(None, {"data": dd.from_pandas(frame, npartitions=2), "target": "y",
     ...                                          "sensitive": ["g"], "predictions": "d"}, scheduler="synchronous")
     >>> spec.step_names, len(spec.data), shared.loaded.read["partitions"]
-    (['data_overview', 'performance', 'fairness'], 20, 2)
+    (['data_overview', 'data_bias', 'performance', 'fairness'], 20, 2)
     """
     given = dict(settings) if spec is None else {**_spec_settings(spec)}
     data = given.pop("data", None)
@@ -100,15 +112,31 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     _check_supported(probe)
     source = open_source(data, probe.encoding)
     keys = _key_columns(probe, source)
-    with dask_scheduler(scheduler):
-        tables = aggregate(source.frame, keys)
+    bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
+    with dask_scheduler(scheduler):  # the data is read twice: the tables (and encodings), then the pair tables
+        tables = aggregate(source.frame, keys, None if bias_columns is None else encodings_graph(source.frame,
+                                                                                                 bias_columns))
+        bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
         sha256 = combined_sha256(source)
     loaded = LoadedData(frame=tables.rows(), name=source.name, sha256=sha256, files=source.files,
                         read=source.read)
     name = probe.data_name or source.name
     audit_spec = AuditSpec(data=loaded.frame, **{**given, "data_name": name})
-    n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions}])
-    return audit_spec, DaskShared(loaded, tables, n_features)
+    n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
+    return audit_spec, DaskShared(loaded, tables, n_features, bias)
+
+
+def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
+    """The columns data_bias may check: all but the target, predictions, scores and sensitive columns."""
+    excluded = {spec.target, spec.predictions, spec.scores, *spec.sensitive}
+    return [c for c in source.frame.columns if c not in excluded]
+
+
+def _bias_tables(spec: AuditSpec, source: DaskSource, columns: list[str], tables: DaskTables) -> BiasTables:
+    """The data_bias tables: the columns' encodings (computed with the cells) and their pair tables."""
+    by_column = dict(zip(columns, tables.also, strict=True))
+    values = sensitive_values(tables.cells, list(dict.fromkeys(spec.sensitive)))
+    return BiasTables(columns, by_column, pair_tables(source.frame, values, by_column), list(source.frame.columns))
 
 
 def _spec_settings(spec: AuditSpec) -> dict[str, Any]:
@@ -120,7 +148,7 @@ def _spec_settings(spec: AuditSpec) -> dict[str, Any]:
 def _check_supported(spec: AuditSpec) -> None:
     """Refuse what the Dask engine does not compute yet, naming what it does."""
     supported = SUPPORTED
-    for name in ("model", "scores", "sample"):
+    for name in ("model", "sample"):
         if getattr(spec, name) is not None:
             raise InputError(f"{supported}; got {name}={show(getattr(spec, name))}")
     if spec.task != "binary":
@@ -136,7 +164,7 @@ def _key_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
     if not spec.target or not spec.sensitive:
         raise InputError("engine='dask' needs target=COLUMN and sensitive=[COLUMN, ...]; the data has no metadata "
                          "to take them from")
-    keys = [*spec.sensitive, spec.target, spec.predictions]
+    keys = [*spec.sensitive, spec.target, spec.predictions, *([spec.scores] if spec.scores else [])]
     missing = [k for k in dict.fromkeys(keys) if k not in source.frame.columns]
     if missing:
         raise InputError(f"the data has no column {', '.join(map(show, missing))}; its columns are "

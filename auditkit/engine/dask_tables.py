@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from pathlib import Path
@@ -64,6 +65,8 @@ class DaskTables:
         Per column of the data: ``column``, ``dtype``, ``n_missing``, ``n_unique``
         (:func:`auditkit.steps.data_overview.column_summary`).
     n_rows : int
+    also : object
+        What :func:`aggregate`'s ``also`` computed over the same partitions (None without it).
 
     Examples
     --------
@@ -75,6 +78,7 @@ class DaskTables:
     cells: pd.DataFrame
     columns: pd.DataFrame
     n_rows: int
+    also: Any = None
 
     def rows(self) -> pd.DataFrame:
         """The key columns row by row: each cell repeated as often as it occurs (rows grouped by cell).
@@ -174,8 +178,21 @@ def _frame_sha256(part: pd.DataFrame) -> str:
     return hashlib.sha256(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes()).hexdigest()
 
 
-def aggregate(frame: Any, keys: list[str]) -> DaskTables:
-    """Rows per combination of ``keys`` (missing values kept) and the column summary, in one Dask computation.
+SPLIT_EVERY = 8  # partial results merged per task in the trees that combine the partitions' tables
+BUCKET_PARTITIONS = 4  # partitions' worth of a column's distinct values that one task merges at most
+
+
+def aggregate(frame: Any, keys: list[str], also: Callable[[list[Any], Any], Any] | None = None) -> DaskTables:
+    """Rows per combination of ``keys`` (missing values kept) and the column summary, in one pass over the data.
+
+    ``also(partitions, missing)`` may add Dask work over the same partitions (``to_delayed``), read once
+    for both: it receives them and the delayed missing counts per column and returns delayed values,
+    computed with the tables and found in :attr:`DaskTables.also`.
+
+    Each partition is read once and reduced on its worker to its cells, missing counts and each
+    column's distinct values, these split by hash into ``buckets`` (:func:`distinct_buckets`); trees of
+    tasks (:data:`SPLIT_EVERY` inputs each, one tree per column and bucket for the distinct values, so
+    that no task holds more than a bucket of one column) merge them. No shuffle.
 
     Examples
     --------
@@ -192,18 +209,102 @@ def aggregate(frame: Any, keys: list[str]) -> DaskTables:
     import dask
 
     keys = list(dict.fromkeys(keys))
-    cells = frame.groupby(keys, dropna=False, observed=True).size()
-    missing = frame.isna().sum()
-    unique = [frame[c].nunique(dropna=True) for c in frame.columns]
-    cells, missing, *unique = dask.compute(cells, missing, *unique)
+    names = list(frame.columns)
+    buckets = distinct_buckets(frame.npartitions)
+    partitions = frame.to_delayed()
+    parts = [dask.delayed(_partition_tables, nout=3)(part, keys, buckets) for part in partitions]
+    cells = merge_tree(sum_counts, [part[0] for part in parts])
+    missing = merge_tree(_add, [part[1] for part in parts])
+    distinct = [[dask.delayed(len)(merge_tree(_union, [part[2][i][b] for part in parts])) for b in range(buckets)]
+                for i in range(len(names))]
+    cells, missing, distinct, extra = dask.compute(cells, missing, distinct,
+                                                   None if also is None else also(partitions, missing))
+    unique = [sum(counts) for counts in distinct]
     cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
     columns = pd.DataFrame({
-        "column": [str(c) for c in frame.columns],
+        "column": [str(c) for c in names],
         "dtype": [str(t) for t in frame.dtypes],
-        "n_missing": missing.reindex(frame.columns).to_numpy(dtype=np.int64),
+        "n_missing": np.asarray(missing, dtype=np.int64),
         "n_unique": np.asarray(unique, dtype=np.int64),
     })
-    return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()))
+    return DaskTables(cells.reset_index(drop=True), columns, int(cells[COUNT].sum()), extra)
+
+
+def distinct_buckets(partitions: int) -> int:
+    """Buckets the distinct values of a column are split into: one per :data:`BUCKET_PARTITIONS` partitions.
+
+    A bucket's root task holds the distinct values of about that many partitions, however many there are.
+
+    Examples
+    --------
+    >>> distinct_buckets(3), distinct_buckets(20), distinct_buckets(2000)
+    (1, 5, 500)
+    """
+    return max(1, -(-partitions // BUCKET_PARTITIONS))
+
+
+def _partition_tables(part: pd.DataFrame, keys: list[str],
+                      buckets: int) -> tuple[pd.Series, np.ndarray, list[list[np.ndarray]]]:
+    """One partition's rows per cell of ``keys``, missing values per column, distinct values per column and bucket."""
+    cells = part.groupby(keys, dropna=False, observed=True, sort=False).size()
+    distinct = [_by_bucket(_distinct(part[c]), buckets) for c in part.columns]
+    return cells, part.isna().sum().to_numpy(dtype=np.int64), distinct
+
+
+def _distinct(values: pd.Series) -> np.ndarray:
+    """The distinct values present, as a NumPy array (found in the column's own dtype: fast for Arrow strings)."""
+    distinct = np.asarray(values.unique())
+    return distinct[~pd.isna(distinct)]
+
+
+def _by_bucket(values: np.ndarray, buckets: int) -> list[np.ndarray]:
+    """``values`` split by hash into ``buckets`` (a value always falls in the same bucket)."""
+    if buckets == 1:
+        return [values]
+    if values.dtype.kind == "f":  # a multiplicative hash of the bits; -0.0 is 0.0, as pandas counts distinct values
+        bits = (values.astype(np.float64) + 0.0).view(np.uint64)
+        hashed = (bits * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
+    else:
+        hashed = pd.util.hash_array(values)
+    bucket = (hashed % np.uint64(buckets)).astype(np.int16 if buckets < 2**15 else np.int64)
+    order = np.argsort(bucket, kind="stable")  # a radix sort of 16-bit keys
+    return np.split(values[order], np.searchsorted(bucket[order], np.arange(1, buckets)))
+
+
+def merge_tree(merge: Any, leaves: list[Any]) -> Any:
+    """``merge`` (of a list) applied to ``leaves`` by groups of :data:`SPLIT_EVERY`, level by level, to one value.
+
+    Examples
+    --------
+    >>> import dask
+    >>> merge_tree(sum, [dask.delayed(i) for i in range(20)]).compute(scheduler="synchronous")
+    190
+    """
+    import dask
+
+    while len(leaves) > 1:
+        leaves = [dask.delayed(merge)(leaves[i:i + SPLIT_EVERY]) for i in range(0, len(leaves), SPLIT_EVERY)]
+    return leaves[0] if len(leaves) == 1 else dask.delayed(merge)(leaves)
+
+
+def sum_counts(parts: list[pd.Series]) -> pd.Series:
+    """Counts indexed by keys, summed by key (missing keys kept), keys in order of first appearance.
+
+    Examples
+    --------
+    >>> sum_counts([pd.Series([1, 2], index=["b", None]), pd.Series([3, 4], index=["a", "b"])]).to_dict()
+    {'b': 5, nan: 2, 'a': 3}
+    """
+    joined = pd.concat(parts)
+    return joined.groupby(level=list(range(joined.index.nlevels)), dropna=False, sort=False).sum()
+
+
+def _add(parts: list[np.ndarray]) -> np.ndarray:
+    return np.sum(parts, axis=0)
+
+
+def _union(parts: list[np.ndarray]) -> np.ndarray:
+    return pd.unique(np.concatenate(parts))
 
 
 def is_dask_frame(value: Any) -> bool:

@@ -9,6 +9,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from _engine_parity import assert_same_numbers, numbers, without_guess
 from _frames import make_frame
 
 import auditkit
@@ -17,10 +18,7 @@ from auditkit.engine.dask_audit import dask_scheduler
 from auditkit.exceptions import InputError
 
 SETTINGS = {"target": "approved", "sensitive": ["sex", "region"], "predictions": "decision", "seed": 7,
-            "step_options": {"fairness": {"n_boot": 200}}}
-# What may differ between engines: when it ran, how the data was named, read and hashed.
-ENGINE_KEYS = {"provenance": ("started", "finished", "data_sha256", "data_files", "data_format"),
-               "dataset": ("name", "spec")}
+            "steps": ["data_overview", "performance", "fairness"], "step_options": {"fairness": {"n_boot": 200}}}
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +50,26 @@ def scheduler():
 
 @pytest.fixture(scope="module")
 def in_memory(frame) -> dict:
-    return auditkit.audit(data=frame, steps=["data_overview", "performance", "fairness"], progress=False,
-                          **SETTINGS).to_dict()
-
-
-def _numbers(audit: dict) -> dict:
-    """``audit`` without what may differ between engines (:data:`ENGINE_KEYS`)."""
-    out = {k: v for k, v in audit.items() if k not in ENGINE_KEYS}
-    for key, dropped in ENGINE_KEYS.items():
-        out[key] = {k: v for k, v in audit[key].items() if k not in dropped}
-    return out
+    return auditkit.audit(data=frame, progress=False, **SETTINGS).to_dict()
 
 
 @pytest.mark.parametrize("kind", ["parquet", "csv"])
 def test_partitions_on_a_local_cluster_give_the_in_memory_numbers(kind, parts, scheduler, in_memory):
     result = auditkit.audit(data=parts[kind], engine="dask", scheduler=scheduler, progress=False, **SETTINGS)
     audit = result.to_dict()
-    assert _numbers(audit) == _numbers(in_memory)
+    assert numbers(audit) == numbers(in_memory)
     assert audit["fairness"]["by_group"] and audit["performance"]["overall"]["n"] == 600  # not two empty audits
     assert [s["name"] for s in audit["steps"]] == ["data_overview", "performance", "fairness"]
+
+
+def test_scores_and_data_bias_on_a_local_cluster_give_the_in_memory_numbers(frame, parts, scheduler):
+    settings = {**SETTINGS, "scores": "score", "steps": ["data_overview", "data_bias", "performance", "fairness"],
+                "step_options": {"fairness": {"n_boot": 100}, "data_bias": {"n_boot": 100}}}
+    expected = auditkit.audit(data=frame, progress=False, **settings).to_dict()
+    audit = auditkit.audit(data=parts["parquet"], engine="dask", scheduler=scheduler, progress=False,
+                           **settings).to_dict()
+    assert_same_numbers(without_guess(audit), without_guess(expected))
+    assert audit["data"]["bias"]["proxies"] and audit["fairness"]["by_group"][0]["metrics"]["roc_auc"] is not None
 
 
 def test_missing_values_and_intersections_are_counted_as_in_memory(parts, scheduler):
@@ -105,7 +104,7 @@ def _dask_frame(frame: pd.DataFrame) -> dd.DataFrame:
 def test_a_dask_dataframe_gives_the_in_memory_numbers(frame, in_memory):
     data = _dask_frame(frame)
     audit = auditkit.audit(data=data, engine="dask", scheduler="synchronous", progress=False, **SETTINGS).to_dict()
-    assert _numbers(audit) == _numbers(in_memory)
+    assert numbers(audit) == numbers(in_memory)
     assert audit["provenance"]["data_format"]["partitions"] == 4 and audit["provenance"]["data_files"] == {}
     again = auditkit.audit(data=_dask_frame(frame), engine="dask", scheduler="synchronous",
                            progress=False, **SETTINGS).provenance["data_sha256"]
@@ -122,7 +121,7 @@ def test_the_cli_audits_partitions_on_a_scheduler(parts, scheduler, in_memory, t
     assert code == 0
     audit = json.loads((out / "audit.json").read_text())
     assert audit["provenance"]["data_format"]["engine"] == "dask"
-    assert [s["name"] for s in audit["steps"]] == ["data_overview", "performance", "fairness"]
+    assert [s["name"] for s in audit["steps"]] == ["data_overview", "data_bias", "performance", "fairness"]
     assert audit["performance"] == in_memory["performance"]
 
 
@@ -135,17 +134,16 @@ def test_the_default_local_cluster_is_closed_afterwards():
     assert client.status == "closed"
 
 
-SUPPORTED = ("engine='dask' audits existing binary decisions \\(predictions=COLUMN, no model, no scores, no sample\\) "
-             "with the steps data_overview, performance, fairness; got ")
+SUPPORTED = ("engine='dask' audits existing binary decisions \\(predictions=COLUMN and optionally scores=COLUMN; "
+             "no model, no sample\\) with the steps data_overview, data_bias, performance, fairness; got ")
 
 
 @pytest.mark.parametrize(("change", "got"), [
     ({"model": "model.skops"}, "model='model.skops'"),
-    ({"scores": "score"}, "scores='score'"),
     ({"sample": 100}, "sample=100"),
     ({"steps": ["fairness", "shap"]}, "steps shap"),
     ({"steps": ["lime"]}, "steps lime"),
-    ({"steps": ["data_bias", "performance"]}, "steps data_bias"),
+    ({"steps": ["agreement", "performance"]}, "steps agreement"),
     ({"task": "multiclass"}, "task='multiclass'"),
     ({"predictions": None}, "no predictions column"),
 ])
@@ -162,7 +160,7 @@ def test_the_cli_refuses_an_unsupported_combination_with_exit_2(parts, tmp_path,
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("auditkit: error: --engine dask audits existing binary decisions")
-    assert err.rstrip().endswith("with the steps data_overview, performance, fairness; got steps shap")
+    assert err.rstrip().endswith("with the steps data_overview, data_bias, performance, fairness; got steps shap")
     assert "Traceback" not in err
 
 

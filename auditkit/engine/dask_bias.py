@@ -1,0 +1,179 @@
+"""The data_bias step of a Dask-engine audit, from the tables Dask aggregated (:mod:`auditkit.engine.dask_bias_tables`).
+
+Representation and base rates come from the context, whose rows are rebuilt from the cells (as for
+every Dask-engine step). Missingness and proxies come from the (sensitive feature, column) tables:
+each is handed to the in-memory engine's own functions (``missingness``, ``proxy_row``) as rows
+rebuilt from one table at a time, grouped by cell, with the same random generators drawn in the same
+order, so every number -- counts, Cramér's V and its bootstrap interval, mutual information, tests,
+findings -- equals the in-memory engine's. One exception: the single-column guess's balanced
+accuracy (``predictive_power``) assigns rows to its 5 folds by a seeded permutation of the rows in
+their order, and the rows here are grouped by cell, not in the file's order; the folds are as random,
+the value differs by the noise of the cross-validation (it draws the same random numbers, so nothing
+after it changes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.data_bias import analysis as bias
+from auditkit.data_bias import findings as found
+from auditkit.data_bias.proxies import Encoded, proxy_row
+from auditkit.engine.dask_bias_tables import ColumnEncoding, keyed
+from auditkit.engine.dask_tables import COUNT
+from auditkit.exceptions import InputError
+from auditkit.result import StepResult
+from auditkit.stats.counts import groupings
+from auditkit.stats.significance import adjust_pvalues
+from auditkit.steps.data_bias import bias_tables
+
+
+@dataclass(frozen=True)
+class BiasTables:
+    """What the data_bias step needs of the columns that are not keys of the cells.
+
+    Attributes
+    ----------
+    columns : list of str
+        The data's columns other than the target, predictions, scores and sensitive columns, in order.
+    encodings : dict of str to ColumnEncoding
+    pairs : dict of (str, str) to Series
+        Per (sensitive feature, column): rows by (level, missing, sensitive value as :func:`keyed` gives).
+    data_columns : list of str
+        Every column of the data.
+
+    Examples
+    --------
+    >>> BiasTables(["x"], {}, {}, ["x", "y"]).columns
+    ['x']
+    """
+
+    columns: list[str]
+    encodings: dict[str, ColumnEncoding]
+    pairs: dict[tuple[str, str], pd.Series]
+    data_columns: list[str]
+
+
+def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTables) -> StepResult:
+    """The result of the data_bias ``step`` (a ``DataBiasStep``) from the cells and ``tables``.
+
+    The payload, tables and findings have the in-memory step's shape; see the module docstring for
+    what equals the in-memory engine's numbers.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import auditkit
+    >>> frame = pd.DataFrame({"g": ["a", "b"] * 30, "x": [1.0, 2.0, 3.0] * 20, "y": [0, 1, 1] * 20, "d": [1, 0] * 30})
+    >>> audit = auditkit.audit(data=dd.from_pandas(frame, npartitions=2), engine="dask", scheduler="synchronous",
+    ...                        target="y", sensitive=["g"], predictions="d", steps=["data_bias"], progress=False)
+    >>> [(row["feature"], row["cramers_v"]) for row in audit.step("data_bias").payload["bias"]["proxies"]]
+    [('x', 0.0)]
+    """
+    min_size = int(step.min_group_size or ctx.spec.min_group_size)
+    step.check_sensitive(ctx.sensitive_features)
+    columns = _columns(step, tables)
+    n_boot, level = int(step.n_boot), float(step.ci_level)
+    represented, fit_tests = bias.representation(ctx.sensitive, groupings(ctx.sensitive_features, step.intersections),
+                                                 step.reference_distribution, n_boot,
+                                                 ctx.rng("data_bias.representation"), level, ctx.group_codes)
+    rates, rate_tests = bias.base_rates(ctx, groupings(ctx.sensitive_features, step.intersections), min_size, n_boot,
+                                        ctx.rng("data_bias.base_rates"), level)
+    codes = {f: _code_of_value(ctx, cells, f) for f in ctx.sensitive_features}
+    missing, missing_tests = _missingness(ctx, codes, tables, columns, min_size, n_boot, level)
+    proxies, skipped = _proxies(ctx, codes, tables, columns, n_boot, level)
+    findings = [
+        *found.missing_sensitive_findings(represented),
+        *found.representation_findings(represented, fit_tests, step.alpha),
+        *found.base_rate_findings(rates, rate_tests, ctx.spec.task, step.alpha),
+        *found.missingness_findings(missing_tests, step.alpha),
+        *found.proxy_findings(proxies, float(step.proxy_threshold)),
+    ]
+    payload = {"bias": {
+        "rows": ctx.n_rows, "representation": represented, "representation_tests": fit_tests,
+        "base_rates": rates, "base_rate_tests": rate_tests, "missingness": missing,
+        "missingness_tests": missing_tests, "proxies": proxies, "skipped_columns": skipped,
+        "settings": {"min_group_size": min_size, "proxy_threshold": float(step.proxy_threshold),
+                     "n_boot": n_boot, "ci_level": level, "alpha": float(step.alpha)},
+    }}
+    return StepResult(name=step.name, section=step.section, payload=payload, tables=bias_tables(payload),
+                      findings=findings)
+
+
+def _columns(step: Any, tables: BiasTables) -> list[str]:
+    """The step's ``columns`` (checked against the data) that the tables hold, or every column they hold."""
+    if step.columns is None:
+        return list(tables.columns)
+    unknown = [c for c in step.columns if c not in tables.data_columns]
+    if unknown:
+        raise InputError(f"data_bias columns not in the data: {', '.join(map(str, unknown))}")
+    return [c for c in step.columns if c in tables.encodings]  # not the target, predictions, scores, sensitive
+
+
+def _code_of_value(ctx: Any, cells: pd.DataFrame, feature: str) -> tuple[dict[Any, int], int]:
+    """Group code of each sensitive value (as :func:`keyed` gives it) of ``feature``, and the number of groups."""
+    codes, keys = ctx.group_codes((feature,))
+    counts = cells[COUNT].to_numpy()
+    first_rows = np.cumsum(counts) - counts  # the context's rows are the cells', each repeated, in order
+    return dict(zip(keyed(cells[feature]), codes[first_rows].tolist(), strict=True)), len(keys)
+
+
+def _codes(table: pd.Series, code_of: dict[Any, int]) -> np.ndarray:
+    return np.array([code_of[value] for value in table.index.get_level_values(2)], dtype=np.int64)
+
+
+def _missingness(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTables, columns: list[str],
+                 min_size: int, n_boot: int, level: float) -> tuple[list[dict], list[dict]]:
+    """``missingness`` of the in-memory engine, one (feature, column) table at a time, same generator, same order."""
+    rng = ctx.rng("data_bias.missingness")
+    rows, tests = [], []
+    for feature in ctx.sensitive_features:
+        code_of, n_groups = codes[feature]
+        for column in columns:
+            table = tables.pairs[(feature, column)]
+            group = _codes(table, code_of)
+            missing = table.index.get_level_values(1).to_numpy(dtype=bool)
+            n = np.bincount(group, weights=table.to_numpy(), minlength=n_groups).astype(np.int64)
+            gone = np.bincount(group[missing], weights=table.to_numpy()[missing], minlength=n_groups).astype(np.int64)
+            if gone.sum() == 0:
+                continue
+            order = np.repeat(np.arange(n_groups), n)  # rows by group; the first ``gone`` of each are missing
+            rank = np.arange(len(order)) - np.repeat(np.cumsum(n) - n, n)
+            values = pd.DataFrame({column: np.where(rank < gone[order], np.nan, 0.0)})
+            keys = ctx.group_codes((feature,))[1]
+            got_rows, got_tests = bias.missingness(values, pd.DataFrame(columns=[feature]), [column], min_size,
+                                                   n_boot, rng, level, lambda _, order=order, keys=keys: (order, keys))
+            rows += got_rows
+            tests += got_tests
+    for test, p_adjusted in zip(tests, adjust_pvalues([t["p_value"] for t in tests], "holm"), strict=True):
+        test["p_adjusted"] = p_adjusted
+    return rows, tests
+
+
+def _proxies(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTables, columns: list[str], n_boot: int,
+             level: float) -> tuple[list[dict], list[dict]]:
+    """``proxies`` of the in-memory engine from the tables, same generator, same order."""
+    rng = ctx.rng("data_bias.proxies")
+    skipped = [{"column": c, "reason": tables.encodings[c].skipped} for c in columns
+               if tables.encodings[c].skipped is not None]
+    rows = []
+    for feature in ctx.sensitive_features:
+        code_of, n_groups = codes[feature]
+        for column in columns:
+            encoding = tables.encodings[column]
+            if encoding.skipped is not None:
+                continue
+            table = tables.pairs[(feature, column)]
+            counts = table.to_numpy()
+            x = np.repeat(table.index.get_level_values(0).to_numpy(dtype=np.int64), counts)
+            s = np.repeat(_codes(table, code_of), counts)
+            encoded = Encoded(x.astype(np.min_scalar_type(max(encoding.n_levels - 1, 0))), encoding.n_levels,
+                              encoding.kind)
+            rows.append({"sensitive_feature": feature, "feature": column,
+                         **proxy_row(encoded, s, n_groups, rng, n_boot, level)})
+    rows.sort(key=lambda r: (-(r["cramers_v"] or 0.0), r["sensitive_feature"], r["feature"]))
+    return rows, skipped

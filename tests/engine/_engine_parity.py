@@ -1,0 +1,48 @@
+"""What two audits of the same rows by different engines must share: every number (``numbers``)."""
+
+from __future__ import annotations
+
+# What may differ between engines: when it ran, how the data was named, read and hashed.
+ENGINE_KEYS = {"provenance": ("started", "finished", "data_sha256", "data_files", "data_format"),
+               "dataset": ("name", "spec")}
+
+
+def numbers(audit: dict) -> dict:
+    """``audit`` (an ``audit.json`` document) without what may differ between engines (:data:`ENGINE_KEYS`)."""
+    out = {k: v for k, v in audit.items() if k not in ENGINE_KEYS}
+    for key, dropped in ENGINE_KEYS.items():
+        out[key] = {k: v for k, v in audit[key].items() if k not in dropped}
+    return out
+
+
+def assert_same_numbers(got: dict, expected: dict, rel: float = 1e-12) -> None:
+    """Every number of ``got`` equals ``expected``'s; floats within ``rel`` (sums of scores in another row order).
+
+    Counts, texts and the structure must be identical; a float may differ in its last bits only, as a sum of the
+    same values in another order does (the Dask engine sees the rows grouped by cell, not in the file's order).
+    """
+    assert _approximate(numbers(got), rel) == numbers(expected)
+
+
+def _approximate(value, rel: float):
+    import pytest
+
+    if isinstance(value, dict):
+        return {k: _approximate(v, rel) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_approximate(v, rel) for v in value]
+    if isinstance(value, float) and value == value:
+        return pytest.approx(value, rel=rel, abs=1e-15)
+    return value
+
+
+def without_guess(value):
+    """``value`` without the proxies' balanced accuracy, wherever it is.
+
+    Its folds are a permutation of the rows in their order, which the Dask engine does not keep.
+    """
+    if isinstance(value, dict):
+        return {k: without_guess(v) for k, v in value.items() if k != "balanced_accuracy"}
+    if isinstance(value, list):
+        return [without_guess(v) for v in value]
+    return value
