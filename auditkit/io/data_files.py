@@ -235,7 +235,20 @@ def _parquet_frame(path: Path, wanted: list[str] | None) -> pd.DataFrame:
         columns[name] = table.to_pandas(self_destruct=True, split_blocks=True).iloc[:, 0]
         del table
         pool.release_unused()
-    return pd.DataFrame(columns, copy=False)
+    frame = pd.DataFrame(columns, copy=False)
+    return _labelled_as_pandas(frame, parquet.schema_arrow.empty_table().select(names))
+
+
+def _labelled_as_pandas(frame: pd.DataFrame, empty: Any) -> pd.DataFrame:
+    """``frame`` with the column labels and ``attrs`` pandas gives the file's columns (``empty``: none of its rows).
+
+    The file stores each label as text; its pandas metadata says what they were (integers, tuples,
+    the labels' name) and the frame's ``attrs``, which pandas restores when it reads the whole table.
+    """
+    template = empty.to_pandas()
+    frame.columns = template.columns
+    frame.attrs = template.attrs
+    return frame
 
 
 def _default_index(pandas_metadata: dict | None) -> bool:
