@@ -276,11 +276,12 @@ class ReportKernel:
         self._saved += 1
         try:
             folder = save_so_far(result, self.folder / f"so-far-{self._saved}")
-        except (OSError, ValueError):  # drawing ahead saves time only: the notebook draws every figure anyway
+        except Exception:  # noqa: BLE001 - drawing ahead saves time only: the notebook draws every figure anyway
             return
+        # stop_on_error=False: were it to fail, the kernel must not abort the report's cells queued after it
         self._client.execute(f"from auditkit.report.drawing_ahead import draw_ahead as _auditkit_draw_ahead\n"
                              f"_auditkit_draw_ahead({str(folder)!r}, ({step!r},))\ndel _auditkit_draw_ahead",
-                             silent=True, store_history=False)
+                             silent=True, store_history=False, stop_on_error=False)
 
     def hand_over(self) -> None:
         """Close the warm-up channels: papermill's client takes over the kernel (its requests queue after ours)."""
