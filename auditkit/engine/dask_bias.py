@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data_bias import analysis as bias
-from auditkit.data_bias import findings as found
 from auditkit.data_bias.proxies import Encoded, proxy_row
 from auditkit.engine.dask_bias_tables import ColumnEncoding, keyed
 from auditkit.engine.dask_tables import COUNT
@@ -29,7 +28,6 @@ from auditkit.exceptions import InputError
 from auditkit.result import StepResult
 from auditkit.stats.counts import groupings
 from auditkit.stats.significance import adjust_pvalues
-from auditkit.steps.data_bias import bias_tables
 
 
 @dataclass(frozen=True)
@@ -86,22 +84,9 @@ def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTable
     codes = {f: _code_of_value(ctx, cells, f) for f in ctx.sensitive_features}
     missing, missing_tests = _missingness(ctx, codes, tables, columns, min_size, n_boot, level)
     proxies, skipped = _proxies(ctx, codes, tables, columns, n_boot, level)
-    findings = [
-        *found.missing_sensitive_findings(represented),
-        *found.representation_findings(represented, fit_tests, step.alpha),
-        *found.base_rate_findings(rates, rate_tests, ctx.spec.task, step.alpha),
-        *found.missingness_findings(missing_tests, step.alpha),
-        *found.proxy_findings(proxies, float(step.proxy_threshold)),
-    ]
-    payload = {"bias": {
-        "rows": ctx.n_rows, "representation": represented, "representation_tests": fit_tests,
-        "base_rates": rates, "base_rate_tests": rate_tests, "missingness": missing,
-        "missingness_tests": missing_tests, "proxies": proxies, "skipped_columns": skipped,
-        "settings": {"min_group_size": min_size, "proxy_threshold": float(step.proxy_threshold),
-                     "n_boot": n_boot, "ci_level": level, "alpha": float(step.alpha)},
-    }}
-    return StepResult(name=step.name, section=step.section, payload=payload, tables=bias_tables(payload),
-                      findings=findings)
+    return step.result_from(ctx, min_size, represented=represented, fit_tests=fit_tests, rates=rates,
+                            rate_tests=rate_tests, missing=missing, missing_tests=missing_tests, proxies=proxies,
+                            skipped=skipped)
 
 
 def _columns(step: Any, tables: BiasTables) -> list[str]:

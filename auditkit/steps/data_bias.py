@@ -106,6 +106,14 @@ class DataBiasStep(Step):
                                                   ctx.rng("data_bias.missingness"), level, ctx.group_codes)
         proxies, skipped = bias.proxies(ctx.frame, ctx.sensitive, columns, n_boot, ctx.rng("data_bias.proxies"),
                                         level, ctx.group_codes)
+        return self.result_from(ctx, min_size, represented=represented, fit_tests=fit_tests, rates=rates,
+                                rate_tests=rate_tests, missing=missing, missing_tests=missing_tests,
+                                proxies=proxies, skipped=skipped)
+
+    def result_from(self, ctx, min_size: int, *, represented: list, fit_tests: list, rates: list, rate_tests: list,
+                    missing: list, missing_tests: list, proxies: list, skipped: list) -> StepResult:
+        """The step's result from its computed parts: findings, payload and tables (both engines build it here)."""
+        n_boot, level = int(self.n_boot), float(self.ci_level)
         findings = [
             *found.missing_sensitive_findings(represented),
             *found.representation_findings(represented, fit_tests, self.alpha),
