@@ -212,7 +212,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
     rows = choose_rows(spec, loaded, target, labels, mode)
-    with compute_threads():  # the reference fit and the model's predictions: on the free cores only
+    with compute_threads(models=mode != "predictions"):  # the reference fit and the model's predictions: free cores
         parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]

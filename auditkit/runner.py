@@ -116,9 +116,14 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
         raise InputError(f"scheduler= applies to engine='dask' only; got engine={show(engine)}")
     else:
         spec = _spec_from(spec, settings)
-    with (progress_bars(progress), compute_threads(),
+    with (progress_bars(progress), compute_threads(models=_runs_models(spec)),
           progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
         return _audit(spec, say_between_bars(log), stages, errors, shared, step_done)
+
+
+def _runs_models(spec: AuditSpec) -> bool:
+    """Whether the audit fits or calls a model (a model, the reference model, or the mitigation step's fits)."""
+    return spec.predictions is None or spec.model is not None or "mitigation" in spec.step_names
 
 
 def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
