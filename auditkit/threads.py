@@ -129,11 +129,30 @@ def compute_threads(threads: int | None = None, *, models: bool = True) -> Itera
         yield chosen
 
 
-def fixed_order_matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``left @ right`` on one BLAS thread: the same sums in the same order on any machine load or core count.
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the enclosed matrix products on one BLAS thread: their sums in one order whatever the thread count.
 
     BLAS splits a product's sums between its threads, so the last digit of a float result depends on how
     many threads it used; an audit's numbers must not (same inputs and seed, same ``audit.json``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from threadpoolctl import threadpool_info
+    >>> with one_blas_thread():
+    ...     sizes = {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+    >>> sizes
+    {1}
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def fixed_order_matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` on one BLAS thread (:func:`one_blas_thread`): the same result on any load or core count.
 
     Examples
     --------
@@ -148,7 +167,5 @@ def fixed_order_matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     >>> bool((two == one).all())
     True
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return left @ right

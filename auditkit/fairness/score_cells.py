@@ -38,6 +38,8 @@ from functools import cached_property
 
 import numpy as np
 
+from auditkit.threads import one_blas_thread
+
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
 SCORE_CELL_BUDGET = 2**15  # non-empty cells (finest groups x bins x 2 labels) resampled, above MIN_SCORE_BINS
@@ -246,11 +248,9 @@ class ScoreStatistics:
 
     def _fine_sums(self, draws: np.ndarray) -> dict[str, np.ndarray]:
         """Per finest group ``(n_resamples, n_fine)``: rows, positives, sums of scores and errors, spreads."""
-        from threadpoolctl import threadpool_limits
-
         weights = np.column_stack([np.ones(len(self.cells)), self.cells % 2, self.columns])
         ends = np.r_[self.fine_starts[1:], len(self.cells)]
-        with threadpool_limits(limits=1, user_api="blas"):  # the same sums on any thread count (fixed_order_matmul)
+        with one_blas_thread():  # the same sums on any thread count
             sums = np.stack([draws[:, a:b] @ weights[a:b] for a, b in zip(self.fine_starts, ends, strict=True)], axis=1)
         names = ("rows", "positives", "score", "error", "score_spread", "error_spread")
         return {name: sums[:, :, i] for i, name in enumerate(names)}

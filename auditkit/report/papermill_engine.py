@@ -11,6 +11,8 @@ fails, a time-out or a kernel that dies still leave the notebook as far as it ra
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -39,19 +41,21 @@ def register_engine() -> str:
             if not self._in_cell_event:
                 super().save(**kwargs)
 
-        def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        @contextmanager
+        def _unsaved(self) -> Iterator[None]:
             self._in_cell_event = True
             try:
-                super().cell_start(cell, cell_index, **kwargs)
+                yield
             finally:
                 self._in_cell_event = False
 
+        def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+            with self._unsaved():
+                super().cell_start(cell, cell_index, **kwargs)
+
         def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
-            self._in_cell_event = True
-            try:
+            with self._unsaved():
                 super().cell_complete(cell, cell_index, **kwargs)
-            finally:
-                self._in_cell_event = False
 
     class SavedAtEndsEngine(NBClientEngine):
         """Papermill's nbclient engine with :class:`SavedAtEndsManager` (``Engine.execute_notebook``'s steps)."""
