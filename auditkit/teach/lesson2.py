@@ -210,11 +210,9 @@ def check_false_positive_rate(answer: Any, race: str = "African-American") -> Fe
     >>> check_false_positive_rate(0.2).status
     'not yet'
     """
-    rows = _rows_of(race)
-    innocent = rows[rows["two_year_recid"] == 0]
-    rate = float(innocent["compas_high_risk"].mean())
-    why = (f"{int(innocent['compas_high_risk'].sum()):,} of the {len(innocent):,} {race} defendants who were not "
-           f"re-arrested had been labelled Medium or High risk: {rate:.1%}.")
+    flagged, innocent, rate = _share_labelled(race, re_arrested=0, high_risk=1)
+    why = (f"{flagged:,} of the {innocent:,} {race} defendants who were not re-arrested had been labelled Medium or "
+           f"High risk: {rate:.1%}.")
     hint = ("Keep the defendants of the group who were NOT re-arrested (two_year_recid == 0); the false positive "
             "rate is the share of them labelled high risk (compas_high_risk == 1).")
     return check_number(answer, rate, why=why, hint=hint, exercise=f"False positive rate ({race})")
@@ -228,14 +226,20 @@ def check_false_negative_rate(answer: Any, race: str = "Caucasian") -> Feedback:
     >>> check_false_negative_rate("0.5").message
     "got the text '0.5'; give a number (without quotes)."
     """
-    rows = _rows_of(race)
-    rearrested = rows[rows["two_year_recid"] == 1]
-    rate = float((rearrested["compas_high_risk"] == 0).mean())
-    why = (f"{int((rearrested['compas_high_risk'] == 0).sum()):,} of the {len(rearrested):,} {race} defendants who "
-           f"were re-arrested had been labelled Low risk: {rate:.1%}.")
+    missed, rearrested, rate = _share_labelled(race, re_arrested=1, high_risk=0)
+    why = (f"{missed:,} of the {rearrested:,} {race} defendants who were re-arrested had been labelled Low risk: "
+           f"{rate:.1%}.")
     hint = ("Keep the defendants of the group who WERE re-arrested (two_year_recid == 1); the false negative rate "
             "is the share of them labelled low risk (compas_high_risk == 0).")
     return check_number(answer, rate, why=why, hint=hint, exercise=f"False negative rate ({race})")
+
+
+def _share_labelled(race: str, *, re_arrested: int, high_risk: int) -> tuple[int, int, float]:
+    """Of the defendants of ``race`` with ``two_year_recid == re_arrested``: how many have ``compas_high_risk ==
+    high_risk``, how many there are, and the share."""
+    rows = _rows_of(race)
+    kept = rows.loc[rows["two_year_recid"] == re_arrested, "compas_high_risk"] == high_risk
+    return int(kept.sum()), len(kept), float(kept.mean())
 
 
 def check_implied_false_positive_rate(answer: Any, race: str = "Caucasian") -> Feedback:
