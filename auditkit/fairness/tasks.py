@@ -92,7 +92,7 @@ def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...
     >>> [(d["name"], round(d["value"], 3)) for d in output.disparities if d["method"] == "between_groups"][:2]
     [('demographic_parity_difference', 0.275), ('demographic_parity_ratio', 0.583)]
     """
-    parts = partition(ctx.sensitive, groupings)
+    parts = partition(ctx.sensitive, groupings, codes_of=ctx.group_codes)  # the finest codes: shared with data_bias
     engine = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[ctx.spec.task]
     custom = UserMetrics(ctx, parts, [resolve_metric(n, m) for n, m in extra_metrics.items()],
                          min(int(extra_n_boot), settings.n_boot))

@@ -85,3 +85,21 @@ def test_bin_counts_do_not_overflow_near_the_32_bit_limit():
     table = cells.table(np.array([0]), pd.DataFrame({"sex": ["f"]}))
     assert table["n"].tolist() == [big, 1] and table["n"].dtype == np.int64
     assert table["observed_rate"].iloc[0] == (big - 3) / big
+
+
+def test_fairness_step_reuses_the_audits_group_codes(monkeypatch):
+    """The finest group codes come from ``AuditContext.group_codes`` (kept for data_bias too), not a second pass."""
+    from auditkit import AuditSpec, build_context
+    from auditkit.runner import run_step
+    from auditkit.stats import counts
+    from auditkit.steps import FairnessStep
+
+    frame = _rows("distinct").assign(decision=lambda f: (f["score"] > 0.5).astype(int))
+    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["sex", "race"], predictions="decision",
+                                  scores="score", steps=["fairness"], seed=0))
+    ctx.group_codes(("sex", "race"))  # as data_bias leaves it
+    passes = []
+    real = counts.group_codes
+    monkeypatch.setattr(counts, "group_codes", lambda s, f: passes.append(len(s)) or real(s, f))
+    run_step(FairnessStep(n_boot=0), ctx, errors="raise")
+    assert len(frame) not in passes  # group codes of the finest groups only (a row per group), never of the rows
