@@ -33,7 +33,7 @@ error actually made is far smaller, about ``1 / (B * sqrt(n))`` for a group of `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -81,8 +81,8 @@ class ScoreBins:
     n_bins : int
     exact : bool
         Whether each bin is one distinct score.
-    by_score : ndarray of int
-        The rows in order of score (equal scores in any order).
+    by_score : ndarray of int or None
+        The rows in order of score (equal scores in any order); None once used.
 
     Examples
     --------
@@ -99,7 +99,7 @@ class ScoreBins:
     bin_of_value: np.ndarray
     n_bins: int
     exact: bool
-    by_score: np.ndarray
+    by_score: np.ndarray | None
 
     @classmethod
     def of(cls, y_score: np.ndarray, max_bins: int) -> ScoreBins:
@@ -222,19 +222,15 @@ class ScoreStatistics:
            y_score: np.ndarray, max_bins: int) -> ScoreStatistics:
         """The statistics of the rows: finest group, label and score of each; ``members`` maps finest groups."""
         bins = ScoreBins.of(y_score, max_bins)
-        label = np.asarray(y_true).astype(np.int8)
-        fine_codes = np.asarray(fine_codes)
-        cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
-        error = (y_score - label) ** 2
-        means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
-        spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
-                   for values, mean in ((y_score, means[0]), (error, means[1]))]
-        fine_of_cell = cells // (2 * bins.n_bins)
-        fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
+        label, fine_codes = np.asarray(y_true).astype(np.int8), np.asarray(fine_codes)
         by_score = None if bins.exact else RowsByScore.of(fine_codes, label, bins.by_score, bins.value_of_row,
                                                            bins.bin_of_value, n_fine)
+        bins = replace(bins, by_score=None)  # the order of the rows is in ``by_score`` now: 8 bytes a row freed
+        cells, counts, columns = _cell_columns(fine_codes, n_fine, bins, label, y_score)
+        fine_of_cell = cells // (2 * bins.n_bins)
+        fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
         groupings = [_grouping(np.asarray(m), by_score, cells, bins) for m in members]
-        return cls(cells, counts, np.column_stack(means + spreads), bins, fine_starts, groupings)
+        return cls(cells, counts, columns, bins, fine_starts, groupings)
 
     def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
         """Metrics and their bounds, per grouping, from resampled cell counts ``draws`` ``(n_resamples, n_cells)``.
@@ -279,6 +275,17 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
     present = counts > 0
     rank = np.cumsum(present) - 1
     return np.flatnonzero(present), rank[keys], counts[present]
+
+
+def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: np.ndarray,
+                  y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-empty cells, their rows and :attr:`ScoreStatistics.columns` (the row-long arrays freed on return)."""
+    cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
+    error = (y_score - label) ** 2
+    means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
+    spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
+               for values, mean in ((y_score, means[0]), (error, means[1]))]
+    return cells, counts, np.column_stack(means + spreads)
 
 
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:

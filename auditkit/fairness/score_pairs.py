@@ -44,8 +44,9 @@ class RowsByScore:
     ----------
     fine : ndarray of int16 (int64 for many groups)
     label : ndarray of int8
-    value : ndarray of int
-        Rank of the row's score among the distinct scores (nondecreasing).
+    value : ndarray of int or None
+        Rank of the row's score among the distinct scores (nondecreasing); None without ties (the rank of each
+        row is then its position).
     bin : ndarray of int
         Score bin of the row (nondecreasing).
     ties : bool
@@ -62,7 +63,7 @@ class RowsByScore:
 
     fine: np.ndarray
     label: np.ndarray
-    value: np.ndarray
+    value: np.ndarray | None
     bin: np.ndarray
     ties: bool
 
@@ -73,8 +74,9 @@ class RowsByScore:
         value = value_of_row[by_score]
         n_values = int(value[-1]) + 1 if len(value) else 0
         bin_ = bin_of_value.astype(index_type(len(bin_of_value)))[value]
-        return cls(fine_codes[by_score].astype(code_type(n_fine)), label[by_score].astype(np.int8), value, bin_,
-                   n_values < len(value))
+        ties = n_values < len(value)
+        return cls(fine_codes[by_score].astype(code_type(n_fine)), label[by_score].astype(np.int8),
+                   value if ties else None, bin_, ties)
 
 
 def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
@@ -116,32 +118,37 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
     segment += rows.bin
     segment = segment[order]  # (group, bin) of each row: nondecreasing
     positive = rows.label[order]
-    size = n_groups * n_bins
+    value = rows.value[order] if rows.ties else None
+    del order
+    size, it = n_groups * n_bins, index_type(len(segment))
     rows_in = np.bincount(segment, minlength=size)
-    positives = np.bincount(segment, weights=positive, minlength=size)
+    positives_through = np.zeros(len(segment) + 1, dtype=it)  # positives among the first k rows, k = 0..n
+    np.cumsum(positive, dtype=it, out=positives_through[1:])
+    ends = np.cumsum(rows_in)
+    positives = (positives_through[ends] - positives_through[ends - rows_in]).astype(float)
     negatives = rows_in - positives
-    negative = 1 - positive
-    negatives_before = np.cumsum(negative, dtype=index_type(len(negative)))  # negatives up to each row, any group
-    negatives_before -= negative  # ... before it
-    del negative
-    start = None
-    if rows.ties:  # count the negatives before a row's run of equal scores, and half of those within it
-        value = rows.value[order]
+    negatives_before = np.arange(len(segment), dtype=it)  # negatives before each row (any group, in this order)
+    negatives_before -= positives_through[:-1]
+    del positives_through
+    chosen = np.flatnonzero(positive)  # each positive row counts the negatives below it
+    segment_of_positive = segment[chosen]
+    if value is None:  # every score is one row's
+        start, below = None, negatives_before[chosen].astype(float)
+    else:  # the negatives before a row's run of equal scores, and half of those within it
         start = np.empty(len(value), dtype=bool)
         start[:1] = True
         start[1:] = (value[1:] != value[:-1]) | (segment[1:] != segment[:-1])
         del value
         run_starts = np.flatnonzero(start)
-        in_run = np.diff(np.r_[negatives_before[run_starts], negatives_before[-1:] + (1 - positive[-1:])])
-        run = np.cumsum(start, dtype=index_type(len(start))) - 1
-        below = negatives_before[run_starts][run] + 0.5 * in_run[run]
-        del run, run_starts, in_run
-    else:
-        below = negatives_before.astype(float)
-    del order, negatives_before
-    below -= (np.cumsum(negatives) - negatives)[segment]  # less the negatives of earlier (group, bin)s
-    below *= positive
-    ordered = np.bincount(segment, weights=below, minlength=size)
+        before_run = negatives_before[run_starts]
+        in_run = np.diff(np.r_[before_run, negatives_before[-1:] + (1 - positive[-1:])])
+        run = (np.cumsum(start, dtype=it) - 1)[chosen]
+        below = before_run[run] + 0.5 * in_run[run]
+        del run, run_starts, before_run, in_run
+    del negatives_before, chosen
+    below -= (np.cumsum(negatives) - negatives)[segment_of_positive]  # less the negatives of earlier (group, bin)s
+    ordered = np.bincount(segment_of_positive, weights=below, minlength=size)
+    del below, segment_of_positive
     pairs = positives * negatives
     share = np.divide(ordered, pairs, out=np.full(size, 0.5), where=pairs > 0)
     scores_in = rows_in if start is None else np.bincount(segment[start], minlength=size)

@@ -181,7 +181,7 @@ def score_metrics(fine_codes: np.ndarray, n_fine: int, members: list[np.ndarray]
     >>> scores.summary
     {'method': 'exact', 'distinct_scores': 8, 'bins': 8}
     """
-    y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
+    y_score = np.asarray(y_score, dtype=float)
     stats = ScoreStatistics.of(fine_codes, n_fine, members, y_true, y_score, max_bins or bins_for(n_fine, len(y_true)))
     points, _ = stats.metrics(stats.counts[None].astype(float), probabilities)
     summary: dict[str, Any] = {"method": "exact" if stats.bins.exact else "binned",
