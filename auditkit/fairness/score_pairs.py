@@ -75,8 +75,8 @@ class RowsByScore:
         n_values = int(value[-1]) + 1 if len(value) else 0
         bin_ = bin_of_value.astype(index_type(len(bin_of_value)))[value]
         ties = n_values < len(value)
-        return cls(fine_codes[by_score].astype(code_type(n_fine)), label[by_score].astype(np.int8),
-                   value if ties else None, bin_, ties)
+        fine = np.asarray(fine_codes).astype(code_type(n_fine), copy=False)[by_score]  # gathered at 2 bytes a row
+        return cls(fine, np.asarray(label).astype(np.int8, copy=False)[by_score], value if ties else None, bin_, ties)
 
 
 def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
@@ -110,16 +110,7 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
     >>> share.tolist(), slack.tolist()  # pairs in bin 0: (0.2 > 0.1), (0.2 = 0.2), (0.3 > 0.1), (0.3 > 0.2)
     ([[0.875, 0.5]], [[0.875, 0.0]])
     """
-    codes = member.astype(code_type(n_groups))[rows.fine]
-    order = np.argsort(codes, kind="stable")  # a radix sort: by group, then (the rows being in order) by score
-    segment = codes.astype(index_type(n_groups * n_bins))
-    del codes
-    segment *= n_bins
-    segment += rows.bin
-    segment = segment[order]  # (group, bin) of each row: nondecreasing
-    positive = rows.label[order]
-    value = rows.value[order] if rows.ties else None
-    del order
+    segment, positive, value = _by_group(member, n_groups, rows, n_bins)
     size, it = n_groups * n_bins, index_type(len(segment))
     rows_in = np.bincount(segment, minlength=size)
     positives_through = np.zeros(len(segment) + 1, dtype=it)  # positives among the first k rows, k = 0..n
@@ -154,3 +145,34 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
     scores_in = rows_in if start is None else np.bincount(segment[start], minlength=size)
     slack = np.where((scores_in <= 1) | (pairs == 0), 0.0, np.maximum(share, 1.0 - share))
     return share.reshape(n_groups, -1), slack.reshape(n_groups, -1)
+
+
+FEW_GROUPS = 64  # up to this many groups, the rows of each are picked by a mask (no row-long sort order)
+
+
+def _by_group(member: np.ndarray, n_groups: int, rows: RowsByScore,
+              n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(group, bin), label and score value of the rows by group, then by score: a stable sort of the rows by group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = RowsByScore.of(np.array([1, 0, 1, 0]), np.array([1, 0, 0, 1]), np.arange(4), np.arange(4),
+    ...                       np.array([0, 0, 1, 1]), n_fine=2)
+    >>> [a.tolist() for a in _by_group(np.array([0, 1]), 2, rows, n_bins=2)[:2]]  # group 0: rows 1 and 3
+    [[0, 1, 2, 3], [0, 1, 1, 0]]
+    """
+    codes = member.astype(code_type(n_groups))[rows.fine]
+    if n_groups > FEW_GROUPS:
+        order = np.argsort(codes, kind="stable")  # a radix sort: by group, then (the rows being in order) by score
+        segment = codes.astype(index_type(n_groups * n_bins))[order] * n_bins + rows.bin[order]
+        return segment, rows.label[order], None if rows.value is None else rows.value[order]
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for group in range(n_groups):
+        chosen = codes == group
+        parts[0].append(rows.bin[chosen] + np.asarray(group * n_bins, dtype=rows.bin.dtype))
+        parts[1].append(rows.label[chosen])
+        if rows.value is not None:
+            parts[2].append(rows.value[chosen])
+    del codes
+    return np.concatenate(parts[0]), np.concatenate(parts[1]), np.concatenate(parts[2]) if parts[2] else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from auditkit.fairness import score_pairs
 from auditkit.fairness.score_cells import ScoreBins, ScoreStatistics
 from auditkit.fairness.score_pairs import RowsByScore, code_type, index_type, pairs_within_bins
 
@@ -89,7 +90,9 @@ def test_score_bins_equal_the_stable_sort_bins(case, max_bins):
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("members", sorted(MEMBERS))
 @pytest.mark.parametrize("max_bins", [3, 64])
-def test_pairs_within_bins_equal_the_segments_of_group_and_score(case, members, max_bins):
+@pytest.mark.parametrize("few_groups", [score_pairs.FEW_GROUPS, 0], ids=["by mask", "by sort"])
+def test_pairs_within_bins_equal_the_segments_of_group_and_score(case, members, max_bins, few_groups, monkeypatch):
+    monkeypatch.setattr(score_pairs, "FEW_GROUPS", few_groups)  # both ways of putting the rows in order of group
     fine, label, score = _rows(case)
     n_fine = int(fine.max()) + 1
     member = MEMBERS[members](n_fine)
@@ -111,6 +114,21 @@ def test_statistics_of_int16_codes_do_not_overflow_their_keys():
     wide = ScoreStatistics.of(fine16.astype(np.int64), n_fine, [np.arange(n_fine)], label, score, max_bins=64)
     np.testing.assert_array_equal(ours.cells, wide.cells)
     assert ours.cells.max() > np.iinfo(np.int16).max  # keys past what 16 bits hold
+
+
+def test_many_groups_are_sorted_by_group():
+    """More groups than ``FEW_GROUPS``: a radix sort of the group codes, same shares as the previous segments."""
+    rng = np.random.default_rng(3)
+    fine, score = rng.integers(0, 300, 6000), rng.random(6000).round(3)
+    label = (rng.random(6000) < score).astype(np.int64)
+    member = np.arange(300) % 150
+    bins = ScoreBins.of(score, 16)
+    rows = RowsByScore.of(fine, label, bins.by_score, bins.value_of_row, bins.bin_of_value, 300)
+    assert 150 > score_pairs.FEW_GROUPS
+    got = pairs_within_bins(member, 150, rows, bins.n_bins)
+    expected = previous_pairs_within_bins(member, 150, fine, label, bins)
+    for ours, theirs in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize(("n", "expected"), [(2**31 - 1, np.int32), (2**31, np.int64)])
