@@ -33,11 +33,12 @@ error actually made is far smaller, about ``1 / (B * sqrt(n))`` for a group of `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
+from auditkit.fairness.score_pairs import RowsByScore, index_type, pairs_within_bins
 from auditkit.threads import one_blas_thread
 
 MAX_SCORE_BINS = 4096
@@ -80,8 +81,8 @@ class ScoreBins:
     n_bins : int
     exact : bool
         Whether each bin is one distinct score.
-    by_score : ndarray of int
-        The rows in order of score (stable).
+    by_score : ndarray of int or None
+        The rows in order of score (equal scores in any order); None once used.
 
     Examples
     --------
@@ -98,16 +99,23 @@ class ScoreBins:
     bin_of_value: np.ndarray
     n_bins: int
     exact: bool
-    by_score: np.ndarray
+    by_score: np.ndarray | None
 
     @classmethod
     def of(cls, y_score: np.ndarray, max_bins: int) -> ScoreBins:
-        by_score = np.argsort(y_score, kind="stable")
+        by_score = np.argsort(y_score)  # the order of equal scores does not matter: they are one value
         ordered = y_score[by_score]
-        rank = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
-        value_of_row = np.empty(len(y_score), dtype=np.int64)
+        new_value = np.empty(len(y_score), dtype=bool)
+        new_value[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
+        del ordered
+        rank = np.cumsum(new_value, dtype=index_type(len(y_score)))
+        rank -= 1
+        del new_value
+        value_of_row = np.empty_like(rank)
         value_of_row[by_score] = rank
         counts = np.bincount(rank)
+        del rank
         if len(counts) <= max_bins:
             return cls(value_of_row, np.arange(len(counts)), len(counts), True, by_score)
         slot = (np.cumsum(counts) - counts) * max_bins // len(y_score)
@@ -214,18 +222,15 @@ class ScoreStatistics:
            y_score: np.ndarray, max_bins: int) -> ScoreStatistics:
         """The statistics of the rows: finest group, label and score of each; ``members`` maps finest groups."""
         bins = ScoreBins.of(y_score, max_bins)
-        label = np.asarray(y_true).astype(np.int64)
-        fine_codes = np.asarray(fine_codes, dtype=np.int64)
-        cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
-        error = (y_score - label) ** 2
-        means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
-        spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
-                   for values, mean in ((y_score, means[0]), (error, means[1]))]
+        label, fine_codes = np.asarray(y_true).astype(np.int8), np.asarray(fine_codes)
+        by_score = None if bins.exact else RowsByScore.of(fine_codes, label, bins.by_score, bins.value_of_row,
+                                                           bins.bin_of_value, n_fine)
+        bins = replace(bins, by_score=None)  # the order of the rows is in ``by_score`` now: 8 bytes a row freed
+        cells, counts, columns = _cell_columns(fine_codes, n_fine, bins, label, y_score)
         fine_of_cell = cells // (2 * bins.n_bins)
         fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
-        by_score = None if bins.exact else _RowsByScore.of(fine_codes, label, bins)
         groupings = [_grouping(np.asarray(m), by_score, cells, bins) for m in members]
-        return cls(cells, counts, np.column_stack(means + spreads), bins, fine_starts, groupings)
+        return cls(cells, counts, columns, bins, fine_starts, groupings)
 
     def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
         """Metrics and their bounds, per grouping, from resampled cell counts ``draws`` ``(n_resamples, n_cells)``.
@@ -262,7 +267,7 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
 
     Counted (``bincount``, no sort) when there are no more possible keys than about four per row.
     """
-    keys = (fine_codes * bins.n_bins + bins.of_row) * 2 + label
+    keys = (np.asarray(fine_codes, dtype=np.int64) * bins.n_bins + bins.of_row) * 2 + label
     possible = n_fine * bins.n_bins * 2
     if possible > 4 * len(keys) + 2**16:
         return np.unique(keys, return_inverse=True, return_counts=True)
@@ -272,6 +277,17 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
     return np.flatnonzero(present), rank[keys], counts[present]
 
 
+def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: np.ndarray,
+                  y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-empty cells, their rows and :attr:`ScoreStatistics.columns` (the row-long arrays freed on return)."""
+    cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
+    error = (y_score - label) ** 2
+    means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
+    spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
+               for values, mean in ((y_score, means[0]), (error, means[1]))]
+    return cells, counts, np.column_stack(means + spreads)
+
+
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Largest distance of a row's value from its cell's mean, per cell."""
     spread = np.zeros(len(mean))
@@ -279,22 +295,7 @@ def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np
     return spread
 
 
-@dataclass(frozen=True)
-class _RowsByScore:
-    """Finest group, label and score value of every row, in order of score: gathered once for all groupings."""
-
-    fine: np.ndarray
-    label: np.ndarray
-    value: np.ndarray
-
-    @classmethod
-    def of(cls, fine_codes: np.ndarray, label: np.ndarray, bins: ScoreBins) -> _RowsByScore:
-        small = np.int16 if fine_codes.max(initial=0) < 2**15 else np.int64
-        return cls(fine_codes[bins.by_score].astype(small), label[bins.by_score].astype(np.int8),
-                   bins.value_of_row[bins.by_score])
-
-
-def _grouping(member: np.ndarray, by_score: _RowsByScore | None, cells: np.ndarray,
+def _grouping(member: np.ndarray, by_score: RowsByScore | None, cells: np.ndarray,
               bins: ScoreBins) -> _Grouping:
     fine_bin = cells // 2
     slot_key = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
@@ -305,7 +306,7 @@ def _grouping(member: np.ndarray, by_score: _RowsByScore | None, cells: np.ndarr
     within, slack = np.full(len(slots), 0.5), np.zeros(len(slots))
     if by_score is not None:  # in exact bins every pair within a bin is a tie, in the data and in every resample
         n_groups = int(member.max()) + 1
-        shares, slacks = _pairs_within_bins(member, n_groups, by_score, bins)
+        shares, slacks = pairs_within_bins(member, n_groups, by_score, bins.n_bins)
         within, slack = shares.ravel()[slots], slacks.ravel()[slots]
     return _Grouping(member, take, starts, within, slack, group_starts, bins.exact)
 
@@ -319,32 +320,6 @@ def _sources(slot_of_cell: np.ndarray, chosen: np.ndarray, n_slots: int) -> tupl
     take = np.r_[cell, np.full(len(empty), len(slot_of_cell))][order]
     starts = np.flatnonzero(np.r_[True, slot[order][1:] != slot[order][:-1]])
     return take, None if len(starts) == len(take) else starts
-
-
-def _pairs_within_bins(member: np.ndarray, n_groups: int, rows: _RowsByScore,
-                       bins: ScoreBins) -> tuple[np.ndarray, np.ndarray]:
-    """Per (group, bin): the share of positive-negative pairs whose positive scores higher, and its slack."""
-    small = np.int16 if n_groups < 2**15 else np.int64  # a stable sort of 16-bit codes is a radix sort
-    codes = member.astype(small)[rows.fine]
-    order = np.argsort(codes, kind="stable")  # by group, then score: increasing within a group
-    group, value = codes[order], rows.value[order]
-    del codes
-    starts = np.flatnonzero(np.r_[True, (group[1:] != group[:-1]) | (value[1:] != value[:-1])])  # (group, score)
-    positives = np.add.reduceat(rows.label[order].astype(float), starts)
-    del order
-    negatives = np.diff(np.r_[starts, len(group)]) - positives
-    segment = group[starts].astype(np.int64) * bins.n_bins + bins.bin_of_value[value[starts]]  # (group, bin)
-    first = np.r_[True, segment[1:] != segment[:-1]]
-    negatives_before = np.cumsum(negatives) - negatives
-    below = negatives_before - negatives_before[first][np.cumsum(first) - 1]  # within the same (group, bin)
-    size = n_groups * bins.n_bins
-    ordered = np.bincount(segment, weights=positives * (below + 0.5 * negatives), minlength=size)
-    pairs = (np.bincount(segment, weights=positives, minlength=size)
-             * np.bincount(segment, weights=negatives, minlength=size))
-    within = np.divide(ordered, pairs, out=np.full(size, 0.5), where=pairs > 0)
-    one_score = np.bincount(segment, minlength=size) <= 1
-    slack = np.where(one_score | (pairs == 0), 0.0, np.maximum(within, 1.0 - within))
-    return within.reshape(n_groups, -1), slack.reshape(n_groups, -1)
 
 
 def _score(grouping: _Grouping, padded: np.ndarray,

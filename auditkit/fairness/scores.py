@@ -181,7 +181,7 @@ def score_metrics(fine_codes: np.ndarray, n_fine: int, members: list[np.ndarray]
     >>> scores.summary
     {'method': 'exact', 'distinct_scores': 8, 'bins': 8}
     """
-    y_true, y_score = np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float)
+    y_score = np.asarray(y_score, dtype=float)
     stats = ScoreStatistics.of(fine_codes, n_fine, members, y_true, y_score, max_bins or bins_for(n_fine, len(y_true)))
     points, _ = stats.metrics(stats.counts[None].astype(float), probabilities)
     summary: dict[str, Any] = {"method": "exact" if stats.bins.exact else "binned",
@@ -208,9 +208,70 @@ BOUND_NAMES = {"roc_auc": "auc_error_bound", "brier_score": "brier_error_bound",
                "calibration_in_the_large": "calibration_error_bound"}
 
 
+@dataclass(frozen=True)
+class CalibrationCells:
+    """Rows, positives and the sum of scores of every (finest group, equal-width score bin): one pass over the rows.
+
+    Every grouping's calibration table (:meth:`table`) sums these cells of its finest groups, so the rows
+    are read once for all groupings (no per-grouping ``groupby`` of the rows).
+
+    Attributes
+    ----------
+    rows, positives : ndarray of int, shape ``(n_fine, n_bins)``
+    score_sums : ndarray of float, shape ``(n_fine, n_bins)``
+    edges : ndarray of float, shape ``(n_bins + 1,)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cells = CalibrationCells.of(np.array([0, 0, 1, 1]), 2, np.array([1, 0, 1, 1]), np.array([.85, .15, .95, .8]),
+    ...                             n_bins=2)
+    >>> cells.rows.tolist(), cells.positives.tolist(), cells.score_sums.round(2).tolist()
+    ([[1, 1], [0, 2]], [[0, 1], [0, 2]], [[0.15, 0.85], [0.0, 1.75]])
+    """
+
+    rows: np.ndarray
+    positives: np.ndarray
+    score_sums: np.ndarray
+    edges: np.ndarray
+
+    @classmethod
+    def of(cls, fine_codes: np.ndarray, n_fine: int, y_true: np.ndarray, y_score: np.ndarray,
+           n_bins: int = CALIBRATION_BINS) -> CalibrationCells:
+        """The cells of the rows: finest group, 0/1 label and score of each."""
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+        key = np.searchsorted(edges, y_score, side="right")  # bin + 1, clipped below: scores of 1 in the last bin
+        np.clip(key, 1, n_bins, out=key)
+        key += np.asarray(fine_codes) * n_bins - 1
+        del fine_codes
+        size, shape = n_fine * n_bins, (n_fine, n_bins)
+        rows = np.bincount(key, minlength=size).reshape(shape)
+        positives = np.bincount(key, weights=np.asarray(y_true, dtype=float), minlength=size)
+        score_sums = np.bincount(key, weights=y_score, minlength=size).reshape(shape)
+        return cls(rows, positives.round().astype(np.int64).reshape(shape), score_sums, edges)
+
+    def table(self, member: np.ndarray, keys: pd.DataFrame, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """The calibration table (:func:`calibration_table`) of the grouping whose group of each finest group is
+        ``member`` and whose groups are ``keys``."""
+        sums = [np.zeros((len(keys), self.rows.shape[1]), dtype=a.dtype) for a in (self.rows, self.positives,
+                                                                                  self.score_sums)]
+        for total, cells in zip(sums, (self.rows, self.positives, self.score_sums), strict=True):
+            np.add.at(total, np.asarray(member), cells)
+        rows, positives, score_sums = sums
+        group, bin_ = np.nonzero(rows)  # by group, then bin; empty bins left out
+        n, hits = rows[group, bin_], positives[group, bin_]
+        table = keys.iloc[group].reset_index(drop=True)
+        table["bin_lower"], table["bin_upper"] = self.edges[bin_], self.edges[bin_ + 1]
+        table["n"], table["mean_score"], table["observed_rate"] = n, score_sums[group, bin_] / n, hits / n
+        table["observed_rate_ci_low"], table["observed_rate_ci_high"] = wilson_interval(hits, n, level)
+        return table
+
+
 def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray, y_score: np.ndarray,
                       n_bins: int = CALIBRATION_BINS, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
     """Observed positive rate against mean score, in equal-width score bins, by group.
+
+    Counted in one pass over the rows (:class:`CalibrationCells`; with several groupings, build those once).
 
     Returns
     -------
@@ -233,18 +294,5 @@ def calibration_table(codes: np.ndarray, keys: pd.DataFrame, y_true: np.ndarray,
     >>> table[["observed_rate_ci_low", "observed_rate_ci_high"]].round(3).values.tolist()
     [[0.0, 0.793], [0.342, 1.0], [0.207, 1.0]]
     """
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bins = np.clip(np.searchsorted(edges, y_score, side="right") - 1, 0, n_bins - 1)
-    frame = pd.DataFrame({"group": codes, "bin": bins, "score": y_score, "y": np.asarray(y_true, dtype=float)})
-    stats = frame.groupby(["group", "bin"], sort=True).agg(
-        n=("y", "size"), mean_score=("score", "mean"), observed_rate=("y", "mean"), positives=("y", "sum")
-    ).reset_index()
-    table = keys.iloc[stats["group"].to_numpy()].reset_index(drop=True)
-    table["bin_lower"] = edges[stats["bin"].to_numpy()]
-    table["bin_upper"] = edges[stats["bin"].to_numpy() + 1]
-    for column in ("n", "mean_score", "observed_rate"):
-        table[column] = stats[column].to_numpy()
-    low, high = wilson_interval(stats["positives"].to_numpy(), stats["n"].to_numpy(), level)
-    table["observed_rate_ci_low"], table["observed_rate_ci_high"] = low, high
-    return table
-
+    cells = CalibrationCells.of(codes, len(keys), y_true, y_score, n_bins)
+    return cells.table(np.arange(len(keys)), keys, level)

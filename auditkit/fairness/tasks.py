@@ -31,7 +31,7 @@ from auditkit.fairness.custom_metrics import (
     with_custom,
 )
 from auditkit.fairness.records import by_group_rows, labelled_comparisons, labelled_disparities
-from auditkit.fairness.scores import calibration_table, score_metrics
+from auditkit.fairness.scores import CalibrationCells, score_metrics
 from auditkit.stats.bootstrap import resample_counts
 from auditkit.stats.comparisons import Test, count_test
 from auditkit.stats.counts import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
@@ -92,7 +92,7 @@ def run_fairness(ctx, settings: FairnessSettings, groupings: list[tuple[str, ...
     >>> [(d["name"], round(d["value"], 3)) for d in output.disparities if d["method"] == "between_groups"][:2]
     [('demographic_parity_difference', 0.275), ('demographic_parity_ratio', 0.583)]
     """
-    parts = partition(ctx.sensitive, groupings)
+    parts = partition(ctx.sensitive, groupings, codes_of=ctx.group_codes)  # the finest codes: shared with data_bias
     engine = {"binary": _binary, "multiclass": _multiclass, "regression": _regression}[ctx.spec.task]
     custom = UserMetrics(ctx, parts, [resolve_metric(n, m) for n, m in extra_metrics.items()],
                          min(int(extra_n_boot), settings.n_boot))
@@ -156,11 +156,12 @@ class UserMetrics:
 def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetrics) -> FairnessOutput:
     fine = group_counts(parts.fine_codes, confusion_cells(ctx.y_true, ctx.y_pred), parts.n_fine)
     boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
-    codes = [parts.row_codes(i) for i in range(len(parts.groupings))]
-    scores = None
+    scores = calibration_cells = None
     if ctx.y_score is not None:
         scores = score_metrics(parts.fine_codes, parts.n_fine, parts.members, ctx.y_true, ctx.y_score,
                                settings.n_boot, ctx.rng("fairness.scores"), ctx.score_kind == "probability")
+        if ctx.score_kind == "probability":  # one pass over the rows for every grouping's calibration table
+            calibration_cells = CalibrationCells.of(parts.fine_codes, parts.n_fine, ctx.y_true, ctx.y_score)
     results, counts_frames, calibration = [], [], {}
     for i, features in enumerate(parts.groupings):
         counts = parts.aggregate(fine, i, axis=0)
@@ -175,9 +176,9 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
         results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
                                criteria, test, counts=counts, missing=parts.missing))
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
-        if ctx.y_score is not None and ctx.score_kind == "probability":
-            calibration[grouping_name(features)] = calibration_table(codes[i], parts.keys[i], ctx.y_true, ctx.y_score,
-                                                                      level=settings.ci_level)
+        if calibration_cells is not None:
+            calibration[grouping_name(features)] = calibration_cells.table(parts.members[i], parts.keys[i],
+                                                                           settings.ci_level)
     return FairnessOutput("binary", results, counts_frames, calibration,
                           score_statistics=None if scores is None else scores.summary)
 

@@ -7,6 +7,7 @@ Undefined rates (zero denominator) are NaN, never 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -267,8 +268,12 @@ class Partition:
         return np.moveaxis(summed, -1, axis)
 
 
-def partition(sensitive: pd.DataFrame, groupings_: list[tuple[str, ...]]) -> Partition:
+def partition(sensitive: pd.DataFrame, groupings_: list[tuple[str, ...]],
+              codes_of: Callable[[tuple[str, ...]], tuple[np.ndarray, pd.DataFrame]] | None = None) -> Partition:
     """The :class:`Partition` of the rows of ``sensitive`` for ``groupings_``.
+
+    ``codes_of(features)``, when given, returns :func:`group_codes` of ``sensitive`` for ``features``
+    (e.g. ``AuditContext.group_codes``, which keeps them for the audit's other steps).
 
     Examples
     --------
@@ -278,7 +283,7 @@ def partition(sensitive: pd.DataFrame, groupings_: list[tuple[str, ...]]) -> Par
     ([['sex'], ['race']], [0, 0, 1])
     """
     features = tuple(dict.fromkeys(f for g in groupings_ for f in g))
-    fine_codes, fine_keys = group_codes(sensitive, features)
+    fine_codes, fine_keys = codes_of(features) if codes_of is not None else group_codes(sensitive, features)
     members, keys = [], []
     for grouping in groupings_:
         member, grouping_keys = group_codes(fine_keys, grouping)

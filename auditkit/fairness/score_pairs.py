@@ -1,0 +1,178 @@
+"""The positive-negative pairs within score bins, by group: the row passes of binned score statistics.
+
+For every (group, bin) of a grouping, the share of its positive-negative pairs in which the positive row scores
+higher (ties a half) and whether the group has more than one score in that bin
+(:mod:`auditkit.fairness.score_cells`). The rows are put in order of score once for all groupings
+(:class:`RowsByScore`); each grouping then costs one radix sort of its small group codes and a few passes over
+the rows, in 8- to 32-bit arrays where the counts allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def index_type(n: int) -> type:
+    """The smallest of int32 and int64 that holds every index and count up to ``n``.
+
+    Examples
+    --------
+    >>> index_type(10**6).__name__, index_type(2**31).__name__
+    ('int32', 'int64')
+    """
+    return np.int32 if n < 2**31 else np.int64
+
+
+def code_type(n_codes: int) -> type:
+    """int16 for fewer than ``2**15`` codes (a stable sort of them is a radix sort), else int64.
+
+    Examples
+    --------
+    >>> code_type(20).__name__, code_type(2**15).__name__
+    ('int16', 'int64')
+    """
+    return np.int16 if n_codes < 2**15 else np.int64
+
+
+@dataclass(frozen=True)
+class RowsByScore:
+    """Finest group, label, score value and bin of every row, in order of score: gathered once for all groupings.
+
+    Attributes
+    ----------
+    fine : ndarray of int16 (int64 for many groups)
+    label : ndarray of int8
+    value : ndarray of int or None
+        Rank of the row's score among the distinct scores (nondecreasing); None without ties (the rank of each
+        row is then its position).
+    bin : ndarray of int
+        Score bin of the row (nondecreasing).
+    ties : bool
+        Whether two rows share a score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = RowsByScore.of(np.array([0, 1, 1]), np.array([1, 0, 1]), np.array([1, 2, 0]), np.array([2, 0, 1]),
+    ...                       np.array([0, 0, 1]), n_fine=2)
+    >>> rows.fine.tolist(), rows.label.tolist(), rows.bin.tolist(), rows.ties
+    ([1, 1, 0], [0, 1, 1], [0, 0, 1], False)
+    """
+
+    fine: np.ndarray
+    label: np.ndarray
+    value: np.ndarray | None
+    bin: np.ndarray
+    ties: bool
+
+    @classmethod
+    def of(cls, fine_codes: np.ndarray, label: np.ndarray, by_score: np.ndarray, value_of_row: np.ndarray,
+           bin_of_value: np.ndarray, n_fine: int) -> RowsByScore:
+        """From the rows' finest groups and labels, their order of score, score values and the bins of the values."""
+        value = value_of_row[by_score]
+        n_values = int(value[-1]) + 1 if len(value) else 0
+        bin_ = bin_of_value.astype(index_type(len(bin_of_value)))[value]
+        ties = n_values < len(value)
+        fine = np.asarray(fine_codes).astype(code_type(n_fine), copy=False)[by_score]  # gathered at 2 bytes a row
+        return cls(fine, np.asarray(label).astype(np.int8, copy=False)[by_score], value if ties else None, bin_, ties)
+
+
+def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
+                      n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per (group, bin): the share of positive-negative pairs whose positive scores higher, and its slack.
+
+    Each positive row counts the negatives of its group and bin that score lower, and half of those that score
+    the same; a (group, bin) of no pairs has the share 0.5. The slack is ``max(share, 1 - share)``, 0 where
+    the group has one score (or no pair) in the bin.
+
+    Parameters
+    ----------
+    member : ndarray of int
+        Group of each finest group.
+    n_groups : int
+    rows : RowsByScore
+    n_bins : int
+
+    Returns
+    -------
+    share, slack : ndarray of float, shape ``(n_groups, n_bins)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> score = np.array([0.1, 0.2, 0.2, 0.3, 0.9])  # one bin for the first four scores, one for the last
+    >>> value, by_score = np.array([0, 1, 1, 2, 3]), np.arange(5)
+    >>> rows = RowsByScore.of(np.zeros(5, dtype=int), np.array([0, 1, 0, 1, 1]), by_score, value,
+    ...                       np.array([0, 0, 0, 1]), n_fine=1)
+    >>> share, slack = pairs_within_bins(np.array([0]), 1, rows, n_bins=2)
+    >>> share.tolist(), slack.tolist()  # pairs in bin 0: (0.2 > 0.1), (0.2 = 0.2), (0.3 > 0.1), (0.3 > 0.2)
+    ([[0.875, 0.5]], [[0.875, 0.0]])
+    """
+    segment, positive, value = _by_group(member, n_groups, rows, n_bins)
+    size, it = n_groups * n_bins, index_type(len(segment))
+    rows_in = np.bincount(segment, minlength=size)
+    positives_through = np.zeros(len(segment) + 1, dtype=it)  # positives among the first k rows, k = 0..n
+    np.cumsum(positive, dtype=it, out=positives_through[1:])
+    ends = np.cumsum(rows_in)
+    positives = (positives_through[ends] - positives_through[ends - rows_in]).astype(float)
+    negatives = rows_in - positives
+    negatives_before = np.arange(len(segment), dtype=it)  # negatives before each row (any group, in this order)
+    negatives_before -= positives_through[:-1]
+    del positives_through
+    chosen = np.flatnonzero(positive)  # each positive row counts the negatives below it
+    segment_of_positive = segment[chosen]
+    if value is None:  # every score is one row's
+        start, below = None, negatives_before[chosen].astype(float)
+    else:  # the negatives before a row's run of equal scores, and half of those within it
+        start = np.empty(len(value), dtype=bool)
+        start[:1] = True
+        start[1:] = (value[1:] != value[:-1]) | (segment[1:] != segment[:-1])
+        del value
+        run_starts = np.flatnonzero(start)
+        before_run = negatives_before[run_starts]
+        in_run = np.diff(np.r_[before_run, negatives_before[-1:] + (1 - positive[-1:])])
+        run = (np.cumsum(start, dtype=it) - 1)[chosen]
+        below = before_run[run] + 0.5 * in_run[run]
+        del run, run_starts, before_run, in_run
+    del negatives_before, chosen
+    below -= (np.cumsum(negatives) - negatives)[segment_of_positive]  # less the negatives of earlier (group, bin)s
+    ordered = np.bincount(segment_of_positive, weights=below, minlength=size)
+    del below, segment_of_positive
+    pairs = positives * negatives
+    share = np.divide(ordered, pairs, out=np.full(size, 0.5), where=pairs > 0)
+    scores_in = rows_in if start is None else np.bincount(segment[start], minlength=size)
+    slack = np.where((scores_in <= 1) | (pairs == 0), 0.0, np.maximum(share, 1.0 - share))
+    return share.reshape(n_groups, -1), slack.reshape(n_groups, -1)
+
+
+FEW_GROUPS = 64  # up to this many groups, the rows of each are picked by a mask (no row-long sort order)
+
+
+def _by_group(member: np.ndarray, n_groups: int, rows: RowsByScore,
+              n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(group, bin), label and score value of the rows by group, then by score: a stable sort of the rows by group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = RowsByScore.of(np.array([1, 0, 1, 0]), np.array([1, 0, 0, 1]), np.arange(4), np.arange(4),
+    ...                       np.array([0, 0, 1, 1]), n_fine=2)
+    >>> [a.tolist() for a in _by_group(np.array([0, 1]), 2, rows, n_bins=2)[:2]]  # group 0: rows 1 and 3
+    [[0, 1, 2, 3], [0, 1, 1, 0]]
+    """
+    codes = member.astype(code_type(n_groups))[rows.fine]
+    if n_groups > FEW_GROUPS:
+        order = np.argsort(codes, kind="stable")  # a radix sort: by group, then (the rows being in order) by score
+        segment = codes.astype(index_type(n_groups * n_bins))[order] * n_bins + rows.bin[order]
+        return segment, rows.label[order], None if rows.value is None else rows.value[order]
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for group in range(n_groups):
+        chosen = codes == group
+        parts[0].append(rows.bin[chosen] + np.asarray(group * n_bins, dtype=rows.bin.dtype))
+        parts[1].append(rows.label[chosen])
+        if rows.value is not None:
+            parts[2].append(rows.value[chosen])
+    del codes
+    return np.concatenate(parts[0]), np.concatenate(parts[1]), np.concatenate(parts[2]) if parts[2] else None
