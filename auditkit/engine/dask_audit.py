@@ -115,8 +115,11 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
     with dask_scheduler(scheduler):  # the data is read twice: the tables (and encodings), then the pair tables
         tables = aggregate(source.frame, keys, None if bias_columns is None else encodings_graph(source.frame,
-                                                                                                 bias_columns))
+                                                                                                 bias_columns),
+                           counted=bias_columns or ())
         bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
+        if bias is not None:  # the encodings counted these columns' distinct values
+            tables = tables.with_unique({c: e.n_distinct for c, e in bias.encodings.items()})
         sha256 = combined_sha256(source)
     loaded = LoadedData(frame=tables.rows(), name=source.name, sha256=sha256, files=source.files,
                         read=source.read)

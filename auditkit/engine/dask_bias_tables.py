@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.data_bias.proxies import encode_column
+from auditkit.data_bias.proxies import N_BINS, encode_column
 from auditkit.engine.dask_tables import merge_tree, sum_counts
 
 MISSING = "\x00(missing)"  # the key of a missing sensitive value in the pair tables
@@ -47,6 +47,8 @@ class ColumnEncoding:
     levels : ndarray of int
         Binned: the level below the first key, then of each key onwards; otherwise the level of each key.
     binned : bool
+    n_distinct : int
+        Distinct values present (missing values not counted), as ``Series.nunique`` counts them; -1 if not known.
 
     Examples
     --------
@@ -62,6 +64,7 @@ class ColumnEncoding:
     keys: np.ndarray
     levels: np.ndarray
     binned: bool
+    n_distinct: int = -1
 
     def levels_of(self, values: pd.Series) -> np.ndarray:
         """Level of each of ``values`` (-1 for every row of a skipped column)."""
@@ -98,45 +101,76 @@ def encode_counts(counts: pd.Series, n_missing: int, dtype: Any) -> ColumnEncodi
         values = pd.concat([values, pd.Series([np.nan] * n_missing)], ignore_index=True)
     encoded = encode_column(values)
     if encoded.codes is None:
-        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False)
+        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False,
+                              len(counts))
     starts = np.cumsum(counts.to_numpy()) - counts.to_numpy()
     level_of_value = encoded.codes[starts].astype(np.int64)
     missing_level = int(encoded.codes[-1]) if n_missing else -1
     if encoded.kind != "numeric (binned)":
         return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, counts.index.to_numpy(),
-                              level_of_value, False)
+                              level_of_value, False, len(counts))
     order = np.argsort(counts.index.to_numpy(dtype=float), kind="stable")
     ordered, by_value = counts.index.to_numpy(dtype=float)[order], level_of_value[order]
     change = np.flatnonzero(np.diff(by_value) != 0) + 1  # a level's levels are nondecreasing in the value
     return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, ordered[change],
-                          np.r_[by_value[:1], by_value[change]], True)
+                          np.r_[by_value[:1], by_value[change]], True, len(counts))
 
 
 def encode_values(values: pd.Series) -> ColumnEncoding:
     """The encoding of a numeric column whose values (missing ones included) are ``values``.
 
+    A column of more than :data:`~auditkit.data_bias.proxies.N_BINS` distinct values is binned from its
+    values sorted once (:func:`_binned_sorted`: the quantiles ``encode_column`` takes, and each bin's first
+    value), with no per-row level array; fewer distinct values go through ``encode_column``. Also counts
+    the distinct values (``n_distinct``), for the data overview.
+
     Examples
     --------
     >>> encoding = encode_values(pd.Series([*range(20), None], dtype=float))
-    >>> encoding.binned, encoding.n_levels, encoding.missing_level, encoding.keys.tolist()[:3]
-    (True, 11, 0, [2.0, 4.0, 6.0])
+    >>> encoding.binned, encoding.n_levels, encoding.missing_level, encoding.keys.tolist()[:3], encoding.n_distinct
+    (True, 11, 0, [2.0, 4.0, 6.0], 20)
     >>> encode_values(pd.Series([3, 1, 3])).levels_of(pd.Series([1, 3])).tolist()
     [0, 1]
     """
+    numbers = values.to_numpy(dtype=float)
+    missing = np.isnan(numbers)
+    ordered = numbers[~missing]
+    ordered.sort()
+    n_distinct = int(len(ordered) > 0) + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+    if n_distinct > N_BINS:  # encode_column bins exactly these columns
+        return _binned_sorted(ordered, bool(missing.any()), n_distinct)
+    del numbers, ordered
+    return _encode_few(values, n_distinct)
+
+
+def _binned_sorted(ordered: np.ndarray, has_missing: bool, n_distinct: int) -> ColumnEncoding:
+    """``encode_column``'s quantile bins of the sorted present values ``ordered``: its levels, from the bins' starts.
+
+    Level 0 holds the missing values (if any), then each non-empty bin in order of value, as
+    ``encode_column`` renumbers them.
+    """
+    edges = np.unique(np.quantile(ordered, np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    bounds = np.r_[0, np.searchsorted(ordered, edges, side="left"), len(ordered)]  # a value >= an edge is above it
+    found = np.flatnonzero(np.diff(bounds) > 0)  # bins that hold values (0: below the first edge)
+    offset = int(has_missing)
+    return ColumnEncoding("numeric (binned)", len(found) + offset, None, 0 if has_missing else -1,
+                          ordered[bounds[found[1:]]], np.arange(len(found), dtype=np.int64) + offset, True,
+                          n_distinct)
+
+
+def _encode_few(values: pd.Series, n_distinct: int) -> ColumnEncoding:
+    """The encoding of a numeric column of few distinct values, by ``encode_column``."""
     encoded = encode_column(values)
     if encoded.codes is None:
-        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False)
+        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False,
+                              n_distinct)
     codes = encoded.codes.astype(np.int64)
     missing = values.isna().to_numpy()
     missing_level = int(codes[np.argmax(missing)]) if missing.any() else -1
     present = values.to_numpy()[~missing]
-    if encoded.kind == "numeric (binned)":  # levels grow with the value: each starts at its smallest value
-        level = codes[~missing]
-        found = np.flatnonzero(np.bincount(level))
-        smallest = np.array([present[level == f].min() for f in found], dtype=float)
-        return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, smallest[1:], found, True)
     distinct, first = np.unique(present, return_index=True)
-    return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, distinct, codes[~missing][first], False)
+    return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, distinct, codes[~missing][first], False,
+                          n_distinct)
 
 
 def encodings_graph(frame: Any, columns: list[str]) -> Any:
