@@ -80,19 +80,6 @@ class DaskTables:
     n_rows: int
     also: Any = None
 
-    def rows(self) -> pd.DataFrame:
-        """The key columns row by row: each cell repeated as often as it occurs (rows grouped by cell).
-
-        Examples
-        --------
-        >>> cells = pd.DataFrame({"g": ["a", "b"], COUNT: [2, 1]})
-        >>> DaskTables(cells, pd.DataFrame(), 3).rows()["g"].tolist()
-        ['a', 'a', 'b']
-        """
-        counts = self.cells[COUNT].to_numpy(dtype=np.int64)
-        keys = self.cells.drop(columns=COUNT)
-        return keys.take(np.repeat(np.arange(len(keys)), counts)).reset_index(drop=True)
-
     def with_unique(self, n_unique: dict[str, int]) -> DaskTables:
         """These tables with the ``n_unique`` of some columns (counted elsewhere) set.
 
