@@ -166,6 +166,10 @@ def _check_supported(spec: AuditSpec) -> None:
     others = [name for name in spec.step_names if name not in DASK_STEPS]
     if others:
         raise InputError(f"{supported}; got steps {', '.join(others)}")
+    extra = (spec.step_options.get("fairness") or {}).get("extra_metrics")
+    if extra:  # a user metric is called on rows, which the client does not hold (it audits the cells)
+        raise InputError(f"{supported}, and no fairness extra_metrics (they need the rows); got extra_metrics "
+                         f"{', '.join(map(str, extra))}")
 
 
 def _key_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
