@@ -24,8 +24,9 @@ Each engine runs in a fresh subprocess (``--child``):
 
 Every timing records the 1-minute load average before and after (the machine has 2 cores shared with other work).
 
-Run: ``python benchmarks/bench_dask.py [--sizes 1000000 10000000] [--partitions 20] [--scores]``
-(writes ``benchmarks/results/dask.json``).
+Run: ``python benchmarks/bench_dask.py [--sizes 1000000 10000000] [--partitions 20] [--scores] [--data-bias]
+[--folder DIR]`` (writes ``benchmarks/results/dask.json``; ``--folder`` keeps the written partitions for the next run).
+The client's context rows (the cells it audits with their counts as weights) are recorded as ``client_rows``.
 """
 
 from __future__ import annotations
@@ -55,12 +56,17 @@ SCORE_COLUMN = "score_2dp"
 
 
 def write_partitions(n: int, partitions: int, folder: Path, scores: bool) -> tuple[str, Path]:
-    """``partitions`` Parquet files of ``n`` rows in all, and the same rows as one file: (pattern, file)."""
+    """``partitions`` Parquet files of ``n`` rows in all, and the same rows as one file: (pattern, file).
+
+    Files written before in ``folder`` (a ``done`` marker) are reused.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True, exist_ok=True)
     whole = folder / "whole.parquet"
+    if (folder / "done").exists():
+        return str(folder / "part-*.parquet"), whole
     writer = None
     for i in range(partitions):
         frame = make_frame(n // partitions, seed=SEED + i)
@@ -71,6 +77,7 @@ def write_partitions(n: int, partitions: int, folder: Path, scores: bool) -> tup
         writer = writer or pq.ParquetWriter(whole, table.schema)
         writer.write_table(table)
     writer.close()
+    (folder / "done").write_text(f"{n} rows, {partitions} partitions, scores={scores}\n")
     return str(folder / "part-*.parquet"), whole
 
 
@@ -125,6 +132,7 @@ def child_dask(pattern: str, scores: bool) -> dict:
     before = client.run(cpu_seconds)
     rss_before = client.run(reset_peak)
     client_cpu, client_rss = time.process_time(), reset_peak()
+    contexts = _spy_contexts()
     wall = time.perf_counter()
     with get_task_stream(client) as stream:
         audit = auditkit.audit(data=pattern, engine="dask", scheduler=cluster.scheduler_address,
@@ -141,7 +149,24 @@ def child_dask(pattern: str, scores: bool) -> dict:
             "client_rss_before_mb": client_rss, "client_peak_rss_mb": rss_mb(), "workers": workers,
             "cpu_all_processes": client_cpu + sum(w["cpu"] for w in workers), "tasks": tasks,
             "load_average_1min": [load, os.getloadavg()[0]], "n_rows": audit["performance"]["overall"]["n"],
-            "partitions": audit["provenance"]["data_format"]["partitions"], "fairness": _headline(audit)}
+            "client_rows": contexts[0], "partitions": audit["provenance"]["data_format"]["partitions"],
+            "fairness": _headline(audit)}
+
+
+def _spy_contexts() -> list[int]:
+    """The rows of each audit context the client builds (the Dask engine's cells), filled as audits run."""
+    from auditkit import runner
+
+    rows: list[int] = []
+    build = runner.build_context
+
+    def counted(spec, *, loaded=None):
+        ctx = build(spec, loaded=loaded)
+        rows.append(len(ctx.frame))
+        return ctx
+
+    runner.build_context = counted
+    return rows
 
 
 def _task_seconds(records: list[dict]) -> dict[str, dict]:
@@ -204,7 +229,7 @@ def projection(run: dict, rows: int = 1_000_000_000, workers: int = 32) -> dict:
     return {"rows": rows, "workers": workers, "partition_rows": partition_rows, "partitions": partitions,
             "per_partition": per_partition,
             "worker_seconds": {k: v * partitions / workers for k, v in per_partition.items()},
-            "client_rows_rebuilt": rows}
+            "client_rows": run.get("client_rows"), "client_peak_rss_mb": run["client_peak_rss_mb"]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", nargs="+", choices=("memory", "dask"), default=["memory", "dask"],
                         help="run only these (a run's missing engine is null in the JSON)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--folder", type=Path, help="write the partitions here (and reuse them), not in a temporary "
+                                                     "folder")
     args = parser.parse_args(argv)
     if args.data_bias:
         os.environ["BENCH_DASK_DATA_BIAS"] = "1"  # the children inherit it
@@ -230,7 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             wall = time.perf_counter()
-            pattern, whole = write_partitions(n, args.partitions, Path(tmp) / str(n), args.scores)
+            folder = (args.folder or Path(tmp)) / f"{n}-{args.partitions}{'-scores' if args.scores else ''}"
+            pattern, whole = write_partitions(n, args.partitions, folder, args.scores)
             print(f"{n:,} rows written in {time.perf_counter() - wall:.0f}s", flush=True)
             memory = run_child("memory", str(whole), args.scores) if "memory" in args.engines else None
             print("memory", json.dumps(memory), flush=True)

@@ -152,10 +152,10 @@ def _proxies(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTables, c
                 continue
             table = tables.pairs[(feature, column)]
             counts = table.to_numpy()
-            x = np.repeat(table.index.get_level_values(0).to_numpy(dtype=np.int64), counts)
-            s = np.repeat(_codes(table, code_of), counts)
-            encoded = Encoded(x.astype(np.min_scalar_type(max(encoding.n_levels - 1, 0))), encoding.n_levels,
-                              encoding.kind)
+            levels = table.index.get_level_values(0).to_numpy(dtype=np.int64)  # repeated in the smallest types
+            x = np.repeat(levels.astype(np.min_scalar_type(max(encoding.n_levels - 1, 0))), counts)
+            s = np.repeat(_codes(table, code_of).astype(np.min_scalar_type(max(n_groups - 1, 0))), counts)
+            encoded = Encoded(x, encoding.n_levels, encoding.kind)
             rows.append({"sensitive_feature": feature, "feature": column,
                          **proxy_row(encoded, s, n_groups, rng, n_boot, level)})
     rows.sort(key=lambda r: (-(r["cramers_v"] or 0.0), r["sensitive_feature"], r["feature"]))
