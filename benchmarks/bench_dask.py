@@ -114,6 +114,7 @@ def child_memory(path: str, scores: bool) -> dict:
     after_import = rss_mb("VmRSS")
     wall, cpu = time.perf_counter(), time.process_time()
     audit = auditkit.audit(data=path, **settings(scores)).to_dict()
+    _keep(audit, "memory")
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "peak_rss_mb": rss_mb(),
             "rss_after_import_mb": after_import, "load_average_1min": [load, os.getloadavg()[0]],
             "n_rows": audit["performance"]["overall"]["n"], "fairness": _headline(audit)}
@@ -139,6 +140,7 @@ def child_dask(pattern: str, scores: bool) -> dict:
                                **settings(scores)).to_dict()
     elapsed = time.perf_counter() - wall
     client_cpu = time.process_time() - client_cpu
+    _keep(audit, "dask")
     after, peaks = client.run(cpu_seconds), client.run(rss_mb)
     tasks = _task_seconds(stream.data)
     workers = [{"cpu": after[w] - before[w], "rss_before_mb": rss_before[w], "peak_rss_mb": peaks[w]}
@@ -181,6 +183,14 @@ def _task_seconds(records: list[dict]) -> dict[str, dict]:
                 out[prefix]["seconds"] += part["stop"] - part["start"]
         out[prefix]["tasks"] += 1
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["seconds"]))
+
+
+def _keep(audit: dict, kind: str) -> None:
+    """Write ``audit`` to ``$BENCH_DASK_AUDITS/<kind>-<rows>.json`` when that variable names a folder (to compare)."""
+    folder = os.environ.get("BENCH_DASK_AUDITS")
+    if folder:
+        path = Path(folder) / f"{kind}-{audit['dataset']['n_rows']}.json"
+        path.write_text(json.dumps(audit, default=str), encoding="utf-8")
 
 
 def _headline(audit: dict) -> dict:
