@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.data_bias.proxies import N_BINS, encode_column
+from auditkit.data_bias.proxies import IDENTIFIER_SHARE, MAX_LEVELS, N_BINS, encode_column
 from auditkit.engine.dask_tables import merge_tree, sum_counts
 
 MISSING = "\x00(missing)"  # the key of a missing sensitive value in the pair tables
@@ -84,9 +84,10 @@ class ColumnEncoding:
 def encode_counts(counts: pd.Series, n_missing: int, dtype: Any) -> ColumnEncoding:
     """The encoding of a column whose distinct values (in order of first appearance) occur ``counts`` times.
 
-    The column is rebuilt with each value repeated (missing values last) and encoded by
-    ``encode_column``, whose levels depend on the values and their counts only, not on the rows' order
-    (quantiles; counts of texts, ties broken by first appearance).
+    A text column's levels come from the counts (:func:`_text_encoding`); a numeric column is rebuilt
+    with each value repeated (missing values last) and encoded by ``encode_column``, whose levels depend
+    on the values and their counts only, not on the rows' order (quantiles; counts of texts, ties
+    broken by first appearance).
 
     Examples
     --------
@@ -96,6 +97,8 @@ def encode_counts(counts: pd.Series, n_missing: int, dtype: Any) -> ColumnEncodi
     (True, 10, [2.0, 4.0, 6.0])
     """
     counts = counts[counts.to_numpy() > 0]  # a categorical column counts its unused categories too
+    if not _is_number(dtype):
+        return _text_encoding(counts, n_missing)
     values = pd.Series(np.repeat(counts.index.to_numpy(), counts.to_numpy()), dtype=dtype)
     if n_missing:
         values = pd.concat([values, pd.Series([np.nan] * n_missing)], ignore_index=True)
@@ -114,6 +117,34 @@ def encode_counts(counts: pd.Series, n_missing: int, dtype: Any) -> ColumnEncodi
     change = np.flatnonzero(np.diff(by_value) != 0) + 1  # a level's levels are nondecreasing in the value
     return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, ordered[change],
                           np.r_[by_value[:1], by_value[change]], True, len(counts))
+
+
+def _text_encoding(counts: pd.Series, n_missing: int) -> ColumnEncoding:
+    """``encode_column``'s levels of a text column from its values' counts (first appearance first), no rows.
+
+    The :data:`~auditkit.data_bias.proxies.MAX_LEVELS` most frequent texts (ties: the first seen)
+    sorted, level 0 the missing values, the last level the rest; levels present renumbered in order.
+    """
+    n_unique = len(counts)
+    if n_unique <= 1 and not n_missing:
+        return _skipped("constant", "the column has a single value", n_unique)
+    if n_unique > max(50, IDENTIFIER_SHARE * (int(counts.sum()) + n_missing)):
+        return _skipped("identifier", f"{n_unique} distinct values: looks like an identifier or free text", n_unique)
+    texts = np.array([str(value) for value in counts.index.astype(object)], dtype=object)
+    text_of_value, names = pd.factorize(texts)
+    per_text = np.bincount(text_of_value, weights=counts.to_numpy(), minlength=len(names)).astype(np.int64)
+    top = sorted(names[np.argsort(-per_text, kind="stable")[:MAX_LEVELS]])
+    position = {name: i + 1 for i, name in enumerate(top)}
+    level = np.array([position.get(name, len(top) + 1) for name in names], dtype=np.int64)[text_of_value]
+    present = np.unique(np.r_[level, [0] * bool(n_missing)])
+    if len(present) < 2:
+        return _skipped("constant", "the column has a single value", n_unique)
+    return ColumnEncoding("categorical", len(present), None, 0 if n_missing else -1, counts.index.to_numpy(),
+                          np.searchsorted(present, level), False, n_unique)
+
+
+def _skipped(kind: str, reason: str, n_distinct: int) -> ColumnEncoding:
+    return ColumnEncoding(kind, 0, reason, -1, np.array([]), np.array([], dtype=np.int64), False, n_distinct)
 
 
 def encode_values(values: pd.Series) -> ColumnEncoding:

@@ -103,3 +103,38 @@ def test_counted_columns_keep_no_distinct_values_on_the_workers(monkeypatch):
     assert unique["income"] == unique["debt"] == -1 and unique["sex"] == 2  # -1: for the encodings to fill
     filled = tables.with_unique({"income": 7}).columns.set_index("column")["n_unique"]
     assert filled["income"] == 7 and filled["debt"] == -1
+
+
+def _text(kind: str) -> pd.Series:
+    rng = np.random.default_rng(2)
+    n = 600
+    values = {
+        "few": rng.choice(["b", "a", "c"], n),
+        "over 30 levels with ties": np.array([f"v{i % 45}" for i in range(n)], dtype=object),
+        "identifier": np.array([f"id{i}" for i in range(n)], dtype=object),
+        "constant": np.full(n, "x", dtype=object),
+        "same text twice": np.array([1, "1", "a"] * (n // 3), dtype=object),
+        "booleans": rng.random(n) < 0.3,
+    }[kind]
+    return pd.Series(values)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("kind", ["few", "over 30 levels with ties", "identifier", "constant", "same text twice",
+                                  "booleans"])
+def test_texts_are_encoded_from_their_counts_as_encode_column_encodes_the_rows(kind, missing):
+    from auditkit.engine.dask_bias_tables import encode_counts
+
+    values = _text(kind)
+    if missing:
+        values = values.astype(object)
+        values.iloc[::7] = None
+    counts = values.value_counts(sort=False, dropna=True)
+    rows = pd.Series(np.repeat(counts.index.to_numpy(), counts.to_numpy()), dtype=values.dtype)  # grouped by value
+    rows = pd.concat([rows, pd.Series([None] * int(values.isna().sum()), dtype=object)], ignore_index=True)
+    expected = encode_column(rows if missing else rows.astype(values.dtype))
+    encoding = encode_counts(counts, int(values.isna().sum()), values.dtype)
+    assert (encoding.kind, encoding.n_levels, encoding.skipped) == (expected.kind, expected.n_levels, expected.skipped)
+    if expected.codes is not None:
+        assert encoding.levels_of(values).tolist() == encode_column(values).codes.astype(int).tolist()
+    assert encoding.n_distinct == values.nunique()
