@@ -150,10 +150,7 @@ def _skipped(kind: str, reason: str, n_distinct: int) -> ColumnEncoding:
 def encode_values(values: pd.Series) -> ColumnEncoding:
     """The encoding of a numeric column whose values (missing ones included) are ``values``.
 
-    A column of more than :data:`~auditkit.data_bias.proxies.N_BINS` distinct values is binned from its
-    values sorted once (:func:`_binned_sorted`: the quantiles ``encode_column`` takes, and each bin's first
-    value), with no per-row level array; fewer distinct values go through ``encode_column``. Also counts
-    the distinct values (``n_distinct``), for the data overview.
+    See :func:`encode_sorted`, which this calls with the present values sorted.
 
     Examples
     --------
@@ -165,13 +162,33 @@ def encode_values(values: pd.Series) -> ColumnEncoding:
     """
     numbers = values.to_numpy(dtype=float)
     missing = np.isnan(numbers)
-    ordered = numbers[~missing]
-    ordered.sort()
+    return encode_sorted(np.sort(numbers[~missing]), int(missing.sum()), values.dtype)
+
+
+def encode_sorted(present: np.ndarray, n_missing: int, dtype: Any) -> ColumnEncoding:
+    """The encoding of a numeric column of ``dtype`` from its present values (as floats) and its missing count.
+
+    ``present`` is sorted here, in place (the workers hand over runs sorted per partition, concatenated:
+    no copy of the column is made). A column of more than :data:`~auditkit.data_bias.proxies.N_BINS`
+    distinct values is binned from them (:func:`_binned_sorted`: the quantiles ``encode_column`` takes,
+    each bin's first value), with no per-row level array; fewer distinct values go through
+    ``encode_column`` (whose levels do not depend on the rows' order then). Also counts the distinct
+    values (``n_distinct``), for the data overview.
+
+    Examples
+    --------
+    >>> encoding = encode_sorted(np.array([5.0, 1.0, 3.0]), 1, "float64")
+    >>> encoding.kind, encoding.n_levels, encoding.missing_level, encoding.n_distinct
+    ('numeric', 4, 0, 3)
+    """
+    ordered = np.asarray(present, dtype=float)
+    ordered.sort(kind="stable")  # sorted runs: merged
     n_distinct = int(len(ordered) > 0) + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     if n_distinct > N_BINS:  # encode_column bins exactly these columns
-        return _binned_sorted(ordered, bool(missing.any()), n_distinct)
-    del numbers, ordered
-    return _encode_few(values, n_distinct)
+        return _binned_sorted(ordered, n_missing > 0, n_distinct)
+    if n_missing:
+        return _encode_few(pd.Series(np.r_[ordered, np.full(n_missing, np.nan)]), n_distinct)
+    return _encode_few(pd.Series(ordered).astype(dtype), n_distinct)
 
 
 def _binned_sorted(ordered: np.ndarray, has_missing: bool, n_distinct: int) -> ColumnEncoding:
@@ -229,7 +246,8 @@ def encodings_graph(frame: Any, columns: list[str]) -> Any:
         for i, column in enumerate(columns):
             leaves = [part[i] for part in parts]
             if numeric[i]:
-                roots.append(dask.delayed(encode_values)(merge_tree(_concat, leaves)))
+                roots.append(dask.delayed(encode_sorted)(merge_tree(_concat, leaves), missing[position[column]],
+                                                         frame.dtypes[column]))
             else:
                 roots.append(dask.delayed(encode_counts)(merge_tree(sum_counts, leaves), missing[position[column]],
                                                          frame.dtypes[column]))
@@ -242,14 +260,20 @@ def _is_number(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
-def _column_values(part: pd.DataFrame, columns: list[str], numeric: list[bool]) -> list[pd.Series]:
-    """Per column: a numeric column's values; another's rows per distinct value (first appearance first)."""
-    return [part[c] if number else part[c].value_counts(sort=False, dropna=True)
+def _column_values(part: pd.DataFrame, columns: list[str], numeric: list[bool]) -> list[Any]:
+    """Per column: a numeric column's present values sorted (floats); another's rows per distinct value (first
+    appearance first)."""
+    return [_sorted_present(part[c]) if number else part[c].value_counts(sort=False, dropna=True)
             for c, number in zip(columns, numeric, strict=True)]
 
 
-def _concat(parts: list[pd.Series]) -> pd.Series:
-    return pd.concat(parts, ignore_index=True)
+def _sorted_present(values: pd.Series) -> np.ndarray:
+    numbers = values.to_numpy(dtype=float)
+    return np.sort(numbers[~np.isnan(numbers)])
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts)
 
 
 def pair_tables(frame: Any, values: dict[str, list[Any]],
