@@ -194,9 +194,10 @@ def _keep(audit: dict, kind: str) -> None:
 
 
 def _headline(audit: dict) -> dict:
-    """A digest of the performance, fairness and data bias sections: the engines must agree (checked in the parent).
+    """A digest of the performance, fairness and data bias sections (the parent compares the audits themselves).
 
-    Floats are rounded to 12 significant digits (sums of scores in another row order differ in their last bits);
+    Floats are rounded to 12 significant digits (sums of scores in another row order differ in their last bits, which
+    may still cross a rounding boundary: ``same_numbers`` is :func:`compare_audits`');
     the proxies' balanced accuracy is left out (its folds follow the rows' order, which the Dask engine does not
     keep).
     """
@@ -212,6 +213,36 @@ def _headline(audit: dict) -> dict:
     sections = plain([audit["performance"], audit["fairness"], audit.get("data", {}).get("bias")])
     digest = hashlib.sha256(json.dumps(sections, sort_keys=True, default=str).encode()).hexdigest()
     return {"groups": len(audit["fairness"]["by_group"]), "sha256": digest}
+
+
+def compare_audits(folder: Path, rows: int, rel: float = 1e-9) -> dict:
+    """The two engines' performance, fairness and data bias sections compared: equal but for floats' last bits?
+
+    ``same_numbers``: the same structure, counts and texts, every float within ``rel`` (sums of the same values in
+    another order differ in their last bits; the proxies' balanced accuracy, whose folds follow the rows' order, is
+    left out). Also the largest relative difference of a float and how many floats differ at all.
+    """
+    audits = [json.loads((folder / f"{kind}-{rows}.json").read_text(encoding="utf-8")) for kind in ("memory", "dask")]
+    sections = [[a["performance"], a["fairness"], a.get("data", {}).get("bias")] for a in audits]
+    found = {"other": 0, "floats": 0, "largest": 0.0}
+
+    def walk(a, b):
+        if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+            for key in a:
+                if key != "balanced_accuracy":
+                    walk(a[key], b[key])
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for x, y in zip(a, b, strict=True):
+                walk(x, y)
+        elif isinstance(a, float) and isinstance(b, float) and a != b and not (a != a and b != b):
+            found["floats"] += 1
+            found["largest"] = max(found["largest"], abs(a - b) / max(abs(a), abs(b)))
+        elif a != b and not (isinstance(a, float) and isinstance(b, float)):
+            found["other"] += 1
+
+    walk(*sections)
+    return {"same_numbers": found["other"] == 0 and found["largest"] <= rel, "floats_differing": found["floats"],
+            "largest_relative_difference": found["largest"], "other_differences": found["other"]}
 
 
 def run_child(kind: str, path: str, scores: bool) -> dict:
@@ -257,6 +288,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.data_bias:
         os.environ["BENCH_DASK_DATA_BIAS"] = "1"  # the children inherit it
+    if not args.child and not os.environ.get("BENCH_DASK_AUDITS"):
+        os.environ["BENCH_DASK_AUDITS"] = tempfile.mkdtemp(prefix="bench_dask_audits_")
     if args.child:
         kind, path = args.child
         print(json.dumps((child_dask if kind == "dask" else child_memory)(path, args.scores)))
@@ -276,8 +309,9 @@ def main(argv: list[str] | None = None) -> None:
             print("dask", json.dumps(dask), flush=True)
             run = {"rows": n, "partitions": args.partitions, "memory": memory, "dask": dask}
             if memory and dask:
-                same = memory["fairness"] == dask["fairness"] and memory["n_rows"] == dask["n_rows"]
-                run.update(same_numbers=same, ratio_wall=dask["wall"] / memory["wall"],
+                run.update(compare_audits(Path(os.environ["BENCH_DASK_AUDITS"]), n),
+                           same_digest_12_digits=memory["fairness"] == dask["fairness"],
+                           ratio_wall=dask["wall"] / memory["wall"],
                            ratio_cpu=dask["cpu_all_processes"] / memory["cpu"])
             result["runs"].append(run)
     if result["runs"][-1]["dask"]:
