@@ -111,6 +111,11 @@ class AuditContext:
         What ``y_score`` holds: probabilities (every score-based metric applies) or decision
         scores (any scale: only their order is used, so ROC AUC but no Brier score or
         calibration). None without scores.
+    weights : ndarray of int or None
+        Rows of the data each row of ``frame`` stands for, when the data came aggregated (the Dask
+        engine's cells: one row per distinct combination of the columns the steps read, with its count;
+        ``LoadedData.row_weights``); None: one each. The steps that take weights (performance, fairness,
+        data_bias) count every row that many times; ``n_rows`` is their sum.
     cache : AuditCache
         Work shared between the steps of this audit (``ctx.cache.get_or_compute(key, fn)``);
         the one part of the context that changes while the audit runs. Every context starts
@@ -146,6 +151,7 @@ class AuditContext:
     provenance: dict[str, Any] = field(default_factory=dict)
     score_kind: str | None = None
     train_frame: pd.DataFrame | None = None
+    weights: np.ndarray | None = None
     cache: AuditCache = field(default_factory=AuditCache, init=False, compare=False, repr=False)
 
     @property
@@ -159,7 +165,7 @@ class AuditContext:
 
     @property
     def n_rows(self) -> int:
-        return len(self.frame)
+        return len(self.frame) if self.weights is None else int(self.weights.sum())
 
     def group_codes(self, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
         """Group code of every row and the group keys of ``features``, computed once per audit.
@@ -212,6 +218,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
     rows = choose_rows(spec, loaded, target, labels, mode)
+    weights = None if loaded.row_weights is None else _weights_of(loaded.row_weights, rows.audited, rows.record)
     with compute_threads(models=mode != "predictions"):  # the reference fit and the model's predictions: free cores
         parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
@@ -235,7 +242,17 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         provenance={**_provenance(loaded, spec, parts), "split": rows.record},
         score_kind=output.score_kind,
         train_frame=parts.get("train_frame"),
+        weights=weights,
     )
+
+
+def _weights_of(row_weights: np.ndarray, audited: np.ndarray, record: dict[str, Any]) -> np.ndarray:
+    """The weights of the audited rows of aggregated data; the split ``record`` counts the rows they stand for."""
+    if len(audited) != len(row_weights):
+        raise InputError("aggregated data (rows with weights, as the Dask engine gives) is audited whole: no sample "
+                         f"and no split; got {len(audited):,} of its {len(row_weights):,} rows")
+    record.update(rows=int(row_weights.sum()), rows_audited=int(row_weights[audited].sum()))
+    return np.asarray(row_weights, dtype=np.int64)[audited]
 
 
 def _target_task(spec: AuditSpec, loaded: LoadedData, frame: pd.DataFrame,

@@ -24,8 +24,9 @@ Each engine runs in a fresh subprocess (``--child``):
 
 Every timing records the 1-minute load average before and after (the machine has 2 cores shared with other work).
 
-Run: ``python benchmarks/bench_dask.py [--sizes 1000000 10000000] [--partitions 20] [--scores]``
-(writes ``benchmarks/results/dask.json``).
+Run: ``python benchmarks/bench_dask.py [--sizes 1000000 10000000] [--partitions 20] [--scores] [--data-bias]
+[--folder DIR]`` (writes ``benchmarks/results/dask.json``; ``--folder`` keeps the written partitions for the next run).
+The client's context rows (the cells it audits with their counts as weights) are recorded as ``client_rows``.
 """
 
 from __future__ import annotations
@@ -55,12 +56,17 @@ SCORE_COLUMN = "score_2dp"
 
 
 def write_partitions(n: int, partitions: int, folder: Path, scores: bool) -> tuple[str, Path]:
-    """``partitions`` Parquet files of ``n`` rows in all, and the same rows as one file: (pattern, file)."""
+    """``partitions`` Parquet files of ``n`` rows in all, and the same rows as one file: (pattern, file).
+
+    Files written before in ``folder`` (a ``done`` marker) are reused.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True, exist_ok=True)
     whole = folder / "whole.parquet"
+    if (folder / "done").exists():
+        return str(folder / "part-*.parquet"), whole
     writer = None
     for i in range(partitions):
         frame = make_frame(n // partitions, seed=SEED + i)
@@ -71,6 +77,7 @@ def write_partitions(n: int, partitions: int, folder: Path, scores: bool) -> tup
         writer = writer or pq.ParquetWriter(whole, table.schema)
         writer.write_table(table)
     writer.close()
+    (folder / "done").write_text(f"{n} rows, {partitions} partitions, scores={scores}\n")
     return str(folder / "part-*.parquet"), whole
 
 
@@ -107,6 +114,7 @@ def child_memory(path: str, scores: bool) -> dict:
     after_import = rss_mb("VmRSS")
     wall, cpu = time.perf_counter(), time.process_time()
     audit = auditkit.audit(data=path, **settings(scores)).to_dict()
+    _keep(audit, "memory")
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "peak_rss_mb": rss_mb(),
             "rss_after_import_mb": after_import, "load_average_1min": [load, os.getloadavg()[0]],
             "n_rows": audit["performance"]["overall"]["n"], "fairness": _headline(audit)}
@@ -125,12 +133,14 @@ def child_dask(pattern: str, scores: bool) -> dict:
     before = client.run(cpu_seconds)
     rss_before = client.run(reset_peak)
     client_cpu, client_rss = time.process_time(), reset_peak()
+    contexts = _spy_contexts()
     wall = time.perf_counter()
     with get_task_stream(client) as stream:
         audit = auditkit.audit(data=pattern, engine="dask", scheduler=cluster.scheduler_address,
                                **settings(scores)).to_dict()
     elapsed = time.perf_counter() - wall
     client_cpu = time.process_time() - client_cpu
+    _keep(audit, "dask")
     after, peaks = client.run(cpu_seconds), client.run(rss_mb)
     tasks = _task_seconds(stream.data)
     workers = [{"cpu": after[w] - before[w], "rss_before_mb": rss_before[w], "peak_rss_mb": peaks[w]}
@@ -141,7 +151,24 @@ def child_dask(pattern: str, scores: bool) -> dict:
             "client_rss_before_mb": client_rss, "client_peak_rss_mb": rss_mb(), "workers": workers,
             "cpu_all_processes": client_cpu + sum(w["cpu"] for w in workers), "tasks": tasks,
             "load_average_1min": [load, os.getloadavg()[0]], "n_rows": audit["performance"]["overall"]["n"],
-            "partitions": audit["provenance"]["data_format"]["partitions"], "fairness": _headline(audit)}
+            "client_rows": contexts[0], "partitions": audit["provenance"]["data_format"]["partitions"],
+            "fairness": _headline(audit)}
+
+
+def _spy_contexts() -> list[int]:
+    """The rows of each audit context the client builds (the Dask engine's cells), filled as audits run."""
+    from auditkit import runner
+
+    rows: list[int] = []
+    build = runner.build_context
+
+    def counted(spec, *, loaded=None):
+        ctx = build(spec, loaded=loaded)
+        rows.append(len(ctx.frame))
+        return ctx
+
+    runner.build_context = counted
+    return rows
 
 
 def _task_seconds(records: list[dict]) -> dict[str, dict]:
@@ -158,10 +185,19 @@ def _task_seconds(records: list[dict]) -> dict[str, dict]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["seconds"]))
 
 
-def _headline(audit: dict) -> dict:
-    """A digest of the performance, fairness and data bias sections: the engines must agree (checked in the parent).
+def _keep(audit: dict, kind: str) -> None:
+    """Write ``audit`` to ``$BENCH_DASK_AUDITS/<kind>-<rows>.json`` when that variable names a folder (to compare)."""
+    folder = os.environ.get("BENCH_DASK_AUDITS")
+    if folder:
+        path = Path(folder) / f"{kind}-{audit['dataset']['n_rows']}.json"
+        path.write_text(json.dumps(audit, default=str), encoding="utf-8")
 
-    Floats are rounded to 12 significant digits (sums of scores in another row order differ in their last bits);
+
+def _headline(audit: dict) -> dict:
+    """A digest of the performance, fairness and data bias sections (the parent compares the audits themselves).
+
+    Floats are rounded to 12 significant digits (sums of scores in another row order differ in their last bits, which
+    may still cross a rounding boundary: ``same_numbers`` is :func:`compare_audits`');
     the proxies' balanced accuracy is left out (its folds follow the rows' order, which the Dask engine does not
     keep).
     """
@@ -177,6 +213,36 @@ def _headline(audit: dict) -> dict:
     sections = plain([audit["performance"], audit["fairness"], audit.get("data", {}).get("bias")])
     digest = hashlib.sha256(json.dumps(sections, sort_keys=True, default=str).encode()).hexdigest()
     return {"groups": len(audit["fairness"]["by_group"]), "sha256": digest}
+
+
+def compare_audits(folder: Path, rows: int, rel: float = 1e-9) -> dict:
+    """The two engines' performance, fairness and data bias sections compared: equal but for floats' last bits?
+
+    ``same_numbers``: the same structure, counts and texts, every float within ``rel`` (sums of the same values in
+    another order differ in their last bits; the proxies' balanced accuracy, whose folds follow the rows' order, is
+    left out). Also the largest relative difference of a float and how many floats differ at all.
+    """
+    audits = [json.loads((folder / f"{kind}-{rows}.json").read_text(encoding="utf-8")) for kind in ("memory", "dask")]
+    sections = [[a["performance"], a["fairness"], a.get("data", {}).get("bias")] for a in audits]
+    found = {"other": 0, "floats": 0, "largest": 0.0}
+
+    def walk(a, b):
+        if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+            for key in a:
+                if key != "balanced_accuracy":
+                    walk(a[key], b[key])
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for x, y in zip(a, b, strict=True):
+                walk(x, y)
+        elif isinstance(a, float) and isinstance(b, float) and a != b and not (a != a and b != b):
+            found["floats"] += 1
+            found["largest"] = max(found["largest"], abs(a - b) / max(abs(a), abs(b)))
+        elif a != b and not (isinstance(a, float) and isinstance(b, float)):
+            found["other"] += 1
+
+    walk(*sections)
+    return {"same_numbers": found["other"] == 0 and found["largest"] <= rel, "floats_differing": found["floats"],
+            "largest_relative_difference": found["largest"], "other_differences": found["other"]}
 
 
 def run_child(kind: str, path: str, scores: bool) -> dict:
@@ -204,7 +270,7 @@ def projection(run: dict, rows: int = 1_000_000_000, workers: int = 32) -> dict:
     return {"rows": rows, "workers": workers, "partition_rows": partition_rows, "partitions": partitions,
             "per_partition": per_partition,
             "worker_seconds": {k: v * partitions / workers for k, v in per_partition.items()},
-            "client_rows_rebuilt": rows}
+            "client_rows": run.get("client_rows"), "client_peak_rss_mb": run["client_peak_rss_mb"]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,9 +283,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", nargs="+", choices=("memory", "dask"), default=["memory", "dask"],
                         help="run only these (a run's missing engine is null in the JSON)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--folder", type=Path, help="write the partitions here (and reuse them), not in a temporary "
+                                                     "folder")
     args = parser.parse_args(argv)
     if args.data_bias:
         os.environ["BENCH_DASK_DATA_BIAS"] = "1"  # the children inherit it
+    if not args.child and not os.environ.get("BENCH_DASK_AUDITS"):
+        os.environ["BENCH_DASK_AUDITS"] = tempfile.mkdtemp(prefix="bench_dask_audits_")
     if args.child:
         kind, path = args.child
         print(json.dumps((child_dask if kind == "dask" else child_memory)(path, args.scores)))
@@ -230,7 +300,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             wall = time.perf_counter()
-            pattern, whole = write_partitions(n, args.partitions, Path(tmp) / str(n), args.scores)
+            folder = (args.folder or Path(tmp)) / f"{n}-{args.partitions}{'-scores' if args.scores else ''}"
+            pattern, whole = write_partitions(n, args.partitions, folder, args.scores)
             print(f"{n:,} rows written in {time.perf_counter() - wall:.0f}s", flush=True)
             memory = run_child("memory", str(whole), args.scores) if "memory" in args.engines else None
             print("memory", json.dumps(memory), flush=True)
@@ -238,8 +309,9 @@ def main(argv: list[str] | None = None) -> None:
             print("dask", json.dumps(dask), flush=True)
             run = {"rows": n, "partitions": args.partitions, "memory": memory, "dask": dask}
             if memory and dask:
-                same = memory["fairness"] == dask["fairness"] and memory["n_rows"] == dask["n_rows"]
-                run.update(same_numbers=same, ratio_wall=dask["wall"] / memory["wall"],
+                run.update(compare_audits(Path(os.environ["BENCH_DASK_AUDITS"]), n),
+                           same_digest_12_digits=memory["fairness"] == dask["fairness"],
+                           ratio_wall=dask["wall"] / memory["wall"],
                            ratio_cpu=dask["cpu_all_processes"] / memory["cpu"])
             result["runs"].append(run)
     if result["runs"][-1]["dask"]:

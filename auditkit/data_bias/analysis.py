@@ -65,8 +65,11 @@ def chi2_independence(table: np.ndarray) -> float | None:
 
 def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], reference: dict[str, dict],
                    n_boot: int, rng: np.random.Generator, level: float,
-                   codes_of: GroupCodes | None = None) -> tuple[list[dict], list[dict]]:
+                   codes_of: GroupCodes | None = None,
+                   weights: np.ndarray | None = None) -> tuple[list[dict], list[dict]]:
     """Rows and share of rows of every group; against ``reference`` shares where given.
+
+    ``weights``: rows of the data each row of ``sensitive`` stands for (``AuditContext.weights``).
 
     ``missing_group`` marks the groups of rows whose sensitive value is missing (labelled
     as ``sensitive.attrs["missing_groups"]`` says, see ``_missing_group``). ``codes_of``
@@ -89,7 +92,7 @@ def representation(sensitive: pd.DataFrame, groupings: list[tuple[str, ...]], re
     codes_of = _codes_of(sensitive, codes_of)
     for features in groupings:
         codes, keys = codes_of(features)
-        counts = np.bincount(codes, minlength=len(keys))
+        counts = np.bincount(codes, weights=weights, minlength=len(keys)).astype(np.int64)
         cis = _share_intervals(counts, n_boot, rng, level)
         absent = is_missing(keys, features, missing).to_numpy()
         expected = (_reference_shares(reference.get(features[0]), keys, features, absent)
@@ -164,7 +167,7 @@ def base_rates(ctx, groupings: list[tuple[str, ...]], min_size: int, n_boot: int
     rows, tests = [], []
     for features in groupings:
         codes, keys = ctx.group_codes(features)
-        n = np.bincount(codes, minlength=len(keys))
+        n = np.bincount(codes, weights=ctx.weights, minlength=len(keys))
         eligible = n >= min_size
         if ctx.spec.task == "regression":
             new_rows, p_value = _mean_targets(ctx.y_true, codes, keys, features, eligible, n_boot, rng, level)
@@ -180,7 +183,8 @@ def base_rates(ctx, groupings: list[tuple[str, ...]], min_size: int, n_boot: int
 def _class_shares(ctx, codes, keys, features, eligible, n_boot, rng, level) -> tuple[list[dict], float | None]:
     k = 2 if ctx.spec.task == "binary" else len(ctx.labels)
     y = ctx.y_true.astype(np.int64)
-    table = np.bincount(codes * k + y, minlength=len(keys) * k).reshape(len(keys), k)
+    table = np.bincount(codes * k + y, weights=ctx.weights, minlength=len(keys) * k).astype(np.int64)
+    table = table.reshape(len(keys), k)
     classes = [1] if ctx.spec.task == "binary" else list(range(k))
     rows = []
     for c in classes:

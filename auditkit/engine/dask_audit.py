@@ -2,19 +2,22 @@
 
 Dask reduces the data to rows per (sensitive values, true label, decision[, score]) cell and a
 per-column summary; the audit then runs on those tables with the in-memory engine's own steps,
-bootstrap and findings. The confusion counts of every group, and so every number of the performance
-and fairness steps (their multinomial bootstrap included), are functions of the cells alone, which is
-why the numbers equal the in-memory engine's on the same rows. With ``scores=COLUMN`` the score value
-is one more key of the cells: the score metrics (ROC AUC, Brier score, calibration by group, through
-:mod:`auditkit.fairness.score_cells`, exact or binned as the in-memory engine chooses) depend on the
-rows only through the counts of (finest group, score value, label), so they too are the in-memory
-engine's. The cells are few when the scores take few distinct values (rounded scores, score bands, a
-tree model's leaves); continuous scores make about one cell per row.
+bootstrap and findings. The client holds the cells, not the rows: the context's rows are the cells
+and their counts its ``weights`` (``LoadedData.row_weights``, ``AuditContext.weights``), which the
+counts-based steps sum (performance, fairness through :mod:`auditkit.fairness.weighted_cells`,
+data_bias's representation and base rates, the overview's group sizes). The confusion counts of
+every group, and so every number of the performance and fairness steps (their multinomial bootstrap
+included), are functions of the cells alone, which is why the numbers equal the in-memory engine's
+on the same rows. With ``scores=COLUMN`` the score value is one more key of the cells: the score
+metrics (ROC AUC, Brier score, calibration by group, through :mod:`auditkit.fairness.score_cells`,
+exact or binned as the in-memory engine chooses) depend on the rows only through the counts of
+(finest group, score value, label), so they too are the in-memory engine's. The cells are few when
+the scores take few distinct values (rounded scores, score bands, a tree model's leaves); continuous
+scores make about one cell per row.
 
-Limit: the context rebuilds the key columns row by row from the cells
-(:meth:`~auditkit.engine.dask_tables.DaskTables.rows`), so the client holds the sensitive, target
-and decision values of every row (not the other columns); the step code would have to take cell
-weights to drop that.
+Limit: the data_bias step's proxies (the single-column guess's cross-validation) and missingness
+tests still expand one (sensitive feature, column) table at a time into rows on the client
+(:mod:`auditkit.engine.dask_bias`): two integer arrays of the audited rows' length, one pair at a time.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditkit.cluster import dask_client
 from auditkit.engine import DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
-from auditkit.engine.dask_tables import DaskSource, DaskTables, aggregate, combined_sha256, open_source
+from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
 from auditkit.params import show
@@ -50,9 +54,10 @@ SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this pro
 class DaskShared:
     """The data of a Dask-engine audit as the runner reads it (the ``shared`` of :func:`auditkit.audit`).
 
-    ``loaded`` holds the aggregated rows (key columns only); ``result_for`` gives the data overview
-    computed by Dask over every column and the data_bias step from the tables Dask aggregated for it
-    (``bias``, None when the audit has no data_bias step); every other step runs on the context.
+    ``loaded`` holds the cells (key columns only) and their counts (``row_weights``); ``result_for``
+    gives the data overview computed by Dask over every column and the data_bias step from the tables
+    Dask aggregated for it (``bias``, None when the audit has no data_bias step); every other step runs
+    on the context (whose rows are the cells, weighted).
 
     Examples
     --------
@@ -74,7 +79,7 @@ class DaskShared:
         if type(step) is not DataOverviewStep:
             return None
         return step.from_summary(self.tables.columns, self.tables.n_rows, len(self.tables.columns),
-                                 self.n_features, ctx.sensitive)
+                                 self.n_features, ctx.sensitive, ctx.weights)
 
 
 def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
@@ -99,8 +104,8 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     >>> frame = pd.DataFrame({"g": ["a", "b"] * 10, "y": [0, 1, 1, 0] * 5, "d": [0, 1] * 10})
     >>> spec, shared = prepare_dask_audit(None, {"data": dd.from_pandas(frame, npartitions=2), "target": "y",
     ...                                          "sensitive": ["g"], "predictions": "d"}, scheduler="synchronous")
-    >>> spec.step_names, len(spec.data), shared.loaded.read["partitions"]
-    (['data_overview', 'data_bias', 'performance', 'fairness'], 20, 2)
+    >>> spec.step_names, len(spec.data), shared.loaded.row_weights.tolist(), shared.loaded.read["partitions"]
+    (['data_overview', 'data_bias', 'performance', 'fairness'], 4, [5, 5, 5, 5], 2)
     """
     given = dict(settings) if spec is None else {**_spec_settings(spec)}
     data = given.pop("data", None)
@@ -115,11 +120,14 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
     with dask_scheduler(scheduler):  # the data is read twice: the tables (and encodings), then the pair tables
         tables = aggregate(source.frame, keys, None if bias_columns is None else encodings_graph(source.frame,
-                                                                                                 bias_columns))
+                                                                                                 bias_columns),
+                           counted=bias_columns or ())
         bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
+        if bias is not None:  # the encodings counted these columns' distinct values
+            tables = tables.with_unique({c: e.n_distinct for c, e in bias.encodings.items()})
         sha256 = combined_sha256(source)
-    loaded = LoadedData(frame=tables.rows(), name=source.name, sha256=sha256, files=source.files,
-                        read=source.read)
+    loaded = LoadedData(frame=tables.cells.drop(columns=COUNT), name=source.name, sha256=sha256, files=source.files,
+                        read=source.read, row_weights=tables.cells[COUNT].to_numpy(dtype=np.int64))
     name = probe.data_name or source.name
     audit_spec = AuditSpec(data=loaded.frame, **{**given, "data_name": name})
     n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
@@ -158,6 +166,10 @@ def _check_supported(spec: AuditSpec) -> None:
     others = [name for name in spec.step_names if name not in DASK_STEPS]
     if others:
         raise InputError(f"{supported}; got steps {', '.join(others)}")
+    extra = (spec.step_options.get("fairness") or {}).get("extra_metrics")
+    if extra:  # a user metric is called on rows, which the client does not hold (it audits the cells)
+        raise InputError(f"{supported}, and no fairness extra_metrics (they need the rows); got extra_metrics "
+                         f"{', '.join(map(str, extra))}")
 
 
 def _key_columns(spec: AuditSpec, source: DaskSource) -> list[str]:

@@ -1,7 +1,7 @@
 """The data_bias step of a Dask-engine audit, from the tables Dask aggregated (:mod:`auditkit.engine.dask_bias_tables`).
 
-Representation and base rates come from the context, whose rows are rebuilt from the cells (as for
-every Dask-engine step). Missingness and proxies come from the (sensitive feature, column) tables:
+Representation and base rates come from the context, whose rows are the cells with their counts as
+weights (as for every Dask-engine step). Missingness and proxies come from the (sensitive feature, column) tables:
 each is handed to the in-memory engine's own functions (``missingness``, ``proxy_row``) as rows
 rebuilt from one table at a time, grouped by cell, with the same random generators drawn in the same
 order, so every number -- counts, Cramér's V and its bootstrap interval, mutual information, tests,
@@ -23,7 +23,6 @@ import pandas as pd
 from auditkit.data_bias import analysis as bias
 from auditkit.data_bias.proxies import Encoded, proxy_row
 from auditkit.engine.dask_bias_tables import ColumnEncoding, keyed
-from auditkit.engine.dask_tables import COUNT
 from auditkit.exceptions import InputError
 from auditkit.result import StepResult
 from auditkit.stats.counts import groupings
@@ -78,7 +77,8 @@ def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTable
     n_boot, level = int(step.n_boot), float(step.ci_level)
     represented, fit_tests = bias.representation(ctx.sensitive, groupings(ctx.sensitive_features, step.intersections),
                                                  step.reference_distribution, n_boot,
-                                                 ctx.rng("data_bias.representation"), level, ctx.group_codes)
+                                                 ctx.rng("data_bias.representation"), level, ctx.group_codes,
+                                                 weights=ctx.weights)
     rates, rate_tests = bias.base_rates(ctx, groupings(ctx.sensitive_features, step.intersections), min_size, n_boot,
                                         ctx.rng("data_bias.base_rates"), level)
     codes = {f: _code_of_value(ctx, cells, f) for f in ctx.sensitive_features}
@@ -101,10 +101,8 @@ def _columns(step: Any, tables: BiasTables) -> list[str]:
 
 def _code_of_value(ctx: Any, cells: pd.DataFrame, feature: str) -> tuple[dict[Any, int], int]:
     """Group code of each sensitive value (as :func:`keyed` gives it) of ``feature``, and the number of groups."""
-    codes, keys = ctx.group_codes((feature,))
-    counts = cells[COUNT].to_numpy()
-    first_rows = np.cumsum(counts) - counts  # the context's rows are the cells', each repeated, in order
-    return dict(zip(keyed(cells[feature]), codes[first_rows].tolist(), strict=True)), len(keys)
+    codes, keys = ctx.group_codes((feature,))  # the context's rows are the cells, in order
+    return dict(zip(keyed(cells[feature]), codes.tolist(), strict=True)), len(keys)
 
 
 def _codes(table: pd.Series, code_of: dict[Any, int]) -> np.ndarray:
@@ -154,10 +152,10 @@ def _proxies(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTables, c
                 continue
             table = tables.pairs[(feature, column)]
             counts = table.to_numpy()
-            x = np.repeat(table.index.get_level_values(0).to_numpy(dtype=np.int64), counts)
-            s = np.repeat(_codes(table, code_of), counts)
-            encoded = Encoded(x.astype(np.min_scalar_type(max(encoding.n_levels - 1, 0))), encoding.n_levels,
-                              encoding.kind)
+            levels = table.index.get_level_values(0).to_numpy(dtype=np.int64)  # repeated in the smallest types
+            x = np.repeat(levels.astype(np.min_scalar_type(max(encoding.n_levels - 1, 0))), counts)
+            s = np.repeat(_codes(table, code_of).astype(np.min_scalar_type(max(n_groups - 1, 0))), counts)
+            encoded = Encoded(x, encoding.n_levels, encoding.kind)
             rows.append({"sensitive_feature": feature, "feature": column,
                          **proxy_row(encoded, s, n_groups, rng, n_boot, level)})
     rows.sort(key=lambda r: (-(r["cramers_v"] or 0.0), r["sensitive_feature"], r["feature"]))

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.data_bias.proxies import encode_column
+from auditkit.data_bias.proxies import IDENTIFIER_SHARE, MAX_LEVELS, N_BINS, encode_column
 from auditkit.engine.dask_tables import merge_tree, sum_counts
 
 MISSING = "\x00(missing)"  # the key of a missing sensitive value in the pair tables
@@ -47,6 +47,8 @@ class ColumnEncoding:
     levels : ndarray of int
         Binned: the level below the first key, then of each key onwards; otherwise the level of each key.
     binned : bool
+    n_distinct : int
+        Distinct values present (missing values not counted), as ``Series.nunique`` counts them; -1 if not known.
 
     Examples
     --------
@@ -62,6 +64,7 @@ class ColumnEncoding:
     keys: np.ndarray
     levels: np.ndarray
     binned: bool
+    n_distinct: int = -1
 
     def levels_of(self, values: pd.Series) -> np.ndarray:
         """Level of each of ``values`` (-1 for every row of a skipped column)."""
@@ -81,9 +84,10 @@ class ColumnEncoding:
 def encode_counts(counts: pd.Series, n_missing: int, dtype: Any) -> ColumnEncoding:
     """The encoding of a column whose distinct values (in order of first appearance) occur ``counts`` times.
 
-    The column is rebuilt with each value repeated (missing values last) and encoded by
-    ``encode_column``, whose levels depend on the values and their counts only, not on the rows' order
-    (quantiles; counts of texts, ties broken by first appearance).
+    A text column's levels come from the counts (:func:`_text_encoding`); a numeric column is rebuilt
+    with each value repeated (missing values last) and encoded by ``encode_column``, whose levels depend
+    on the values and their counts only, not on the rows' order (quantiles; counts of texts, ties
+    broken by first appearance).
 
     Examples
     --------
@@ -93,50 +97,128 @@ def encode_counts(counts: pd.Series, n_missing: int, dtype: Any) -> ColumnEncodi
     (True, 10, [2.0, 4.0, 6.0])
     """
     counts = counts[counts.to_numpy() > 0]  # a categorical column counts its unused categories too
+    if not _is_number(dtype):
+        return _text_encoding(counts, n_missing)
     values = pd.Series(np.repeat(counts.index.to_numpy(), counts.to_numpy()), dtype=dtype)
     if n_missing:
         values = pd.concat([values, pd.Series([np.nan] * n_missing)], ignore_index=True)
     encoded = encode_column(values)
     if encoded.codes is None:
-        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False)
+        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False,
+                              len(counts))
     starts = np.cumsum(counts.to_numpy()) - counts.to_numpy()
     level_of_value = encoded.codes[starts].astype(np.int64)
     missing_level = int(encoded.codes[-1]) if n_missing else -1
     if encoded.kind != "numeric (binned)":
         return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, counts.index.to_numpy(),
-                              level_of_value, False)
+                              level_of_value, False, len(counts))
     order = np.argsort(counts.index.to_numpy(dtype=float), kind="stable")
     ordered, by_value = counts.index.to_numpy(dtype=float)[order], level_of_value[order]
     change = np.flatnonzero(np.diff(by_value) != 0) + 1  # a level's levels are nondecreasing in the value
     return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, ordered[change],
-                          np.r_[by_value[:1], by_value[change]], True)
+                          np.r_[by_value[:1], by_value[change]], True, len(counts))
+
+
+def _text_encoding(counts: pd.Series, n_missing: int) -> ColumnEncoding:
+    """``encode_column``'s levels of a text column from its values' counts (first appearance first), no rows.
+
+    The :data:`~auditkit.data_bias.proxies.MAX_LEVELS` most frequent texts (ties: the first seen)
+    sorted, level 0 the missing values, the last level the rest; levels present renumbered in order.
+    """
+    n_unique = len(counts)
+    if n_unique <= 1 and not n_missing:
+        return _skipped("constant", "the column has a single value", n_unique)
+    if n_unique > max(50, IDENTIFIER_SHARE * (int(counts.sum()) + n_missing)):
+        return _skipped("identifier", f"{n_unique} distinct values: looks like an identifier or free text", n_unique)
+    texts = np.array([str(value) for value in counts.index.astype(object)], dtype=object)
+    text_of_value, names = pd.factorize(texts)
+    per_text = np.bincount(text_of_value, weights=counts.to_numpy(), minlength=len(names)).astype(np.int64)
+    top = sorted(names[np.argsort(-per_text, kind="stable")[:MAX_LEVELS]])
+    position = {name: i + 1 for i, name in enumerate(top)}
+    level = np.array([position.get(name, len(top) + 1) for name in names], dtype=np.int64)[text_of_value]
+    present = np.unique(np.r_[level, [0] * bool(n_missing)])
+    if len(present) < 2:
+        return _skipped("constant", "the column has a single value", n_unique)
+    return ColumnEncoding("categorical", len(present), None, 0 if n_missing else -1, counts.index.to_numpy(),
+                          np.searchsorted(present, level), False, n_unique)
+
+
+def _skipped(kind: str, reason: str, n_distinct: int) -> ColumnEncoding:
+    return ColumnEncoding(kind, 0, reason, -1, np.array([]), np.array([], dtype=np.int64), False, n_distinct)
 
 
 def encode_values(values: pd.Series) -> ColumnEncoding:
     """The encoding of a numeric column whose values (missing ones included) are ``values``.
 
+    See :func:`encode_sorted`, which this calls with the present values sorted.
+
     Examples
     --------
     >>> encoding = encode_values(pd.Series([*range(20), None], dtype=float))
-    >>> encoding.binned, encoding.n_levels, encoding.missing_level, encoding.keys.tolist()[:3]
-    (True, 11, 0, [2.0, 4.0, 6.0])
+    >>> encoding.binned, encoding.n_levels, encoding.missing_level, encoding.keys.tolist()[:3], encoding.n_distinct
+    (True, 11, 0, [2.0, 4.0, 6.0], 20)
     >>> encode_values(pd.Series([3, 1, 3])).levels_of(pd.Series([1, 3])).tolist()
     [0, 1]
     """
+    numbers = values.to_numpy(dtype=float)
+    missing = np.isnan(numbers)
+    return encode_sorted(np.sort(numbers[~missing]), int(missing.sum()), values.dtype)
+
+
+def encode_sorted(present: np.ndarray, n_missing: int, dtype: Any) -> ColumnEncoding:
+    """The encoding of a numeric column of ``dtype`` from its present values (as floats) and its missing count.
+
+    ``present`` is sorted here, in place (the workers hand over runs sorted per partition, concatenated:
+    no copy of the column is made). A column of more than :data:`~auditkit.data_bias.proxies.N_BINS`
+    distinct values is binned from them (:func:`_binned_sorted`: the quantiles ``encode_column`` takes,
+    each bin's first value), with no per-row level array; fewer distinct values go through
+    ``encode_column`` (whose levels do not depend on the rows' order then). Also counts the distinct
+    values (``n_distinct``), for the data overview.
+
+    Examples
+    --------
+    >>> encoding = encode_sorted(np.array([5.0, 1.0, 3.0]), 1, "float64")
+    >>> encoding.kind, encoding.n_levels, encoding.missing_level, encoding.n_distinct
+    ('numeric', 4, 0, 3)
+    """
+    ordered = np.asarray(present, dtype=float)
+    ordered.sort(kind="stable")  # sorted runs: merged
+    n_distinct = int(len(ordered) > 0) + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+    if n_distinct > N_BINS:  # encode_column bins exactly these columns
+        return _binned_sorted(ordered, n_missing > 0, n_distinct)
+    if n_missing:
+        return _encode_few(pd.Series(np.r_[ordered, np.full(n_missing, np.nan)]), n_distinct)
+    return _encode_few(pd.Series(ordered).astype(dtype), n_distinct)
+
+
+def _binned_sorted(ordered: np.ndarray, has_missing: bool, n_distinct: int) -> ColumnEncoding:
+    """``encode_column``'s quantile bins of the sorted present values ``ordered``: its levels, from the bins' starts.
+
+    Level 0 holds the missing values (if any), then each non-empty bin in order of value, as
+    ``encode_column`` renumbers them.
+    """
+    edges = np.unique(np.quantile(ordered, np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    bounds = np.r_[0, np.searchsorted(ordered, edges, side="left"), len(ordered)]  # a value >= an edge is above it
+    found = np.flatnonzero(np.diff(bounds) > 0)  # bins that hold values (0: below the first edge)
+    offset = int(has_missing)
+    return ColumnEncoding("numeric (binned)", len(found) + offset, None, 0 if has_missing else -1,
+                          ordered[bounds[found[1:]]], np.arange(len(found), dtype=np.int64) + offset, True,
+                          n_distinct)
+
+
+def _encode_few(values: pd.Series, n_distinct: int) -> ColumnEncoding:
+    """The encoding of a numeric column of few distinct values, by ``encode_column``."""
     encoded = encode_column(values)
     if encoded.codes is None:
-        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False)
+        return ColumnEncoding(encoded.kind, 0, encoded.skipped, -1, np.array([]), np.array([], dtype=np.int64), False,
+                              n_distinct)
     codes = encoded.codes.astype(np.int64)
     missing = values.isna().to_numpy()
     missing_level = int(codes[np.argmax(missing)]) if missing.any() else -1
     present = values.to_numpy()[~missing]
-    if encoded.kind == "numeric (binned)":  # levels grow with the value: each starts at its smallest value
-        level = codes[~missing]
-        found = np.flatnonzero(np.bincount(level))
-        smallest = np.array([present[level == f].min() for f in found], dtype=float)
-        return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, smallest[1:], found, True)
     distinct, first = np.unique(present, return_index=True)
-    return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, distinct, codes[~missing][first], False)
+    return ColumnEncoding(encoded.kind, encoded.n_levels, None, missing_level, distinct, codes[~missing][first], False,
+                          n_distinct)
 
 
 def encodings_graph(frame: Any, columns: list[str]) -> Any:
@@ -164,7 +246,8 @@ def encodings_graph(frame: Any, columns: list[str]) -> Any:
         for i, column in enumerate(columns):
             leaves = [part[i] for part in parts]
             if numeric[i]:
-                roots.append(dask.delayed(encode_values)(merge_tree(_concat, leaves)))
+                roots.append(dask.delayed(encode_sorted)(merge_tree(_concat, leaves), missing[position[column]],
+                                                         frame.dtypes[column]))
             else:
                 roots.append(dask.delayed(encode_counts)(merge_tree(sum_counts, leaves), missing[position[column]],
                                                          frame.dtypes[column]))
@@ -177,14 +260,20 @@ def _is_number(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
-def _column_values(part: pd.DataFrame, columns: list[str], numeric: list[bool]) -> list[pd.Series]:
-    """Per column: a numeric column's values; another's rows per distinct value (first appearance first)."""
-    return [part[c] if number else part[c].value_counts(sort=False, dropna=True)
+def _column_values(part: pd.DataFrame, columns: list[str], numeric: list[bool]) -> list[Any]:
+    """Per column: a numeric column's present values sorted (floats); another's rows per distinct value (first
+    appearance first)."""
+    return [_sorted_present(part[c]) if number else part[c].value_counts(sort=False, dropna=True)
             for c, number in zip(columns, numeric, strict=True)]
 
 
-def _concat(parts: list[pd.Series]) -> pd.Series:
-    return pd.concat(parts, ignore_index=True)
+def _sorted_present(values: pd.Series) -> np.ndarray:
+    numbers = values.to_numpy(dtype=float)
+    return np.sort(numbers[~np.isnan(numbers)])
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts)
 
 
 def pair_tables(frame: Any, values: dict[str, list[Any]],

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import glob
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
@@ -80,18 +80,19 @@ class DaskTables:
     n_rows: int
     also: Any = None
 
-    def rows(self) -> pd.DataFrame:
-        """The key columns row by row: each cell repeated as often as it occurs (rows grouped by cell).
+    def with_unique(self, n_unique: dict[str, int]) -> DaskTables:
+        """These tables with the ``n_unique`` of some columns (counted elsewhere) set.
 
         Examples
         --------
-        >>> cells = pd.DataFrame({"g": ["a", "b"], COUNT: [2, 1]})
-        >>> DaskTables(cells, pd.DataFrame(), 3).rows()["g"].tolist()
-        ['a', 'a', 'b']
+        >>> columns = pd.DataFrame({"column": ["x", "y"], "n_unique": [-1, 2]})
+        >>> DaskTables(pd.DataFrame(), columns, 3).with_unique({"x": 5}).columns["n_unique"].tolist()
+        [5, 2]
         """
-        counts = self.cells[COUNT].to_numpy(dtype=np.int64)
-        keys = self.cells.drop(columns=COUNT)
-        return keys.take(np.repeat(np.arange(len(keys)), counts)).reset_index(drop=True)
+        columns = self.columns.copy()
+        given = columns["column"].map(n_unique)
+        columns["n_unique"] = given.fillna(columns["n_unique"]).astype(np.int64)
+        return replace(self, columns=columns)
 
 
 def open_source(data: Any, encoding: str | None = None) -> DaskSource:
@@ -182,8 +183,13 @@ SPLIT_EVERY = 8  # partial results merged per task in the trees that combine the
 BUCKET_PARTITIONS = 4  # partitions' worth of a column's distinct values that one task merges at most
 
 
-def aggregate(frame: Any, keys: list[str], also: Callable[[list[Any], Any], Any] | None = None) -> DaskTables:
+def aggregate(frame: Any, keys: list[str], also: Callable[[list[Any], Any], Any] | None = None,
+              counted: Collection[str] = ()) -> DaskTables:
     """Rows per combination of ``keys`` (missing values kept) and the column summary, in one pass over the data.
+
+    ``counted``: columns whose distinct values ``also`` counts (the data_bias encodings, which see every
+    value of a column anyway); their ``n_unique`` is left -1 here, for :meth:`DaskTables.with_unique`,
+    and no task holds their distinct values (a continuous column's are about all its values).
 
     ``also(partitions, missing)`` may add Dask work over the same partitions (``to_delayed``), read once
     for both: it receives them and the delayed missing counts per column and returns delayed values,
@@ -210,16 +216,18 @@ def aggregate(frame: Any, keys: list[str], also: Callable[[list[Any], Any], Any]
 
     keys = list(dict.fromkeys(keys))
     names = list(frame.columns)
+    uncounted = [c for c in names if c not in set(counted)]
     buckets = distinct_buckets(frame.npartitions)
     partitions = frame.to_delayed()
-    parts = [dask.delayed(_partition_tables, nout=3)(part, keys, buckets) for part in partitions]
+    parts = [dask.delayed(_partition_tables, nout=3)(part, keys, uncounted, buckets) for part in partitions]
     cells = merge_tree(sum_counts, [part[0] for part in parts])
     missing = merge_tree(_add, [part[1] for part in parts])
     distinct = [[dask.delayed(len)(merge_tree(_union, [part[2][i][b] for part in parts])) for b in range(buckets)]
-                for i in range(len(names))]
+                for i in range(len(uncounted))]
     cells, missing, distinct, extra = dask.compute(cells, missing, distinct,
                                                    None if also is None else also(partitions, missing))
-    unique = [sum(counts) for counts in distinct]
+    unique_of = {c: sum(counts) for c, counts in zip(uncounted, distinct, strict=True)}
+    unique = [unique_of.get(c, -1) for c in names]
     cells = cells.rename(COUNT).reset_index().sort_values(keys, na_position="last", kind="stable")
     columns = pd.DataFrame({
         "column": [str(c) for c in names],
@@ -243,11 +251,14 @@ def distinct_buckets(partitions: int) -> int:
     return max(1, -(-partitions // BUCKET_PARTITIONS))
 
 
-def _partition_tables(part: pd.DataFrame, keys: list[str],
+def _partition_tables(part: pd.DataFrame, keys: list[str], columns: list[str],
                       buckets: int) -> tuple[pd.Series, np.ndarray, list[list[np.ndarray]]]:
-    """One partition's rows per cell of ``keys``, missing values per column, distinct values per column and bucket."""
+    """One partition's rows per cell of ``keys``, missing values per column, distinct values per column and bucket.
+
+    Distinct values of ``columns`` only.
+    """
     cells = part.groupby(keys, dropna=False, observed=True, sort=False).size()
-    distinct = [_by_bucket(_distinct(part[c]), buckets) for c in part.columns]
+    distinct = [_by_bucket(_distinct(part[c]), buckets) for c in columns]
     return cells, part.isna().sum().to_numpy(dtype=np.int64), distinct
 
 

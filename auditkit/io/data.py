@@ -14,6 +14,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditkit.datasets import dataset_names
@@ -48,6 +49,7 @@ class LoadedData:
     sensitive_features: list[str] = field(default_factory=list)
     feature_names: list[str] | None = None
     read: dict[str, Any] = field(default_factory=dict)
+    row_weights: np.ndarray | None = None  # rows of the data each row of frame stands for (aggregated data); None: 1
 
 
 def read_data(data: Any, encoding: str | None = None, columns: list[str] | None = None) -> LoadedData:

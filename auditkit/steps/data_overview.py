@@ -35,14 +35,17 @@ class DataOverviewStep(Step):
         return self.from_summary(column_summary(frame), len(frame), frame.shape[1], ctx.X.shape[1], ctx.sensitive)
 
     def from_summary(self, columns: pd.DataFrame, n_rows: int, n_columns: int, n_features: int,
-                     sensitive: pd.DataFrame) -> StepResult:
-        """The step's result from a :func:`column_summary` of the audited rows (e.g. aggregated by Dask)."""
+                     sensitive: pd.DataFrame, weights: np.ndarray | None = None) -> StepResult:
+        """The step's result from a :func:`column_summary` of the audited rows (e.g. aggregated by Dask).
+
+        ``weights``: rows each row of ``sensitive`` stands for (``AuditContext.weights``), or None.
+        """
         columns = columns.copy()
         columns["missing_fraction"] = columns["n_missing"] / max(n_rows, 1)
         sizes = [
             pd.DataFrame({"feature": col, "group": counts.index, "n": counts.to_numpy()})
             for col in sensitive.columns
-            for counts in [sensitive[col].value_counts().sort_index()]
+            for counts in [_group_sizes(sensitive[col], weights)]
         ]
         group_sizes = pd.concat(sizes, ignore_index=True) if sizes else pd.DataFrame()
         group_sizes["fraction"] = group_sizes["n"] / max(n_rows, 1)
@@ -151,3 +154,10 @@ def n_unique(values: pd.Series) -> int:
     if values.dtype.kind == "f" and len(distinct) and np.isnan(distinct[-1]):
         return len(distinct) - 1  # NaNs sort last and count once (``equal_nan``)
     return len(distinct)
+
+
+def _group_sizes(values: pd.Series, weights: np.ndarray | None) -> pd.Series:
+    """Rows per value of ``values`` (each row counted ``weights`` times), by value."""
+    if weights is None:
+        return values.value_counts().sort_index()
+    return pd.Series(weights, index=values.index).groupby(values, sort=True).sum().astype(np.int64)

@@ -12,6 +12,7 @@ from auditkit.fairness.findings import fairness_findings
 from auditkit.fairness.scores import scores_not_probabilities
 from auditkit.fairness.tables import fairness_tables
 from auditkit.fairness.tasks import run_fairness
+from auditkit.fairness.weighted_cells import weighted_fairness
 from auditkit.params import AnyOf, Boolean, CallableForm, MappingOf, Options, Text
 from auditkit.result import StepResult
 from auditkit.stats.comparisons import correct
@@ -130,7 +131,10 @@ class FairnessStep(Step):
     def run(self, ctx) -> StepResult:
         settings = self.settings(ctx)
         chosen = groupings(ctx.sensitive_features, settings.intersections)
-        output = run_fairness(ctx, settings, chosen, self.extra_metrics, int(self.extra_metrics_n_boot))
+        if ctx.weights is None:
+            output = run_fairness(ctx, settings, chosen, self.extra_metrics, int(self.extra_metrics_n_boot))
+        else:  # aggregated rows (engine="dask"): counts with weights
+            output = weighted_fairness(ctx, settings, chosen, self.extra_metrics)
         correct(output.comparisons, settings.correction, settings.alpha)
         payload = {
             "by_group": output.by_group(),

@@ -43,13 +43,13 @@ class PerformanceStep(Step):
         if ctx.spec.task == "multiclass":
             metrics, confusion = _multiclass_metrics(ctx.y_true, ctx.y_pred, ctx.labels)
             return self._result(metrics, confusion, seen)
-        cells = np.bincount(confusion_cells(ctx.y_true, ctx.y_pred), minlength=4)
+        cells = np.bincount(confusion_cells(ctx.y_true, ctx.y_pred), weights=ctx.weights, minlength=4).astype(np.int64)
         rates = {k: float(v) for k, v in rates_from_counts(cells).items()}
         precision, recall = rates["precision"], rates["true_positive_rate"]
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else float("nan")
         metrics = {"n": int(cells.sum()), **rates, "recall": recall, "f1": f1}
         if ctx.y_score is not None:
-            metrics.update(_score_metrics(ctx.y_true, ctx.y_score, ctx.score_kind == "probability"))
+            metrics.update(_score_metrics(ctx.y_true, ctx.y_score, ctx.score_kind == "probability", ctx.weights))
         confusion = {"tp": int(cells[TP]), "fp": int(cells[FP]), "fn": int(cells[FN]), "tn": int(cells[TN])}
         return self._result(metrics, confusion, seen + scores_not_probabilities(ctx, self.name, "the Brier score"))
 
@@ -173,18 +173,21 @@ def _multiclass_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple) -
     return metrics, {"labels": as_text, "matrix": confusion.tolist()}
 
 
-def _score_metrics(y_true: np.ndarray, y_score: np.ndarray, probabilities: bool) -> dict[str, float]:
+def _score_metrics(y_true: np.ndarray, y_score: np.ndarray, probabilities: bool,
+                   weights: np.ndarray | None = None) -> dict[str, float]:
     """ROC AUC, and the Brier score when the scores are probabilities (NaN otherwise).
 
     As scikit-learn's ``roc_auc_score`` and ``brier_score_loss`` compute them (the larger label positive; tied
     scores count half a pair), without it: a predictions-only audit need not import scikit-learn (1.3 s).
+    ``weights``: rows each row stands for (``AuditContext.weights``), as their ``sample_weight``.
     """
     out = {"roc_auc": float("nan"), "brier_score": float("nan")}
     classes = np.unique(y_true)
     positive = np.asarray(y_true) == classes[-1]
     scores = np.asarray(y_score, dtype=float)
+    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
     if len(classes) == 2:
-        out["roc_auc"] = float(weighted_auc(positive, scores, np.ones((1, len(scores))))[0])
+        out["roc_auc"] = float(weighted_auc(positive, scores, weights[None])[0])
     if probabilities:
-        out["brier_score"] = float(np.mean((positive - scores) ** 2))
+        out["brier_score"] = float(np.average((positive - scores) ** 2, weights=weights))
     return out
