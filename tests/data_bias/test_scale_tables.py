@@ -1,0 +1,127 @@
+"""data_bias at 10M rows: the single-column guess's folds drawn from the contingency table, not a row permutation.
+
+The folds of a seeded permutation of the rows (taken modulo 5) have multivariate hypergeometric
+cell counts; :func:`~auditkit.data_bias.proxies.fold_tables` draws them from the table. Other
+numbers, same law: checked here against every permutation of small tables (exact law), and the
+balanced accuracy's distribution against the row-by-row guess it replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import _previous_implementations as previous
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from auditkit import AuditSpec, build_context
+from auditkit.data_bias.proxies import (
+    N_FOLDS,
+    contingency,
+    fold_sizes,
+    fold_tables,
+    guess_accuracy,
+    predictive_power,
+)
+from auditkit.steps import DataBiasStep
+
+DRAWS = 6000
+
+
+def _rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Level and value of every row of ``table``, in cell order."""
+    kx, ks = table.shape
+    cells = np.repeat(np.arange(kx * ks), table.ravel())
+    return cells // ks, cells % ks
+
+
+def _row_folds(table: np.ndarray, permutation: np.ndarray) -> tuple:
+    """The (fold, level, value) table of the folds ``permutation % N_FOLDS`` (the row version), as a tuple."""
+    x, s = _rows(table)
+    cells = (permutation % N_FOLDS) * table.size + x * table.shape[1] + s
+    return tuple(np.bincount(cells, minlength=N_FOLDS * table.size))
+
+
+@pytest.mark.parametrize("table", [[[2, 1], [1, 1]], [[3, 1], [1, 1]], [[2, 0, 1], [0, 1, 1]]])
+def test_fold_tables_follow_the_law_of_every_row_permutation(table):
+    """Goodness of fit of the drawn fold tables to the exact law: every permutation of the rows, equally likely."""
+    table = np.array(table)
+    n = int(table.sum())
+    exact = Counter(_row_folds(table, np.array(p)) for p in itertools.permutations(range(n)))
+    rng = np.random.default_rng(11)
+    drawn = Counter(tuple(fold_tables(table, rng).ravel()) for _ in range(DRAWS))
+    assert set(drawn) <= set(exact)  # only fold tables a permutation can give
+    outcomes = sorted(exact)
+    expected = np.array([exact[o] for o in outcomes], dtype=float) / sum(exact.values()) * DRAWS
+    observed = np.array([drawn[o] for o in outcomes])
+    assert stats.chisquare(observed, expected).pvalue > 0.001
+
+
+@pytest.mark.parametrize(("table", "sizes"), [([[6, 1], [2, 3]], [3, 3, 2, 2, 2]), ([[0, 4]], [1, 1, 1, 1, 0]),
+                                              ([[1]], [1, 0, 0, 0, 0]), ([[0, 0], [0, 0]], [0, 0, 0, 0, 0])])
+def test_fold_tables_deal_every_row_once_in_the_folds_of_a_permutation(table, sizes):
+    table = np.array(table)
+    folds = fold_tables(table, np.random.default_rng(0))
+    assert folds.shape == (N_FOLDS, *table.shape) and (folds >= 0).all()
+    assert np.array_equal(folds.sum(axis=0), table)
+    assert folds.sum(axis=(1, 2)).tolist() == sizes == fold_sizes(int(table.sum())).tolist()
+    assert np.array_equal(folds.sum(axis=(1, 2)), np.bincount(np.arange(table.sum()) % N_FOLDS, minlength=N_FOLDS))
+
+
+def test_fold_tables_of_a_billion_rows_deal_every_row():
+    """From 10**9 rows (NumPy's limit for the hypergeometric law) every row goes to a fold at random."""
+    table = np.array([[600_000_000, 400_000_000], [7, 0]])
+    folds = fold_tables(table, np.random.default_rng(0))
+    assert np.array_equal(folds.sum(axis=0), table)
+    assert np.allclose(folds.sum(axis=(1, 2)) / table.sum(), 1 / N_FOLDS, rtol=1e-3)
+
+
+@pytest.mark.parametrize(("kx", "ks", "n"), [(2, 2, 40), (3, 2, 60), (4, 3, 50)])
+def test_guess_accuracy_has_the_null_distribution_of_the_row_by_row_guess(kx, ks, n):
+    """Balanced accuracy over many seeds: table draws and explicit row permutations, two-sample chi-square."""
+    rng = np.random.default_rng(kx * ks * n)
+    s = rng.integers(0, ks, n)
+    x = np.where(rng.random(n) < 0.1, s % kx, rng.integers(0, kx, n))  # weak: the guess varies
+    table = contingency(x, s, kx, ks)
+    draws = 1500
+    ours = [guess_accuracy(table, np.random.default_rng(seed)) for seed in range(draws)]
+    theirs = [previous.predictive_power(x, s, kx, ks, np.random.default_rng(seed + draws)) for seed in range(draws)]
+    values, counts = np.unique(np.concatenate([ours, theirs]).round(12), return_counts=True)
+    common = values[counts >= 20]  # the rest pooled into one outcome
+    observed = np.array([[np.sum(np.isin(np.round(v, 12), common, invert=True))]
+                         + [np.sum(np.round(v, 12) == c) for c in common] for v in (ours, theirs)])
+    observed = observed[:, observed.sum(axis=0) > 0]
+    assert observed.shape[1] >= 3  # the guess does vary with the folds
+    assert stats.chi2_contingency(observed).pvalue > 0.001
+
+
+def test_the_guess_depends_on_the_table_not_on_the_rows_order():
+    """Same seed, rows shuffled: the same balanced accuracy (the Dask engine's rows come grouped by cell)."""
+    rng = np.random.default_rng(3)
+    s = rng.integers(0, 3, 5000)
+    x = np.where(rng.random(5000) < 0.4, s, rng.integers(0, 4, 5000))
+    order = rng.permutation(5000)
+    first = predictive_power(x, s, 4, 3, np.random.default_rng(9))
+    assert predictive_power(x[order], s[order], 4, 3, np.random.default_rng(9)) == first
+    assert guess_accuracy(contingency(x, s, 4, 3), np.random.default_rng(9)) == first
+    assert predictive_power(x, s, 4, 3, np.random.default_rng(10)) != first  # the seed does choose the folds
+
+
+def test_data_bias_proxies_are_equal_on_the_same_rows_in_another_order():
+    """The whole proxies section: every number (guess included) depends on the rows, not on their order."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    sex = rng.choice(["f", "m"], n)
+    frame = pd.DataFrame({"sex": sex, "zip": np.where(rng.random(n) < 0.6, sex, rng.choice(["f", "m", "x"], n)),
+                          "income": rng.normal(size=n) + (sex == "m"), "label": rng.integers(0, 2, n)})
+    frame["decision"] = frame["label"]
+
+    def proxies(data: pd.DataFrame) -> list:
+        ctx = build_context(AuditSpec(data=data, target="label", sensitive=["sex"], predictions="decision", seed=0))
+        return DataBiasStep(n_boot=50).run(ctx).payload["bias"]["proxies"]
+
+    shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    assert proxies(shuffled) == proxies(frame)
