@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.stats.bootstrap import percentile_interval, resample_counts
-from auditkit.stats.levels import labelled, recode, renumber
+from auditkit.stats.levels import distinct_values, labelled
 
 MAX_LEVELS = 30
 N_BINS = 10
@@ -81,43 +81,63 @@ def encode_column(values: pd.Series) -> Encoded:
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.iloc[:FIRST_ROWS].nunique(dropna=True) > N_BINS:  # so the whole column has more
         return _binned(values)
-    n_unique = values.nunique(dropna=True)
+    found = None if numeric else distinct_values(values)  # text hashed once: its distinct values, counted
+    n_unique = len(found[1]) if found is not None else values.nunique(dropna=True)
     if n_unique <= 1 and not values.isna().any():
         return Encoded(None, 0, "constant", "the column has a single value")
     if numeric and n_unique > N_BINS:
         return _binned(values)
     if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
         return Encoded(None, 0, "identifier", f"{n_unique} distinct values: looks like an identifier or free text")
-    codes, texts = labelled(values, str)
+    codes, texts = labelled(values, str) if found is None else (found[0], [str(u) for u in found[1].astype(object)])
+    return _top_levels(codes, texts, "numeric" if numeric else "categorical")
+
+
+def _top_levels(codes: np.ndarray, texts: list[str], kind: str) -> Encoded:
+    """Levels of the rows' distinct values (``codes``, -1 where missing) named ``texts``: top texts, pooled rest.
+
+    Everything is decided on the distinct values (counted once); the rows are then looked up once.
+    """
     text_of_value, names = pd.factorize(np.array(texts, dtype=object))  # one level per text
-    rows = recode(codes, text_of_value)
-    counts = np.bincount(rows[rows >= 0], minlength=len(names))
+    rows_of_value = np.bincount(codes + 1, minlength=len(texts) + 1)  # missing first
+    counts = np.zeros(len(names), dtype=np.int64)
+    np.add.at(counts, text_of_value, rows_of_value[1:])
     top = sorted(names[np.argsort(-counts, kind="stable")[:MAX_LEVELS]])  # as Series.value_counts orders ties
     # Levels by position, not by label, so that a value written "(missing)" or "(other)" in the
     # data stays apart from the missing values and from the pooled rare values.
     position = {v: i + 1 for i, v in enumerate(top)}
-    level = recode(rows, [position.get(name, len(top) + 1) for name in names], missing=0)
-    codes, present = renumber(level, len(top) + 2)
+    level_of_value = np.array([position.get(name, len(top) + 1) for name in names], dtype=np.int64)[text_of_value]
+    rows_of_level = np.bincount(level_of_value, weights=rows_of_value[1:], minlength=len(top) + 2)
+    rows_of_level[0] = rows_of_value[0]
+    present = np.flatnonzero(rows_of_level)
     if len(present) < 2:
         return Encoded(None, 0, "constant", "the column has a single value")
-    return Encoded(_compact(codes, len(present)), len(present), "numeric" if numeric else "categorical")
+    dense = np.zeros(len(top) + 2, dtype=np.int64)
+    dense[present] = np.arange(len(present))  # levels renumbered in order (stats.levels.renumber)
+    lookup = np.append(dense[level_of_value], dense[0]).astype(_level_type(len(present)))
+    return Encoded(lookup[codes], len(present), kind)  # code -1 (missing) picks the appended last entry
 
 
 def _binned(values: pd.Series) -> Encoded:
     numbers = values.to_numpy(dtype=float)
     present = ~np.isnan(numbers)
-    edges = np.unique(np.quantile(numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
-    above = np.zeros(len(numbers), dtype=np.int64)  # edges at or below each number (0 for NaN): searchsorted's
-    for edge in edges:  # side="right", a few comparisons instead of a binary search per row
-        above += numbers >= edge
-    codes = np.where(present, above + 1, 0)
-    codes, found = renumber(codes, len(edges) + 2)
-    return Encoded(_compact(codes, len(found)), len(found), "numeric (binned)")
+    edges = np.unique(np.quantile(numbers if present.all() else numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    level = present.view(np.uint8).copy()  # 0 for NaN, else 1 + edges at or below the number (searchsorted's
+    for edge in edges:  # side="right"): a few comparisons in one byte per row instead of a binary search per row
+        level += (numbers >= edge).view(np.uint8)
+    found = np.flatnonzero(np.bincount(level, minlength=len(edges) + 2))
+    if found[-1] - found[0] == len(found) - 1:  # levels found are consecutive: shift them down to 0, 1, ...
+        level -= level.dtype.type(found[0])
+    else:
+        dense = np.zeros(len(edges) + 2, dtype=np.uint8)
+        dense[found] = np.arange(len(found))
+        level = dense[level]
+    return Encoded(level, len(found), "numeric (binned)")
 
 
-def _compact(codes: np.ndarray, n_levels: int) -> np.ndarray:
-    """Codes in the smallest unsigned integer type that holds them: a column's levels are kept for every pair."""
-    return codes.astype(np.min_scalar_type(max(n_levels - 1, 0)))
+def _level_type(n_levels: int) -> np.dtype:
+    """The smallest unsigned integer type that holds levels ``0 .. n_levels - 1``."""
+    return np.min_scalar_type(max(n_levels - 1, 0))
 
 
 def contingency(x: np.ndarray, s: np.ndarray, kx: int, ks: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from auditkit import AuditSpec, build_context
 from auditkit.data_bias.proxies import (
     N_FOLDS,
     contingency,
+    encode_column,
     fold_sizes,
     fold_tables,
     guess_accuracy,
@@ -125,3 +126,31 @@ def test_data_bias_proxies_are_equal_on_the_same_rows_in_another_order():
 
     shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
     assert proxies(shuffled) == proxies(frame)
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series(np.r_[np.zeros(500), np.arange(1.0, 501.0)]),  # ties at the lowest edges: levels found from 2 on
+    pd.Series(np.r_[np.zeros(500), np.arange(1.0, 501.0), [np.nan] * 7]),  # and NaN: levels 0, 2, 3, ...
+    pd.Series(np.r_[np.arange(1000.0), [np.nan]]),
+    pd.Series(np.arange(1000.0)),
+    pd.Series(np.r_[np.full(990, -1.5), np.arange(11.0)]),
+], ids=["ties", "ties-nan", "nan", "plain", "one-heavy-value"])
+def test_binned_levels_equal_the_searchsorted_and_unique_version(values):
+    encoded, expected = encode_column(values), previous.encode_column(values)
+    assert np.array_equal(encoded.codes, expected.codes) and encoded.n_levels == expected.n_levels
+    assert encoded.codes.dtype == np.uint8 and encoded.kind == "numeric (binned)"
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series(["b", None, "a", "b", "(missing)", "(other)"] * 5, dtype="str"),
+    pd.Series([f"v{i % 45}" for i in range(900)] + [None], dtype="str"),  # rare values pooled
+    pd.Series([f"v{i % 45}" for i in range(900)], dtype=object),
+    pd.Series([1, "1", 1.0, None, "x"] * 4, dtype=object),  # mixed: labelled row by row, "1" one level
+    pd.Series(pd.Categorical(["lo", "hi", None, "lo"] * 5, categories=["lo", "mid", "hi"])),
+    pd.Series([True, False, None, True] * 5, dtype="boolean"),
+], ids=["text", "pooled", "object", "mixed", "category", "boolean"])
+def test_text_levels_equal_the_row_by_row_version(values):
+    encoded, expected = encode_column(values), previous.encode_column(values)
+    assert np.array_equal(encoded.codes, expected.codes)
+    assert (encoded.n_levels, encoded.kind) == (expected.n_levels, expected.kind)
+    assert encoded.codes.dtype == np.uint8
