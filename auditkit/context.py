@@ -167,7 +167,15 @@ class AuditContext:
         See :func:`auditkit.stats.counts.group_codes`; the arrays are shared, never modify them.
         """
         features = tuple(features)
-        return self.cache.get_or_compute(("group_codes", features), lambda: group_codes(self.sensitive, features))
+        if len(features) == 1:
+            return self.cache.get_or_compute(("group_codes", features), lambda: group_codes(self.sensitive, features))
+
+        def levels_of(feature: str) -> tuple[np.ndarray, pd.Series]:  # each feature's column hashed once per audit
+            codes, keys = self.group_codes((feature,))
+            return codes, keys[feature]
+
+        return self.cache.get_or_compute(("group_codes", features),
+                                         lambda: group_codes(self.sensitive, features, levels_of))
 
     def rng(self, salt: str) -> np.random.Generator:
         """A generator seeded by the audit seed and a per-use salt (stable across runs).

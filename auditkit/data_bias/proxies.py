@@ -121,7 +121,7 @@ def _top_levels(codes: np.ndarray, texts: list[str], kind: str) -> Encoded:
 def _binned(values: pd.Series) -> Encoded:
     numbers = values.to_numpy(dtype=float)
     present = ~np.isnan(numbers)
-    edges = np.unique(np.quantile(numbers if present.all() else numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    edges = np.unique(quantiles(numbers if present.all() else numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
     level = present.view(np.uint8).copy()  # 0 for NaN, else 1 + edges at or below the number (searchsorted's
     for edge in edges:  # side="right"): a few comparisons in one byte per row instead of a binary search per row
         level += (numbers >= edge).view(np.uint8)
@@ -133,6 +133,31 @@ def _binned(values: pd.Series) -> Encoded:
         dense[found] = np.arange(len(found))
         level = dense[level]
     return Encoded(level, len(found), "numeric (binned)")
+
+
+def quantiles(numbers: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``numpy.quantile(numbers, q)`` (method ``"linear"``; ``numbers`` without NaN), from one sort of the numbers.
+
+    ``numpy.quantile`` selects the two order statistics around each quantile by partitioning, one pass
+    per statistic; one sort of the numbers costs less than the 18 selections of the bin edges. Each
+    quantile is then ``numpy.quantile`` of its two order statistics at the same fraction, which
+    interpolates them with the same arithmetic: the same numbers to the last bit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> numbers = np.random.default_rng(0).normal(size=1001)
+    >>> q = np.linspace(0, 1, 11)[1:-1]
+    >>> bool(np.array_equal(quantiles(numbers, q), np.quantile(numbers, q)))
+    True
+    """
+    ordered = np.sort(numbers)
+    position = (len(ordered) - 1) * np.asarray(q, dtype=float)  # numpy's virtual index of method "linear"
+    below = np.floor(position)
+    fraction = position - below
+    low = below.astype(np.intp)
+    high = np.minimum(low + 1, len(ordered) - 1)
+    return np.array([np.quantile(ordered[[i, j]], f) for i, j, f in zip(low, high, fraction, strict=True)])
 
 
 def _level_type(n_levels: int) -> np.dtype:

@@ -135,8 +135,10 @@ def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
 def n_unique(values: pd.Series) -> int:
     """Distinct values of a column, missing values left out (``Series.nunique()``).
 
-    A column of NumPy numbers or booleans is sorted (``numpy.unique``): several times faster than hashing
-    a million distinct floats; NaN (any payload) counts as missing and ``-0.0`` equals ``0.0``, as in pandas.
+    A column of NumPy numbers or booleans is sorted (a copy, in place), and the distinct values counted
+    where neighbours differ: several times faster than hashing a million distinct floats, and than
+    ``numpy.unique``, which builds the array of distinct values; NaN (any payload) counts as missing
+    and ``-0.0`` equals ``0.0``, as in pandas.
 
     Examples
     --------
@@ -146,8 +148,8 @@ def n_unique(values: pd.Series) -> int:
     """
     if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf"):
         return int(values.nunique(dropna=True))
-    numbers = values.to_numpy()
-    distinct = np.unique(numbers)
-    if values.dtype.kind == "f" and len(distinct) and np.isnan(distinct[-1]):
-        return len(distinct) - 1  # NaNs sort last and count once (``equal_nan``)
-    return len(distinct)
+    numbers = values.to_numpy(copy=True)
+    numbers.sort()
+    if values.dtype.kind == "f":
+        numbers = numbers[:np.searchsorted(numbers, np.nan)]  # NaNs (any payload) sort last: left out
+    return int(len(numbers) > 0) + int(np.count_nonzero(numbers[1:] != numbers[:-1]))

@@ -154,3 +154,36 @@ def test_text_levels_equal_the_row_by_row_version(values):
     assert np.array_equal(encoded.codes, expected.codes)
     assert (encoded.n_levels, encoded.kind) == (expected.n_levels, expected.kind)
     assert encoded.codes.dtype == np.uint8
+
+
+def test_context_group_codes_of_intersections_from_each_features_codes_equal_a_fresh_computation():
+    """The audit's intersections reuse each feature's codes (one hash per column): equal to hashing them again."""
+    from auditkit.stats.counts import group_codes
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    frame = pd.DataFrame({"sex": rng.choice(["f", "m", None], n), "race": rng.choice(["b", "a", "é", "c"], n),
+                          "age": rng.choice([30, 4, 100], n), "label": rng.integers(0, 2, n)})
+    frame["decision"] = frame["label"]
+    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["sex", "race", "age"],
+                                  predictions="decision", seed=0))
+    for features in [("race", "sex"), ("sex", "race", "age"), ("age", "sex")]:
+        codes, keys = ctx.group_codes(features)
+        fresh_codes, fresh_keys = group_codes(ctx.sensitive, features)
+        assert np.array_equal(codes, fresh_codes)
+        pd.testing.assert_frame_equal(keys, fresh_keys)
+
+
+@pytest.mark.parametrize("numbers", [
+    np.random.default_rng(0).normal(size=100_003),
+    np.random.default_rng(1).integers(0, 7, 5000).astype(float),  # ties everywhere
+    np.random.default_rng(2).lognormal(0, 3, 12) * 1e300,  # large magnitudes: interpolation rounding
+    np.array([2.0, 1.0]), np.array([5.0]), np.array([-0.0, 0.0, 1e-300, -1e-300, 3.0]),
+    np.r_[np.zeros(600), np.random.default_rng(3).random(401)],
+], ids=["normal", "ties", "huge", "two", "one", "signed-zeros", "heavy-zero"])
+def test_quantiles_from_one_sort_equal_numpy_quantile_bit_for_bit(numbers):
+    from auditkit.data_bias.proxies import quantiles
+
+    q = np.r_[np.linspace(0, 1, 11), 0.333, 0.999999]
+    ours, numpys = quantiles(numbers, q), np.quantile(numbers, q)
+    assert np.array_equal(ours.view(np.int64), numpys.view(np.int64))  # the same bits (-0.0 is not 0.0)

@@ -176,8 +176,8 @@ def test_group_codes_are_computed_once_per_audit(monkeypatch):
 
     calls = []
     original = context.group_codes
-    monkeypatch.setattr(context, "group_codes", lambda frame, features: calls.append(features) or original(
-        frame, features))
+    monkeypatch.setattr(context, "group_codes", lambda frame, features, *rest: calls.append(features) or original(
+        frame, features, *rest))
     ctx = build_context(AuditSpec(data=synthetic(2000), target="label", sensitive=["sex", "race"],
                                   predictions="decision", seed=0))
     DataBiasStep(n_boot=10).run(ctx)
