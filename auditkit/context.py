@@ -30,7 +30,7 @@ from auditkit.io.models import (
 from auditkit.spec import AuditSpec
 from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
-from auditkit.stats.missing_group import sensitive_frame
+from auditkit.stats.missing_group import sensitive_frame_and_levels
 from auditkit.threads import compute_threads
 
 T = TypeVar("T")
@@ -224,7 +224,8 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
-    return AuditContext(
+    sensitive_texts, levels = sensitive_frame_and_levels(audited, sensitive)
+    ctx = AuditContext(
         spec=spec,
         dataset_name=spec.data_name or loaded.name,
         target=target,
@@ -235,7 +236,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         y_true=_encode_target(spec.task, audited[target], target, labels),
         y_pred=output.y_pred,
         y_score=output.y_score,
-        sensitive=sensitive_frame(audited, sensitive),
+        sensitive=sensitive_texts,
         model=parts.get("model"),
         X_train=parts.get("X_train"),
         mode=mode,
@@ -244,6 +245,11 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         score_kind=output.score_kind,
         train_frame=parts.get("train_frame"),
     )
+    for column, found in levels.items():  # each sensitive column's groups from its distinct values, hashed once
+        ctx.cache.get_or_compute(("group_codes", (column,)),
+                                 lambda column=column, found=found: group_codes(ctx.sensitive, (column,),
+                                                                                lambda _: found))
+    return ctx
 
 
 def _target_task(spec: AuditSpec, loaded: LoadedData, frame: pd.DataFrame,

@@ -32,18 +32,26 @@ class DataOverviewStep(Step):
 
     def run(self, ctx) -> StepResult:
         frame = ctx.frame
-        return self.from_summary(column_summary(frame), len(frame), frame.shape[1], ctx.X.shape[1], ctx.sensitive)
+        counts = {}
+        for feature in ctx.sensitive_features:  # the audit's group codes: no second hash of the rows
+            codes, keys = ctx.group_codes((feature,))
+            counts[feature] = pd.Series(np.bincount(codes, minlength=len(keys)), index=keys[feature].to_numpy())
+        return self.from_summary(column_summary(frame), len(frame), frame.shape[1], ctx.X.shape[1], ctx.sensitive,
+                                 counts)
 
     def from_summary(self, columns: pd.DataFrame, n_rows: int, n_columns: int, n_features: int,
-                     sensitive: pd.DataFrame) -> StepResult:
-        """The step's result from a :func:`column_summary` of the audited rows (e.g. aggregated by Dask)."""
+                     sensitive: pd.DataFrame, group_counts: dict[str, pd.Series] | None = None) -> StepResult:
+        """The step's result from a :func:`column_summary` of the audited rows (e.g. aggregated by Dask).
+
+        ``group_counts``: rows per group of each sensitive feature, indexed by group in sorted order
+        (default: counted from ``sensitive``, ``value_counts().sort_index()``).
+        """
         columns = columns.copy()
         columns["missing_fraction"] = columns["n_missing"] / max(n_rows, 1)
-        sizes = [
-            pd.DataFrame({"feature": col, "group": counts.index, "n": counts.to_numpy()})
-            for col in sensitive.columns
-            for counts in [sensitive[col].value_counts().sort_index()]
-        ]
+        if group_counts is None:
+            group_counts = {col: sensitive[col].value_counts().sort_index() for col in sensitive.columns}
+        sizes = [pd.DataFrame({"feature": col, "group": counts.index, "n": counts.to_numpy()})
+                 for col, counts in group_counts.items()]
         group_sizes = pd.concat(sizes, ignore_index=True) if sizes else pd.DataFrame()
         group_sizes["fraction"] = group_sizes["n"] / max(n_rows, 1)
         payload = {

@@ -156,18 +156,21 @@ def test_text_levels_equal_the_row_by_row_version(values):
     assert encoded.codes.dtype == np.uint8
 
 
-def test_context_group_codes_of_intersections_from_each_features_codes_equal_a_fresh_computation():
-    """The audit's intersections reuse each feature's codes (one hash per column): equal to hashing them again."""
+def test_context_group_codes_from_the_distinct_values_equal_a_fresh_computation():
+    """Each feature's groups come from its distinct values, intersections from those: equal to hashing the rows."""
     from auditkit.stats.counts import group_codes
 
     rng = np.random.default_rng(4)
     n = 3000
     frame = pd.DataFrame({"sex": rng.choice(["f", "m", None], n), "race": rng.choice(["b", "a", "é", "c"], n),
-                          "age": rng.choice([30, 4, 100], n), "label": rng.integers(0, 2, n)})
+                          "age": rng.choice([30, 4, 100], n), "label": rng.integers(0, 2, n),
+                          "mixed": pd.Series(rng.choice([1, 1.0, "1", "(missing)", None, 2.5], n), dtype=object),
+                          "band": rng.choice([1.0, 2.0, np.nan], n)})
     frame["decision"] = frame["label"]
-    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["sex", "race", "age"],
-                                  predictions="decision", seed=0))
-    for features in [("race", "sex"), ("sex", "race", "age"), ("age", "sex")]:
+    sensitive = ["sex", "race", "age", "mixed", "band"]
+    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=sensitive, predictions="decision", seed=0))
+    for features in [("race", "sex"), ("sex", "race", "age"), ("age", "sex"), ("mixed", "band"),
+                     *[(feature,) for feature in sensitive]]:
         codes, keys = ctx.group_codes(features)
         fresh_codes, fresh_keys = group_codes(ctx.sensitive, features)
         assert np.array_equal(codes, fresh_codes)

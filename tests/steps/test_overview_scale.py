@@ -40,3 +40,22 @@ def test_column_summary_counts_equal_pandas():
     summary = column_summary(frame)
     assert summary["n_unique"].tolist() == frame.nunique(dropna=True).tolist()
     assert summary["n_missing"].tolist() == frame.isna().sum().tolist()
+
+
+def test_group_sizes_from_the_audits_group_codes_equal_value_counts():
+    from auditkit import AuditSpec, build_context
+    from auditkit.steps import DataOverviewStep
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame({"sex": rng.choice(["f", "m", None], n), "race": rng.choice(["b", "A", "é", "10", "9"], n),
+                          "mixed": pd.Series(rng.choice([1, 1.0, "1", "(missing)", None, 2.5], n), dtype=object),
+                          "label": rng.integers(0, 2, n)})
+    frame["decision"] = frame["label"]
+    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["sex", "race", "mixed"],
+                                  predictions="decision", seed=0))
+    step = DataOverviewStep()
+    got = step.run(ctx).payload["overview"]
+    counted = step.from_summary(column_summary(ctx.frame), n, ctx.frame.shape[1], ctx.X.shape[1],
+                                ctx.sensitive).payload["overview"]
+    assert got == counted and len(got["group_sizes"]) == 3 + 5 + 4
