@@ -31,6 +31,7 @@ from auditkit.spec import AuditSpec
 from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
 from auditkit.stats.missing_group import sensitive_frame_and_levels
+from auditkit.stats.sorted_numbers import number_summary
 from auditkit.threads import compute_threads
 
 T = TypeVar("T")
@@ -176,6 +177,16 @@ class AuditContext:
 
         return self.cache.get_or_compute(("group_codes", features),
                                          lambda: group_codes(self.sensitive, features, levels_of))
+
+    def number_summary(self, column: Hashable) -> tuple[int, np.ndarray] | None:
+        """Distinct values and deciles of a column of NumPy numbers, from one sort, once per audit; None for others.
+
+        See :func:`auditkit.stats.sorted_numbers.number_summary` (data_overview and data_bias share it).
+        """
+        values = self.frame[column]
+        if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf"):
+            return None
+        return self.cache.get_or_compute(("number_summary", column), lambda: number_summary(values.to_numpy()))
 
     def rng(self, salt: str) -> np.random.Generator:
         """A generator seeded by the audit seed and a per-use salt (stable across runs).

@@ -269,14 +269,15 @@ def _missing_test(feature, column, keys, rates, eligible, table) -> dict:
 
 
 def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_boot: int,
-            rng: np.random.Generator, level: float,
-            codes_of: GroupCodes | None = None) -> tuple[list[dict], list[dict]]:
+            rng: np.random.Generator, level: float, codes_of: GroupCodes | None = None,
+            deciles_of: Callable[[str], np.ndarray | None] | None = None) -> tuple[list[dict], list[dict]]:
     """Association of every column with every sensitive feature, strongest first; and skipped columns.
 
     Each column is encoded once (numbers binned) and each (column, sensitive feature) pair
     is then one contingency table: every measure and its bootstrap are computed from it (see
     :mod:`auditkit.data_bias.proxies`). ``codes_of`` gives the group codes of a grouping
-    (default: computed from ``sensitive``).
+    (default: computed from ``sensitive``); ``deciles_of`` the deciles of a column of numbers
+    (:meth:`auditkit.context.AuditContext.number_summary`; None, or by default: computed here).
 
     Examples
     --------
@@ -288,7 +289,7 @@ def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_
     [('proxy', 0.94, 'numeric (binned)'), ('noise0', 0.0, 'numeric (binned)')]
     """
     rows, skipped = [], []
-    encoded = {c: encode_column(frame[c]) for c in columns}
+    encoded = {c: encode_column(frame[c], None if deciles_of is None else lambda c=c: deciles_of(c)) for c in columns}
     for column, enc in encoded.items():
         if enc.codes is None:
             skipped.append({"column": column, "reason": enc.skipped})

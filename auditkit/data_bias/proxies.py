@@ -31,6 +31,7 @@ instead of ``n_boot x rows`` (checked against a row bootstrap in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +39,13 @@ import pandas as pd
 
 from auditkit.stats.bootstrap import percentile_interval, resample_counts
 from auditkit.stats.levels import distinct_values, labelled
+from auditkit.stats.sorted_numbers import DECILES, quantiles
 
 MAX_LEVELS = 30
 N_BINS = 10
 N_FOLDS = 5
 FIRST_ROWS = 10_000  # rows that often tell a numeric column has more than N_BINS values without hashing all
+BIN_QUANTILES = np.linspace(0, 1, N_BINS + 1)[1:-1]
 IDENTIFIER_SHARE = 0.5  # text columns with more distinct values than this share of rows are identifiers
 
 
@@ -66,12 +69,15 @@ class Encoded:
     skipped: str | None = None
 
 
-def encode_column(values: pd.Series) -> Encoded:
+def encode_column(values: pd.Series, deciles: Callable[[], np.ndarray | None] | None = None) -> Encoded:
     """Integer levels of a column: quantile bins for numbers, top categories for text.
 
     Text levels are the :data:`MAX_LEVELS` most frequent values as text (ties: the value seen
     first), sorted; level 0 holds the missing values and the last level pools the rest.
     Each distinct value is converted to text once (:func:`auditkit.stats.levels.labelled`).
+    ``deciles()``, when given, returns ``numpy.quantile`` of the column's numbers (NaN left out) at
+    :data:`~auditkit.stats.sorted_numbers.DECILES`, e.g. computed once per audit, or None; asked
+    for only when the column is binned.
 
     Examples
     --------
@@ -80,13 +86,13 @@ def encode_column(values: pd.Series) -> Encoded:
     """
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.iloc[:FIRST_ROWS].nunique(dropna=True) > N_BINS:  # so the whole column has more
-        return _binned(values)
+        return _binned(values, deciles)
     found = None if numeric else distinct_values(values)  # text hashed once: its distinct values, counted
     n_unique = len(found[1]) if found is not None else values.nunique(dropna=True)
     if n_unique <= 1 and not values.isna().any():
         return Encoded(None, 0, "constant", "the column has a single value")
     if numeric and n_unique > N_BINS:
-        return _binned(values)
+        return _binned(values, deciles)
     if not numeric and n_unique > max(50, IDENTIFIER_SHARE * len(values)):
         return Encoded(None, 0, "identifier", f"{n_unique} distinct values: looks like an identifier or free text")
     codes, texts = labelled(values, str) if found is None else (found[0], [str(u) for u in found[1].astype(object)])
@@ -118,10 +124,12 @@ def _top_levels(codes: np.ndarray, texts: list[str], kind: str) -> Encoded:
     return Encoded(lookup[codes], len(present), kind)  # code -1 (missing) picks the appended last entry
 
 
-def _binned(values: pd.Series) -> Encoded:
+def _binned(values: pd.Series, deciles: Callable[[], np.ndarray | None] | None = None) -> Encoded:
     numbers = values.to_numpy(dtype=float)
     present = ~np.isnan(numbers)
-    edges = np.unique(quantiles(numbers if present.all() else numbers[present], np.linspace(0, 1, N_BINS + 1)[1:-1]))
+    given = deciles() if deciles is not None and N_BINS == len(DECILES) + 1 else None
+    edges = np.unique(given if given is not None else
+                      quantiles(numbers if present.all() else numbers[present], BIN_QUANTILES))
     level = present.view(np.uint8).copy()  # 0 for NaN, else 1 + edges at or below the number (searchsorted's
     for edge in edges:  # side="right"): a few comparisons in one byte per row instead of a binary search per row
         level += (numbers >= edge).view(np.uint8)
@@ -133,31 +141,6 @@ def _binned(values: pd.Series) -> Encoded:
         dense[found] = np.arange(len(found))
         level = dense[level]
     return Encoded(level, len(found), "numeric (binned)")
-
-
-def quantiles(numbers: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``numpy.quantile(numbers, q)`` (method ``"linear"``; ``numbers`` without NaN), from one sort of the numbers.
-
-    ``numpy.quantile`` selects the two order statistics around each quantile by partitioning, one pass
-    per statistic; one sort of the numbers costs less than the 18 selections of the bin edges. Each
-    quantile is then ``numpy.quantile`` of its two order statistics at the same fraction, which
-    interpolates them with the same arithmetic: the same numbers to the last bit.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> numbers = np.random.default_rng(0).normal(size=1001)
-    >>> q = np.linspace(0, 1, 11)[1:-1]
-    >>> bool(np.array_equal(quantiles(numbers, q), np.quantile(numbers, q)))
-    True
-    """
-    ordered = np.sort(numbers)
-    position = (len(ordered) - 1) * np.asarray(q, dtype=float)  # numpy's virtual index of method "linear"
-    below = np.floor(position)
-    fraction = position - below
-    low = below.astype(np.intp)
-    high = np.minimum(low + 1, len(ordered) - 1)
-    return np.array([np.quantile(ordered[[i, j]], f) for i, j, f in zip(low, high, fraction, strict=True)])
 
 
 def _level_type(n_levels: int) -> np.dtype:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,8 +38,9 @@ class DataOverviewStep(Step):
         for feature in ctx.sensitive_features:  # the audit's group codes: no second hash of the rows
             codes, keys = ctx.group_codes((feature,))
             counts[feature] = pd.Series(np.bincount(codes, minlength=len(keys)), index=keys[feature].to_numpy())
-        return self.from_summary(column_summary(frame), len(frame), frame.shape[1], ctx.X.shape[1], ctx.sensitive,
-                                 counts)
+        distinct = (lambda column: (ctx.number_summary(column) or (None,))[0]) if frame.columns.is_unique else None
+        return self.from_summary(column_summary(frame, distinct), len(frame), frame.shape[1], ctx.X.shape[1],
+                                 ctx.sensitive, counts)
 
     def from_summary(self, columns: pd.DataFrame, n_rows: int, n_columns: int, n_features: int,
                      sensitive: pd.DataFrame, group_counts: dict[str, pd.Series] | None = None) -> StepResult:
@@ -121,8 +124,11 @@ def overview_tables(payload: dict) -> dict[str, pd.DataFrame]:
     }
 
 
-def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
+def column_summary(frame: pd.DataFrame, distinct: Callable[[Any], int | None] | None = None) -> pd.DataFrame:
     """One row per column of ``frame``: its name, dtype, missing values and distinct values.
+
+    ``distinct(column)``, when given, returns the distinct values of a column (None: count them
+    with :func:`n_unique`), e.g. the audit's :meth:`~auditkit.context.AuditContext.number_summary`.
 
     Examples
     --------
@@ -135,9 +141,14 @@ def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
             "column": [str(c) for c in frame.columns],
             "dtype": [str(t) for t in frame.dtypes],
             "n_missing": frame.isna().sum().to_numpy(),
-            "n_unique": np.array([n_unique(frame.iloc[:, i]) for i in range(frame.shape[1])], dtype=np.int64),
+            "n_unique": np.array([_distinct(frame, i, distinct) for i in range(frame.shape[1])], dtype=np.int64),
         }
     )
+
+
+def _distinct(frame: pd.DataFrame, i: int, distinct: Callable[[Any], int | None] | None) -> int:
+    counted = None if distinct is None else distinct(frame.columns[i])
+    return n_unique(frame.iloc[:, i]) if counted is None else counted
 
 
 def n_unique(values: pd.Series) -> int:

@@ -177,16 +177,26 @@ def test_context_group_codes_from_the_distinct_values_equal_a_fresh_computation(
         pd.testing.assert_frame_equal(keys, fresh_keys)
 
 
-@pytest.mark.parametrize("numbers", [
-    np.random.default_rng(0).normal(size=100_003),
-    np.random.default_rng(1).integers(0, 7, 5000).astype(float),  # ties everywhere
-    np.random.default_rng(2).lognormal(0, 3, 12) * 1e300,  # large magnitudes: interpolation rounding
-    np.array([2.0, 1.0]), np.array([5.0]), np.array([-0.0, 0.0, 1e-300, -1e-300, 3.0]),
-    np.r_[np.zeros(600), np.random.default_rng(3).random(401)],
-], ids=["normal", "ties", "huge", "two", "one", "signed-zeros", "heavy-zero"])
-def test_quantiles_from_one_sort_equal_numpy_quantile_bit_for_bit(numbers):
-    from auditkit.data_bias.proxies import quantiles
+def test_proxies_with_the_audits_deciles_equal_proxies_computing_their_own():
+    """data_bias cuts numbers at the deciles the audit sorted once (shared with data_overview): same proxies."""
+    from auditkit.data_bias.analysis import proxies
 
-    q = np.r_[np.linspace(0, 1, 11), 0.333, 0.999999]
-    ours, numpys = quantiles(numbers, q), np.quantile(numbers, q)
-    assert np.array_equal(ours.view(np.int64), numpys.view(np.int64))  # the same bits (-0.0 is not 0.0)
+    rng = np.random.default_rng(6)
+    n = 5000
+    sex = rng.choice(["f", "m"], n)
+    frame = pd.DataFrame({"sex": sex, "income": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+                          "age": rng.integers(18, 90, n), "ties": np.r_[np.zeros(n // 2), rng.random(n - n // 2)],
+                          "few": rng.choice([1.0, 2.0, 3.0], n), "label": rng.integers(0, 2, n)})
+    frame["decision"] = frame["label"]
+    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=["sex"], predictions="decision", seed=0))
+    columns = ["income", "age", "ties", "few"]
+    asked = []
+
+    def deciles_of(column):
+        asked.append(column)
+        return ctx.number_summary(column)[1]
+
+    shared = proxies(ctx.frame, ctx.sensitive, columns, 20, np.random.default_rng(1), 0.95, ctx.group_codes,
+                     deciles_of)
+    own = proxies(ctx.frame, ctx.sensitive, columns, 20, np.random.default_rng(1), 0.95, ctx.group_codes)
+    assert shared == own and sorted(asked) == ["age", "income", "ties"]  # "few" is not binned
