@@ -304,7 +304,20 @@ def proxy_row(encoded: Encoded, s: np.ndarray, ks: int, rng: np.random.Generator
     >>> round(row["cramers_v"], 2), [round(v, 2) for v in row["cramers_v_ci"]], row["balanced_accuracy"], row["kind"]
     (1.0, [1.0, 1.0], 1.0, 'categorical')
     """
-    table = contingency(encoded.codes, s, encoded.n_levels, ks)
+    return table_row(contingency(encoded.codes, s, encoded.n_levels, ks), encoded, rng, n_boot, level)
+
+
+def table_row(table: np.ndarray, encoded: Encoded, rng: np.random.Generator, n_boot: int, level: float) -> dict:
+    """:func:`proxy_row` from the (level of the column x sensitive value) ``table`` of the encoded column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row = table_row(np.array([[40, 10], [10, 40]]), Encoded(None, 2, "categorical"), np.random.default_rng(0),
+    ...                 0, 0.95)
+    >>> round(row["cramers_v"], 4), row["cramers_v_ci"], row["balanced_accuracy"]
+    (0.5945, [None, None], 0.8)
+    """
     value = float(cramers_v(table))
     ci = [None, None]
     if n_boot:

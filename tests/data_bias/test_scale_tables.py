@@ -200,3 +200,25 @@ def test_proxies_with_the_audits_deciles_equal_proxies_computing_their_own():
                      deciles_of)
     own = proxies(ctx.frame, ctx.sensitive, columns, 20, np.random.default_rng(1), 0.95, ctx.group_codes)
     assert shared == own and sorted(asked) == ["age", "income", "ties"]  # "few" is not binned
+
+
+@pytest.mark.parametrize("sensitive_columns", [["sex"], ["sex", "race"], ["race", "sex", "band"]])
+def test_pair_tables_from_the_intersected_groups_equal_each_pairs_crosstab(sensitive_columns):
+    from auditkit.data_bias.analysis import pair_tables
+
+    rng = np.random.default_rng(8)
+    n = 4000
+    frame = pd.DataFrame({"sex": rng.choice(["f", "m", None], n), "race": rng.choice(["b", "a", "é"], n),
+                          "band": rng.choice([1.0, 2.0, np.nan], n), "x": rng.normal(size=n),
+                          "c": rng.choice(["p", "q", None], n), "label": rng.integers(0, 2, n)})
+    frame["decision"] = frame["label"]
+    ctx = build_context(AuditSpec(data=frame, target="label", sensitive=sensitive_columns, predictions="decision",
+                                  seed=0))
+    encoded = {c: encode_column(frame[c]) for c in ["x", "c"]}
+    tables = pair_tables(encoded, sensitive_columns, ctx.group_codes)
+    assert set(tables) == {(f, c) for f in sensitive_columns for c in encoded}
+    for (feature, column), table in tables.items():
+        codes, keys = ctx.group_codes((feature,))
+        expected = pd.crosstab(encoded[column].codes, codes).reindex(columns=range(len(keys)), fill_value=0)
+        assert np.array_equal(table, expected.to_numpy())
+        assert np.array_equal(table, contingency(encoded[column].codes, codes, encoded[column].n_levels, len(keys)))
