@@ -30,7 +30,8 @@ from auditkit.io.models import (
 from auditkit.spec import AuditSpec
 from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group
-from auditkit.stats.missing_group import sensitive_frame
+from auditkit.stats.missing_group import sensitive_frame_and_levels
+from auditkit.stats.sorted_numbers import number_summary
 from auditkit.threads import compute_threads
 
 T = TypeVar("T")
@@ -173,7 +174,25 @@ class AuditContext:
         See :func:`auditkit.stats.counts.group_codes`; the arrays are shared, never modify them.
         """
         features = tuple(features)
-        return self.cache.get_or_compute(("group_codes", features), lambda: group_codes(self.sensitive, features))
+        if len(features) == 1:
+            return self.cache.get_or_compute(("group_codes", features), lambda: group_codes(self.sensitive, features))
+
+        def levels_of(feature: str) -> tuple[np.ndarray, pd.Series]:  # each feature's column hashed once per audit
+            codes, keys = self.group_codes((feature,))
+            return codes, keys[feature]
+
+        return self.cache.get_or_compute(("group_codes", features),
+                                         lambda: group_codes(self.sensitive, features, levels_of))
+
+    def number_summary(self, column: Hashable) -> tuple[int, np.ndarray] | None:
+        """Distinct values and deciles of a column of NumPy numbers, from one sort, once per audit; None for others.
+
+        See :func:`auditkit.stats.sorted_numbers.number_summary` (data_overview and data_bias share it).
+        """
+        values = self.frame[column]
+        if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf"):
+            return None
+        return self.cache.get_or_compute(("number_summary", column), lambda: number_summary(values.to_numpy()))
 
     def rng(self, salt: str) -> np.random.Generator:
         """A generator seeded by the audit seed and a per-use salt (stable across runs).
@@ -223,7 +242,8 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
-    return AuditContext(
+    sensitive_texts, levels = sensitive_frame_and_levels(audited, sensitive)
+    ctx = AuditContext(
         spec=spec,
         dataset_name=spec.data_name or loaded.name,
         target=target,
@@ -234,7 +254,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         y_true=_encode_target(spec.task, audited[target], target, labels),
         y_pred=output.y_pred,
         y_score=output.y_score,
-        sensitive=sensitive_frame(audited, sensitive),
+        sensitive=sensitive_texts,
         model=parts.get("model"),
         X_train=parts.get("X_train"),
         mode=mode,
@@ -244,6 +264,11 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         train_frame=parts.get("train_frame"),
         weights=weights,
     )
+    for column, found in levels.items():  # each sensitive column's groups from its distinct values, hashed once
+        ctx.cache.get_or_compute(("group_codes", (column,)),
+                                 lambda column=column, found=found: group_codes(ctx.sensitive, (column,),
+                                                                                lambda _: found))
+    return ctx
 
 
 def _weights_of(row_weights: np.ndarray, audited: np.ndarray, record: dict[str, Any]) -> np.ndarray:

@@ -29,8 +29,8 @@ Beside it on the 1M rows (Parquet, read once), in this process:
 The score metrics of the 1M audit are binned (1M distinct scores); the output gives their bins and the bound on the
 error of every resampled value, and the largest error measured on a few explicit row resamples.
 
-Run: ``python benchmarks/bench_scale.py [--ten-million] [--sizes 10000 100000]``
-(writes ``benchmarks/results/scale.json``).
+Run: ``python benchmarks/bench_scale.py [--ten-million] [--sizes 10000 100000] [--out FILE]``
+(writes ``benchmarks/results/scale.json`` unless ``--out`` names another file).
 """
 
 from __future__ import annotations
@@ -297,6 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ten-million", action="store_true", help="also audit 10,000,000 rows (Parquet only)")
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--no-compare", action="store_true", help="skip the libraries at 1M rows")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child)))
@@ -320,8 +321,8 @@ def main(argv: list[str] | None = None) -> None:
             for path in paths.values():
                 path.unlink()
     result["versions"] = versions()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 def print_audit(audit: dict, flush: bool = True) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from auditkit.data_bias.proxies import encode_column, proxy_row
+from auditkit.data_bias.proxies import Encoded, contingency, encode_column, table_row
 from auditkit.exceptions import InputError
 from auditkit.stats.bootstrap import interval_pairs, percentile_interval, resample_counts, row_multiplicities
 from auditkit.stats.counts import group_codes, grouping_name
@@ -273,14 +273,15 @@ def _missing_test(feature, column, keys, rates, eligible, table) -> dict:
 
 
 def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_boot: int,
-            rng: np.random.Generator, level: float,
-            codes_of: GroupCodes | None = None) -> tuple[list[dict], list[dict]]:
+            rng: np.random.Generator, level: float, codes_of: GroupCodes | None = None,
+            deciles_of: Callable[[str], np.ndarray | None] | None = None) -> tuple[list[dict], list[dict]]:
     """Association of every column with every sensitive feature, strongest first; and skipped columns.
 
     Each column is encoded once (numbers binned) and each (column, sensitive feature) pair
     is then one contingency table: every measure and its bootstrap are computed from it (see
     :mod:`auditkit.data_bias.proxies`). ``codes_of`` gives the group codes of a grouping
-    (default: computed from ``sensitive``).
+    (default: computed from ``sensitive``); ``deciles_of`` the deciles of a column of numbers
+    (:meth:`auditkit.context.AuditContext.number_summary`; None, or by default: computed here).
 
     Examples
     --------
@@ -292,16 +293,53 @@ def proxies(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str], n_
     [('proxy', 0.94, 'numeric (binned)'), ('noise0', 0.0, 'numeric (binned)')]
     """
     rows, skipped = [], []
-    encoded = {c: encode_column(frame[c]) for c in columns}
+    encoded = {c: encode_column(frame[c], None if deciles_of is None else lambda c=c: deciles_of(c)) for c in columns}
     for column, enc in encoded.items():
         if enc.codes is None:
             skipped.append({"column": column, "reason": enc.skipped})
-    codes_of = _codes_of(sensitive, codes_of)
+    tables = pair_tables({c: enc for c, enc in encoded.items() if enc.codes is not None}, list(sensitive.columns),
+                         _codes_of(sensitive, codes_of))
     for feature in sensitive.columns:
-        s_codes, s_keys = codes_of((feature,))
         for column, enc in encoded.items():
             if enc.codes is not None:
-                measures = proxy_row(enc, s_codes, len(s_keys), rng, n_boot, level)
+                measures = table_row(tables[feature, column], enc, rng, n_boot, level)
                 rows.append({"sensitive_feature": feature, "feature": column, **measures})
     rows.sort(key=lambda r: (-(r["cramers_v"] or 0.0), r["sensitive_feature"], r["feature"]))
     return rows, skipped
+
+
+def pair_tables(encoded: dict[str, Encoded], features: list[str], codes_of: GroupCodes) -> dict:
+    """The (level x sensitive value) table of every (sensitive feature, encoded column) pair, one pass per column.
+
+    With two or more sensitive features each column is counted once against the groups of
+    every feature intersected (``codes_of(features)``); each feature's table is then a sum of
+    that table's columns. Equal to :func:`~auditkit.data_bias.proxies.contingency` of each pair.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from auditkit.data_bias.proxies import encode_column
+    >>> sensitive = pd.DataFrame({"sex": ["f", "m", "m", "f"], "race": ["a", "a", "b", "b"]})
+    >>> codes_of = lambda features: group_codes(sensitive, features)
+    >>> tables = pair_tables({"x": encode_column(pd.Series(["u", "u", "v", "v"]))}, ["sex", "race"], codes_of)
+    >>> tables["sex", "x"].tolist(), tables["race", "x"].tolist()
+    ([[1, 1], [1, 1]], [[2, 0], [0, 2]])
+    """
+    singles = {f: codes_of((f,)) for f in features}
+    fine, fine_keys = codes_of(tuple(features)) if len(features) > 1 and encoded else (None, ())
+    value_of_group = {}  # per feature: each intersected group's value of the feature
+    for feature, (codes, _) in singles.items() if fine is not None else ():
+        value_of_group[feature] = np.zeros(len(fine_keys), dtype=np.int64)
+        value_of_group[feature][fine] = codes
+    tables = {}
+    for column, enc in encoded.items():
+        if fine is None or enc.n_levels * len(fine_keys) > max(len(fine), 1 << 16):
+            tables.update({(f, column): contingency(enc.codes, codes, enc.n_levels, len(keys))
+                           for f, (codes, keys) in singles.items()})
+            continue
+        joint = contingency(enc.codes, fine, enc.n_levels, len(fine_keys))  # (level, group of every feature)
+        for feature, (_, keys) in singles.items():
+            table = np.zeros((len(keys), enc.n_levels), dtype=joint.dtype)
+            np.add.at(table, value_of_group[feature], joint.T)
+            tables[feature, column] = np.ascontiguousarray(table.T)
+    return tables

@@ -79,7 +79,7 @@ class DaskShared:
         if type(step) is not DataOverviewStep:
             return None
         return step.from_summary(self.tables.columns, self.tables.n_rows, len(self.tables.columns),
-                                 self.n_features, ctx.sensitive, ctx.weights)
+                                 self.n_features, ctx.sensitive, weights=ctx.weights)
 
 
 def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],

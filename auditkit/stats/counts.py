@@ -152,13 +152,16 @@ def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return 2 * (1 - y_pred) + (1 - y_true)
 
 
-def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
+                levels_of: Callable[[str], tuple[np.ndarray, pd.Series]] | None = None,
+                ) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer group code per row and the table of group keys, sorted by key.
 
     Groups are the distinct combinations of the features' values as text (``astype(str)``;
     missing values stay missing and sort last), ordered by the first feature, then the
     second... Each column is hashed once (:func:`auditkit.stats.levels.text_levels`); no row
-    is visited in Python.
+    is visited in Python. ``levels_of(feature)``, when given, returns what ``text_levels``
+    gives for that column (e.g. the group codes and keys of the feature alone, computed before).
 
     Examples
     --------
@@ -170,8 +173,9 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...]) -> tuple[np.
     codes = np.zeros(len(sensitive), dtype=np.int64)
     combos = np.zeros((1, 0), dtype=np.int64)  # per group so far: the level of each feature
     names = []
+    levels_of = levels_of or (lambda feature: text_levels(sensitive[feature]))
     for feature in features:
-        levels, level_names = text_levels(sensitive[feature])
+        levels, level_names = levels_of(feature)
         size = len(level_names)
         codes, present = renumber(codes * size + levels, len(combos) * size)
         combos = np.column_stack([combos[present // size], present % size])

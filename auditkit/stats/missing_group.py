@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.stats.levels import labelled
+from auditkit.stats.levels import labelled, text_levels
 
 MISSING_GROUP = "(missing)"
 ATTRS_KEY = "missing_groups"
@@ -73,16 +73,45 @@ def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     >>> out["g"].tolist(), out.attrs["missing_groups"]
     (['missing', '(missing)', 'a'], {'g': '(missing)'})
     """
+    return sensitive_frame_and_levels(frame, columns)[0]
+
+
+def sensitive_frame_and_levels(frame: pd.DataFrame,
+                               columns: list[str]) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, pd.Series]]]:
+    """:func:`sensitive_frame`, and per column what :func:`~auditkit.stats.levels.text_levels` gives for it.
+
+    The levels come from the column's distinct values, found once: the rows of the text
+    column are not hashed a second time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out, levels = sensitive_frame_and_levels(pd.DataFrame({"g": ["b", None, "a", "b"]}), ["g"])
+    >>> codes, names = levels["g"]
+    >>> codes.tolist(), names.tolist()
+    ([2, 0, 1, 2], ['(missing)', 'a', 'b'])
+    """
     out = pd.DataFrame(index=frame.index)
     labels: dict[str, str] = {}
+    levels = {}
     for col in columns:
         codes, texts = labelled(frame[col], group_label)  # one call per distinct value
         if (codes < 0).any():
             labels[col] = missing_label(texts)
         names = np.array([*texts, labels.get(col)], dtype=object)
         out[col] = pd.Series(names[codes], index=frame.index, dtype=object)  # code -1 (missing) picks the last
+        levels[col] = _text_levels_of(codes, names, col in labels)
     out.attrs[ATTRS_KEY] = labels
-    return out
+    return out, levels
+
+
+def _text_levels_of(codes: np.ndarray, names: np.ndarray, missing: bool) -> tuple[np.ndarray, pd.Series]:
+    """What ``text_levels`` gives for the rows ``names[codes]``, from the few names (last: the missing label)."""
+    used = names if missing else names[:-1]
+    name_of_entry, distinct = pd.factorize(used)  # entries with the same text (1 and "1") are one level
+    level_of_distinct, level_names = text_levels(pd.Series(distinct, dtype=object))
+    level_of_entry = np.append(level_of_distinct[name_of_entry], -1)  # code -1 never occurs without missing rows
+    return level_of_entry[:len(names)][codes], level_names
 
 
 def missing_groups(sensitive: pd.DataFrame) -> dict[str, str]:

@@ -105,7 +105,7 @@ class DataBiasStep(Step):
         missing, missing_tests = bias.missingness(ctx.frame, ctx.sensitive, features, min_size, n_boot,
                                                   ctx.rng("data_bias.missingness"), level, ctx.group_codes)
         proxies, skipped = bias.proxies(ctx.frame, ctx.sensitive, columns, n_boot, ctx.rng("data_bias.proxies"),
-                                        level, ctx.group_codes)
+                                        level, ctx.group_codes, lambda c: (ctx.number_summary(c) or (0, None))[1])
         return self.result_from(ctx, min_size, represented=represented, fit_tests=fit_tests, rates=rates,
                                 rate_tests=rate_tests, missing=missing, missing_tests=missing_tests,
                                 proxies=proxies, skipped=skipped)
