@@ -5,11 +5,8 @@ weights (as for every Dask-engine step). Missingness and proxies come from the (
 each is handed to the in-memory engine's own functions (``missingness``, ``proxy_row``) as rows
 rebuilt from one table at a time, grouped by cell, with the same random generators drawn in the same
 order, so every number -- counts, Cramér's V and its bootstrap interval, mutual information, tests,
-findings -- equals the in-memory engine's. One exception: the single-column guess's balanced
-accuracy (``predictive_power``) assigns rows to its 5 folds by a seeded permutation of the rows in
-their order, and the rows here are grouped by cell, not in the file's order; the folds are as random,
-the value differs by the noise of the cross-validation (it draws the same random numbers, so nothing
-after it changes).
+findings, and the single-column guess's balanced accuracy, whose folds are drawn from the table --
+equals the in-memory engine's, whatever the order of the rows.
 """
 
 from __future__ import annotations

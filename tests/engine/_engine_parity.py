@@ -34,15 +34,3 @@ def _approximate(value, rel: float):
     if isinstance(value, float) and value == value:
         return pytest.approx(value, rel=rel, abs=1e-15)
     return value
-
-
-def without_guess(value):
-    """``value`` without the proxies' balanced accuracy, wherever it is.
-
-    Its folds are a permutation of the rows in their order, which the Dask engine does not keep.
-    """
-    if isinstance(value, dict):
-        return {k: without_guess(v) for k, v in value.items() if k != "balanced_accuracy"}
-    if isinstance(value, list):
-        return [without_guess(v) for v in value]
-    return value
