@@ -180,11 +180,14 @@ class AuditContext:
         return np.random.default_rng([self.seed, salt_int])
 
 
-def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> AuditContext:
+def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None, data_only: bool = False) -> AuditContext:
     """Load, validate and predict: turn a spec into the context steps run on.
 
     ``loaded`` is ``spec``'s data read already (``read_data(spec.data, encoding=spec.encoding)``, e.g.
-    once for a batch of audits of that data); it is not modified.
+    once for a batch of audits of that data); it is not modified. ``data_only=True`` builds the context of
+    the steps that read the data only (``data_overview``, ``data_bias``): the same audited rows, target and
+    groups, but no model is loaded, fitted or called (``model``, ``y_pred`` and ``y_score`` are None) and
+    ``X`` holds the columns a model gets unless it names its own (``features``, else the data's features).
 
     Examples
     --------
@@ -212,8 +215,11 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
     builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
     rows = choose_rows(spec, loaded, target, labels, mode)
-    with compute_threads(models=mode != "predictions"):  # the reference fit and the model's predictions: free cores
-        parts = builder[mode](spec, loaded, frame, rows, target, labels)
+    if data_only and mode != "predictions":
+        parts = _without_model(spec, loaded, frame, rows, target)
+    else:
+        with compute_threads(models=mode != "predictions"):  # the reference fit and the model's predictions
+            parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
     return AuditContext(
@@ -325,8 +331,19 @@ def _from_reference(spec, loaded, frame, rows, target, labels) -> dict[str, Any]
     }
 
 
+def _without_model(spec, loaded, frame, rows, target) -> dict[str, Any]:
+    """The audited rows and the columns a model or the reference model gets by default; nothing predicted."""
+    defaults = _feature_columns(loaded, frame, {target})
+    if spec.model is None:
+        columns = reference_columns(frame, target, defaults, spec.features, spec.exclude)
+    else:
+        columns = list(spec.features) if spec.features is not None else defaults
+    audited = take_rows(frame, rows.audited)
+    return {"frame": audited, "X": audited[columns], "output": ModelOutput(None), "data_only": True}
+
+
 def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:
-    model_sha, method = _model_sha256(spec.model)
+    model_sha, method = (None, None) if parts.get("data_only") else _model_sha256(spec.model)
     output: ModelOutput = parts["output"]
     return {
         "data_sha256": loaded.sha256,
