@@ -2,15 +2,15 @@
 
 Eight scikit-learn models (logistic regressions, trees, a histogram gradient boosting, each a Pipeline
 with one-hot categoricals) are trained on a seeded 5,000-row sample of Adult and saved with skops. Each
-audit runs on a seeded sample of all of Adult (``split: all``; ``--rows``, default 20,000) with the steps of
+audit runs on a seeded sample of all of Adult (``split: all``; ``--rows``, default all 48,842) with the steps of
 the bias report (``data_overview, data_bias, performance, fairness``); ``--samples K`` audits every model on K
 seeded samples (K datasets of the plan, each with its own shared data work): 8 x K audits. Wall-clock times, each
 on a fresh output folder:
 
 1. Batches without reports (the batch engine, not the notebook kernel): 1 and 2 worker processes (a
    LocalCluster, start-up included), each with the shared data work on and off.
-2. Shared data work in one process (no Dask, so no scheduling noise): the shared task's time, and each
-   audit with and without it; the difference is what sharing saves per audit.
+2. Shared data work in one process (no Dask, so no scheduling noise): the shared task's CPU seconds, and
+   each audit's with and without it; the difference is what sharing saves per audit.
 3. One audit through the report path against the library: ``auditkit.audit`` (the library),
    ``audit_to_dir(report=False)`` (+ audit.json and the model card), ``audit_to_dir(report="bias")`` (+ the
    report notebook run by papermill and exported to HTML), and papermill running the bias report notebook
@@ -22,8 +22,16 @@ audits, read on the worker before the cluster closes) and of this process (clien
 index page). Other work on the machine stretches wall-clock times but hardly the CPU seconds of each process,
 so ``speedup_2_vs_1_workers_from_cpu`` (the one worker's CPU over the busiest of the two workers' CPU) estimates
 the speedup the batch would show on idle cores; it leaves out cluster start-up and shut-down and the time
-between tasks, which both runs have. Run: ``python benchmarks/batch_throughput.py [--rows N] [--repeats N]``; writes
-``benchmarks/results/batch_throughput.json``.
+between tasks, which both runs have.
+
+Each batch of part 1 also records its ``timeline`` (seconds from the batch's start, from the workers' task
+stream): the client's work before the cluster, the cluster's start, the wait for each worker's first task
+(its auditkit imports), each worker's tasks, busy time, gaps between tasks and idle tail, and the time from
+the last task's end to the batch's return (cluster shut-down, summary and index page).
+
+Run: ``python benchmarks/batch_throughput.py --parts 1`` (8 audits of all rows, 1 and 2 workers, shared and
+not, best of 2; about 4 minutes on idle cores); ``--sharing on`` runs the shared-data batches only,
+``--samples 2`` 16 audits. Results are added to ``benchmarks/results/batch_throughput.json`` (``--results``).
 """
 
 from __future__ import annotations
@@ -232,8 +240,14 @@ def _seconds(call) -> float:
     return time.perf_counter() - started
 
 
+def _cpu_seconds(call) -> float:
+    started = time.process_time()
+    call()
+    return time.process_time() - started
+
+
 def sharing_in_one_process(models: dict, rows: int) -> dict:
-    """Part 2: the shared task's time, and each audit with and without its result (one process)."""
+    """Part 2: the shared task's CPU seconds, and each audit's with and without its result (one process)."""
     import pickle
 
     import auditkit
@@ -241,18 +255,19 @@ def sharing_in_one_process(models: dict, rows: int) -> dict:
 
     specs = [_spec(name, model, rows) for name, model in models.items()]
     loads = [load()]
-    started = time.perf_counter()
+    started = time.process_time()
     shared = prepare_shared(specs[0])
-    prepare = time.perf_counter() - started
+    prepare = time.process_time() - started
     payload = pickle.dumps(shared)
-    unpickle = _seconds(lambda: pickle.loads(payload))
+    unpickle = _cpu_seconds(lambda: pickle.loads(payload))
     solo, with_shared = [], []
     for spec in specs:
-        solo.append(_seconds(lambda spec=spec: auditkit.audit(spec, progress=False)))
-        with_shared.append(_seconds(lambda spec=spec: auditkit.audit(spec, shared=shared, progress=False)))
+        solo.append(_cpu_seconds(lambda spec=spec: auditkit.audit(spec, progress=False)))
+        with_shared.append(_cpu_seconds(lambda spec=spec: auditkit.audit(spec, shared=shared, progress=False)))
     loads.append(load())
     savings = [a - b for a, b in zip(solo, with_shared, strict=True)]
     return {
+        "seconds_are": "CPU seconds of this process",
         "shared_task_seconds": round(prepare, 2), "shared_result_mb": round(len(payload) / 1e6, 1),
         "shared_result_unpickle_seconds": round(unpickle, 3),
         "audit_seconds_solo": [round(s, 2) for s in solo],
@@ -300,7 +315,7 @@ def notebook_overhead(name: str, model: dict, rows: int, folder: Path, repeats: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, default=48_842)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--parts", default="1,2,3", help="which parts to run (comma-separated: 1, 2, 3)")
     parser.add_argument("--results", default=str(RESULTS), help="the JSON file the results are added to")
