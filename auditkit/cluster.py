@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -67,7 +69,32 @@ def _client(scheduler: str | None, workers: int, config: Mapping[str, Any] | Non
     cluster_options = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": ":0",
                        "silence_logs": silence_logs}
     with dask.config.set(dict(config or {})), LocalCluster(**cluster_options) as cluster, Client(cluster) as client:
+        _exit_without_final_collection(client)
         yield client
+
+
+def _exit_without_final_collection(client: Client) -> None:
+    """Make the local cluster's worker processes (those started later included) skip the garbage collection at exit.
+
+    A worker process that has run audits spent 1-4 s collecting garbage as it exited, and closing the
+    cluster waits for every worker process to end: a fixed cost of every batch. Nothing is skipped but
+    the collection (the exit handlers run, files are flushed and closed); the memory goes with the process.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class NoFinalCollection(WorkerPlugin):
+        idempotent = True
+
+        def setup(self, worker: Any) -> None:
+            atexit.register(_no_final_collection)
+
+    client.register_plugin(NoFinalCollection(), name="auditkit-no-final-collection")
+
+
+def _no_final_collection() -> None:
+    """Leave the objects of this process to the end of the process: no garbage collection from now on."""
+    gc.disable()
+    gc.freeze()
 
 
 @contextmanager
