@@ -14,18 +14,11 @@ import pandas as pd
 
 from auditkit.exceptions import InputError
 from auditkit.io import validate as check
-from auditkit.io.audit_rows import choose_rows, take_rows
+from auditkit.io._audit_parts import from_model, from_predictions, from_reference, provenance_of, without_model
+from auditkit.io.audit_rows import choose_rows
 from auditkit.io.data import LoadedData, read_data
-from auditkit.io.inputs import HASH_FILE, default_model_name, is_estimator, model_fingerprint, require_fitted
-from auditkit.io.model_inputs import model_columns, reference_columns
 from auditkit.io.models import (
     ModelOutput,
-    describe_model,
-    load_model,
-    make_reference_model,
-    model_origin,
-    predict_for_audit,
-    prepare_features,
 )
 from auditkit.spec import AuditSpec
 from auditkit.stats.counts import group_codes
@@ -205,11 +198,14 @@ class AuditContext:
         return np.random.default_rng([self.seed, salt_int])
 
 
-def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> AuditContext:
+def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None, data_only: bool = False) -> AuditContext:
     """Load, validate and predict: turn a spec into the context steps run on.
 
     ``loaded`` is ``spec``'s data read already (``read_data(spec.data, encoding=spec.encoding)``, e.g.
-    once for a batch of audits of that data); it is not modified.
+    once for a batch of audits of that data); it is not modified. ``data_only=True`` builds the context of
+    the steps that read the data only (``data_overview``, ``data_bias``): the same audited rows, target and
+    groups, but no model is loaded, fitted or called (``model``, ``y_pred`` and ``y_score`` are None) and
+    ``X`` holds the columns a model gets unless it names its own (``features``, else the data's features).
 
     Examples
     --------
@@ -234,12 +230,15 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         if col is not None:
             check.require_columns(frame, [col], role)
     positive, labels = _target_task(spec, loaded, frame, target)
-    builder = {"predictions": _from_predictions, "model": _from_model, "reference": _from_reference}
+    builder = {"predictions": from_predictions, "model": from_model, "reference": from_reference}
     mode = "predictions" if spec.predictions else "model" if spec.model is not None else "reference"
     rows = choose_rows(spec, loaded, target, labels, mode)
     weights = None if loaded.row_weights is None else _weights_of(loaded.row_weights, rows.audited, rows.record)
-    with compute_threads(models=mode != "predictions"):  # the reference fit and the model's predictions: free cores
-        parts = builder[mode](spec, loaded, frame, rows, target, labels)
+    if data_only and mode != "predictions":
+        parts = without_model(spec, loaded, frame, rows, target)
+    else:
+        with compute_threads(models=mode != "predictions"):  # the reference fit and the model's predictions: free cores
+            parts = builder[mode](spec, loaded, frame, rows, target, labels)
     audited = parts["frame"]
     output: ModelOutput = parts["output"]
     sensitive_texts, levels = sensitive_frame_and_levels(audited, sensitive)
@@ -259,7 +258,7 @@ def build_context(spec: AuditSpec, *, loaded: LoadedData | None = None) -> Audit
         X_train=parts.get("X_train"),
         mode=mode,
         seed=spec.seed,
-        provenance={**_provenance(loaded, spec, parts), "split": rows.record},
+        provenance={**provenance_of(loaded, spec, parts), "split": rows.record},
         score_kind=output.score_kind,
         train_frame=parts.get("train_frame"),
         weights=weights,
@@ -306,106 +305,3 @@ def _encode_target(task: str, values: pd.Series, target: str, labels: tuple[Any,
     if task == "regression":
         return values.to_numpy(dtype=float)
     return check.class_codes(values, labels, target)
-
-
-def _feature_columns(loaded: LoadedData, frame: pd.DataFrame, exclude: set[str | None]) -> list[str]:
-    if loaded.feature_names is not None:
-        return [c for c in loaded.feature_names if c not in exclude]
-    return [c for c in frame.columns if c not in exclude]
-
-
-def _existing_predictions(spec: AuditSpec, values: pd.Series, labels: tuple[Any, ...], target: str) -> np.ndarray:
-    if spec.task == "binary":
-        return check.binary_predictions(values, spec.predictions, labels, target)
-    if spec.task == "regression":
-        return check.numeric_values(values, spec.predictions, "predictions")
-    return check.class_predictions(values, spec.predictions, labels, target)
-
-
-def _from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    frame = take_rows(frame, rows.audited)
-    y_pred = _existing_predictions(spec, frame[spec.predictions], labels, target)
-    output = ModelOutput(y_pred)
-    if spec.scores is not None:
-        scores, kind = check.numeric_scores(frame[spec.scores], spec.scores)
-        output = ModelOutput(y_pred, scores, kind, f"column '{spec.scores}'")
-    exclude = {target, spec.predictions, spec.scores}
-    X = frame[_feature_columns(loaded, frame, exclude)]
-    return {"frame": frame, "X": X, "output": output}
-
-
-def _from_model(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    frame = take_rows(frame, rows.audited)
-    if is_estimator(spec.model):
-        model = spec.model
-        require_fitted(model)
-    else:
-        model = load_model(spec.model, trust=spec.trust_model, trust_types=spec.trust_types)
-    columns = model_columns(model, frame, target, _feature_columns(loaded, frame, {target}), spec.features)
-    X = frame[columns]  # as in the data: a model trained on ``category`` columns needs them as such
-    output = predict_for_audit(model, X, spec.task, labels, target)
-    return {"frame": frame, "X": X, "output": output, "model": model}
-
-
-def _from_reference(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
-    """Train the reference model on ``rows.train`` and predict ``rows.audited`` (never one of its training rows)."""
-    columns = reference_columns(frame, target, _feature_columns(loaded, frame, {target}), spec.features,
-                                spec.exclude)
-    X_all = prepare_features(frame[columns])
-    model = make_reference_model(X_all, spec.seed, spec.task)
-    y_fit = frame[target].iloc[rows.train]
-    model.fit(X_all.iloc[rows.train], y_fit.astype(float) if spec.task == "regression" else y_fit)
-    X_test = X_all.iloc[rows.audited]
-    return {
-        "frame": frame.iloc[rows.audited],
-        "X": X_test,
-        "output": predict_for_audit(model, X_test, spec.task, labels, target),
-        "model": model,
-        "X_train": X_all.iloc[rows.train],
-        "train_frame": frame.iloc[rows.train],
-        "reference": {"train_rows": len(rows.train), "test_rows": len(rows.audited)},
-    }
-
-
-def _provenance(loaded: LoadedData, spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any]:
-    model_sha, method = _model_sha256(spec.model)
-    output: ModelOutput = parts["output"]
-    return {
-        "data_sha256": loaded.sha256,
-        "data_files": loaded.files,
-        "data_format": loaded.read,
-        "model_sha256": model_sha,
-        "model_sha256_method": method,
-        "model": _model_info(spec, parts),
-        "scores": None if output.score_kind is None else {"kind": output.score_kind, "source": output.score_source},
-        "seed": spec.seed,
-    }
-
-
-def _model_sha256(model: Any) -> tuple[str | None, str | None]:
-    """``(sha256, how it was computed)`` of the given model: its file's bytes, or the in-memory model's fingerprint."""
-    if model is None:
-        return None, None
-    if is_estimator(model):
-        return model_fingerprint(model)
-    import hashlib
-    from pathlib import Path
-
-    return hashlib.sha256(Path(model).read_bytes()).hexdigest(), HASH_FILE
-
-
-def _model_info(spec: AuditSpec, parts: dict[str, Any]) -> dict[str, Any] | None:
-    """Name, kind, class, parameters and input columns of the audited model (None without one)."""
-    model = parts.get("model")
-    if model is None:
-        return None
-    name = spec.model_name or default_model_name(spec.model if spec.model is not None else model)
-    origin = model_origin(spec.model, source=spec.model_source, licence=spec.model_licence,
-                          version=spec.model_version)
-    info = {"name": name, **origin, "openness": spec.model_openness, **describe_model(model),
-            "features": [str(c) for c in parts["X"].columns]}
-    if "reference" in parts:
-        info = {"kind": "reference", **parts["reference"], **info}
-        if spec.exclude:
-            info["excluded"] = list(spec.exclude)
-    return info

@@ -43,3 +43,18 @@ def test_a_cluster_started_here_is_closed_on_the_way_out():
         assert client.run_on_scheduler(lambda: __import__("dask").config.get(
             "distributed.scheduler.allowed-failures")) == 0
     assert cluster.status.name == "closed" and client.status == "closed"
+
+
+def test_quiet_loggers_log_errors_only_inside_and_get_their_level_back():
+    import logging
+
+    from auditkit.cluster import _errors_only
+
+    logger = logging.getLogger("auditkit.tests.quiet")
+    logger.setLevel(logging.INFO)
+    with _errors_only([logger.name]):
+        assert logger.level == logging.ERROR
+    assert logger.level == logging.INFO
+    with pytest.raises(RuntimeError, match="^inside$"), _errors_only([logger.name]):
+        raise RuntimeError("inside")
+    assert logger.level == logging.INFO

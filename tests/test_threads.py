@@ -91,7 +91,7 @@ def test_the_reference_model_is_fitted_on_the_free_cores_only(monkeypatch):
         model = make_reference_model(X, seed, task)
         return _RecordingPipeline(model.steps)
 
-    monkeypatch.setattr(auditkit.context, "make_reference_model", recording_model)
+    monkeypatch.setattr("auditkit.io._audit_parts.make_reference_model", recording_model)
     _RecordingPipeline.seen = []
     with threadpool_limits(limits=2, user_api="openmp"):
         auditkit.build_context(auditkit.AuditSpec(data="german", sample=100, seed=1))

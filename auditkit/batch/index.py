@@ -196,14 +196,12 @@ def _failures(summary: pd.DataFrame) -> str:
 
 def _plot(dataset: str, rows: pd.DataFrame) -> str:
     """Performance and each criterion's worst difference (with intervals), one colour per model, as an <img>."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global state, so the page may be drawn in any thread
 
     performance = [c for c in PLOTTED_PERFORMANCE if c in rows.columns and rows[c].notna().any()]
     criteria = [c for c in disparity_names(rows) if rows[c].notna().any()]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.6 * len(rows) + 3.5), layout="constrained")
+    fig = Figure(figsize=(12, 0.6 * len(rows) + 3.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
     models = list(rows["model"].astype(str))
     width = 0.8 / max(len(models), 1)
     for i, (_, row) in enumerate(rows.iterrows()):
@@ -231,7 +229,6 @@ def _plot(dataset: str, rows: pd.DataFrame) -> str:
            "(points with intervals)")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f"<img alt='{esc(alt)}' src='data:image/png;base64,{encoded}'>"
 

@@ -18,9 +18,10 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from auditkit.batch.index import write_outputs
 from auditkit.batch.plan import BatchPlan, PlannedAudit
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from distributed import Client, Future
 
+T = TypeVar("T")
 DEFAULT_OUT = "reports/batch"
 WORKER_RETRIES = 1  # a worker that dies mid-audit: the audit runs once more, then it is recorded as failed
 POLL_SECONDS = 0.2
@@ -102,14 +104,15 @@ def batch(plan: BatchPlan | str | Path | dict, *, out: str | Path = DEFAULT_OUT,
     keys = {audit.name: audit_key(audit, data_hashes) for audit in plan.audits}
     records = _resumed(plan, out, keys)
     todo = [audit for audit in plan.audits if audit.name not in records]
-    with progress_bars(progress), progress_bar(len(plan.audits), "batch", "audit", outer=True) as bar:
-        bar.update(len(records))
-        for name in records:
-            say(f"{name}: complete already (settings and inputs unchanged), skipped")
-        if todo:
-            with _client(workers, scheduler) as client:
+    with ExitStack() as cluster:
+        with progress_bars(progress), progress_bar(len(plan.audits), "batch", "audit", outer=True) as bar:
+            bar.update(len(records))
+            for name in records:
+                say(f"{name}: complete already (settings and inputs unchanged), skipped")
+            if todo:
+                client = cluster.enter_context(_client(workers, scheduler))
                 records.update(_Run(client, out, keys, timeout, bar, say).run(todo))
-    return write_outputs(plan, records, out)
+        return _written_while_closing(cluster, lambda: write_outputs(plan, records, out))
 
 
 def _plan_from(plan: Any) -> BatchPlan:
@@ -141,6 +144,19 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Client]:
     with dask_client(scheduler, workers=workers or os.cpu_count() or 1, config=config,
                      silence_logs=logging.ERROR) as client:
         yield client
+
+
+def _written_while_closing(cluster: ExitStack, write: Callable[[], T]) -> T:
+    """``write()`` in another thread while this one closes what ``cluster`` holds; what ``write`` returned.
+
+    Closing a LocalCluster takes 1-2 s, mostly waiting for its worker processes to stop; the batch's
+    summary and comparison page are written in that time instead of after it. The closing stays in this
+    thread: a Dask client is closed in the thread that opened it.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditkit-batch-pages") as pool:
+        written = pool.submit(write)
+        cluster.close()
+        return written.result()
 
 
 class _Run:

@@ -82,10 +82,14 @@ class SharedData:
 
 
 def prepare_shared(spec: AuditSpec) -> SharedData:
-    """Read ``spec``'s data and run its data-only steps on the audit's context.
+    """Read ``spec``'s data and run its data-only steps, without the model.
 
-    A model that cannot be loaded or called here does not fail: the data is still shared and the
-    audits of that model report their own error.
+    The steps run on the audit's data-only context (``build_context(..., data_only=True)``): the same
+    rows, target and groups as the audit, and no model loaded, fitted or called (loading and calling
+    one here only delayed every audit waiting for this work). A model is taken to get the data's
+    feature columns (or ``spec.features``); an audit whose model takes other columns finds no result
+    under its :func:`step_key` and runs the step itself. Data that does not fit the spec does not fail
+    here: the data is still shared and each audit reports its own error.
 
     Examples
     --------
@@ -100,8 +104,8 @@ def prepare_shared(spec: AuditSpec) -> SharedData:
     if not steps:
         return SharedData(loaded)
     try:
-        ctx = build_context(spec, loaded=loaded)
-    except Exception:  # noqa: BLE001 - the model's own audit reports this error
+        ctx = build_context(spec, loaded=loaded, data_only=True)
+    except Exception:  # noqa: BLE001 - each audit reports this error
         return SharedData(loaded)
     results = {}
     for step in steps:
@@ -146,7 +150,14 @@ def step_key(step: Step, ctx: AuditContext) -> str:
         "scores": ctx.spec.scores, "sensitive": ctx.sensitive_features,
     }
     digest.update(json.dumps(described, default=repr, sort_keys=True).encode())
+    digest.update(ctx.cache.get_or_compute(("batch.shared.rows_digest",), lambda: _rows_digest(ctx)))
+    return f"{step.name}:{digest.hexdigest()}"
+
+
+def _rows_digest(ctx: AuditContext) -> bytes:
+    """sha256 of the audited rows, their groups and target (once per context: every data step's key has it)."""
+    digest = hashlib.sha256()
     for frame in (ctx.frame, ctx.sensitive):
         digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
     digest.update(ctx.y_true.tobytes())
-    return f"{step.name}:{digest.hexdigest()}"
+    return digest.digest()

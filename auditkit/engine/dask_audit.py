@@ -22,7 +22,6 @@ tests still expand one (sensitive feature, column) table at a time into rows on 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -203,15 +202,6 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
         with dask.config.set(scheduler="synchronous"):
             yield
         return
-    if scheduler is not None:
-        with dask_client(scheduler, workers=LOCAL_WORKERS):
-            yield
-        return
-    shuffle_log = logging.getLogger("distributed.shuffle")  # a warning per distinct-value count is noise here
-    level = shuffle_log.level
-    shuffle_log.setLevel(logging.ERROR)
-    try:
-        with dask_client(None, workers=LOCAL_WORKERS):
-            yield
-    finally:
-        shuffle_log.setLevel(level)
+    # a warning per distinct-value count from the shuffle is noise here
+    with dask_client(scheduler, workers=LOCAL_WORKERS, quiet_loggers=("distributed.shuffle",)):
+        yield
