@@ -183,13 +183,29 @@ def score_metrics(fine_codes: np.ndarray, n_fine: int, members: list[np.ndarray]
     """
     y_score = np.asarray(y_score, dtype=float)
     stats = ScoreStatistics.of(fine_codes, n_fine, members, y_true, y_score, max_bins or bins_for(n_fine, len(y_true)))
+    return metrics_from_statistics(stats, n_boot, rng, probabilities)
+
+
+def metrics_from_statistics(stats: ScoreStatistics, n_boot: int, rng: np.random.Generator,
+                            probabilities: bool) -> ScoreMetrics:
+    """The score metrics of :func:`score_metrics` from its cells' statistics: the point estimates, and ``n_boot``
+    multinomial resamples of the cell counts with the largest error bound of each metric over them.
+
+    Examples
+    --------
+    >>> codes, y, s = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([.2, .7, .4, .9])
+    >>> stats = ScoreStatistics.of(codes, 2, [np.array([0, 1])], y, s, 8)
+    >>> [(point, boot)] = metrics_from_statistics(stats, 20, np.random.default_rng(0), True).by_grouping
+    >>> point["roc_auc"].tolist(), boot["roc_auc"].shape
+    ([1.0, 1.0], (20, 2))
+    """
     points, _ = stats.metrics(stats.counts[None].astype(float), probabilities)
     summary: dict[str, Any] = {"method": "exact" if stats.bins.exact else "binned",
                                "distinct_scores": stats.bins.n_values, "bins": stats.bins.n_bins}
     points = [{m: v[0] for m, v in p.items()} for p in points]
     if n_boot == 0:
         return ScoreMetrics([(p, None) for p in points], summary)
-    chunks: list[list[dict]] = [[] for _ in members]
+    chunks: list[list[dict]] = [[] for _ in points]
     largest: dict[str, float] = {}
     for draws in multinomial_resamples(stats.counts, n_boot, rng, chunk_cells=CHUNK_CELLS):
         metrics, bounds = stats.metrics(draws.astype(float), probabilities)

@@ -9,8 +9,8 @@ the weights, so the numbers equal those of the rows the cells stand for (the sam
 the same counts; sums of scores in another order may differ in their last bits).
 
 The statistics are built as :meth:`ScoreStatistics.of <auditkit.fairness.score_cells.ScoreStatistics.of>`
-builds them, with weighted counts and sums; the resampling loop is that of
-:func:`auditkit.fairness.scores.score_metrics`.
+builds them, with weighted counts and sums, and resampled by
+:func:`auditkit.fairness.scores.metrics_from_statistics`, as for the rows.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import pandas as pd
 
 from auditkit.exceptions import InputError
 from auditkit.fairness.analysis import FairnessSettings, analyse
-from auditkit.fairness.score_cells import CHUNK_CELLS, ScoreBins, ScoreStatistics, _grouping, bins_for
-from auditkit.fairness.scores import BOUND_NAMES, CALIBRATION_BINS, ScoreMetrics
+from auditkit.fairness.score_cells import ScoreBins, ScoreStatistics, _grouping, bins_for
+from auditkit.fairness.scores import CALIBRATION_BINS, ScoreMetrics, metrics_from_statistics
 from auditkit.fairness.tasks import COUNT_COLUMNS, FairnessOutput
-from auditkit.stats.bootstrap import DEFAULT_LEVEL, multinomial_resamples, resample_counts, wilson_interval
+from auditkit.stats.bootstrap import DEFAULT_LEVEL, resample_counts, wilson_interval
 from auditkit.stats.comparisons import count_test
 from auditkit.stats.counts import confusion_cells, grouping_name, partition, rates_from_counts
 from auditkit.stats.disparities import BINARY_CRITERIA, CALIBRATION_CRITERIA
@@ -116,25 +116,7 @@ def weighted_score_metrics(fine_codes: np.ndarray, n_fine: int, members: list[np
     weights = np.asarray(weights, dtype=np.int64)
     stats = weighted_statistics(fine_codes, n_fine, members, y_true, y_score, weights,
                                 max_bins or bins_for(n_fine, int(weights.sum())))
-    points, _ = stats.metrics(stats.counts[None].astype(float), probabilities)
-    summary: dict[str, Any] = {"method": "exact" if stats.bins.exact else "binned",
-                               "distinct_scores": stats.bins.n_values, "bins": stats.bins.n_bins}
-    points = [{m: v[0] for m, v in p.items()} for p in points]
-    if n_boot == 0:
-        return ScoreMetrics([(p, None) for p in points], summary)
-    chunks: list[list[dict]] = [[] for _ in members]
-    largest: dict[str, float] = {}
-    for draws in multinomial_resamples(stats.counts, n_boot, rng, chunk_cells=CHUNK_CELLS):
-        metrics, bounds = stats.metrics(draws.astype(float), probabilities)
-        for i, values in enumerate(metrics):
-            chunks[i].append(values)
-        for name in metrics[0]:
-            largest[name] = max([largest.get(name, 0.0)] + [float(np.nanmax(b[name], initial=0.0)) for b in bounds])
-    for name, key in BOUND_NAMES.items():
-        if name in largest:
-            summary[key] = largest[name]
-    boots = [{m: np.concatenate([c[m] for c in parts]) for m in parts[0]} for parts in chunks]
-    return ScoreMetrics(list(zip(points, boots, strict=True)), summary)
+    return metrics_from_statistics(stats, n_boot, rng, probabilities)
 
 
 def weighted_statistics(fine_codes: np.ndarray, n_fine: int, members: list[np.ndarray], y_true: np.ndarray,
