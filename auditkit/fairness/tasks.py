@@ -16,6 +16,7 @@ Each engine returns a :class:`FairnessOutput`; nothing here writes text for peop
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from auditkit.fairness.custom_metrics import (
     with_custom,
 )
 from auditkit.fairness.records import by_group_rows, labelled_comparisons, labelled_disparities
-from auditkit.fairness.scores import CalibrationCells, score_metrics
+from auditkit.fairness.scores import CalibrationCells, ScoreMetrics, score_metrics
 from auditkit.stats.bootstrap import resample_counts
 from auditkit.stats.comparisons import Test, count_test
 from auditkit.stats.counts import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
@@ -153,6 +154,42 @@ class UserMetrics:
         return self._values[klass]
 
 
+def binary_grouping(parts: Partition, i: int, fine: np.ndarray, boot_fine: np.ndarray | None,
+                    scores: ScoreMetrics | None, settings: FairnessSettings,
+                    join: Callable[..., tuple[dict, dict | None, dict, Test]] | None = None,
+                    ) -> tuple[GroupingResult, np.ndarray]:
+    """The analysis of grouping ``i`` of a binary audit, and its confusion counts by group.
+
+    ``fine``: confusion counts (tp, fp, fn, tn) by finest group, ``boot_fine`` their resamples (or None);
+    ``scores``: the score metrics of every grouping (or None); ``join``: adds user metrics
+    (``UserMetrics.join``). The rows' and the weighted cells' fairness (:mod:`auditkit.fairness.weighted_cells`)
+    both analyse their groupings here.
+
+    Examples
+    --------
+    >>> from auditkit.stats.counts import partition
+    >>> parts = partition(pd.DataFrame({"g": ["a", "b"]}), [("g",)])
+    >>> fine = np.array([[40, 5, 10, 45], [20, 10, 10, 60]])  # tp, fp, fn, tn of groups a and b
+    >>> result, counts = binary_grouping(parts, 0, fine, None, None, FairnessSettings(n_boot=0))
+    >>> counts.sum(axis=1).tolist(), result.table["selection_rate"].round(2).tolist()
+    ([100, 100], [0.45, 0.3])
+    """
+    counts = parts.aggregate(fine, i, axis=0)
+    boot = parts.aggregate(boot_fine, i, axis=1) if boot_fine is not None else None
+    point, boot_rates = rates_from_counts(counts), None if boot is None else rates_from_counts(boot)
+    if scores is not None:
+        point.update(scores.by_grouping[i][0])
+        if boot_rates is not None:
+            boot_rates.update(scores.by_grouping[i][1])
+    criteria = {**BINARY_CRITERIA, **(CALIBRATION_CRITERIA if "calibration_in_the_large" in point else {})}
+    test = count_test(counts)
+    if join is not None:
+        point, boot_rates, criteria, test = join(i, None, point, boot_rates, criteria, test)
+    result = analyse(parts.groupings[i], parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
+                     criteria, test, counts=counts, missing=parts.missing)
+    return result, counts
+
+
 def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetrics) -> FairnessOutput:
     fine = group_counts(parts.fine_codes, confusion_cells(ctx.y_true, ctx.y_pred), parts.n_fine)
     boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
@@ -164,17 +201,8 @@ def _binary(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetri
             calibration_cells = CalibrationCells.of(parts.fine_codes, parts.n_fine, ctx.y_true, ctx.y_score)
     results, counts_frames, calibration = [], [], {}
     for i, features in enumerate(parts.groupings):
-        counts = parts.aggregate(fine, i, axis=0)
-        boot = parts.aggregate(boot_fine, i, axis=1) if boot_fine is not None else None
-        point, boot_rates = rates_from_counts(counts), None if boot is None else rates_from_counts(boot)
-        if scores is not None:
-            point.update(scores.by_grouping[i][0])
-            if boot_rates is not None:
-                boot_rates.update(scores.by_grouping[i][1])
-        criteria = {**BINARY_CRITERIA, **(CALIBRATION_CRITERIA if "calibration_in_the_large" in point else {})}
-        point, boot_rates, criteria, test = custom.join(i, None, point, boot_rates, criteria, count_test(counts))
-        results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
-                               criteria, test, counts=counts, missing=parts.missing))
+        result, counts = binary_grouping(parts, i, fine, boot_fine, scores, settings, custom.join)
+        results.append(result)
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
         if calibration_cells is not None:
             calibration[grouping_name(features)] = calibration_cells.table(parts.members[i], parts.keys[i],

@@ -22,14 +22,12 @@ import numpy as np
 import pandas as pd
 
 from auditkit.exceptions import InputError
-from auditkit.fairness.analysis import FairnessSettings, analyse
+from auditkit.fairness.analysis import FairnessSettings
 from auditkit.fairness.score_cells import ScoreBins, ScoreStatistics, _grouping, bins_for
 from auditkit.fairness.scores import CALIBRATION_BINS, ScoreMetrics, metrics_from_statistics
-from auditkit.fairness.tasks import COUNT_COLUMNS, FairnessOutput
+from auditkit.fairness.tasks import COUNT_COLUMNS, FairnessOutput, binary_grouping
 from auditkit.stats.bootstrap import DEFAULT_LEVEL, resample_counts, wilson_interval
-from auditkit.stats.comparisons import count_test
-from auditkit.stats.counts import confusion_cells, grouping_name, partition, rates_from_counts
-from auditkit.stats.disparities import BINARY_CRITERIA, CALIBRATION_CRITERIA
+from auditkit.stats.counts import confusion_cells, grouping_name, partition
 
 
 def weighted_fairness(ctx: Any, settings: FairnessSettings, groupings: list[tuple[str, ...]],
@@ -70,16 +68,8 @@ def weighted_fairness(ctx: Any, settings: FairnessSettings, groupings: list[tupl
                                         ctx.score_kind == "probability")
     results, counts_frames, calibration = [], [], {}
     for i, features in enumerate(parts.groupings):
-        counts = parts.aggregate(fine, i, axis=0)
-        boot = parts.aggregate(boot_fine, i, axis=1) if boot_fine is not None else None
-        point, boot_rates = rates_from_counts(counts), None if boot is None else rates_from_counts(boot)
-        if scores is not None:
-            point.update(scores.by_grouping[i][0])
-            if boot_rates is not None:
-                boot_rates.update(scores.by_grouping[i][1])
-        criteria = {**BINARY_CRITERIA, **(CALIBRATION_CRITERIA if "calibration_in_the_large" in point else {})}
-        results.append(analyse(features, parts.keys[i], counts.sum(axis=1), point, boot_rates, settings,
-                               criteria, count_test(counts), counts=counts, missing=parts.missing))
+        result, counts = binary_grouping(parts, i, fine, boot_fine, scores, settings)
+        results.append(result)
         counts_frames.append(pd.DataFrame(counts, columns=list(COUNT_COLUMNS)))
         if ctx.y_score is not None and ctx.score_kind == "probability":
             calibration[grouping_name(features)] = weighted_calibration_table(
