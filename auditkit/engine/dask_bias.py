@@ -1,12 +1,11 @@
 """The data_bias step of a Dask-engine audit, from the tables Dask aggregated (:mod:`auditkit.engine.dask_bias_tables`).
 
 Representation and base rates come from the context, whose rows are the cells with their counts as
-weights (as for every Dask-engine step). Missingness and proxies come from the (sensitive feature, column) tables:
-each is handed to the in-memory engine's own functions (``missingness``, ``proxy_row``) as rows
-rebuilt from one table at a time, grouped by cell, with the same random generators drawn in the same
-order, so every number -- counts, Cramér's V and its bootstrap interval, mutual information, tests,
-findings, and the single-column guess's balanced accuracy, whose folds are drawn from the table --
-equals the in-memory engine's, whatever the order of the rows.
+weights (as for every Dask-engine step). Proxies come from the (sensitive feature, column) tables alone
+(``table_row``: Cramér's V and its bootstrap interval, mutual information, and the single-column guess,
+whose folds are drawn from the table); missingness is handed to the in-memory engine's ``missingness`` as
+rows rebuilt from one table at a time, grouped by cell. The same random generators are drawn in the same
+order, so every number equals the in-memory engine's, whatever the order of the rows.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data_bias import analysis as bias
-from auditkit.data_bias.proxies import Encoded, proxy_row
+from auditkit.data_bias.proxies import Encoded, table_row
 from auditkit.engine.dask_bias_tables import ColumnEncoding, keyed
 from auditkit.exceptions import InputError
 from auditkit.result import StepResult
@@ -147,13 +146,13 @@ def _proxies(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTables, c
             encoding = tables.encodings[column]
             if encoding.skipped is not None:
                 continue
-            table = tables.pairs[(feature, column)]
-            counts = table.to_numpy()
-            levels = table.index.get_level_values(0).to_numpy(dtype=np.int64)  # repeated in the smallest types
-            x = np.repeat(levels.astype(np.min_scalar_type(max(encoding.n_levels - 1, 0))), counts)
-            s = np.repeat(_codes(table, code_of).astype(np.min_scalar_type(max(n_groups - 1, 0))), counts)
-            encoded = Encoded(x, encoding.n_levels, encoding.kind)
+            pairs = tables.pairs[(feature, column)]
+            levels = pairs.index.get_level_values(0).to_numpy(dtype=np.int64)
+            flat = levels * n_groups + _codes(pairs, code_of)  # the (level x group) table, no rows rebuilt
+            table = np.bincount(flat, weights=pairs.to_numpy(), minlength=encoding.n_levels * n_groups)
+            table = table.astype(np.int64).reshape(encoding.n_levels, n_groups)
+            encoded = Encoded(None, encoding.n_levels, encoding.kind)
             rows.append({"sensitive_feature": feature, "feature": column,
-                         **proxy_row(encoded, s, n_groups, rng, n_boot, level)})
+                         **table_row(table, encoded, rng, n_boot, level)})
     rows.sort(key=lambda r: (-(r["cramers_v"] or 0.0), r["sensitive_feature"], r["feature"]))
     return rows, skipped

@@ -138,3 +138,24 @@ def test_texts_are_encoded_from_their_counts_as_encode_column_encodes_the_rows(k
     if expected.codes is not None:
         assert encoding.levels_of(values).tolist() == encode_column(values).codes.astype(int).tolist()
     assert encoding.n_distinct == values.nunique()
+
+
+def test_proxies_are_measured_on_the_pair_tables_without_rebuilding_rows(monkeypatch):
+    from auditkit.engine import dask_bias
+
+    tables = []
+
+    def spy(table, encoded, rng, n_boot, level):
+        tables.append(table)
+        return measure(table, encoded, rng, n_boot, level)
+
+    measure = dask_bias.table_row
+    monkeypatch.setattr(dask_bias, "table_row", spy)
+    frame = _rows()
+    audit = auditkit.audit(data=_dask(frame), engine="dask", scheduler="synchronous", target="approved",
+                           sensitive=["sex", "region"], predictions="decision", steps=["data_bias"], progress=False,
+                           step_options={"data_bias": {"n_boot": 20}})
+    proxies = audit.to_dict()["data"]["bias"]["proxies"]
+    assert tables and len(tables) == len(proxies)
+    assert all(int(table.sum()) == len(frame) for table in tables)  # every audited row, counted, none repeated
+    assert {table.shape[1] for table in tables} == {frame["sex"].nunique(), frame["region"].nunique()}
