@@ -245,21 +245,40 @@ def missingness(frame: pd.DataFrame, sensitive: pd.DataFrame, columns: list[str]
     for feature in sensitive.columns:
         codes, keys = codes_of((feature,))
         n = np.bincount(codes, minlength=len(keys))
-        eligible = n >= min_size
         for column, rows_absent in absent:
             gone = np.bincount(codes[rows_absent], minlength=len(keys))
-            table = np.column_stack([gone, n - gone])
-            cis = _share_intervals(table, n_boot, rng, level)
-            rates = np.where(n > 0, gone / np.maximum(n, 1), np.nan)
-            for i in range(len(keys)):
-                rows.append({"feature": feature, "group": str(keys.iloc[i][feature]), "column": column,
-                             "n": int(n[i]), "n_missing": int(gone[i]), "missing_rate": rates[i], "ci": cis[i],
-                             "small_group": bool(not eligible[i])})
-            tests.append(_missing_test(feature, column, keys, rates, eligible, table))
+            got_rows, test = missing_by_group(feature, column, keys, gone, n, min_size, n_boot, rng, level)
+            rows += got_rows
+            tests.append(test)
     adjusted = adjust_pvalues([t["p_value"] for t in tests], "holm")
     for test, p_adj in zip(tests, adjusted, strict=True):
         test["p_adjusted"] = p_adj
     return rows, tests
+
+
+def missing_by_group(feature: str, column: str, keys: pd.DataFrame, gone: np.ndarray, n: np.ndarray, min_size: int,
+                     n_boot: int, rng: np.random.Generator, level: float) -> tuple[list[dict], dict]:
+    """:func:`missingness`' rows and test (before Holm's adjustment) of one column by the groups of one feature.
+
+    ``gone``: missing values of ``column`` per group (in the order of ``keys``), ``n``: rows per group. The
+    in-memory engine counts them from the rows, the Dask engine from its tables.
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"sex": ["f", "m"]})
+    >>> rows, test = missing_by_group("sex", "income", keys, np.array([2, 0]), np.array([3, 3]), 1, 0,
+    ...                               np.random.default_rng(0), 0.95)
+    >>> [(r["group"], r["n_missing"]) for r in rows], test["test"]
+    ([('f', 2), ('m', 0)], 'chi-square')
+    """
+    eligible = n >= min_size
+    table = np.column_stack([gone, n - gone])
+    cis = _share_intervals(table, n_boot, rng, level)
+    rates = np.where(n > 0, gone / np.maximum(n, 1), np.nan)
+    rows = [{"feature": feature, "group": str(keys.iloc[i][feature]), "column": column, "n": int(n[i]),
+             "n_missing": int(gone[i]), "missing_rate": rates[i], "ci": cis[i], "small_group": bool(not eligible[i])}
+            for i in range(len(keys))]
+    return rows, _missing_test(feature, column, keys, rates, eligible, table)
 
 
 def _missing_test(feature, column, keys, rates, eligible, table) -> dict:

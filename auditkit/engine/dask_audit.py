@@ -15,9 +15,8 @@ exact or binned as the in-memory engine chooses) depend on the rows only through
 the scores take few distinct values (rounded scores, score bands, a tree model's leaves); continuous
 scores make about one cell per row.
 
-Limit: the data_bias step's missingness tests still expand one (sensitive feature, column) table at a
-time into rows on the client (:mod:`auditkit.engine.dask_bias`): two integer arrays of the audited rows'
-length, one pair at a time. Its proxies are measured on the tables themselves.
+No step expands a table into rows on the client: data_bias's proxies and missingness are measured on
+the (sensitive feature, column) tables (:mod:`auditkit.engine.dask_bias`).
 """
 
 from __future__ import annotations

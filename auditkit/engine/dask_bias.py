@@ -1,11 +1,11 @@
 """The data_bias step of a Dask-engine audit, from the tables Dask aggregated (:mod:`auditkit.engine.dask_bias_tables`).
 
 Representation and base rates come from the context, whose rows are the cells with their counts as
-weights (as for every Dask-engine step). Proxies come from the (sensitive feature, column) tables alone
-(``table_row``: Cramér's V and its bootstrap interval, mutual information, and the single-column guess,
-whose folds are drawn from the table); missingness is handed to the in-memory engine's ``missingness`` as
-rows rebuilt from one table at a time, grouped by cell. The same random generators are drawn in the same
-order, so every number equals the in-memory engine's, whatever the order of the rows.
+weights (as for every Dask-engine step). Proxies and missingness come from the (sensitive feature, column)
+tables alone: ``table_row`` (Cramér's V and its bootstrap interval, mutual information, and the single-column
+guess, whose folds are drawn from the table) and ``missing_by_group`` (missing values and rows per group),
+the in-memory engine's own functions, so no row is rebuilt on the client. The same random generators are
+drawn in the same order, so every number equals the in-memory engine's, whatever the order of the rows.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _codes(table: pd.Series, code_of: dict[Any, int]) -> np.ndarray:
 
 def _missingness(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTables, columns: list[str],
                  min_size: int, n_boot: int, level: float) -> tuple[list[dict], list[dict]]:
-    """``missingness`` of the in-memory engine, one (feature, column) table at a time, same generator, same order."""
+    """``missingness`` of the in-memory engine from the (feature, column) tables' counts, same generator, same order."""
     rng = ctx.rng("data_bias.missingness")
     rows, tests = [], []
     for feature in ctx.sensitive_features:
@@ -120,14 +120,10 @@ def _missingness(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTable
             gone = np.bincount(group[missing], weights=table.to_numpy()[missing], minlength=n_groups).astype(np.int64)
             if gone.sum() == 0:
                 continue
-            order = np.repeat(np.arange(n_groups), n)  # rows by group; the first ``gone`` of each are missing
-            rank = np.arange(len(order)) - np.repeat(np.cumsum(n) - n, n)
-            values = pd.DataFrame({column: np.where(rank < gone[order], np.nan, 0.0)})
             keys = ctx.group_codes((feature,))[1]
-            got_rows, got_tests = bias.missingness(values, pd.DataFrame(columns=[feature]), [column], min_size,
-                                                   n_boot, rng, level, lambda _, order=order, keys=keys: (order, keys))
+            got_rows, test = bias.missing_by_group(feature, column, keys, gone, n, min_size, n_boot, rng, level)
             rows += got_rows
-            tests += got_tests
+            tests.append(test)
     for test, p_adjusted in zip(tests, adjust_pvalues([t["p_value"] for t in tests], "holm"), strict=True):
         test["p_adjusted"] = p_adjusted
     return rows, tests

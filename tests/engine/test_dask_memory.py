@@ -159,3 +159,27 @@ def test_proxies_are_measured_on_the_pair_tables_without_rebuilding_rows(monkeyp
     assert tables and len(tables) == len(proxies)
     assert all(int(table.sum()) == len(frame) for table in tables)  # every audited row, counted, none repeated
     assert {table.shape[1] for table in tables} == {frame["sex"].nunique(), frame["region"].nunique()}
+
+
+def test_missingness_is_counted_from_the_pair_tables_without_rebuilding_rows(monkeypatch):
+    from auditkit.data_bias import analysis
+
+    counted = []
+
+    def spy(feature, column, keys, gone, n, *args):
+        counted.append((column, int(gone.sum()), int(n.sum())))
+        return by_group(feature, column, keys, gone, n, *args)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("missingness of rows rebuilt from the tables")
+
+    by_group = analysis.missing_by_group
+    monkeypatch.setattr(analysis, "missing_by_group", spy)
+    monkeypatch.setattr(analysis, "missingness", refuse)  # the rows' entry point: the engine needs only counts
+    frame = _rows()
+    frame.loc[frame.index[::7], "income"] = np.nan
+    audit = auditkit.audit(data=_dask(frame), engine="dask", scheduler="synchronous", target="approved",
+                           sensitive=["sex", "region"], predictions="decision", steps=["data_bias"], progress=False,
+                           step_options={"data_bias": {"n_boot": 20}})
+    assert audit.to_dict()["data"]["bias"]["missingness"]
+    assert counted == [("income", int(frame["income"].isna().sum()), len(frame))] * 2  # one per sensitive feature
