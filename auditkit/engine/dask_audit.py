@@ -77,7 +77,7 @@ class DaskShared:
         if type(step) is not DataOverviewStep:
             return None
         return step.from_summary(self.tables.columns, self.tables.n_rows, len(self.tables.columns),
-                                 self.n_features, ctx.sensitive, weights=ctx.weights)
+                                 self.n_features, ctx.sensitive, step.group_counts(ctx))
 
 
 def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],

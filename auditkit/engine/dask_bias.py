@@ -112,6 +112,7 @@ def _missingness(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTable
     rows, tests = [], []
     for feature in ctx.sensitive_features:
         code_of, n_groups = codes[feature]
+        keys = ctx.group_codes((feature,))[1]
         for column in columns:
             table = tables.pairs[(feature, column)]
             group = _codes(table, code_of)
@@ -120,7 +121,6 @@ def _missingness(ctx: Any, codes: dict[str, tuple[dict, int]], tables: BiasTable
             gone = np.bincount(group[missing], weights=table.to_numpy()[missing], minlength=n_groups).astype(np.int64)
             if gone.sum() == 0:
                 continue
-            keys = ctx.group_codes((feature,))[1]
             got_rows, test = bias.missing_by_group(feature, column, keys, gone, n, min_size, n_boot, rng, level)
             rows += got_rows
             tests.append(test)

@@ -34,27 +34,34 @@ class DataOverviewStep(Step):
 
     def run(self, ctx) -> StepResult:
         frame = ctx.frame
+        distinct = (lambda column: (ctx.number_summary(column) or (None,))[0]) if frame.columns.is_unique else None
+        return self.from_summary(column_summary(frame, distinct), len(frame), frame.shape[1], ctx.X.shape[1],
+                                 ctx.sensitive, self.group_counts(ctx))
+
+    @staticmethod
+    def group_counts(ctx) -> dict[str, pd.Series]:
+        """Rows per group of each sensitive feature, by group in sorted order, from the audit's group codes.
+
+        Each row counts ``ctx.weights`` times where the rows carry weights (the Dask engine's cells).
+        """
         counts = {}
         for feature in ctx.sensitive_features:  # the audit's group codes: no second hash of the rows
             codes, keys = ctx.group_codes((feature,))
             sizes = np.bincount(codes, weights=ctx.weights, minlength=len(keys)).astype(np.int64)
             counts[feature] = pd.Series(sizes, index=keys[feature].to_numpy())
-        distinct = (lambda column: (ctx.number_summary(column) or (None,))[0]) if frame.columns.is_unique else None
-        return self.from_summary(column_summary(frame, distinct), len(frame), frame.shape[1], ctx.X.shape[1],
-                                 ctx.sensitive, counts)
+        return counts
 
     def from_summary(self, columns: pd.DataFrame, n_rows: int, n_columns: int, n_features: int,
-                     sensitive: pd.DataFrame, group_counts: dict[str, pd.Series] | None = None,
-                     weights: np.ndarray | None = None) -> StepResult:
+                     sensitive: pd.DataFrame, group_counts: dict[str, pd.Series] | None = None) -> StepResult:
         """The step's result from a :func:`column_summary` of the audited rows (e.g. aggregated by Dask).
 
         ``group_counts``: rows per group of each sensitive feature, indexed by group in sorted order
-        (default: counted from ``sensitive``, each row ``weights`` times: ``AuditContext.weights``, or once).
+        (:meth:`group_counts`; default: counted from ``sensitive``, ``value_counts().sort_index()``).
         """
         columns = columns.copy()
         columns["missing_fraction"] = columns["n_missing"] / max(n_rows, 1)
         if group_counts is None:
-            group_counts = {col: _group_sizes(sensitive[col], weights) for col in sensitive.columns}
+            group_counts = {col: sensitive[col].value_counts().sort_index() for col in sensitive.columns}
         sizes = [pd.DataFrame({"feature": col, "group": counts.index, "n": counts.to_numpy()})
                  for col, counts in group_counts.items()]
         group_sizes = pd.concat(sizes, ignore_index=True) if sizes else pd.DataFrame()
@@ -174,10 +181,3 @@ def n_unique(values: pd.Series) -> int:
     if values.dtype.kind == "f":
         numbers = numbers[:np.searchsorted(numbers, np.nan)]  # NaNs (any payload) sort last: left out
     return int(len(numbers) > 0) + int(np.count_nonzero(numbers[1:] != numbers[:-1]))
-
-
-def _group_sizes(values: pd.Series, weights: np.ndarray | None) -> pd.Series:
-    """Rows per value of ``values`` (each row counted ``weights`` times), by value."""
-    if weights is None:
-        return values.value_counts().sort_index()
-    return pd.Series(weights, index=values.index).groupby(values, sort=True).sum().astype(np.int64)
