@@ -22,17 +22,19 @@ the (sensitive feature, column) tables (:mod:`auditkit.engine.dask_bias`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from auditkit.cluster import dask_client
-from auditkit.engine import DASK_STEPS
+from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
+from auditkit.engine.dask_explain import DaskRowsStep, RowSource
 from auditkit.engine.dask_model import ModelRun, decisions_spec, model_context, model_run
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
@@ -42,10 +44,12 @@ from auditkit.result import StepResult
 from auditkit.spec import AuditSpec
 from auditkit.steps.data_bias import DataBiasStep
 from auditkit.steps.data_overview import DataOverviewStep
+from auditkit.steps.shap_step import ShapStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
 SUPPORTED = (f"engine='dask' audits the binary decisions of a column (predictions=COLUMN, optionally "
-             f"scores=COLUMN) or of a model (model=...), with no sample, with the steps {', '.join(DASK_STEPS)}")
+             f"scores=COLUMN) or of a model (model=...), with no sample, with the steps {', '.join(DASK_STEPS)} "
+             f"(and {', '.join(DASK_MODEL_STEPS)} with a model)")
 SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this process (tests, debugging)
 
 
@@ -74,10 +78,17 @@ class DaskShared:
     bias: BiasTables | None = None
     run: ModelRun | None = None
     spec: AuditSpec | None = None
+    rows: RowSource | None = None
 
     def audit_context(self, ctx: Any) -> Any:
         """The context the steps run on: ``ctx`` (of the cells), as a model audit's when a model was audited."""
         return ctx if self.run is None else model_context(ctx, self.spec, self.run, self.loaded)
+
+    def engine_step(self, step: Any) -> Any:
+        """The step the runner runs: an explanation step on rows pulled from the data; any other as it is."""
+        if self.rows is None or type(step) is not ShapStep:
+            return step
+        return DaskRowsStep(step, self.rows)
 
     def result_for(self, step: Any, ctx: Any) -> StepResult | None:
         """The data overview and data_bias from the Dask tables; None for any other step (run on the context)."""
@@ -89,8 +100,8 @@ class DaskShared:
                                  self.n_features, ctx.sensitive, step.group_counts(ctx))
 
 
-def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
-                       scheduler: str | None = None) -> tuple[AuditSpec, DaskShared]:
+def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], scheduler: str | None = None,
+                       session: ExitStack | None = None) -> tuple[AuditSpec, DaskShared]:
     """The spec and shared data of an ``engine="dask"`` audit (``spec`` or keyword ``settings``, as :func:`audit`).
 
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
@@ -98,6 +109,9 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     ``scores`` if given) of a binary task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
     ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
+    An audit of a model with steps that explain rows (:data:`~auditkit.engine.DASK_MODEL_STEPS`) pulls
+    them from the data while the steps run: the cluster then stays open until ``session`` (the runner's)
+    closes, or is opened again for the pull without one.
 
     Raises
     ------
@@ -123,7 +137,11 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     source = open_source(data, probe.encoding)
     _key_columns(probe, source.frame)  # before any computation
     bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
-    with dask_scheduler(scheduler):  # the data is read twice: the tables (and encodings), then the pair tables
+    explains = probe.model is not None and any(name in DASK_MODEL_STEPS for name in probe.step_names)
+    held = explains and session is not None
+    if held:
+        session.enter_context(dask_scheduler(scheduler))
+    with nullcontext() if held else dask_scheduler(scheduler):  # the data is read twice: the tables, the pairs
         run = None if probe.model is None else model_run(probe, source.frame)
         cells_settings = given if run is None else decisions_spec(given, run)
         frame = source.frame if run is None else run.with_decisions(source.frame)
@@ -143,7 +161,9 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     user_spec = None if run is None else AuditSpec(data=loaded.frame, **{**given, "data_name": name})
     n_features = len(run.columns) if run is not None else len(
         [c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
-    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec)
+    pull_in = nullcontext if held else partial(dask_scheduler, scheduler)
+    rows = RowSource(source.frame, pull_in, renumber=bool(source.files)) if explains else None
+    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows)
 
 
 def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
@@ -174,7 +194,8 @@ def _check_supported(spec: AuditSpec) -> None:
         raise InputError(f"{supported}; got task={show(spec.task)}")
     if not spec.predictions and spec.model is None:
         raise InputError(f"{supported}; got neither (the reference model is trained in memory only)")
-    others = [name for name in spec.step_names if name not in DASK_STEPS]
+    allowed = DASK_STEPS if spec.model is None else (*DASK_STEPS, *DASK_MODEL_STEPS)
+    others = [name for name in spec.step_names if name not in allowed]
     if others:
         raise InputError(f"{supported}; got steps {', '.join(others)}")
     extra = (spec.step_options.get("fairness") or {}).get("extra_metrics")
