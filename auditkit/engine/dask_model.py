@@ -109,6 +109,7 @@ def model_run(spec: AuditSpec, frame: Any) -> ModelRun:
 
     Examples
     --------
+    >>> import dask
     >>> import dask.dataframe as dd
     >>> from sklearn.linear_model import LogisticRegression
     >>> data = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "g": ["a", "b"] * 2, "y": [0, 0, 1, 1]})
