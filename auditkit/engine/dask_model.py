@@ -117,8 +117,8 @@ def model_run(spec: AuditSpec, frame: Any) -> ModelRun:
     >>> spec = AuditSpec(data=pd.DataFrame(), target="y", sensitive=["g"], model=model)
     >>> with dask.config.set(scheduler="synchronous"):
     ...     run = model_run(spec, dd.from_pandas(data, npartitions=2))
-    >>> run.columns, run.labels, run.score_kind
-    (['x'], (0, 1), 'probability')
+    >>> run.columns, run.labels == (0, 1), run.score_kind
+    (['x'], True, 'probability')
     """
     import dask
 
