@@ -197,3 +197,95 @@ def test_a_models_audit_on_a_local_cluster_gives_the_in_memory_numbers(frame, tm
         on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask",
                                  scheduler=cluster.scheduler_address, progress=False, **settings).to_dict()
     assert_same_numbers(on_dask, in_memory)
+
+
+def _one_hot_logistic():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    return make_pipeline(make_column_transformer((OneHotEncoder(), ["sex"]), remainder="passthrough"),
+                         LogisticRegression())
+
+
+EXPLAINED = {  # model, its input columns, the shap step's options
+    "linear explainer (background of audited rows)": (_one_hot_logistic, [*FEATURES, "sex"], {}),
+    "tree explainer": (lambda: DecisionTreeClassifier(max_depth=4, random_state=0), FEATURES, {}),
+    "permutation explainer (per-row seeds)": (_one_hot_logistic, [*FEATURES, "sex"],
+                                              {"explainer": "permutation", "max_rows": 8, "n_permutations": 1,
+                                               "background_size": 20}),
+}
+
+
+def assert_same_shap(on_dask, in_memory) -> None:
+    """Same audit.json numbers (the SHAP step's included) and the same per-row artifacts."""
+    assert_same_numbers(on_dask.to_dict(), in_memory.to_dict())
+    for name, table in in_memory.step("shap").artifacts.items():
+        pd.testing.assert_frame_equal(on_dask.step("shap").artifacts[name], table)
+
+
+@pytest.mark.parametrize("case", list(EXPLAINED))
+def test_shap_on_dask_explains_the_in_memory_rows_with_the_same_numbers(case, frame):
+    make, columns, options = EXPLAINED[case]
+    model = make().fit(frame[columns], frame["approved"])
+    settings = {**SETTINGS, "model": model, "steps": ["performance", "shap"], "shap_rows": 40,
+                "step_options": {"shap": options}}
+    in_memory = auditkit.audit(data=frame, progress=False, **settings)
+    on_dask = auditkit.audit(data=dask_frame(frame, 4), engine="dask", scheduler="synchronous", progress=False,
+                             **settings)
+    assert_same_shap(on_dask, in_memory)
+    budget = on_dask.step("shap").payload["shap"]["budget"]
+    assert budget["rows_audited"] == len(frame) and budget["rows_sampled"]
+    assert budget["rows_explained"] == options.get("max_rows", 40)
+    assert sum(g["rows_audited"] for g in budget["rows_by_group"]["sex"]) == len(frame)
+
+
+def test_shap_of_parquet_partitions_names_the_rows_as_in_memory(frame, tmp_path):
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(frame[FEATURES], frame["approved"])
+    for i, (start, stop) in enumerate([(0, 0), (0, 90), (90, 90), (90, 500)]):
+        frame.iloc[start:stop].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    settings = {**SETTINGS, "model": model, "steps": ["shap"], "shap_rows": 30}
+    in_memory = auditkit.audit(data=read_back(tmp_path), progress=False, **settings)
+    on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", scheduler="synchronous",
+                             progress=False, **settings)
+    assert_same_shap(on_dask, in_memory)  # row ids are positions in the data, not in a partition
+    assert on_dask.step("shap").artifacts["rows"]["row_id"].astype(int).max() > 90
+
+
+def test_shap_of_every_row_when_the_budget_allows(frame):
+    small = frame.iloc[:60]
+    model = LogisticRegression().fit(small[FEATURES], small["approved"])
+    settings = {**SETTINGS, "model": model, "steps": ["shap"]}  # automatic budget: 1,000 rows > 60
+    in_memory = auditkit.audit(data=small, progress=False, **settings)
+    on_dask = auditkit.audit(data=dask_frame(small), engine="dask", scheduler="synchronous", progress=False,
+                             **settings)
+    assert_same_shap(on_dask, in_memory)
+    assert on_dask.step("shap").payload["shap"]["budget"]["rows_sampled"] is False
+
+
+@pytest.mark.parametrize(("settings", "got"), [
+    ({"steps": ["fairness", "lime"]}, "got steps lime"),
+    ({"steps": ["agreement"]}, "got steps agreement"),
+    ({"model": None, "predictions": "approved", "steps": ["shap"]}, "got steps shap"),
+])
+def test_steps_the_engine_does_not_run_are_refused(settings, got, frame):
+    model = LogisticRegression().fit(frame[FEATURES], frame["approved"])
+    with pytest.raises(InputError, match=f"with the steps data_overview, data_bias, performance, fairness "
+                                         f"\\(and shap with a model\\); {got}$"):
+        auditkit.audit(data=dask_frame(frame), engine="dask", scheduler="synchronous", progress=False,
+                       **{**SETTINGS, "model": model, **settings})
+
+
+@pytest.mark.slow
+def test_shap_on_a_local_cluster_gives_the_in_memory_numbers_and_closes_the_cluster(frame, tmp_path):
+    from distributed import get_client
+
+    model = _one_hot_logistic().fit(frame[[*FEATURES, "sex"]], frame["approved"])
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    settings = {**SETTINGS, "model": model, "steps": [*STEPS, "shap"], "shap_rows": 40}
+    in_memory = auditkit.audit(data=read_back(tmp_path), progress=False, **settings)
+    on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", progress=False, **settings)
+    assert_same_shap(on_dask, in_memory)
+    with pytest.raises(ValueError, match="No global client found"):
+        get_client()  # the LocalCluster started for the audit is closed
