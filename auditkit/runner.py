@@ -135,9 +135,8 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
     stages.set_postfix_str("data")
     ctx = build_context(spec, loaded=shared.loaded if shared is not None else read_data(
         spec.data, encoding=spec.encoding, columns=columns_used(spec)))  # a Parquet file: only the columns used
-    if hasattr(shared, "audit_context"):  # the Dask engine's cells hold a model's decisions: a model audit
-        ctx = shared.audit_context(ctx)
-        spec = ctx.spec
+    ctx = shared.audit_context(ctx) if hasattr(shared, "audit_context") else ctx  # Dask: a model audit's context
+    spec = ctx.spec  # the user's (the Dask engine's cells hold a model's decisions as columns)
     stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)

@@ -195,7 +195,18 @@ def row_seeds(ctx: Any, positions: np.ndarray) -> np.ndarray:
 
 
 def sample_context(ctx: Any, pulled: pd.DataFrame, X: pd.DataFrame, strata: Strata) -> SampleContext:
-    """A context whose rows are the ``pulled`` rows (inputs ``X``), stating ``ctx``'s rows audited."""
+    """A context whose rows are the ``pulled`` rows (inputs ``X``), stating ``ctx``'s rows audited.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> ctx = build_context(AuditSpec(data="german", predictions="credit_risk", sample=100, seed=1))
+    >>> strata = Strata({}, np.zeros(0), np.zeros(0), ctx.sensitive.iloc[:1], np.zeros((0, 1)))
+    >>> pulled = pd.DataFrame({POSITION: [7], STRATUM: [0]})
+    >>> sample = sample_context(ctx, pulled, ctx.X.iloc[[7]], strata)
+    >>> len(sample.X), sample.n_rows, sample.sensitive.index.tolist() == ctx.X.index[[7]].tolist()
+    (1, 100, True)
+    """
     sensitive = strata.groups.iloc[pulled[STRATUM].to_numpy()].set_axis(X.index)
     sensitive.attrs = dict(ctx.sensitive.attrs)
     fields = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx) if f.init}
