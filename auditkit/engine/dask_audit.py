@@ -35,7 +35,7 @@ from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
 from auditkit.engine.dask_explain import DaskRowsStep, RowSource
-from auditkit.engine.dask_model import ModelRun, decisions_spec, model_context, model_run
+from auditkit.engine.dask_model import ModelRun, decisions_spec, load_model, model_context, model_run
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
@@ -136,13 +136,14 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     _check_supported(probe)
     source = open_source(data, probe.encoding)
     _key_columns(probe, source.frame)  # before any computation
+    model = None if probe.model is None else load_model(probe)  # before the cluster starts
     bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
     explains = probe.model is not None and any(name in DASK_MODEL_STEPS for name in probe.step_names)
     held = explains and session is not None
     if held:
         session.enter_context(dask_scheduler(scheduler))
     with nullcontext() if held else dask_scheduler(scheduler):  # the data is read twice: the tables, the pairs
-        run = None if probe.model is None else model_run(probe, source.frame)
+        run = None if model is None else model_run(probe, model, source.frame)
         cells_settings = given if run is None else decisions_spec(given, run)
         frame = source.frame if run is None else run.with_decisions(source.frame)
         added = [] if run is None else run.added_columns

@@ -95,8 +95,8 @@ class ModelRun:
                                     self.score_kind is not None, meta=meta)
 
 
-def model_run(spec: AuditSpec, frame: Any) -> ModelRun:
-    """Load ``spec.model`` and check it against ``frame``'s columns and target, as the in-memory engine does.
+def model_run(spec: AuditSpec, model: Any, frame: Any) -> ModelRun:
+    """Check ``model`` (:func:`load_model` of ``spec``) against ``frame``'s columns and target, as in memory.
 
     The target's distinct values are computed with Dask (the current scheduler), so that the labels
     (and the positive class) are the whole data's.
@@ -116,13 +116,12 @@ def model_run(spec: AuditSpec, frame: Any) -> ModelRun:
     >>> model = LogisticRegression().fit(data[["x"]], data["y"])
     >>> spec = AuditSpec(data=pd.DataFrame(), target="y", sensitive=["g"], model=model)
     >>> with dask.config.set(scheduler="synchronous"):
-    ...     run = model_run(spec, dd.from_pandas(data, npartitions=2))
+    ...     run = model_run(spec, load_model(spec), dd.from_pandas(data, npartitions=2))
     >>> run.columns, run.labels == (0, 1), run.score_kind
     (['x'], True, 'probability')
     """
     import dask
 
-    model = audited_model(spec)
     target = spec.target
     meta = frame._meta
     columns = model_columns(model, meta, target, [c for c in meta.columns if c != target], spec.features)
@@ -135,6 +134,21 @@ def model_run(spec: AuditSpec, frame: Any) -> ModelRun:
     require_task_fit(model, classes, "binary", labels, target)
     kind, source = _score_method(model, classes)
     return ModelRun(model, list(columns), labels, target, kind, source, meta[list(columns)].iloc[:0])
+
+
+def load_model(spec: AuditSpec) -> Any:
+    """``spec.model``, loaded as the in-memory engine loads it (skops by default, pickle only when trusted).
+
+    Done before any Dask work: a model file that is refused costs no cluster.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> model = DummyClassifier().fit([[0], [1]], [0, 1])
+    >>> load_model(AuditSpec(data=pd.DataFrame(), target="y", sensitive=["g"], model=model)) is model
+    True
+    """
+    return audited_model(spec)
 
 
 def _score_method(model: Any, classes: list[Any] | None) -> tuple[str | None, str | None]:

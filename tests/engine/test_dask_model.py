@@ -97,7 +97,7 @@ def test_the_workers_decide_as_predict_for_audit_does(frame):
     model = LogisticRegression().fit(data[FEATURES], data["approved"])
     spec = AuditSpec(data=pd.DataFrame(), target="approved", sensitive=["sex"], model=model, positive_label="yes")
     with dask.config.set(scheduler="synchronous"):
-        run = model_run(spec, dask_frame(data))
+        run = model_run(spec, model, dask_frame(data))
         decided = run.with_decisions(dask_frame(data, 4)).compute()
     expected = predict_for_audit(model, data[FEATURES], "binary", ("no", "yes"), "approved")
     assert run.labels == ("no", "yes")
@@ -109,7 +109,7 @@ def test_the_model_is_one_task_of_the_graph(frame):
     model = LogisticRegression().fit(frame[FEATURES], frame["approved"])
     spec = AuditSpec(data=pd.DataFrame(), target="approved", sensitive=["sex"], model=model)
     with dask.config.set(scheduler="synchronous"):
-        run = model_run(spec, dask_frame(frame))
+        run = model_run(spec, model, dask_frame(frame))
     graph = dict(run.with_decisions(dask_frame(frame, 5)).__dask_graph__())
     names = [key[0] if isinstance(key, tuple) else key for key in graph]
     holding = [name for name in names if str(name).startswith("auditkit-model-")]
@@ -136,6 +136,18 @@ def test_a_pickle_is_refused_without_trust_as_in_memory(frame, tmp_path):
     trusted = auditkit.audit(data=dask_frame(frame), engine="dask", scheduler="synchronous", progress=False,
                              **{**SETTINGS, "steps": ["performance"]}, model=str(path), trust_model=True)
     assert trusted.dataset["mode"] == "model"
+
+
+def test_a_refused_model_file_starts_no_cluster(frame, tmp_path, monkeypatch):
+    from auditkit.engine import dask_audit
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(LogisticRegression().fit(frame[FEATURES], frame["approved"])))
+    started = []
+    monkeypatch.setattr(dask_audit, "dask_scheduler", lambda scheduler: started.append(scheduler))
+    with pytest.raises(ModelLoadError):
+        auditkit.audit(data=dask_frame(frame), engine="dask", progress=False, **SETTINGS, model=str(path))
+    assert started == []
 
 
 @pytest.mark.parametrize(("model", "kind"), [
