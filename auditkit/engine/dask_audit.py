@@ -105,8 +105,9 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     """The spec and shared data of an ``engine="dask"`` audit (``spec`` or keyword ``settings``, as :func:`audit`).
 
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
-    ``dask.dataframe.DataFrame``. The audit checks existing decisions (``predictions``, and
-    ``scores`` if given) of a binary task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
+    ``dask.dataframe.DataFrame``. The audit checks the decisions of a binary task: a column's (``predictions``,
+    and ``scores`` if given) or a model's (``model``, computed on the workers: :mod:`auditkit.engine.dask_model`),
+    with the steps in :data:`auditkit.engine.DASK_STEPS` (and ``shap`` with a model). It runs on a new
     ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
     An audit of a model with steps that explain rows (:data:`~auditkit.engine.DASK_MODEL_STEPS`) pulls
@@ -116,8 +117,8 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     Raises
     ------
     InputError
-        A setting the Dask engine does not support yet (a model, a sample, other steps), or
-        data it cannot read.
+        A setting the Dask engine does not support yet (a sample, the reference model, other steps), or
+        data it cannot read; a model is refused as the in-memory engine refuses it.
 
     Examples
     --------
