@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--scores", help="column of scores of the positive class (with --predictions)")
     audit.add_argument("--engine", choices=ENGINES, default="memory",
                        help="dask: --data is a pattern of Parquet/CSV partitions ('part-*.parquet'), aggregated "
-                            f"by Dask (predictions-only audits, scores optional: {', '.join(DASK_STEPS)})")
+                            f"by Dask (the decisions of --predictions, scores optional, or of --model: "
+                            f"{', '.join(DASK_STEPS)}; with --model also shap, on a seeded stratified sample)")
     audit.add_argument("--scheduler", help="with --engine dask: address of an existing Dask scheduler, e.g. "
                                            "tcp://host:8786 (default: a local cluster of 2 workers)")
     audit.add_argument("--out", default="reports/audit", help="output folder (default: reports/audit)")

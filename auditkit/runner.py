@@ -7,7 +7,7 @@ import platform
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -107,18 +107,19 @@ def audit(spec: AuditSpec | None = None, /, *, log: Callable[[str], None] | None
     _require_shared_or_none(shared)
     for name, value in (("engine", engine), ("scheduler", scheduler)):
         validate(name, value, ENGINE_CONSTRAINTS[name])
-    if engine == "dask":
-        _require_spec_or_none(spec)
-        if shared is not None or (spec is not None and settings):
-            raise InputError("engine='dask' takes either an AuditSpec or keyword settings, and no shared=")
-        spec, shared = prepare_dask_audit(spec, settings, scheduler)
-    elif scheduler is not None:
-        raise InputError(f"scheduler= applies to engine='dask' only; got engine={show(engine)}")
-    else:
-        spec = _spec_from(spec, settings)
-    with (progress_bars(progress), compute_threads(models=_runs_models(spec)),
-          progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
-        return _audit(spec, say_between_bars(log), stages, errors, shared, step_done)
+    with ExitStack() as session:  # the Dask engine's cluster, while its steps pull rows from the data
+        if engine == "dask":
+            _require_spec_or_none(spec)
+            if shared is not None or (spec is not None and settings):
+                raise InputError("engine='dask' takes either an AuditSpec or keyword settings, and no shared=")
+            spec, shared = prepare_dask_audit(spec, settings, scheduler, session)
+        elif scheduler is not None:
+            raise InputError(f"scheduler= applies to engine='dask' only; got engine={show(engine)}")
+        else:
+            spec = _spec_from(spec, settings)
+        with (progress_bars(progress), compute_threads(models=_runs_models(spec)),
+              progress_bar(1 + len(spec.step_names), "audit", "stage", outer=True) as stages):
+            return _audit(spec, say_between_bars(log), stages, errors, shared, step_done)
 
 
 def _runs_models(spec: AuditSpec) -> bool:
@@ -134,12 +135,15 @@ def _audit(spec: AuditSpec, say: Callable[[str], None], stages, errors: str,
     stages.set_postfix_str("data")
     ctx = build_context(spec, loaded=shared.loaded if shared is not None else read_data(
         spec.data, encoding=spec.encoding, columns=columns_used(spec)))  # a Parquet file: only the columns used
+    ctx = shared.audit_context(ctx) if hasattr(shared, "audit_context") else ctx  # Dask: a model audit's context
+    spec = ctx.spec  # the user's (the Dask engine's cells hold a model's decisions as columns)
     stages.update()
     say(f"data: {ctx.dataset_name} ({describe_read(ctx.provenance['data_format'])})")
     check_groupings(rules, ctx.sensitive_features)
     check_against_data(spec, ctx.sensitive)
     results = []
     for step in spec.build_steps():
+        step = shared.engine_step(step) if hasattr(shared, "engine_step") else step  # Dask: rows pulled for it
         say(f"running step {step.name}")
         stages.set_postfix_str(step.name)
         reused = None if shared is None else shared.result_for(step, ctx)

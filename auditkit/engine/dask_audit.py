@@ -22,17 +22,20 @@ the (sensitive feature, column) tables (:mod:`auditkit.engine.dask_bias`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from auditkit.cluster import dask_client
-from auditkit.engine import DASK_STEPS
+from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
+from auditkit.engine.dask_explain import DaskRowsStep, RowSource
+from auditkit.engine.dask_model import ModelRun, decisions_spec, load_model, model_context, model_run
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
@@ -41,10 +44,12 @@ from auditkit.result import StepResult
 from auditkit.spec import AuditSpec
 from auditkit.steps.data_bias import DataBiasStep
 from auditkit.steps.data_overview import DataOverviewStep
+from auditkit.steps.shap_step import ShapStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
-SUPPORTED = (f"engine='dask' audits existing binary decisions (predictions=COLUMN and optionally scores=COLUMN; "
-             f"no model, no sample) with the steps {', '.join(DASK_STEPS)}")
+SUPPORTED = (f"engine='dask' audits the binary decisions of a column (predictions=COLUMN, optionally "
+             f"scores=COLUMN) or of a model (model=...), with no sample, with the steps {', '.join(DASK_STEPS)} "
+             f"(and {', '.join(DASK_MODEL_STEPS)} with a model)")
 SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this process (tests, debugging)
 
 
@@ -55,7 +60,9 @@ class DaskShared:
     ``loaded`` holds the cells (key columns only) and their counts (``row_weights``); ``result_for``
     gives the data overview computed by Dask over every column and the data_bias step from the tables
     Dask aggregated for it (``bias``, None when the audit has no data_bias step); every other step runs
-    on the context (whose rows are the cells, weighted).
+    on the context (whose rows are the cells, weighted). With a model (``run``), the cells hold its
+    decisions and scores, and :meth:`audit_context` turns the context of the cells into a model audit's
+    (whose spec is ``spec``, the user's).
 
     Examples
     --------
@@ -69,6 +76,19 @@ class DaskShared:
     tables: DaskTables
     n_features: int
     bias: BiasTables | None = None
+    run: ModelRun | None = None
+    spec: AuditSpec | None = None
+    rows: RowSource | None = None
+
+    def audit_context(self, ctx: Any) -> Any:
+        """The context the steps run on: ``ctx`` (of the cells), as a model audit's when a model was audited."""
+        return ctx if self.run is None else model_context(ctx, self.spec, self.run, self.loaded)
+
+    def engine_step(self, step: Any) -> Any:
+        """The step the runner runs: an explanation step on rows pulled from the data; any other as it is."""
+        if self.rows is None or type(step) is not ShapStep:
+            return step
+        return DaskRowsStep(step, self.rows)
 
     def result_for(self, step: Any, ctx: Any) -> StepResult | None:
         """The data overview and data_bias from the Dask tables; None for any other step (run on the context)."""
@@ -80,21 +100,25 @@ class DaskShared:
                                  self.n_features, ctx.sensitive, step.group_counts(ctx))
 
 
-def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
-                       scheduler: str | None = None) -> tuple[AuditSpec, DaskShared]:
+def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], scheduler: str | None = None,
+                       session: ExitStack | None = None) -> tuple[AuditSpec, DaskShared]:
     """The spec and shared data of an ``engine="dask"`` audit (``spec`` or keyword ``settings``, as :func:`audit`).
 
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
-    ``dask.dataframe.DataFrame``. The audit checks existing decisions (``predictions``, and
-    ``scores`` if given) of a binary task, with the steps in :data:`auditkit.engine.DASK_STEPS`. It runs on a new
+    ``dask.dataframe.DataFrame``. The audit checks the decisions of a binary task: a column's (``predictions``,
+    and ``scores`` if given) or a model's (``model``, computed on the workers: :mod:`auditkit.engine.dask_model`),
+    with the steps in :data:`auditkit.engine.DASK_STEPS` (and ``shap`` with a model). It runs on a new
     ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
+    An audit of a model with steps that explain rows (:data:`~auditkit.engine.DASK_MODEL_STEPS`) pulls
+    them from the data while the steps run: the cluster then stays open until ``session`` (the runner's)
+    closes, or is opened again for the pull without one.
 
     Raises
     ------
     InputError
-        A setting the Dask engine does not support yet (a model, a sample, other steps), or
-        data it cannot read.
+        A setting the Dask engine does not support yet (a sample, the reference model, other steps), or
+        data it cannot read; a model is refused as the in-memory engine refuses it.
 
     Examples
     --------
@@ -109,17 +133,25 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     data = given.pop("data", None)
     if given.get("steps") is None:
         given["steps"] = list(DASK_STEPS)
-    if given.get("model") is not None:  # before the spec, which would only say "not both" with predictions=
-        raise InputError(f"{SUPPORTED}; got model={show(given['model'])}")
     probe = AuditSpec(data=pd.DataFrame(), **given)  # every setting checked as for any audit
     _check_supported(probe)
     source = open_source(data, probe.encoding)
-    keys = _key_columns(probe, source)
+    _key_columns(probe, source.frame)  # before any computation
+    model = None if probe.model is None else load_model(probe)  # before the cluster starts
     bias_columns = _bias_columns(probe, source) if "data_bias" in probe.step_names else None
-    with dask_scheduler(scheduler):  # the data is read twice: the tables (and encodings), then the pair tables
-        tables = aggregate(source.frame, keys, None if bias_columns is None else encodings_graph(source.frame,
-                                                                                                 bias_columns),
-                           counted=bias_columns or ())
+    explains = probe.model is not None and any(name in DASK_MODEL_STEPS for name in probe.step_names)
+    held = explains and session is not None
+    if held:
+        session.enter_context(dask_scheduler(scheduler))
+    with nullcontext() if held else dask_scheduler(scheduler):  # the data is read twice: the tables, the pairs
+        run = None if model is None else model_run(probe, model, source.frame)
+        cells_settings = given if run is None else decisions_spec(given, run)
+        frame = source.frame if run is None else run.with_decisions(source.frame)
+        added = [] if run is None else run.added_columns
+        keys = _key_columns(AuditSpec(data=pd.DataFrame(), **cells_settings), frame)
+        tables = aggregate(frame, keys, None if bias_columns is None else encodings_graph(source.frame, bias_columns),
+                           counted=[*(bias_columns or ()), *added])
+        tables = replace(tables, columns=tables.columns[~tables.columns["column"].isin(added)].reset_index(drop=True))
         bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
         if bias is not None:  # the encodings counted these columns' distinct values
             tables = tables.with_unique({c: e.n_distinct for c, e in bias.encodings.items()})
@@ -127,9 +159,13 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any],
     loaded = LoadedData(frame=tables.cells.drop(columns=COUNT), name=source.name, sha256=sha256, files=source.files,
                         read=source.read, row_weights=tables.cells[COUNT].to_numpy(dtype=np.int64))
     name = probe.data_name or source.name
-    audit_spec = AuditSpec(data=loaded.frame, **{**given, "data_name": name})
-    n_features = len([c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
-    return audit_spec, DaskShared(loaded, tables, n_features, bias)
+    audit_spec = AuditSpec(data=loaded.frame, **{**cells_settings, "data_name": name})
+    user_spec = None if run is None else AuditSpec(data=loaded.frame, **{**given, "data_name": name})
+    n_features = len(run.columns) if run is not None else len(
+        [c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
+    pull_in = nullcontext if held else partial(dask_scheduler, scheduler)
+    rows = RowSource(source.frame, pull_in, renumber=bool(source.files)) if explains else None
+    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows)
 
 
 def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
@@ -154,14 +190,14 @@ def _spec_settings(spec: AuditSpec) -> dict[str, Any]:
 def _check_supported(spec: AuditSpec) -> None:
     """Refuse what the Dask engine does not compute yet, naming what it does."""
     supported = SUPPORTED
-    for name in ("model", "sample"):
-        if getattr(spec, name) is not None:
-            raise InputError(f"{supported}; got {name}={show(getattr(spec, name))}")
+    if spec.sample is not None:
+        raise InputError(f"{supported}; got sample={show(spec.sample)}")
     if spec.task != "binary":
         raise InputError(f"{supported}; got task={show(spec.task)}")
-    if not spec.predictions:
-        raise InputError(f"{supported}; got no predictions column")
-    others = [name for name in spec.step_names if name not in DASK_STEPS]
+    if not spec.predictions and spec.model is None:
+        raise InputError(f"{supported}; got neither (the reference model is trained in memory only)")
+    allowed = DASK_STEPS if spec.model is None else (*DASK_STEPS, *DASK_MODEL_STEPS)
+    others = [name for name in spec.step_names if name not in allowed]
     if others:
         raise InputError(f"{supported}; got steps {', '.join(others)}")
     extra = (spec.step_options.get("fairness") or {}).get("extra_metrics")
@@ -170,15 +206,15 @@ def _check_supported(spec: AuditSpec) -> None:
                          f"{', '.join(map(str, extra))}")
 
 
-def _key_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
+def _key_columns(spec: AuditSpec, frame: Any) -> list[str]:
     if not spec.target or not spec.sensitive:
         raise InputError("engine='dask' needs target=COLUMN and sensitive=[COLUMN, ...]; the data has no metadata "
                          "to take them from")
-    keys = [*spec.sensitive, spec.target, spec.predictions, *([spec.scores] if spec.scores else [])]
-    missing = [k for k in dict.fromkeys(keys) if k not in source.frame.columns]
+    keys = [*spec.sensitive, spec.target, *[c for c in (spec.predictions, spec.scores) if c]]
+    missing = [k for k in dict.fromkeys(keys) if k not in frame.columns]
     if missing:
         raise InputError(f"the data has no column {', '.join(map(show, missing))}; its columns are "
-                         f"{', '.join(map(str, source.frame.columns))}")
+                         f"{', '.join(map(str, frame.columns))}")
     return keys
 
 

@@ -78,7 +78,7 @@ def data_bias_result(step: Any, ctx: Any, cells: pd.DataFrame, tables: BiasTable
     rates, rate_tests = bias.base_rates(ctx, groupings(ctx.sensitive_features, step.intersections), min_size, n_boot,
                                         ctx.rng("data_bias.base_rates"), level)
     codes = {f: _code_of_value(ctx, cells, f) for f in ctx.sensitive_features}
-    missing, missing_tests = _missingness(ctx, codes, tables, columns, min_size, n_boot, level)
+    missing, missing_tests = _missingness(ctx, codes, tables, _features(step, ctx, columns), min_size, n_boot, level)
     proxies, skipped = _proxies(ctx, codes, tables, columns, n_boot, level)
     return step.result_from(ctx, min_size, represented=represented, fit_tests=fit_tests, rates=rates,
                             rate_tests=rate_tests, missing=missing, missing_tests=missing_tests, proxies=proxies,
@@ -93,6 +93,14 @@ def _columns(step: Any, tables: BiasTables) -> list[str]:
     if unknown:
         raise InputError(f"data_bias columns not in the data: {', '.join(map(str, unknown))}")
     return [c for c in step.columns if c in tables.encodings]  # not the target, predictions, scores, sensitive
+
+
+def _features(step: Any, ctx: Any, columns: list[str]) -> list[str]:
+    """The columns whose missingness the step checks: the model's inputs among ``columns``, in its order."""
+    if step.columns is not None or ctx.mode != "model":
+        return columns
+    checked = set(columns)
+    return [c for c in ctx.X.columns if c in checked]
 
 
 def _code_of_value(ctx: Any, cells: pd.DataFrame, feature: str) -> tuple[dict[Any, int], int]:

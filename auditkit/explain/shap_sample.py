@@ -16,6 +16,7 @@ sample (global importance, mean SHAP per group) estimate the means over the audi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,24 @@ class RowSample:
         return out
 
 
+@dataclass(frozen=True)
+class CountedRowSample(RowSample):
+    """A :class:`RowSample` whose rows by group were counted where the rows are (e.g. by Dask), not from ``groups``.
+
+    Examples
+    --------
+    >>> by_group = {"sex": [{"group": "f", "rows_explained": 1, "rows_audited": 4}]}
+    >>> CountedRowSample(np.arange(1), np.ones(1), ["sex"], by_group).counts(pd.DataFrame())["sex"][0]["rows_audited"]
+    4
+    """
+
+    by_group: dict[str, list[dict[str, Any]]]
+
+    def counts(self, groups: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+        """The rows by group as counted (``groups`` is not read)."""
+        return self.by_group
+
+
 def stratified_rows(groups: pd.DataFrame, limit: int | None, rng: np.random.Generator, floor: int) -> RowSample:
     """A seeded sample of at most ``limit`` rows, stratified by the intersections of the columns of ``groups``.
 
@@ -142,13 +161,47 @@ def stratified_rows(groups: pd.DataFrame, limit: int | None, rng: np.random.Gene
         return RowSample(np.arange(n), np.ones(n), [str(c) for c in groups.columns])
     codes = stratum_codes(groups)
     sizes = np.bincount(codes)
-    per_stratum = min(floor, limit // len(sizes))
-    taken = np.minimum(sizes, per_stratum) if per_stratum else _one_row_per_group(groups, codes, limit)
-    taken = _spread(taken, sizes, limit)
-    chosen = [rng.choice(np.flatnonzero(codes == h), size=int(k), replace=False) for h, k in enumerate(taken) if k]
+    taken = stratum_allocation(sizes, lambda: stratum_members(groups, codes), limit, floor)
+    ranks = stratum_ranks(sizes, taken, rng)
+    chosen = [np.flatnonzero(codes == h)[r] for h, r in enumerate(ranks) if len(r)]
     positions = np.sort(np.concatenate(chosen))
     weights = sizes[codes[positions]] / taken[codes[positions]]
     return RowSample(positions, weights.astype(float), [str(c) for c in groups.columns])
+
+
+def stratum_allocation(sizes: np.ndarray, members: Callable[[], list[set[tuple[str, str]]]], limit: int,
+                       floor: int) -> np.ndarray:
+    """Rows taken from each stratum (sizes ``sizes``) by :func:`stratified_rows`, for ``limit`` rows with ``floor``.
+
+    ``members()`` gives each stratum's (feature, group) pairs (:func:`stratum_members`); it is called only
+    when there are more strata than the budget gives rows, so that each group still gets one.
+
+    Examples
+    --------
+    >>> stratum_allocation(np.array([10, 90]), lambda: [], 20, floor=5).tolist()
+    [5, 15]
+    """
+    per_stratum = min(floor, limit // len(sizes))
+    taken = np.minimum(sizes, per_stratum) if per_stratum else _one_row_per_group(members(), sizes, limit)
+    return _spread(taken, sizes, limit)
+
+
+def stratum_ranks(sizes: np.ndarray, taken: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """Per stratum: which of its rows (ranks in row order, 0 = its first row) the sample takes, as drawn.
+
+    The draw of :func:`stratified_rows`: ``rng.choice`` of ``taken[h]`` of a stratum's ``sizes[h]`` rows, stratum
+    by stratum. NumPy's ``Generator.choice`` of an array picks positions in it, so
+    ``rng.choice(rows_of_h, k, replace=False)`` is ``rows_of_h[rng.choice(len(rows_of_h), k, replace=False)]``:
+    the ranks and each stratum's size determine the rows, wherever the rows are (e.g. the partitions of
+    a Dask frame).
+
+    Examples
+    --------
+    >>> [r.tolist() for r in stratum_ranks(np.array([3, 5]), np.array([3, 0]), np.random.default_rng(0))]
+    [[2, 0, 1], []]
+    """
+    return [rng.choice(int(n), size=int(k), replace=False) if k else np.zeros(0, dtype=np.int64)
+            for n, k in zip(sizes, taken, strict=True)]
 
 
 def stratum_codes(groups: pd.DataFrame) -> np.ndarray:
@@ -172,16 +225,25 @@ def stratum_codes(groups: pd.DataFrame) -> np.ndarray:
     return pd.factorize(combined, sort=True)[0]
 
 
-def _one_row_per_group(groups: pd.DataFrame, codes: np.ndarray, limit: int) -> np.ndarray:
-    """One row from as few strata as cover every group of every feature (greedy), within ``limit``."""
+def stratum_members(groups: pd.DataFrame, codes: np.ndarray) -> list[set[tuple[str, str]]]:
+    """Each stratum's (feature, group label) pairs, from its first row (every row of a stratum has the same).
+
+    Examples
+    --------
+    >>> stratum_members(pd.DataFrame({"sex": ["m", "f"]}), np.array([1, 0]))
+    [{('sex', 'f')}, {('sex', 'm')}]
+    """
     first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
-    members = [{(c, str(groups[c].iloc[i])) for c in groups.columns} for i in first]
-    sizes = np.bincount(codes)
-    taken = np.zeros(len(first), dtype=int)
+    return [{(c, str(groups[c].iloc[i])) for c in groups.columns} for i in first]
+
+
+def _one_row_per_group(members: list[set[tuple[str, str]]], sizes: np.ndarray, limit: int) -> np.ndarray:
+    """One row from as few strata as cover every group of every feature (greedy), within ``limit``."""
+    taken = np.zeros(len(members), dtype=int)
     uncovered = set().union(*members)
     while uncovered and taken.sum() < limit:
         gain = [len(m & uncovered) if not taken[h] else -1 for h, m in enumerate(members)]
-        best = max(range(len(first)), key=lambda h: (gain[h], sizes[h], -h))
+        best = max(range(len(members)), key=lambda h: (gain[h], sizes[h], -h))
         taken[best] = 1
         uncovered -= members[best]
     return taken

@@ -56,15 +56,19 @@ def from_predictions(spec, loaded, frame, rows, target, labels) -> dict[str, Any
 
 def from_model(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:
     frame = take_rows(frame, rows.audited)
-    if is_estimator(spec.model):
-        model = spec.model
-        require_fitted(model)
-    else:
-        model = load_model(spec.model, trust=spec.trust_model, trust_types=spec.trust_types)
+    model = audited_model(spec)
     columns = model_columns(model, frame, target, feature_columns(loaded, frame, {target}), spec.features)
     X = frame[columns]  # as in the data: a model trained on ``category`` columns needs them as such
     output = predict_for_audit(model, X, spec.task, labels, target)
     return {"frame": frame, "X": X, "output": output, "model": model}
+
+
+def audited_model(spec: AuditSpec) -> Any:
+    """The spec's model: a fitted estimator as given, or loaded from its file (skops unless pickle is trusted)."""
+    if is_estimator(spec.model):
+        require_fitted(spec.model)
+        return spec.model
+    return load_model(spec.model, trust=spec.trust_model, trust_types=spec.trust_types)
 
 
 def from_reference(spec, loaded, frame, rows, target, labels) -> dict[str, Any]:

@@ -134,18 +134,18 @@ def test_the_default_local_cluster_is_closed_afterwards():
     assert client.status == "closed"
 
 
-SUPPORTED = ("engine='dask' audits existing binary decisions \\(predictions=COLUMN and optionally scores=COLUMN; "
-             "no model, no sample\\) with the steps data_overview, data_bias, performance, fairness; got ")
+SUPPORTED = ("engine='dask' audits the binary decisions of a column \\(predictions=COLUMN, optionally scores=COLUMN\\) "
+             "or of a model \\(model=...\\), with no sample, with the steps data_overview, data_bias, performance, "
+             "fairness \\(and shap with a model\\); got ")
 
 
 @pytest.mark.parametrize(("change", "got"), [
-    ({"model": "model.skops"}, "model='model.skops'"),
     ({"sample": 100}, "sample=100"),
     ({"steps": ["fairness", "shap"]}, "steps shap"),
     ({"steps": ["lime"]}, "steps lime"),
     ({"steps": ["agreement", "performance"]}, "steps agreement"),
     ({"task": "multiclass"}, "task='multiclass'"),
-    ({"predictions": None}, "no predictions column"),
+    ({"predictions": None}, "neither \\(the reference model is trained in memory only\\)"),
 ])
 def test_unsupported_settings_name_what_the_engine_supports(change, got, parts):
     settings = {**SETTINGS, **change}
@@ -159,8 +159,9 @@ def test_the_cli_refuses_an_unsupported_combination_with_exit_2(parts, tmp_path,
                      "--out", str(tmp_path / "o")])
     assert code == 2
     err = capsys.readouterr().err
-    assert err.startswith("auditkit: error: --engine dask audits existing binary decisions")
-    assert err.rstrip().endswith("with the steps data_overview, data_bias, performance, fairness; got steps shap")
+    assert err.startswith("auditkit: error: --engine dask audits the binary decisions of a column")
+    assert err.rstrip().endswith("with the steps data_overview, data_bias, performance, fairness (and shap with a "
+                                 "model); got steps shap")
     assert "Traceback" not in err
 
 
