@@ -165,9 +165,9 @@ class LocalRidge:
     --------
     >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 3.0]])
     >>> y = np.array([1.0, 2.0, 3.5, 4.0])
-    >>> ridge = LocalRidge(alpha=0.0).fit(X, y, sample_weight=np.ones(4))
+    >>> ridge = LocalRidge(alpha=0.0).fit(X, y, sample_weight=np.ones(4))  # as Ridge(alpha=0.0)
     >>> np.round(ridge.coef_, 6).tolist(), round(ridge.intercept_, 6), round(ridge.score(X, y, np.ones(4)), 4)
-    ([1.25, -0.25], 1.125, 0.9789)
+    ([1.141304, -0.130435], 1.076087, 0.9761)
     """
 
     def __init__(self, alpha: float = 1.0) -> None:
