@@ -269,6 +269,20 @@ def _reliability(ax: Axes, part: Any, with_ci: bool, **kwargs: Any) -> None:
         ax.vlines(part["mean_score"], low, high, colors=line.get_color(), linewidth=1, alpha=0.6)
 
 
+UNIT_TICKS = {"x": (0.0, 0.5, 1.0), "y": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)}
+"""The ticks of a calibration panel: those matplotlib's automatic ticks choose for a panel's size, fixed.
+
+The panels' constrained layout measures each axis many times; fixed ticks (and their labels) spare
+finding and formatting them again each time (a third of a grid's drawing).
+"""
+
+
+def _fixed_unit_ticks(ax: Axes) -> None:
+    """Fix :data:`UNIT_TICKS` on ``ax`` (and the axes sharing its x and y axes), labelled as matplotlib labels them."""
+    ax.set_xticks(UNIT_TICKS["x"], labels=[f"{t:.1f}" for t in UNIT_TICKS["x"]])
+    ax.set_yticks(UNIT_TICKS["y"], labels=[f"{t:.1f}" for t in UNIT_TICKS["y"]])
+
+
 def _calibration_panels(groups: list[tuple[tuple, Any]], with_ci: bool, title: str) -> Figure:
     """One small reliability plot per group (the other groups faint behind it): many lines in one plot tangle."""
     import matplotlib.pyplot as plt
@@ -278,14 +292,19 @@ def _calibration_panels(groups: list[tuple[tuple, Any]], with_ci: bool, title: s
     fig, axes = plt.subplots(rows, cols, figsize=(MAX_WIDTH, 2.2 * rows + 0.8), sharex=True, sharey=True,
                              layout="constrained", squeeze=False)
     plt.close(fig)
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    others = [np.column_stack([other["mean_score"], other["observed_rate"]]).astype(float) for _, other in groups]
     for ax, (keys, part) in zip(axes.flat, groups, strict=False):
-        for _, other in groups:
-            ax.plot(other["mean_score"], other["observed_rate"], color="#bdbdbd", linewidth=0.6, alpha=0.6)
+        # every group's curve, faint: one collection per panel, drawn as the separate lines it replaces
+        ax.add_collection(LineCollection(others, colors="#bdbdbd", linewidths=0.6, alpha=0.6, zorder=2), autolim=False)
         _diagonal(ax)
         _reliability(ax, part, with_ci, color=BAR_COLOUR)
         name = textwrap.fill(", ".join(map(str, keys)), PANEL_TITLE_CHARS)
         ax.set_title(f"{name}\n(n={int(part['n'].sum()):,})", fontsize=8, **PLAIN_TEXT)
         ax.tick_params(labelsize=8)
+    _fixed_unit_ticks(axes.flat[0])
     for i, ax in enumerate(axes.flat[len(groups):], start=len(groups)):
         ax.set_visible(False)
         axes.flat[i - cols].xaxis.set_tick_params(labelbottom=True)  # the plot above is the last of its column

@@ -214,6 +214,8 @@ def commit_report(folder: OutputFolder, *, report: str = "full", report_timeout:
 def html_exporter(*, warm: bool = False) -> HTMLExporter:
     """nbconvert's HTML exporter for reports: the offline template, code and prompts hidden, images embedded.
 
+    Without nbconvert's second parse of the page (:class:`~auditkit.report.html_export.ReportExporter`).
+
     ``warm``: also convert a two-cell notebook, so that the exporter has loaded and compiled its
     templates and filters (0.5-0.7 s of the first conversion) before the report's turn. Its
     conversions give the same HTML as a new exporter's.
@@ -224,9 +226,9 @@ def html_exporter(*, warm: bool = False) -> HTMLExporter:
     >>> exporter.template_name, exporter.exclude_input, exporter.embed_images
     ('auditkit_offline', True, True)
     """
-    from nbconvert import HTMLExporter
+    from auditkit.report.html_export import ReportExporter
 
-    exporter = HTMLExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)])
+    exporter = ReportExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True

@@ -262,7 +262,11 @@ def load_result(audit_dir: str | Path) -> AuditResult:
 def figure_html(fig: Figure, alt: str) -> str:
     """``fig`` as an ``<img>`` (embedded PNG) with alternative text ``alt``, in a block left untypeset.
 
-    The PNG has :data:`PRINT_SCALE` times the pixels it is shown with, so that it prints sharp.
+    The PNG has :data:`PRINT_SCALE` times the pixels it is shown with, so that it prints sharp. A figure
+    laid out by matplotlib's constrained layout (every figure of :mod:`auditkit.report.plots`) is saved
+    whole: the layout has already fitted its text inside the canvas, with a small margin, so cropping to
+    the drawn artists (``bbox_inches="tight"``: one more pass over every artist's extent) changes nothing
+    but 0.06 inch of white border. Any other figure is cropped to what it draws.
 
     Examples
     --------
@@ -275,12 +279,26 @@ def figure_html(fig: Figure, alt: str) -> str:
     True
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE, bbox_inches=None if laid_out(fig) else "tight")
     png = buffer.getvalue()
     width = round(int.from_bytes(png[16:20], "big") / PRINT_SCALE)  # the PNG header's width, in pixels
     encoded = base64.b64encode(png).decode("ascii")
     return plain_html(f"<img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{encoded}' "
                       f"width='{width}' style='max-width:100%;height:auto'/>")
+
+
+def laid_out(fig: Figure) -> bool:
+    """Whether matplotlib's constrained layout places ``fig``'s artists (it keeps them inside the canvas).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> laid_out(plt.figure(layout="constrained")), laid_out(plt.figure())
+    (True, False)
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    return isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
 
 
 def plot_alt(fig: Figure, what: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
+from bs4 import BeautifulSoup
 
 import auditkit
 from auditkit.report import notebook_path
@@ -83,7 +84,8 @@ def _render(kind: str, parameters: dict, tmp_path: Path) -> str:
     errors = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert errors == []
-    return export_html(out, tmp_path / "report.html").read_text(encoding="utf-8")
+    html = export_html(out, tmp_path / "report.html").read_text(encoding="utf-8")
+    return str(BeautifulSoup(html, "html.parser"))  # the document, each attribute written one way (name="...")
 
 
 def _assert_document(html: str, kind: str) -> None:
