@@ -133,16 +133,18 @@ def _binned(plan: NumberPlan, counts: IntervalCounts, has_missing: bool, n_disti
                           True, n_distinct)
 
 
-def _range_result(distinct: np.ndarray) -> tuple[int, np.ndarray]:
-    """A range's distinct values counted, and kept only when few (a column of few values is encoded from them)."""
+def _range_result(pieces: list[np.ndarray]) -> tuple[int, np.ndarray]:
+    """A range's distinct values (from each partition's) counted, and kept only when few (then they encode it)."""
+    distinct = union_sorted(pieces)
     return len(distinct), distinct if len(distinct) <= N_BINS else distinct[:0]
 
 
-def _count_numbers(part: pd.DataFrame, plans: dict[str, NumberPlan]) -> list[tuple[IntervalCounts, list[np.ndarray]]]:
-    """One partition's second pass: per column, its interval counts and its distinct values per range."""
-    out = []
+def _count_numbers(part: pd.DataFrame, plans: dict[str, NumberPlan]) -> list[Any]:
+    """One partition's second pass, flat: per column its interval counts, then its distinct values per range."""
+    out: list[Any] = []
     for column, plan in plans.items():
-        out.append(count_partition(sorted_present(part[column]), plan.intervals, plan.cuts))
+        counts, ranges = count_partition(sorted_present(part[column]), plan.intervals, plan.cuts)
+        out += [counts, *ranges]
     return out
 
 
@@ -170,13 +172,15 @@ def finish_encodings(frame: Any, by_column: dict[str, Any]) -> dict[str, ColumnE
     if not pending:
         return dict(by_column)
     plans = {c: p.plan for c, p in pending.items()}
-    parts = [dask.delayed(_count_numbers)(part, plans) for part in frame[list(pending)].to_delayed()]
-    roots = []
-    for i, (column, numbers) in enumerate(pending.items()):
-        counts = merge_tree(merge_interval_counts, [part[i][0] for part in parts])
-        ranges = [dask.delayed(_range_result)(merge_tree(union_sorted, [part[i][1][r] for part in parts]))
-                  for r in range(len(numbers.plan.cuts) + 1)]
+    width = sum(len(plan.cuts) + 2 for plan in plans.values())  # per column: the counts, then each range
+    parts = [dask.delayed(_count_numbers, nout=width)(part, plans) for part in frame[list(pending)].to_delayed()]
+    roots, start = [], 0
+    for column, numbers in pending.items():
+        counts = merge_tree(merge_interval_counts, [part[start] for part in parts])
+        ranges = [dask.delayed(_range_result)([part[start + 1 + r] for part in parts])
+                  for r in range(len(numbers.plan.cuts) + 1)]  # one task per range: it holds the range anyway
         roots.append(dask.delayed(encode_numbers)(numbers, counts, ranges, frame.dtypes[column]))
+        start += len(numbers.plan.cuts) + 2
     return {**by_column, **dict(zip(pending, dask.compute(*roots), strict=True))}
 
 
@@ -193,7 +197,7 @@ def encode_runs(runs: list[np.ndarray], n_missing: int, dtype: Any) -> ColumnEnc
     """
     plan = plan_column([RunSketch.of(run) for run in runs])
     counted = [count_partition(run, plan.intervals, plan.cuts) for run in runs]
-    ranges = [_range_result(union_sorted([part[1][r] for part in counted])) for r in range(len(plan.cuts) + 1)]
+    ranges = [_range_result([part[1][r] for part in counted]) for r in range(len(plan.cuts) + 1)]
     return encode_numbers(PendingNumbers(plan, n_missing), merge_interval_counts([part[0] for part in counted]),
                           ranges, dtype)
 
