@@ -139,19 +139,18 @@ def _range_result(pieces: list[np.ndarray]) -> tuple[int, np.ndarray]:
     return len(distinct), distinct if len(distinct) <= N_BINS else distinct[:0]
 
 
-def _count_numbers(part: pd.DataFrame, plans: dict[str, NumberPlan]) -> list[Any]:
-    """One partition's second pass, flat: per column its interval counts, then its distinct values per range."""
-    out: list[Any] = []
-    for column, plan in plans.items():
-        counts, ranges = count_partition(sorted_present(part[column]), plan.intervals, plan.cuts)
-        out += [counts, *ranges]
-    return out
+def _count_column(values: pd.Series, plan: NumberPlan) -> list[Any]:
+    """One partition's second pass over a column, flat: its interval counts, then its distinct values per range."""
+    counts, ranges = count_partition(sorted_present(values), plan.intervals, plan.cuts)
+    return [counts, *ranges]
 
 
 def finish_encodings(frame: Any, by_column: dict[str, Any]) -> dict[str, ColumnEncoding]:
-    """``by_column`` with each :class:`PendingNumbers` replaced by its encoding: the second pass, one read.
+    """``by_column`` with each :class:`PendingNumbers` replaced by its encoding: the second pass, a column at a time.
 
-    Only the pending columns are read (a projection of ``frame``).
+    Each column is read alone (a projection of ``frame``) and computed before the next: the
+    partitions' distinct values wait for their range's task, so one column's at a time are held
+    (8 bytes a distinct value, spread over the workers), not every column's.
 
     Examples
     --------
@@ -168,20 +167,23 @@ def finish_encodings(frame: Any, by_column: dict[str, Any]) -> dict[str, ColumnE
     """
     import dask
 
-    pending = {c: p for c, p in by_column.items() if isinstance(p, PendingNumbers)}
-    if not pending:
-        return dict(by_column)
-    plans = {c: p.plan for c, p in pending.items()}
-    width = sum(len(plan.cuts) + 2 for plan in plans.values())  # per column: the counts, then each range
-    parts = [dask.delayed(_count_numbers, nout=width)(part, plans) for part in frame[list(pending)].to_delayed()]
-    roots, start = [], 0
-    for column, numbers in pending.items():
-        counts = merge_tree(merge_interval_counts, [part[start] for part in parts])
-        ranges = [dask.delayed(_range_result)([part[start + 1 + r] for part in parts])
-                  for r in range(len(numbers.plan.cuts) + 1)]  # one task per range: it holds the range anyway
-        roots.append(dask.delayed(encode_numbers)(numbers, counts, ranges, frame.dtypes[column]))
-        start += len(numbers.plan.cuts) + 2
-    return {**by_column, **dict(zip(pending, dask.compute(*roots), strict=True))}
+    out = dict(by_column)
+    for column, numbers in by_column.items():
+        if isinstance(numbers, PendingNumbers):
+            out[column] = dask.compute(_encoding_graph(frame, column, numbers))[0]
+    return out
+
+
+def _encoding_graph(frame: Any, column: str, numbers: PendingNumbers) -> Any:
+    """The delayed encoding of one numeric column: its second pass."""
+    import dask
+
+    width = len(numbers.plan.cuts) + 2  # the interval counts, then each range's distinct values
+    parts = [dask.delayed(_count_column, nout=width)(part, numbers.plan) for part in frame[column].to_delayed()]
+    counts = merge_tree(merge_interval_counts, [part[0] for part in parts])
+    ranges = [dask.delayed(_range_result)([part[1 + r] for part in parts])
+              for r in range(width - 1)]  # one task per range: it holds the range anyway
+    return dask.delayed(encode_numbers)(numbers, counts, ranges, frame.dtypes[column])
 
 
 def encode_runs(runs: list[np.ndarray], n_missing: int, dtype: Any) -> ColumnEncoding:
