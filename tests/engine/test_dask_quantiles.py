@@ -186,3 +186,29 @@ def test_no_task_of_an_audit_holds_a_numeric_column():
     assert audit.to_dict()["data"]["bias"]["proxies"]
     assert frame["amount"].nunique() == len(frame)  # its values, or its distinct values, would be a whole column
     assert len(frame) / partitions <= spy.largest <= len(frame) / 3  # a partition, or a range of the values
+
+
+def test_the_second_pass_reads_and_computes_one_column_at_a_time(monkeypatch):
+    from auditkit.engine import dask_numbers
+    from auditkit.engine.dask_bias_tables import aggregate_bias
+
+    computes: list[set[str]] = []
+
+    def spy_count(values, plan):
+        computes[-1].add(values.name)
+        return count_column(values, plan)
+
+    def spy_compute(*args, **kwargs):
+        computes.append(set())
+        return compute(*args, **kwargs)
+
+    count_column, compute = dask_numbers._count_column, dask.compute
+    monkeypatch.setattr(dask_numbers, "_count_column", spy_count)
+    monkeypatch.setattr(dask, "compute", spy_compute)
+    frame = make_frame(600, seed=1)
+    with dask.config.set(scheduler="synchronous"):
+        encodings, _ = aggregate_bias(dd.from_pandas(frame, npartitions=3), ["income", "debt", "score", "region"],
+                                      ["sex"])
+    second_pass = [names for names in computes if names]
+    assert second_pass == [{"income"}, {"debt"}, {"score"}]  # a column's distinct values at a time, never two
+    assert encodings["income"].binned and encodings["region"].kind == "categorical"
