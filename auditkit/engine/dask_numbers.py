@@ -139,10 +139,10 @@ def _range_result(pieces: list[np.ndarray]) -> tuple[int, np.ndarray]:
     return len(distinct), distinct if len(distinct) <= N_BINS else distinct[:0]
 
 
-def _count_column(values: pd.Series, plan: NumberPlan, deduplicate: bool) -> list[Any]:
+def _count_column(values: pd.Series, plan: NumberPlan) -> list[Any]:
     """One partition's second pass over a column, flat: its interval counts, then its values per range."""
     numbers = values.to_numpy(dtype=float)
-    counts, ranges = count_partition(numbers[~np.isnan(numbers)], plan.intervals, plan.cuts, deduplicate)
+    counts, ranges = count_partition(numbers[~np.isnan(numbers)], plan.intervals, plan.cuts, plan.deduplicate)
     return [counts, *ranges]
 
 
@@ -180,8 +180,7 @@ def _encoding_graph(frame: Any, column: str, numbers: PendingNumbers) -> Any:
     import dask
 
     width = len(numbers.plan.cuts) + 2  # the interval counts, then each range's distinct values
-    parts = [dask.delayed(_count_column, nout=width)(part, numbers.plan, bool(deduplicate))
-             for part, deduplicate in zip(frame[column].to_delayed(), numbers.plan.deduplicate, strict=True)]
+    parts = [dask.delayed(_count_column, nout=width)(part, numbers.plan) for part in frame[column].to_delayed()]
     counts = merge_tree(merge_interval_counts, [part[0] for part in parts])
     ranges = [dask.delayed(_range_result)([part[1 + r] for part in parts])
               for r in range(width - 1)]  # one task per range: it holds the range anyway
@@ -200,8 +199,7 @@ def encode_runs(runs: list[np.ndarray], n_missing: int, dtype: Any) -> ColumnEnc
     4
     """
     plan = plan_column([RunSketch.of(run) for run in runs])
-    counted = [count_partition(run, plan.intervals, plan.cuts, bool(d)) for run, d in zip(runs, plan.deduplicate,
-                                                                                           strict=True)]
+    counted = [count_partition(run, plan.intervals, plan.cuts, plan.deduplicate) for run in runs]
     ranges = [_range_result([part[1][r] for part in counted]) for r in range(len(plan.cuts) + 1)]
     return encode_numbers(PendingNumbers(plan, n_missing), merge_interval_counts([part[0] for part in counted]),
                           ranges, dtype)

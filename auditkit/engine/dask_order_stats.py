@@ -22,7 +22,7 @@ This module is pure NumPy: the Dask graph lives in :mod:`auditkit.engine.dask_bi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -78,21 +78,22 @@ class NumberPlan:
         Disjoint closed intervals ``[lo, hi]``, sorted, that hold the wanted order statistics.
     cuts : ndarray of float
         Sorted numbers that split the values into ranges (``[cut_i, cut_i+1)``) for the distinct count.
-    deduplicate : ndarray of bool
-        Per partition: whether it hands over its distinct values (at most half its values are distinct),
-        or its values as they are (no sort: the range's task finds the distinct ones).
+    deduplicate : bool
+        Whether the partitions hand over their distinct values (at most half the values of the
+        partitions are distinct in them), or their values as they are (no sort: the range's task finds
+        the distinct ones).
 
     Examples
     --------
     >>> plan = plan_numbers([RunSketch.of(np.arange(10.0), samples=4)], np.array([0.5]), 2)
-    >>> plan.n, plan.intervals.tolist(), plan.cuts.tolist(), plan.deduplicate.tolist()
-    (10, [[3.0, 6.0]], [6.0], [False])
+    >>> plan.n, plan.intervals.tolist(), plan.cuts.tolist(), plan.deduplicate
+    (10, [[3.0, 6.0]], [6.0], False)
     """
 
     n: int
     intervals: np.ndarray
     cuts: np.ndarray
-    deduplicate: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
+    deduplicate: bool = True
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def plan_numbers(sketches: list[RunSketch], q: np.ndarray, n_ranges: int) -> Num
     (10, [[3.0, 6.0]], [6.0])
     """
     n = sum(s.n for s in sketches)
-    deduplicate = np.array([2 * s.n_distinct <= s.n for s in sketches], dtype=bool)
+    deduplicate = 2 * sum(s.n_distinct for s in sketches) <= n
     if n == 0:
         return NumberPlan(0, np.empty((0, 2)), np.array([]), deduplicate)
     low, high, _ = linear_ranks(n, q)
