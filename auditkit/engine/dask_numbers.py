@@ -140,9 +140,8 @@ def _range_result(pieces: list[np.ndarray]) -> tuple[int, np.ndarray]:
 
 
 def _count_column(values: pd.Series, plan: NumberPlan) -> list[Any]:
-    """One partition's second pass over a column, flat: its interval counts, then its values per range."""
-    numbers = values.to_numpy(dtype=float)
-    counts, ranges = count_partition(numbers[~np.isnan(numbers)], plan.intervals, plan.cuts, plan.deduplicate)
+    """One partition's second pass over a column, flat: its interval counts, then its distinct values per range."""
+    counts, ranges = count_partition(sorted_present(values), plan.intervals, plan.cuts)
     return [counts, *ranges]
 
 
@@ -199,7 +198,7 @@ def encode_runs(runs: list[np.ndarray], n_missing: int, dtype: Any) -> ColumnEnc
     4
     """
     plan = plan_column([RunSketch.of(run) for run in runs])
-    counted = [count_partition(run, plan.intervals, plan.cuts, plan.deduplicate) for run in runs]
+    counted = [count_partition(run, plan.intervals, plan.cuts) for run in runs]
     ranges = [_range_result([part[1][r] for part in counted]) for r in range(len(plan.cuts) + 1)]
     return encode_numbers(PendingNumbers(plan, n_missing), merge_interval_counts([part[0] for part in counted]),
                           ranges, dtype)

@@ -42,20 +42,17 @@ class RunSketch:
         Each value's 0-based rank in the partition's sorted values (0, step, 2 step, ..., n - 1).
     n : int
         The partition's present values.
-    n_distinct : int
-        Its distinct values (``-0.0`` is ``0.0``); -1 if not counted.
 
     Examples
     --------
     >>> sketch = RunSketch.of(np.arange(10.0), samples=4)
-    >>> sketch.ranks.tolist(), sketch.values.tolist(), sketch.n, sketch.n_distinct
-    ([0, 3, 6, 9], [0.0, 3.0, 6.0, 9.0], 10, 10)
+    >>> sketch.ranks.tolist(), sketch.values.tolist(), sketch.n
+    ([0, 3, 6, 9], [0.0, 3.0, 6.0, 9.0], 10)
     """
 
     values: np.ndarray
     ranks: np.ndarray
     n: int
-    n_distinct: int = -1
 
     @classmethod
     def of(cls, ordered: np.ndarray, samples: int = SAMPLES) -> RunSketch:
@@ -63,7 +60,7 @@ class RunSketch:
         n = len(ordered)
         step = max(1, -(-n // samples))
         ranks = np.unique(np.r_[np.arange(0, n, step), [n - 1] if n else []]).astype(np.int64)
-        return cls(ordered[ranks], ranks, n, len(distinct_sorted(ordered)))
+        return cls(ordered[ranks], ranks, n)
 
 
 @dataclass(frozen=True)
@@ -78,22 +75,17 @@ class NumberPlan:
         Disjoint closed intervals ``[lo, hi]``, sorted, that hold the wanted order statistics.
     cuts : ndarray of float
         Sorted numbers that split the values into ranges (``[cut_i, cut_i+1)``) for the distinct count.
-    deduplicate : bool
-        Whether the partitions hand over their distinct values (at most half the values of the
-        partitions are distinct in them), or their values as they are (no sort: the range's task finds
-        the distinct ones).
 
     Examples
     --------
     >>> plan = plan_numbers([RunSketch.of(np.arange(10.0), samples=4)], np.array([0.5]), 2)
-    >>> plan.n, plan.intervals.tolist(), plan.cuts.tolist(), plan.deduplicate
-    (10, [[3.0, 6.0]], [6.0], False)
+    >>> plan.n, plan.intervals.tolist(), plan.cuts.tolist()
+    (10, [[3.0, 6.0]], [6.0])
     """
 
     n: int
     intervals: np.ndarray
     cuts: np.ndarray
-    deduplicate: bool = True
 
 
 @dataclass(frozen=True)
@@ -198,62 +190,39 @@ def plan_numbers(sketches: list[RunSketch], q: np.ndarray, n_ranges: int) -> Num
     (10, [[3.0, 6.0]], [6.0])
     """
     n = sum(s.n for s in sketches)
-    deduplicate = 2 * sum(s.n_distinct for s in sketches) <= n
     if n == 0:
-        return NumberPlan(0, np.empty((0, 2)), np.array([]), deduplicate)
+        return NumberPlan(0, np.empty((0, 2)), np.array([]))
     low, high, _ = linear_ranks(n, q)
     bounds = brackets(sketches, np.column_stack([low, high]).ravel()).reshape(-1, 2, 2)  # quantile, rank, lo/hi
-    return NumberPlan(n, joined(np.column_stack([bounds[:, 0, 0], bounds[:, 1, 1]])), range_cuts(sketches, n_ranges),
-                      deduplicate)
+    return NumberPlan(n, joined(np.column_stack([bounds[:, 0, 0], bounds[:, 1, 1]])), range_cuts(sketches, n_ranges))
 
 
-def count_partition(values: np.ndarray, intervals: np.ndarray, cuts: np.ndarray,
-                    deduplicate: bool = True) -> tuple[IntervalCounts, list[np.ndarray]]:
-    """One partition's counts for a :class:`NumberPlan`: :class:`IntervalCounts` and its values per range.
+def count_partition(ordered: np.ndarray, intervals: np.ndarray, cuts: np.ndarray) -> tuple[IntervalCounts,
+                                                                                            list[np.ndarray]]:
+    """One partition's counts for a :class:`NumberPlan`: :class:`IntervalCounts` and its distinct values per range.
 
-    ``values``: the partition's present values (floats, no NaN), in any order. With ``deduplicate``
-    each range gets the partition's distinct values in it, sorted (one sort of the partition);
-    without, its values as they are (a partition of mostly distinct values is not sorted for nothing).
+    ``ordered``: the partition's present values, sorted.
 
     Examples
     --------
-    >>> counts, ranges = count_partition(np.array([5.0, 2.0, 1.0, 2.0]), np.array([[2.0, 3.0]]), np.array([2.0]))
-    >>> counts.below.tolist(), counts.values[0].tolist(), counts.counts[0].tolist(), [r.tolist() for r in ranges]
-    ([1], [2.0], [2], [[1.0], [2.0, 5.0]])
-    >>> [r.tolist() for r in count_partition(np.array([5.0, 2.0, 1.0]), np.empty((0, 2)), np.array([2.0]), False)[1]]
-    [[1.0], [5.0, 2.0]]
+    >>> counts, ranges = count_partition(np.array([1.0, 2.0, 2.0, 5.0]), np.empty((0, 2)), np.array([2.0]))
+    >>> [r.tolist() for r in ranges]
+    [[1.0], [2.0, 5.0]]
     """
-    below = np.array([np.count_nonzero(values < lo) for lo in intervals[:, 0]], dtype=np.int64)
-    inside = [_distinct_counts(np.sort(values[(values >= lo) & (values <= hi)])) for lo, hi in intervals]
-    counts = IntervalCounts(below, [v for v, _ in inside], [c for _, c in inside])
-    if deduplicate:
-        distinct = distinct_sorted(np.sort(values))
-        return counts, np.split(distinct, np.searchsorted(distinct, cuts, side="left"))
-    if len(cuts) == 0:
-        return counts, [values]
-    which = np.searchsorted(cuts, values, side="right")  # range i: [cut_i-1, cut_i)
-    order = np.argsort(which.astype(np.int32), kind="stable")
-    return counts, np.split(values[order], np.cumsum(np.bincount(which, minlength=len(cuts) + 1))[:-1])
+    starts = np.searchsorted(ordered, intervals[:, 0], side="left")
+    ends = np.searchsorted(ordered, intervals[:, 1], side="right")
+    inside = [_distinct_counts(ordered[a:b]) for a, b in zip(starts, ends, strict=True)]
+    distinct = distinct_sorted(ordered)
+    return (IntervalCounts(starts.astype(np.int64), [v for v, _ in inside], [c for _, c in inside]),
+            np.split(distinct, np.searchsorted(distinct, cuts, side="left")))
 
 
 def _distinct_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of sorted ``ordered`` (``-0.0`` is ``0.0``) and the rows of each."""
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.array([], np.int64)
+    if len(ordered) == 0:
+        return ordered, np.array([], dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     return ordered[starts], np.diff(np.r_[starts, len(ordered)]).astype(np.int64)
-
-
-def distinct_sorted(ordered: np.ndarray) -> np.ndarray:
-    """The distinct values of sorted ``ordered`` (``-0.0`` is ``0.0``).
-
-    Examples
-    --------
-    >>> distinct_sorted(np.array([-0.0, 0.0, 1.0, 1.0])).tolist()
-    [-0.0, 1.0]
-    """
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def merge_interval_counts(parts: list[IntervalCounts]) -> IntervalCounts:
@@ -276,8 +245,22 @@ def merge_interval_counts(parts: list[IntervalCounts]) -> IntervalCounts:
     return IntervalCounts(np.sum([p.below for p in parts], axis=0), values, counts)
 
 
+def distinct_sorted(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted ``ordered`` (``-0.0`` is ``0.0``): one comparison of neighbours.
+
+    Examples
+    --------
+    >>> distinct_sorted(np.array([-0.0, 0.0, 1.0, 1.0])).tolist()
+    [-0.0, 1.0]
+    """
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def union_sorted(parts: list[np.ndarray]) -> np.ndarray:
-    """The distinct values of several arrays, sorted.
+    """The distinct values of several sorted arrays of distinct values.
 
     Examples
     --------

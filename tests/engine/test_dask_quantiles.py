@@ -66,22 +66,19 @@ KINDS = ["continuous", "ties at every decile", "one value dominates", "all equal
 LAYOUTS = ["one", "even", "very uneven", "empty ones"]
 
 
-def _in_passes(runs: list[np.ndarray], samples: int, n_ranges: int = 3, deduplicate: bool = True):
-    """Both passes in this process; without ``deduplicate`` the second sees each partition's values shuffled."""
+def _in_passes(runs: list[np.ndarray], samples: int, n_ranges: int = 3):
     plan = plan_numbers([RunSketch.of(run, samples) for run in runs], Q, n_ranges)
-    rng = np.random.default_rng(0)
-    counted = [count_partition(run if deduplicate else rng.permutation(run), plan.intervals, plan.cuts, deduplicate)
-               for run in runs]
+    counted = [count_partition(run, plan.intervals, plan.cuts) for run in runs]
     return plan, merge_interval_counts([part[0] for part in counted]), counted
 
 
-@pytest.mark.parametrize(("samples", "deduplicate"), [(2, True), (16, False), (1024, True), (1024, False)])
+@pytest.mark.parametrize("samples", [2, 16, 1024])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_quantiles_from_the_passes_are_numpy_quantile_bit_for_bit(kind, layout, samples, deduplicate):
+def test_quantiles_from_the_passes_are_numpy_quantile_bit_for_bit(kind, layout, samples):
     values = _values(kind)
     runs = _partitions(values, layout)
-    plan, counts, _ = _in_passes(runs, samples, deduplicate=deduplicate)
+    plan, counts, _ = _in_passes(runs, samples)
     with np.errstate(invalid="ignore"):  # inf - inf: numpy's own NaN, reproduced
         found = quantiles_from_counts(counts, plan.n, Q)
         expected = np.quantile(values, Q)
@@ -112,18 +109,16 @@ def test_the_second_pass_pulls_a_small_share_of_the_values():
     assert sum(len(v) for v in heavy.values) <= 2 * len(Q) * 4 * steps  # a value's ties: one entry, counted
 
 
-@pytest.mark.parametrize("deduplicate", [True, False])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_distinct_values_are_counted_per_range(kind, layout, deduplicate):
+def test_distinct_values_are_counted_per_range(kind, layout):
     values = _values(kind)
     runs = _partitions(values, layout)
-    plan, _, counted = _in_passes(runs, samples=16, n_ranges=4, deduplicate=deduplicate)
+    plan, _, counted = _in_passes(runs, samples=16, n_ranges=4)
     ranges = [union_sorted([part[1][r] for part in counted]) for r in range(len(plan.cuts) + 1)]
     assert sum(len(r) for r in ranges) == pd.Series(values).nunique()
     slack = 2 * sum(-(-len(run) // 16) for run in runs)  # two sketch steps a partition
     assert max(len(r) for r in ranges) <= len(values) / 4 + slack  # about a quarter of the rows each, at most
-    assert plan.deduplicate == (2 * sum(len(np.unique(run)) for run in runs) <= len(values))
 
 
 def _with_missing(kind: str) -> pd.Series:
@@ -199,9 +194,9 @@ def test_the_second_pass_reads_and_computes_one_column_at_a_time(monkeypatch):
 
     computes: list[set[str]] = []
 
-    def spy_count(values, *args):
+    def spy_count(values, plan):
         computes[-1].add(values.name)
-        return count_column(values, *args)
+        return count_column(values, plan)
 
     def spy_compute(*args, **kwargs):
         computes.append(set())
