@@ -139,18 +139,26 @@ def _range_result(pieces: list[np.ndarray]) -> tuple[int, np.ndarray]:
     return len(distinct), distinct if len(distinct) <= N_BINS else distinct[:0]
 
 
-def _count_column(values: pd.Series, plan: NumberPlan) -> list[Any]:
-    """One partition's second pass over a column, flat: its interval counts, then its distinct values per range."""
-    counts, ranges = count_partition(sorted_present(values), plan.intervals, plan.cuts)
-    return [counts, *ranges]
+IN_FLIGHT_BYTES = 128 * 2**20  # a worker's share of the distinct values the second pass holds at once, at most
+
+
+def _count_columns(part: pd.DataFrame, plans: dict[str, NumberPlan]) -> list[Any]:
+    """One partition's second pass over some columns, flat: per column its interval counts, then its distinct
+    values per range."""
+    out: list[Any] = []
+    for column, plan in plans.items():
+        counts, ranges = count_partition(sorted_present(part[column]), plan.intervals, plan.cuts)
+        out += [counts, *ranges]
+    return out
 
 
 def finish_encodings(frame: Any, by_column: dict[str, Any]) -> dict[str, ColumnEncoding]:
-    """``by_column`` with each :class:`PendingNumbers` replaced by its encoding: the second pass, a column at a time.
+    """``by_column`` with each :class:`PendingNumbers` replaced by its encoding: the second pass, a few columns a time.
 
-    Each column is read alone (a projection of ``frame``) and computed before the next: the
-    partitions' distinct values wait for their range's task, so one column's at a time are held
-    (8 bytes a distinct value, spread over the workers), not every column's.
+    The partitions' distinct values wait for their range's task, 8 bytes a distinct value spread
+    over the workers; so the columns go in groups that hold at most :data:`IN_FLIGHT_BYTES` a worker
+    (:func:`columns_per_read`; at least one column), each group read once (a projection of
+    ``frame``) and computed before the next.
 
     Examples
     --------
@@ -167,23 +175,54 @@ def finish_encodings(frame: Any, by_column: dict[str, Any]) -> dict[str, ColumnE
     """
     import dask
 
+    pending = {c: p for c, p in by_column.items() if isinstance(p, PendingNumbers)}
+    if not pending:
+        return dict(by_column)
+    names = list(pending)
+    step = columns_per_read(max(p.plan.n for p in pending.values()), _workers())
     out = dict(by_column)
-    for column, numbers in by_column.items():
-        if isinstance(numbers, PendingNumbers):
-            out[column] = dask.compute(_encoding_graph(frame, column, numbers))[0]
+    for i in range(0, len(names), step):
+        group = {c: pending[c] for c in names[i:i + step]}
+        out.update(zip(group, dask.compute(*_encodings_graph(frame, group)), strict=True))
     return out
 
 
-def _encoding_graph(frame: Any, column: str, numbers: PendingNumbers) -> Any:
-    """The delayed encoding of one numeric column: its second pass."""
+def columns_per_read(n_values: int, workers: int) -> int:
+    """Numeric columns of ``n_values`` values whose distinct values fit :data:`IN_FLIGHT_BYTES` a worker (at least 1).
+
+    Examples
+    --------
+    >>> columns_per_read(10_000_000, 2), columns_per_read(1_000_000_000, 32), columns_per_read(0, 1)
+    (3, 1, 1000)
+    """
+    return max(1, min(1000, IN_FLIGHT_BYTES * workers // max(8 * n_values, 1)))
+
+
+def _workers() -> int:
+    """The workers of the Dask cluster in use (1 without one: a local scheduler)."""
+    try:
+        from distributed import get_client
+
+        return max(1, len(get_client().scheduler_info()["workers"]))
+    except (ImportError, ValueError):
+        return 1
+
+
+def _encodings_graph(frame: Any, group: dict[str, PendingNumbers]) -> list[Any]:
+    """The delayed encodings of some numeric columns: their second pass, one read of them."""
     import dask
 
-    width = len(numbers.plan.cuts) + 2  # the interval counts, then each range's distinct values
-    parts = [dask.delayed(_count_column, nout=width)(part, numbers.plan) for part in frame[column].to_delayed()]
-    counts = merge_tree(merge_interval_counts, [part[0] for part in parts])
-    ranges = [dask.delayed(_range_result)([part[1 + r] for part in parts])
-              for r in range(width - 1)]  # one task per range: it holds the range anyway
-    return dask.delayed(encode_numbers)(numbers, counts, ranges, frame.dtypes[column])
+    plans = {c: numbers.plan for c, numbers in group.items()}
+    widths = [len(plan.cuts) + 2 for plan in plans.values()]  # per column: interval counts, each range's values
+    parts = [dask.delayed(_count_columns, nout=sum(widths))(part, plans) for part in frame[list(group)].to_delayed()]
+    roots, start = [], 0
+    for (column, numbers), width in zip(group.items(), widths, strict=True):
+        counts = merge_tree(merge_interval_counts, [part[start] for part in parts])
+        ranges = [dask.delayed(_range_result)([part[start + 1 + r] for part in parts])
+                  for r in range(width - 1)]  # one task per range: it holds the range anyway
+        roots.append(dask.delayed(encode_numbers)(numbers, counts, ranges, frame.dtypes[column]))
+        start += width
+    return roots
 
 
 def encode_runs(runs: list[np.ndarray], n_missing: int, dtype: Any) -> ColumnEncoding:

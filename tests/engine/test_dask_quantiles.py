@@ -188,27 +188,29 @@ def test_no_task_of_an_audit_holds_a_numeric_column():
     assert len(frame) / partitions <= spy.largest <= len(frame) / 3  # a partition, or a range of the values
 
 
-def test_the_second_pass_reads_and_computes_one_column_at_a_time(monkeypatch):
+@pytest.mark.parametrize(("budget", "expected"), [(1, [{"income"}, {"debt"}, {"score"}]),
+                                                  (2**30, [{"income", "debt", "score"}])])
+def test_the_second_pass_holds_the_columns_that_fit_its_budget_at_once(monkeypatch, budget, expected):
     from auditkit.engine import dask_numbers
     from auditkit.engine.dask_bias_tables import aggregate_bias
 
     computes: list[set[str]] = []
 
-    def spy_count(values, plan):
-        computes[-1].add(values.name)
-        return count_column(values, plan)
+    def spy_count(part, plans):
+        computes[-1].update(part.columns)
+        return count_columns(part, plans)
 
     def spy_compute(*args, **kwargs):
         computes.append(set())
         return compute(*args, **kwargs)
 
-    count_column, compute = dask_numbers._count_column, dask.compute
-    monkeypatch.setattr(dask_numbers, "_count_column", spy_count)
+    count_columns, compute = dask_numbers._count_columns, dask.compute
+    monkeypatch.setattr(dask_numbers, "_count_columns", spy_count)
+    monkeypatch.setattr(dask_numbers, "IN_FLIGHT_BYTES", budget)
     monkeypatch.setattr(dask, "compute", spy_compute)
     frame = make_frame(600, seed=1)
     with dask.config.set(scheduler="synchronous"):
         encodings, _ = aggregate_bias(dd.from_pandas(frame, npartitions=3), ["income", "debt", "score", "region"],
                                       ["sex"])
-    second_pass = [names for names in computes if names]
-    assert second_pass == [{"income"}, {"debt"}, {"score"}]  # a column's distinct values at a time, never two
+    assert [names for names in computes if names] == expected  # read and computed together: only these
     assert encodings["income"].binned and encodings["region"].kind == "categorical"
