@@ -36,6 +36,7 @@ from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
 from auditkit.engine.dask_explain import DaskRowsStep, RowSource
 from auditkit.engine.dask_model import ModelRun, decisions_spec, load_model, model_context, model_run
+from auditkit.engine.dask_numbers import finish_encodings
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.io.data import LoadedData
@@ -176,7 +177,7 @@ def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
 
 def _bias_tables(spec: AuditSpec, source: DaskSource, columns: list[str], tables: DaskTables) -> BiasTables:
     """The data_bias tables: the columns' encodings (computed with the cells) and their pair tables."""
-    by_column = dict(zip(columns, tables.also, strict=True))
+    by_column = finish_encodings(source.frame, dict(zip(columns, tables.also, strict=True)))  # numbers: 2nd pass
     values = sensitive_values(tables.cells, list(dict.fromkeys(spec.sensitive)))
     return BiasTables(columns, by_column, pair_tables(source.frame, values, by_column), list(source.frame.columns))
 

@@ -19,7 +19,8 @@ def sorted_quantiles(ordered: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``numpy.quantile(ordered, q)`` (method ``"linear"``) of numbers sorted already, without NaN.
 
     Each quantile is ``numpy.quantile`` of its two neighbouring order statistics at the same
-    fraction: the same interpolation arithmetic, the same numbers to the last bit.
+    fraction (:func:`linear_ranks`, :func:`interpolate`): the same interpolation arithmetic, the
+    same numbers to the last bit.
 
     Examples
     --------
@@ -28,12 +29,41 @@ def sorted_quantiles(ordered: np.ndarray, q: np.ndarray) -> np.ndarray:
     >>> bool(np.array_equal(sorted_quantiles(numbers, DECILES), np.quantile(numbers, DECILES)))
     True
     """
-    position = (len(ordered) - 1) * np.asarray(q, dtype=float)  # numpy's virtual index of method "linear"
+    low, high, fraction = linear_ranks(len(ordered), q)
+    return interpolate(ordered[low], ordered[high], fraction)
+
+
+def linear_ranks(n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order statistics (0-based ranks) ``numpy.quantile`` interpolates between for ``q`` of ``n`` numbers.
+
+    Returns the lower and upper neighbours' ranks and the fraction of the way from one to the other
+    (method ``"linear"``: the virtual index ``(n - 1) * q``).
+
+    Examples
+    --------
+    >>> low, high, fraction = linear_ranks(5, [0.5, 0.9])
+    >>> low.tolist(), high.tolist(), [round(f, 2) for f in fraction.tolist()]
+    ([2, 3], [3, 4], [0.0, 0.6])
+    """
+    position = (n - 1) * np.asarray(q, dtype=float)  # numpy's virtual index of method "linear"
     below = np.floor(position)
     fraction = position - below
     low = below.astype(np.intp)
-    high = np.minimum(low + 1, len(ordered) - 1)
-    return np.array([np.quantile(ordered[[i, j]], f) for i, j, f in zip(low, high, fraction, strict=True)])
+    return low, np.minimum(low + 1, n - 1), fraction
+
+
+def interpolate(low: np.ndarray, high: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """``numpy.quantile`` between two neighbouring order statistics ``low`` and ``high`` at ``fraction`` (each).
+
+    The numbers :func:`linear_ranks` asks for give ``numpy.quantile`` of all the numbers, to the last bit.
+
+    Examples
+    --------
+    >>> interpolate(np.array([1.0]), np.array([2.0]), np.array([0.25])).tolist()
+    [1.25]
+    """
+    return np.array([np.quantile(np.array([a, b], dtype=float), f)
+                     for a, b, f in zip(low, high, fraction, strict=True)], dtype=float)
 
 
 def quantiles(numbers: np.ndarray, q: np.ndarray) -> np.ndarray:

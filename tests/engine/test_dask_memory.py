@@ -19,7 +19,7 @@ import auditkit
 from auditkit import runner
 from auditkit.data_bias.proxies import encode_column
 from auditkit.engine import dask_tables
-from auditkit.engine.dask_bias_tables import encode_values
+from auditkit.engine.dask_numbers import encode_values
 from auditkit.engine.dask_tables import aggregate
 
 
