@@ -39,6 +39,7 @@ from functools import cached_property
 import numpy as np
 
 from auditkit.fairness.score_pairs import RowsByScore, index_type, pairs_within_bins
+from auditkit.stats.levels import wide
 from auditkit.threads import one_blas_thread
 
 MAX_SCORE_BINS = 4096
@@ -298,7 +299,7 @@ def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np
 def _grouping(member: np.ndarray, by_score: RowsByScore | None, cells: np.ndarray,
               bins: ScoreBins) -> _Grouping:
     fine_bin = cells // 2
-    slot_key = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
+    slot_key = wide(member)[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
     slots, slot_of_cell = np.unique(slot_key, return_inverse=True)
     take, starts = zip(*(_sources(slot_of_cell, cells % 2 == lab, len(slots)) for lab in (0, 1)), strict=True)
     group = slots // bins.n_bins

@@ -14,7 +14,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from auditkit.stats.levels import renumber, text_levels
+from auditkit.stats.levels import narrow, renumber, text_levels, wide
 from auditkit.stats.missing_group import missing_groups
 
 TP, FP, FN, TN = 0, 1, 2, 3
@@ -162,6 +162,8 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
     second... Each column is hashed once (:func:`auditkit.stats.levels.text_levels`); no row
     is visited in Python. ``levels_of(feature)``, when given, returns what ``text_levels``
     gives for that column (e.g. the group codes and keys of the feature alone, computed before).
+    The codes are held in the narrowest integer type for the number of groups
+    (:func:`auditkit.stats.levels.code_dtype`): widen them (``levels.wide``) before arithmetic.
 
     Examples
     --------
@@ -182,7 +184,7 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
         names.append(level_names)
     keys = pd.DataFrame({f: level_names.take(combos[:, j]).reset_index(drop=True)
                          for j, (f, level_names) in enumerate(zip(features, names, strict=True))})
-    return codes, keys
+    return narrow(codes, len(keys)), keys
 
 
 def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndarray:
@@ -194,7 +196,7 @@ def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndar
     >>> group_counts(np.array([0, 0, 1, 1]), confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]), 2).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
-    flat = np.bincount(codes * 4 + cells, minlength=n_groups * 4)
+    flat = np.bincount(wide(codes) * 4 + cells, minlength=n_groups * 4)
     return flat.reshape(n_groups, 4)
 
 
