@@ -14,7 +14,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from auditkit.stats.levels import narrow, renumber, text_levels, wide
+from auditkit.stats.levels import narrow, renumber, text_levels
 from auditkit.stats.missing_group import missing_groups
 
 TP, FP, FN, TN = 0, 1, 2, 3
@@ -140,16 +140,17 @@ def denominator_words(metric: str) -> str:
 
 
 def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn.
+    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn (one byte a row).
 
     Examples
     --------
     >>> confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]).tolist()  # tp, fp, fn, tn
     [0, 1, 2, 3]
     """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
-    return 2 * (1 - y_pred) + (1 - y_true)
+    cells = (np.asarray(y_pred) == 0).astype(np.int8)  # one byte a row: 2 * (1 - y_pred) + (1 - y_true)
+    cells *= 2
+    cells += np.asarray(y_true) == 0
+    return cells
 
 
 def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
@@ -196,7 +197,9 @@ def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndar
     >>> group_counts(np.array([0, 0, 1, 1]), confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]), 2).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
-    flat = np.bincount(wide(codes) * 4 + cells, minlength=n_groups * 4)
+    keys = np.multiply(codes, 4, dtype=np.int64)  # widened: narrow codes * 4 would wrap around
+    keys += cells
+    flat = np.bincount(keys, minlength=n_groups * 4)
     return flat.reshape(n_groups, 4)
 
 
