@@ -14,7 +14,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from auditkit.stats.levels import narrow, renumber, text_levels
+from auditkit.stats.levels import renumber, text_levels
 from auditkit.stats.missing_group import missing_groups
 
 TP, FP, FN, TN = 0, 1, 2, 3
@@ -173,19 +173,22 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
     >>> codes.tolist(), keys["sex"].tolist()
     ([1, 0, 1], ['f', 'm'])
     """
-    codes = np.zeros(len(sensitive), dtype=np.int64)
+    codes = np.zeros(len(sensitive), dtype=np.int8)
     combos = np.zeros((1, 0), dtype=np.int64)  # per group so far: the level of each feature
     names = []
     levels_of = levels_of or (lambda feature: text_levels(sensitive[feature]))
     for feature in features:
         levels, level_names = levels_of(feature)
         size = len(level_names)
-        codes, present = renumber(codes * size + levels, len(combos) * size)
+        combined = np.multiply(codes, size, dtype=np.int64)  # widened: narrow codes * size would wrap around
+        combined += levels
+        codes, present = renumber(combined, len(combos) * size)
+        del combined
         combos = np.column_stack([combos[present // size], present % size])
         names.append(level_names)
     keys = pd.DataFrame({f: level_names.take(combos[:, j]).reset_index(drop=True)
                          for j, (f, level_names) in enumerate(zip(features, names, strict=True))})
-    return narrow(codes, len(keys)), keys
+    return codes, keys
 
 
 def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndarray:

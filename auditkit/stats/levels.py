@@ -141,7 +141,8 @@ def renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes in ``0..size-1`` renumbered ``0..k-1`` in the order of the values present, and those values.
 
     The same as ``numpy.unique(codes, return_inverse=True)`` (reversed), without sorting the
-    rows when a table of all ``size`` values is small.
+    rows when a table of all ``size`` values is small. The dense codes are in :func:`code_dtype`
+    of the number of values present.
 
     Examples
     --------
@@ -150,14 +151,14 @@ def renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     >>> dense.tolist(), present.tolist()
     ([2, 0, 2, 1], [2, 5, 7])
     """
-    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.asarray(codes)
     if size <= 4 * len(codes) + 1024:
         present = np.flatnonzero(np.bincount(codes, minlength=size))
-        position = np.zeros(size, dtype=np.int64)
+        position = np.zeros(size, dtype=code_dtype(len(present)))
         position[present] = np.arange(len(present))
         return position[codes], present
     present, dense = np.unique(codes, return_inverse=True)
-    return dense.astype(np.int64).reshape(-1), present
+    return narrow(dense.reshape(-1), len(present)), present
 
 
 def text_levels(values: pd.Series) -> tuple[np.ndarray, pd.Series]:

@@ -120,7 +120,7 @@ def _text_levels_of(codes: np.ndarray, names: np.ndarray, missing: bool) -> tupl
     name_of_entry, distinct = pd.factorize(used)  # entries with the same text (1 and "1") are one level
     level_of_distinct, level_names = text_levels(pd.Series(distinct, dtype=object))
     level_of_entry = np.append(level_of_distinct[name_of_entry], -1)  # code -1 never occurs without missing rows
-    return level_of_entry[:len(names)][codes], level_names
+    return narrow(level_of_entry[:len(names)], len(level_names))[codes], level_names  # narrow a row
 
 
 def missing_groups(sensitive: pd.DataFrame) -> dict[str, str]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import auditkit.stats.counts as counts_module
+import auditkit.stats.levels as levels_module
 from auditkit import AuditSpec, build_context
 from auditkit.data_bias.analysis import base_rates, pair_tables, representation
 from auditkit.data_bias.proxies import contingency, encode_column
@@ -26,7 +26,7 @@ from auditkit.fairness.weighted_cells import weighted_statistics
 from auditkit.io.data import LoadedData
 from auditkit.runner import run_step
 from auditkit.stats.counts import confusion_cells, group_codes, group_counts, partition
-from auditkit.stats.levels import code_dtype, narrow, wide
+from auditkit.stats.levels import code_dtype, wide
 from auditkit.stats.regression import regression_metrics
 
 # (groups of the first feature, of the second): intersected, the largest code is the narrow type's largest.
@@ -210,7 +210,7 @@ SPECS = {
 }
 
 
-def _payloads(spec_args: dict, weights: np.ndarray | None) -> str:
+def _payloads(spec_args: dict, weights: np.ndarray | None, dtype: type) -> str:
     frame = _frame()
     drop = [c for c in ("label", "decision", "score", "klass", "klass_pred", "amount", "amount_pred")
             if c not in spec_args.values()]
@@ -219,7 +219,7 @@ def _payloads(spec_args: dict, weights: np.ndarray | None) -> str:
                      seed=0, step_options={"fairness": {"n_boot": 20}, "data_bias": {"n_boot": 20}}, **spec_args)
     loaded = LoadedData(frame, "frame", "0", row_weights=weights)
     ctx = build_context(spec, loaded=loaded)
-    assert ctx.group_codes(("a", "b"))[0].dtype == (np.int8 if counts_module.narrow is narrow else np.int64)
+    assert ctx.group_codes(("a", "b"))[0].dtype == dtype
     results = [run_step(step, ctx, errors="raise") for step in spec.build_steps()]
     return json.dumps([r.payload for r in results], default=str, sort_keys=True)
 
@@ -230,6 +230,6 @@ def test_every_step_gives_the_same_payload_with_narrow_and_int64_codes(spec_args
     if weighted and "task" in spec_args:
         pytest.skip("weighted rows (the Dask engine's cells) are audited for binary tasks only")
     weights = np.random.default_rng(6).integers(1, 4, len(_frame())) if weighted else None
-    narrow_payloads = _payloads(spec_args, weights)
-    monkeypatch.setattr(counts_module, "narrow", lambda codes, n_codes: np.asarray(codes, dtype=np.int64))
-    assert narrow_payloads == _payloads(spec_args, weights)
+    narrow_payloads = _payloads(spec_args, weights, np.int8)
+    monkeypatch.setattr(levels_module, "code_dtype", lambda n_codes: np.dtype(np.int64))  # codes as before: int64
+    assert narrow_payloads == _payloads(spec_args, weights, np.int64)
