@@ -87,9 +87,9 @@ class AuditContext:
         Binary: ``(negative, positive)``; multiclass: every class (sorted as text);
         regression: empty.
     sensitive : DataFrame
-        Sensitive columns as strings; missing values became an explicit group labelled
-        ``"(missing)"`` (``_missing_group``: never the same as a value in the data; the
-        label per column is in ``sensitive.attrs["missing_groups"]``).
+        Sensitive columns as text, held as categorical columns (a narrow code a row); missing
+        values became an explicit group labelled ``"(missing)"`` (``_missing_group``: never the
+        same as a value in the data; the label per column is in ``sensitive.attrs["missing_groups"]``).
     model : object or None
         The fitted model (reference model, loaded or given model) or None.
     X_train : DataFrame or None

@@ -17,6 +17,7 @@ from auditkit.data_bias.proxies import Encoded, contingency, encode_column, tabl
 from auditkit.exceptions import InputError
 from auditkit.stats.bootstrap import interval_pairs, percentile_interval, resample_counts, row_multiplicities
 from auditkit.stats.counts import group_codes, grouping_name
+from auditkit.stats.levels import wide
 from auditkit.stats.missing_group import is_missing, missing_groups
 from auditkit.stats.regression import regression_metrics
 from auditkit.stats.significance import adjust_pvalues
@@ -183,7 +184,7 @@ def base_rates(ctx, groupings: list[tuple[str, ...]], min_size: int, n_boot: int
 def _class_shares(ctx, codes, keys, features, eligible, n_boot, rng, level) -> tuple[list[dict], float | None]:
     k = 2 if ctx.spec.task == "binary" else len(ctx.labels)
     y = ctx.y_true.astype(np.int64)
-    table = np.bincount(codes * k + y, weights=ctx.weights, minlength=len(keys) * k).astype(np.int64)
+    table = np.bincount(wide(codes) * k + y, weights=ctx.weights, minlength=len(keys) * k).astype(np.int64)
     table = table.reshape(len(keys), k)
     classes = [1] if ctx.spec.task == "binary" else list(range(k))
     rows = []

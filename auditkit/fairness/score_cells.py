@@ -39,6 +39,7 @@ from functools import cached_property
 import numpy as np
 
 from auditkit.fairness.score_pairs import RowsByScore, index_type, pairs_within_bins
+from auditkit.stats.levels import wide
 from auditkit.threads import one_blas_thread
 
 MAX_SCORE_BINS = 4096
@@ -267,7 +268,10 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
 
     Counted (``bincount``, no sort) when there are no more possible keys than about four per row.
     """
-    keys = (np.asarray(fine_codes, dtype=np.int64) * bins.n_bins + bins.of_row) * 2 + label
+    keys = np.multiply(fine_codes, bins.n_bins, dtype=np.int64)  # (fine * n_bins + bin) * 2 + label, in place
+    keys += bins.of_row
+    keys *= 2
+    keys += label
     possible = n_fine * bins.n_bins * 2
     if possible > 4 * len(keys) + 2**16:
         return np.unique(keys, return_inverse=True, return_counts=True)
@@ -291,14 +295,17 @@ def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: n
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Largest distance of a row's value from its cell's mean, per cell."""
     spread = np.zeros(len(mean))
-    np.maximum.at(spread, cell_of_row, np.abs(values - mean[cell_of_row]))
+    distance = mean[cell_of_row]  # |values - mean| in place: one row-long temporary
+    np.subtract(values, distance, out=distance)
+    np.abs(distance, out=distance)
+    np.maximum.at(spread, cell_of_row, distance)
     return spread
 
 
 def _grouping(member: np.ndarray, by_score: RowsByScore | None, cells: np.ndarray,
               bins: ScoreBins) -> _Grouping:
     fine_bin = cells // 2
-    slot_key = member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
+    slot_key = wide(member)[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
     slots, slot_of_cell = np.unique(slot_key, return_inverse=True)
     take, starts = zip(*(_sources(slot_of_cell, cells % 2 == lab, len(slots)) for lab in (0, 1)), strict=True)
     group = slots // bins.n_bins

@@ -23,6 +23,7 @@ import pandas as pd
 from auditkit.fairness.score_cells import CHUNK_CELLS, ScoreStatistics, bins_for
 from auditkit.result import Finding
 from auditkit.stats.bootstrap import DEFAULT_LEVEL, multinomial_resamples, wilson_interval
+from auditkit.stats.levels import wide
 
 CALIBRATION_BINS = 10
 
@@ -258,7 +259,7 @@ class CalibrationCells:
         edges = np.linspace(0.0, 1.0, n_bins + 1)
         key = np.searchsorted(edges, y_score, side="right")  # bin + 1, clipped below: scores of 1 in the last bin
         np.clip(key, 1, n_bins, out=key)
-        key += np.asarray(fine_codes) * n_bins - 1
+        key += wide(fine_codes) * n_bins - 1
         del fine_codes
         size, shape = n_fine * n_bins, (n_fine, n_bins)
         rows = np.bincount(key, minlength=size).reshape(shape)

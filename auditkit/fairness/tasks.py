@@ -37,6 +37,7 @@ from auditkit.stats.bootstrap import resample_counts
 from auditkit.stats.comparisons import Test, count_test
 from auditkit.stats.counts import Partition, confusion_cells, group_counts, grouping_name, partition, rates_from_counts
 from auditkit.stats.disparities import BINARY_CRITERIA, CALIBRATION_CRITERIA, REGRESSION_CRITERIA
+from auditkit.stats.levels import wide
 from auditkit.stats.regression import regression_bootstrap, regression_metrics, regression_test
 
 COUNT_COLUMNS = ("tp", "fp", "fn", "tn")
@@ -230,7 +231,7 @@ def ovr_counts(confusion: np.ndarray, k: int) -> np.ndarray:
 
 def _multiclass(ctx, settings: FairnessSettings, parts: Partition, custom: UserMetrics) -> FairnessOutput:
     k = len(ctx.labels)
-    cells = parts.fine_codes * k * k + ctx.y_true.astype(np.int64) * k + ctx.y_pred.astype(np.int64)
+    cells = wide(parts.fine_codes) * k * k + ctx.y_true.astype(np.int64) * k + ctx.y_pred.astype(np.int64)
     fine = np.bincount(cells, minlength=parts.n_fine * k * k).reshape(parts.n_fine, k, k)
     boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
     results, counts_frames = [], []

@@ -28,6 +28,7 @@ from auditkit.fairness.scores import CALIBRATION_BINS, ScoreMetrics, metrics_fro
 from auditkit.fairness.tasks import COUNT_COLUMNS, FairnessOutput, binary_grouping
 from auditkit.stats.bootstrap import DEFAULT_LEVEL, resample_counts, wilson_interval
 from auditkit.stats.counts import confusion_cells, grouping_name, partition
+from auditkit.stats.levels import wide
 
 
 def weighted_fairness(ctx: Any, settings: FairnessSettings, groupings: list[tuple[str, ...]],
@@ -58,7 +59,7 @@ def weighted_fairness(ctx: Any, settings: FairnessSettings, groupings: list[tupl
                          f"counts); leave extra_metrics out; got {', '.join(map(str, extra_metrics))}")
     parts = partition(ctx.sensitive, groupings)
     weights = np.asarray(ctx.weights)
-    cells = parts.fine_codes * 4 + confusion_cells(ctx.y_true, ctx.y_pred)
+    cells = wide(parts.fine_codes) * 4 + confusion_cells(ctx.y_true, ctx.y_pred)
     fine = _weighted_bincount(cells, weights, parts.n_fine * 4).reshape(parts.n_fine, 4)
     boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
     scores = None
@@ -169,7 +170,7 @@ def _weighted_grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.nda
     if bins.exact:
         return grouping
     fine_bin = cells // 2
-    slots = np.unique(member[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins)
+    slots = np.unique(wide(member)[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins)
     shares, slacks = _pairs_within_bins(member, fine_codes, label, weights, bins)
     return replace(grouping, within=shares.ravel()[slots], slack=slacks.ravel()[slots], exact=False)
 

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from auditkit.exceptions import DataReadError
+from auditkit.io.arrow_memory import read_into_returning_pool
 from auditkit.io.file_formats import (
     READ_FORMATS,
     TAB_SUFFIXES,
@@ -216,25 +217,25 @@ def _parquet_frame(path: Path, wanted: list[str] | None) -> pd.DataFrame:
 
     Reading every column at once holds the decoded Arrow table beside the growing frame (and Arrow's
     allocator keeps what it freed): about twice the frame. One column at a time, each converted and
-    its Arrow memory handed back before the next, the peak is the frame and one column. A file that
+    its Arrow memory handed back before the next, the peak is the frame and one column; the read allocates from
+    :func:`~auditkit.io.arrow_memory.returning_pool`, which returns what it frees at once. A file that
     stores an index (or nothing to read column by column) is read whole, as pandas reads it.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pool = pa.default_memory_pool()
-    parquet = pq.ParquetFile(path)
-    names = wanted if wanted is not None else list(parquet.schema_arrow.names)
-    if not _default_index(parquet.schema_arrow.pandas_metadata) or not names:
-        frame = pd.read_parquet(path, columns=wanted, **_LEAN_CONVERSION)
-        pool.release_unused()
-        return frame
-    columns = {}
-    for name in names:
-        table = parquet.read(columns=[name], use_pandas_metadata=False)
-        columns[name] = table.to_pandas(self_destruct=True, split_blocks=True).iloc[:, 0]
-        del table
-        pool.release_unused()
+    with read_into_returning_pool() as pool:  # what the read frees goes back to the system, not kept by Arrow
+        parquet = pq.ParquetFile(path)
+        names = wanted if wanted is not None else list(parquet.schema_arrow.names)
+        if not _default_index(parquet.schema_arrow.pandas_metadata) or not names:
+            frame = pd.read_parquet(path, columns=wanted, **_LEAN_CONVERSION)
+            pool.release_unused()
+            return frame
+        columns = {}
+        for name in names:
+            table = parquet.read(columns=[name], use_pandas_metadata=False)
+            columns[name] = table.to_pandas(self_destruct=True, split_blocks=True).iloc[:, 0]
+            del table
+            pool.release_unused()
     frame = pd.DataFrame(columns, copy=False)
     return _labelled_as_pandas(frame, parquet.schema_arrow.empty_table().select(names))
 

@@ -145,7 +145,7 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
         yield np.zeros((n_boot, n_cells), dtype=np.int64)
         return
     poisson = PoissonTables(counts) if 4 * n_cells <= total else None
-    cell_of_row = np.repeat(np.arange(n_cells, dtype=np.int32 if n_cells < 2**31 else np.int64), counts)
+    rows_through = np.cumsum(counts)  # row r (in cell order) is in the first cell whose rows_through exceeds r
     chunk = max(1, min(n_boot, chunk_cells // max(n_cells, 1)))
     done = 0
     with progress_bar(n_boot, "bootstrap", "resample") as bar:
@@ -158,7 +158,7 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
                 removed = rng.choice(int(drawn[-1]), size=int(-missing[r]), replace=False)
                 draws[r] -= np.bincount(np.searchsorted(drawn, removed, side="right"), minlength=n_cells)
             missing = np.maximum(missing, 0)
-            cells = cell_of_row[rng.integers(0, total, size=int(missing.sum()))]
+            cells = np.searchsorted(rows_through, rng.integers(0, total, size=int(missing.sum())), side="right")
             owner = np.repeat(np.arange(size) * n_cells, missing)
             draws += np.bincount(owner + cells, minlength=size * n_cells).reshape(size, n_cells)
             yield draws

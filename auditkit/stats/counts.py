@@ -140,16 +140,17 @@ def denominator_words(metric: str) -> str:
 
 
 def confusion_cells(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn.
+    """Cell index per row: 0 tp, 1 fp, 2 fn, 3 tn (one byte a row).
 
     Examples
     --------
     >>> confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]).tolist()  # tp, fp, fn, tn
     [0, 1, 2, 3]
     """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
-    return 2 * (1 - y_pred) + (1 - y_true)
+    cells = (np.asarray(y_pred) == 0).astype(np.int8)  # one byte a row: 2 * (1 - y_pred) + (1 - y_true)
+    cells *= 2
+    cells += np.asarray(y_true) == 0
+    return cells
 
 
 def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
@@ -162,6 +163,8 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
     second... Each column is hashed once (:func:`auditkit.stats.levels.text_levels`); no row
     is visited in Python. ``levels_of(feature)``, when given, returns what ``text_levels``
     gives for that column (e.g. the group codes and keys of the feature alone, computed before).
+    The codes are held in the narrowest integer type for the number of groups
+    (:func:`auditkit.stats.levels.code_dtype`): widen them (``levels.wide``) before arithmetic.
 
     Examples
     --------
@@ -170,14 +173,17 @@ def group_codes(sensitive: pd.DataFrame, features: tuple[str, ...],
     >>> codes.tolist(), keys["sex"].tolist()
     ([1, 0, 1], ['f', 'm'])
     """
-    codes = np.zeros(len(sensitive), dtype=np.int64)
+    codes = np.zeros(len(sensitive), dtype=np.int8)
     combos = np.zeros((1, 0), dtype=np.int64)  # per group so far: the level of each feature
     names = []
     levels_of = levels_of or (lambda feature: text_levels(sensitive[feature]))
     for feature in features:
         levels, level_names = levels_of(feature)
         size = len(level_names)
-        codes, present = renumber(codes * size + levels, len(combos) * size)
+        combined = np.multiply(codes, size, dtype=np.int64)  # widened: narrow codes * size would wrap around
+        combined += levels
+        codes, present = renumber(combined, len(combos) * size)
+        del combined
         combos = np.column_stack([combos[present // size], present % size])
         names.append(level_names)
     keys = pd.DataFrame({f: level_names.take(combos[:, j]).reset_index(drop=True)
@@ -194,7 +200,9 @@ def group_counts(codes: np.ndarray, cells: np.ndarray, n_groups: int) -> np.ndar
     >>> group_counts(np.array([0, 0, 1, 1]), confusion_cells([1, 0, 1, 0], [1, 1, 0, 0]), 2).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
-    flat = np.bincount(codes * 4 + cells, minlength=n_groups * 4)
+    keys = np.multiply(codes, 4, dtype=np.int64)  # widened: narrow codes * 4 would wrap around
+    keys += cells
+    flat = np.bincount(keys, minlength=n_groups * 4)
     return flat.reshape(n_groups, 4)
 
 

@@ -24,6 +24,51 @@ EXACT_OBJECT_KINDS = frozenset({"string", "empty"})
 # NumPy dtype kinds whose equal values are the same value: signed, unsigned, bool, datetime, timedelta.
 EXACT_NUMPY_KINDS = frozenset("iubMm")
 FLOAT_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
+# The integer types codes are held in, narrowest first (signed: -1 can mark a missing value).
+CODE_TYPES = (np.int8, np.int16, np.int32, np.int64)
+
+
+def code_dtype(n_codes: int) -> np.dtype:
+    """The narrowest signed integer type that holds every code ``-1 .. n_codes - 1``.
+
+    Group codes are kept for a whole audit (one per row and grouping), so they are held in
+    this type; whoever computes with them (``codes * k + y``, a ``bincount`` of combined
+    codes) widens them first (:func:`wide`), as products of narrow codes overflow.
+
+    Examples
+    --------
+    >>> [code_dtype(n).name for n in (2, 128, 129, 2**15 + 1, 2**31 + 1)]
+    ['int8', 'int8', 'int16', 'int32', 'int64']
+    """
+    for kind in CODE_TYPES:
+        if n_codes - 1 <= np.iinfo(kind).max:
+            return np.dtype(kind)
+    raise ValueError(f"too many codes for 64-bit integers: {n_codes}")
+
+
+def narrow(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """``codes`` (all in ``-1 .. n_codes - 1``) in :func:`code_dtype` of ``n_codes``, without a copy when already so.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> narrow(np.array([0, 2, 1]), 3).dtype.name
+    'int8'
+    """
+    return np.asarray(codes).astype(code_dtype(n_codes), copy=False)
+
+
+def wide(codes: np.ndarray) -> np.ndarray:
+    """``codes`` as 64-bit integers, ready for arithmetic that could overflow a narrow type (``codes * k + y``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([100, 1], dtype=np.int8)
+    >>> (wide(codes) * 4).tolist(), (codes * 4).dtype.name  # the narrow product would wrap around
+    ([400, 4], 'int8')
+    """
+    return np.asarray(codes, dtype=np.int64)
 
 
 def hashes_exactly(values: pd.Series) -> bool:
@@ -96,7 +141,8 @@ def renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes in ``0..size-1`` renumbered ``0..k-1`` in the order of the values present, and those values.
 
     The same as ``numpy.unique(codes, return_inverse=True)`` (reversed), without sorting the
-    rows when a table of all ``size`` values is small.
+    rows when a table of all ``size`` values is small. The dense codes are in :func:`code_dtype`
+    of the number of values present.
 
     Examples
     --------
@@ -105,14 +151,14 @@ def renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     >>> dense.tolist(), present.tolist()
     ([2, 0, 2, 1], [2, 5, 7])
     """
-    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.asarray(codes)
     if size <= 4 * len(codes) + 1024:
         present = np.flatnonzero(np.bincount(codes, minlength=size))
-        position = np.zeros(size, dtype=np.int64)
+        position = np.zeros(size, dtype=code_dtype(len(present)))
         position[present] = np.arange(len(present))
         return position[codes], present
     present, dense = np.unique(codes, return_inverse=True)
-    return dense.astype(np.int64).reshape(-1), present
+    return narrow(dense.reshape(-1), len(present)), present
 
 
 def text_levels(values: pd.Series) -> tuple[np.ndarray, pd.Series]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.stats.levels import labelled, text_levels
+from auditkit.stats.levels import labelled, narrow, text_levels
 
 MISSING_GROUP = "(missing)"
 ATTRS_KEY = "missing_groups"
@@ -62,7 +62,8 @@ def sensitive_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One column per sensitive column, values as text (:func:`group_label`). Its
+        One column per sensitive column, values as text (:func:`group_label`), held as a
+        categorical column (one narrow code a row; its categories sorted as text). Its
         ``attrs["missing_groups"]`` maps each column that has missing values to the label
         of its missing group.
 
@@ -99,10 +100,18 @@ def sensitive_frame_and_levels(frame: pd.DataFrame,
         if (codes < 0).any():
             labels[col] = missing_label(texts)
         names = np.array([*texts, labels.get(col)], dtype=object)
-        out[col] = pd.Series(names[codes], index=frame.index, dtype=object)  # code -1 (missing) picks the last
-        levels[col] = _text_levels_of(codes, names, col in labels)
+        level_codes, level_names = _text_levels_of(codes, names, col in labels)  # code -1 (missing) picks the last
+        out[col] = _categorical(level_codes, level_names, frame.index)
+        levels[col] = level_codes, level_names
     out.attrs[ATTRS_KEY] = labels
     return out, levels
+
+
+def _categorical(level_codes: np.ndarray, level_names: pd.Series, index: pd.Index) -> pd.Series:
+    """The texts ``level_names[level_codes]`` as a categorical column: a narrow code a row, not a pointer a row."""
+    categories = pd.Index(level_names.to_numpy(dtype=object), dtype=object)
+    values = pd.Categorical.from_codes(narrow(level_codes, len(categories)), categories=categories)
+    return pd.Series(values, index=index)
 
 
 def _text_levels_of(codes: np.ndarray, names: np.ndarray, missing: bool) -> tuple[np.ndarray, pd.Series]:
@@ -111,7 +120,7 @@ def _text_levels_of(codes: np.ndarray, names: np.ndarray, missing: bool) -> tupl
     name_of_entry, distinct = pd.factorize(used)  # entries with the same text (1 and "1") are one level
     level_of_distinct, level_names = text_levels(pd.Series(distinct, dtype=object))
     level_of_entry = np.append(level_of_distinct[name_of_entry], -1)  # code -1 never occurs without missing rows
-    return level_of_entry[:len(names)][codes], level_names
+    return narrow(level_of_entry[:len(names)], len(level_names))[codes], level_names  # narrow a row
 
 
 def missing_groups(sensitive: pd.DataFrame) -> dict[str, str]:
