@@ -24,7 +24,7 @@ intervals; for a rate, :func:`wilson_interval` gives the Wilson score interval i
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -145,7 +145,7 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
         yield np.zeros((n_boot, n_cells), dtype=np.int64)
         return
     poisson = PoissonTables(counts) if 4 * n_cells <= total else None
-    rows_through = np.cumsum(counts)  # row r (in cell order) is in the first cell whose rows_through exceeds r
+    cell_of = _cell_of_row(counts, direct=poisson is None)
     chunk = max(1, min(n_boot, chunk_cells // max(n_cells, 1)))
     done = 0
     with progress_bar(n_boot, "bootstrap", "resample") as bar:
@@ -158,7 +158,7 @@ def multinomial_resamples(counts: np.ndarray, n_boot: int, rng: np.random.Genera
                 removed = rng.choice(int(drawn[-1]), size=int(-missing[r]), replace=False)
                 draws[r] -= np.bincount(np.searchsorted(drawn, removed, side="right"), minlength=n_cells)
             missing = np.maximum(missing, 0)
-            cells = np.searchsorted(rows_through, rng.integers(0, total, size=int(missing.sum())), side="right")
+            cells = cell_of(rng.integers(0, total, size=int(missing.sum())))
             owner = np.repeat(np.arange(size) * n_cells, missing)
             draws += np.bincount(owner + cells, minlength=size * n_cells).reshape(size, n_cells)
             yield draws
@@ -327,3 +327,18 @@ def interval_pairs(lower: np.ndarray, upper: np.ndarray) -> list[list[float | No
 
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
+
+
+def _cell_of_row(counts: np.ndarray, direct: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """The cell of each drawn row (rows numbered in cell order), by lookup table or by search.
+
+    Drawing every row directly (``direct``: more cells than a quarter of the rows) draws ``N`` rows a
+    resample, so a table of ``N`` cells costs less than one chunk of draws and a lookup is several
+    times faster than a search; the Poisson path draws about ``sqrt(N)`` rows a resample, where
+    searching the cumulative counts saves the row-long table. Both give the same cells.
+    """
+    if direct:
+        table = np.repeat(np.arange(len(counts), dtype=np.int32 if len(counts) < 2**31 else np.int64), counts)
+        return table.__getitem__
+    rows_through = np.cumsum(counts)  # row r (in cell order) is in the first cell whose rows_through exceeds r
+    return lambda rows: np.searchsorted(rows_through, rows, side="right")
