@@ -32,7 +32,7 @@ import pandas as pd
 from auditkit.engine.dask_explain import RowSource, row_seeds, rows_of, sample_context, shap_engine
 from auditkit.engine.dask_lime_stats import lime_training, stats_explainer
 from auditkit.engine.dask_model import DECISION, SCORE
-from auditkit.engine.dask_sample import POSITION, STRATUM, Strata, pull_positions, strata_of_rows
+from auditkit.engine.dask_sample import POSITION, Strata, pull_positions, strata_of_rows
 from auditkit.explain.lime_runs import explain_rows, lime_output, lime_settings
 from auditkit.explain.shap_sample import CountedRowSample
 from auditkit.result import StepResult
@@ -81,8 +81,8 @@ def lime_result(step: LimeStep, ctx: Any, source: RowSource) -> StepResult:
     >>> [row["reason"] for row in audit.step("lime").payload["lime"]["instances"]]
     ['most confident error, g=a', 'most confident error, g=b', 'random sample']
     """
-    pulled = pulled_lime(step, ctx, source)
-    return step.run(instance_context(step, ctx, pulled, source))
+    pulled = _pulled(step, ctx, source)
+    return step.run(_instance_context(step, ctx, pulled, source))
 
 
 def agreement_result(step: Any, ctx: Any, source: RowSource) -> StepResult:
@@ -103,8 +103,8 @@ def agreement_result(step: Any, ctx: Any, source: RowSource) -> StepResult:
     2
     """
     lime = ctx.spec.step("lime")
-    pulled = pulled_lime(lime, ctx, source)
-    local = instance_context(lime, ctx, pulled, source)
+    pulled = _pulled(lime, ctx, source)
+    local = _instance_context(lime, ctx, pulled, source)
     shap = ctx.spec.step("shap")
     columns = list(ctx.X.columns)
     X = pulled.rows[columns]
@@ -118,12 +118,12 @@ def agreement_result(step: Any, ctx: Any, source: RowSource) -> StepResult:
     return step.run(local)
 
 
-def pulled_lime(step: LimeStep, ctx: Any, source: RowSource) -> PulledLime:
+def _pulled(step: LimeStep, ctx: Any, source: RowSource) -> PulledLime:
     """The LIME step's instances pulled from the frame and explained (once per audit and settings)."""
-    return ctx.cache.get_or_compute(("dask", *step._outcome_key()), lambda: _pulled_lime(step, ctx, source))
+    return ctx.cache.get_or_compute(("dask", *step._outcome_key()), lambda: _explained(step, ctx, source))
 
 
-def _pulled_lime(step: LimeStep, ctx: Any, source: RowSource) -> PulledLime:
+def _explained(step: LimeStep, ctx: Any, source: RowSource) -> PulledLime:
     strata = source.strata(ctx)
     picked, missing = select_instances(step, ctx, source, strata)
     run = source.run
@@ -146,7 +146,7 @@ def _pulled_lime(step: LimeStep, ctx: Any, source: RowSource) -> PulledLime:
     return PulledLime(LimeOutcome(instances, runs, seeds, missing), rows)
 
 
-def instance_context(step: LimeStep, ctx: Any, pulled: PulledLime, source: RowSource) -> Any:
+def _instance_context(step: LimeStep, ctx: Any, pulled: PulledLime, source: RowSource) -> Any:
     """A context whose rows are the pulled instances (with their labels, decisions and scores), knowing the outcome."""
     run, rows = source.run, pulled.rows
     X = rows[list(ctx.X.columns)]
@@ -177,7 +177,7 @@ def select_instances(step: LimeStep, ctx: Any, source: RowSource, strata: Strata
     """
     if step.row_ids is not None:
         return requested(source, step.row_ids, None if ctx is None else ctx.n_rows)
-    picked = confident_errors(ctx, source, strata, step.errors_per_group)[: step.n_instances]
+    picked = _confident_errors(ctx, source, strata, step.errors_per_group)[: step.n_instances]
     taken = np.unique([p for p, _ in picked]).astype(np.int64)
     n_rest = ctx.n_rows - len(taken)
     n_random = min(step.n_instances - len(picked), n_rest)
@@ -232,7 +232,7 @@ def _labelled(index: pd.Index, wanted: set[str]) -> tuple[int, list[tuple[str, i
     return len(index), [(text, i) for i, text in enumerate(map(str, index)) if text in wanted]
 
 
-def confident_errors(ctx: Any, source: RowSource, strata: Strata, per_group: int) -> list[tuple[int, str]]:
+def _confident_errors(ctx: Any, source: RowSource, strata: Strata, per_group: int) -> list[tuple[int, str]]:
     """The most confident wrong decisions of every sensitive group, as the in-memory step picks them.
 
     The threshold comes from the cells (``ctx``: their decisions and scores); each partition hands over

@@ -195,7 +195,7 @@ def lime_training(frame: Any, columns: list[str]) -> LimeTraining:
 
 
 def _first_pass(part: pd.DataFrame, numeric: list[str]) -> tuple[dict, dict]:
-    """Per numeric column its finite values' sketch and ``(NaN, -inf, +inf, rows)``; per other column its values' rows."""
+    """Numeric columns: the finite values' sketch and ``(NaN, -inf, +inf, rows)``; others: the rows per value."""
     numbers = {}
     for c in numeric:
         values = _numbers(part[c])
@@ -221,10 +221,11 @@ def _codec(meta: pd.DataFrame, numeric: list[str], counted: list[dict]) -> tuple
         merged = pd.concat([part[c][0] for part in counted]) if counted else pd.Series([], dtype=np.int64)
         merged = merged[merged > 0]
         merged = pd.Series(merged.to_numpy(), index=merged.index.astype(object)).groupby(level=0, sort=False).sum()
-        values = sorted(set(merged.index.tolist()), key=str)
+        found = dict(zip(merged.index.tolist(), merged.to_numpy().tolist(), strict=True))
+        values = sorted(set(found), key=str)
         categories[j] = [*values, None]
         missing = sum(part[c][1] for part in counted)
-        rows[j] = np.array([*(int(merged[v]) for v in values), missing], dtype=np.int64)
+        rows[j] = np.array([*(int(found[v]) for v in values), missing], dtype=np.int64)
     return TabularCodec([str(c) for c in meta.columns], categories, {str(c): meta[c].dtype for c in meta.columns}), rows
 
 
