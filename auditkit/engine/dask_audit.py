@@ -112,8 +112,8 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
     ``dask.dataframe.DataFrame``. The audit checks the decisions of a binary task: a column's (``predictions``,
     and ``scores`` if given) or a model's (``model``, computed on the workers: :mod:`auditkit.engine.dask_model`),
-    with the steps in :data:`auditkit.engine.DASK_STEPS` (and ``shap`` with a model). It runs on a new
-    ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
+    with the steps in :data:`auditkit.engine.DASK_STEPS` (and ``shap``, ``lime``, ``agreement`` with a model).
+    It runs on a new ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
     An audit of a model with steps that explain rows (:data:`~auditkit.engine.DASK_MODEL_STEPS`) pulls
     them from the data while the steps run: the cluster then stays open until ``session`` (the runner's)
