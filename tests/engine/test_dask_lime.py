@@ -16,6 +16,7 @@ from sklearn.compose import make_column_transformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 import auditkit
@@ -82,6 +83,25 @@ def test_lime_on_dask_explains_the_in_memory_instances_with_the_same_numbers(cas
     assert [row["reason"] for row in got["instances"]].count("random sample") >= 1
     assert got["training_rows"] == len(frame) and got["imputed_numeric_values"] == expected["imputed_numeric_values"]
     assert_same_numbers(on_dask.to_dict(), in_memory.to_dict(), rel=WEIGHTS_REL)
+
+
+CHOICES = {  # model, its inputs, the LIME step's options
+    "no errors asked": (MODELS["a tree (tied scores)"], {"errors_per_group": 0}),
+    "three errors a group, tied scores": (MODELS["a tree (tied scores)"], {"errors_per_group": 3, "n_instances": 14}),
+    "fewer instances than groups": (MODELS["a tree (tied scores)"], {"n_instances": 3}),
+    "decision scores": ((LinearSVC, FEATURES[1:]), {"errors_per_group": 2}),
+}
+
+
+@pytest.mark.parametrize("case", list(CHOICES))
+def test_the_instances_are_the_in_memory_steps(case, frame):
+    (model, columns), options = CHOICES[case]
+    on_dask, in_memory = audits(frame, model, columns, PARTITIONS["uneven and empty"], steps=["lime"],
+                                step_options={"lime": {"repeats": 1, "num_samples": 50, **options}})
+    chosen = ["row_id", "reason", "y_true", "y_pred", "score"]
+    got, expected = (audit.step("lime").payload["lime"]["instances"] for audit in (on_dask, in_memory))
+    assert [[row[k] for k in chosen] for row in got] == [[row[k] for k in chosen] for row in expected]
+    assert len(got) == options.get("n_instances", 20)
 
 
 def test_requested_rows_are_found_in_their_partitions_as_in_memory(frame):
