@@ -22,8 +22,8 @@ from sklearn.tree import DecisionTreeClassifier
 import auditkit
 from auditkit.engine import dask_audit
 from auditkit.engine.dask_lime import rest_positions
-from auditkit.engine.dask_order_stats import SAMPLES
 from auditkit.engine.dask_lime_stats import lime_training, stats_explainer
+from auditkit.engine.dask_order_stats import SAMPLES
 from auditkit.explain.codec import TabularCodec
 from auditkit.explain.lime_runs import _impute, lime_settings
 from auditkit.steps.lime_step import LimeStep
