@@ -26,4 +26,4 @@ ENGINE_CONSTRAINTS = {
 # What the Dask engine runs: steps whose numbers are functions of counts the engine aggregates.
 DASK_STEPS = ("data_overview", "data_bias", "performance", "fairness")
 # What it runs with a model besides: steps that explain rows, on a seeded stratified sample pulled from the data.
-DASK_MODEL_STEPS = ("shap",)
+DASK_MODEL_STEPS = ("shap", "lime", "agreement")

@@ -35,6 +35,7 @@ from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
 from auditkit.engine.dask_explain import DaskRowsStep, RowSource
+from auditkit.engine.dask_lime import agreement_result, lime_result
 from auditkit.engine.dask_model import ModelRun, decisions_spec, load_model, model_context, model_run
 from auditkit.engine.dask_numbers import finish_encodings
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
@@ -43,8 +44,10 @@ from auditkit.io.data import LoadedData
 from auditkit.params import show
 from auditkit.result import StepResult
 from auditkit.spec import AuditSpec
+from auditkit.steps.agreement import AgreementStep
 from auditkit.steps.data_bias import DataBiasStep
 from auditkit.steps.data_overview import DataOverviewStep
+from auditkit.steps.lime_step import LimeStep
 from auditkit.steps.shap_step import ShapStep
 
 LOCAL_WORKERS = 2  # processes of the LocalCluster started when no scheduler is given, one thread each
@@ -52,6 +55,7 @@ SUPPORTED = (f"engine='dask' audits the binary decisions of a column (prediction
              f"scores=COLUMN) or of a model (model=...), with no sample, with the steps {', '.join(DASK_STEPS)} "
              f"(and {', '.join(DASK_MODEL_STEPS)} with a model)")
 SYNCHRONOUS = "synchronous"  # scheduler= value that runs every task in this process (tests, debugging)
+EXPLAINED = {ShapStep: None, LimeStep: lime_result, AgreementStep: agreement_result}  # how each is run on pulled rows
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,9 @@ class DaskShared:
 
     def engine_step(self, step: Any) -> Any:
         """The step the runner runs: an explanation step on rows pulled from the data; any other as it is."""
-        if self.rows is None or type(step) is not ShapStep:
+        if self.rows is None or type(step) not in EXPLAINED:
             return step
-        return DaskRowsStep(step, self.rows)
+        return DaskRowsStep(step, self.rows, EXPLAINED[type(step)])
 
     def result_for(self, step: Any, ctx: Any) -> StepResult | None:
         """The data overview and data_bias from the Dask tables; None for any other step (run on the context)."""
@@ -108,8 +112,8 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     ``data`` is a path pattern of Parquet/CSV files (``"part-*.parquet"``) or a
     ``dask.dataframe.DataFrame``. The audit checks the decisions of a binary task: a column's (``predictions``,
     and ``scores`` if given) or a model's (``model``, computed on the workers: :mod:`auditkit.engine.dask_model`),
-    with the steps in :data:`auditkit.engine.DASK_STEPS` (and ``shap`` with a model). It runs on a new
-    ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
+    with the steps in :data:`auditkit.engine.DASK_STEPS` (and ``shap``, ``lime``, ``agreement`` with a model).
+    It runs on a new ``LocalCluster`` (2 processes, 1 thread each) closed afterwards, or on the cluster at
     ``scheduler`` (``"tcp://host:8786"``; ``"synchronous"``: in this process, no cluster).
     An audit of a model with steps that explain rows (:data:`~auditkit.engine.DASK_MODEL_STEPS`) pulls
     them from the data while the steps run: the cluster then stays open until ``session`` (the runner's)
@@ -165,7 +169,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     n_features = len(run.columns) if run is not None else len(
         [c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
     pull_in = nullcontext if held else partial(dask_scheduler, scheduler)
-    rows = RowSource(source.frame, pull_in, renumber=bool(source.files)) if explains else None
+    rows = RowSource(source.frame, pull_in, renumber=bool(source.files), decided=frame, run=run) if explains else None
     return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows)
 
 

@@ -65,6 +65,10 @@ class RowSource:
     renumber : bool
         Index the pulled rows by their position in the data (data read from files, whose partitions
         each count their rows from 0), as the in-memory engine indexes the rows it reads.
+    decided : dask.dataframe.DataFrame, optional
+        The data with the model's decisions and scores (:meth:`~auditkit.engine.dask_model.ModelRun.with_decisions`).
+    run : ModelRun, optional
+        The audited model.
 
     Examples
     --------
@@ -77,6 +81,8 @@ class RowSource:
     session: Callable[[], AbstractContextManager]
     renumber: bool
     counted: Strata | None = None
+    decided: Any = None
+    run: Any = None
 
     def strata(self, ctx: Any) -> Strata:
         """The strata of the audit's rows (``ctx``: the context of the cells) and their rows per partition, once."""
@@ -100,6 +106,7 @@ class DaskRowsStep:
 
     step: Any
     rows: RowSource
+    result: Callable[[Any, Any, RowSource], StepResult] | None = None
 
     @property
     def name(self) -> str:
@@ -116,6 +123,8 @@ class DaskRowsStep:
     def run(self, ctx: Any) -> StepResult:
         """The step's result, from the rows it needs pulled from the Dask frame."""
         with self.rows.session():
+            if self.result is not None:
+                return self.result(self.step, ctx, self.rows)
             return shap_result(self.step, ctx, self.rows.frame, self.rows.strata(ctx), self.rows.renumber)
 
 
@@ -137,16 +146,12 @@ def shap_result(step: ShapStep, ctx: Any, frame: Any, strata: Strata, renumber: 
     (20, 200, {'group': 'a', 'rows_explained': 10, 'rows_audited': 100})
     """
     columns = list(ctx.X.columns)
-    n_rows = ctx.n_rows
-    size = int(step.background_size)
-    chosen = np.arange(n_rows) if n_rows <= size else np.sort(
-        ctx.rng("shap.background").choice(n_rows, size=size, replace=False))  # as shap_step.background_rows
-    background = _rows(pull_positions(frame, strata, chosen, columns), columns, renumber)
+    background = _background(step, ctx, frame, strata, renumber)
     engine = _engine(step, ctx, background, background)
     limit = step.row_limit(ctx, engine)[0]
     floor = step.min_group_size or ctx.spec.min_group_size
     pulled, sample = pull_sample(frame, strata, draw(strata, limit, ctx.rng("shap.rows"), floor), columns)
-    X = _rows(pulled, columns, renumber)
+    X = rows_of(pulled, columns, renumber)
     if engine.explainer == "permutation":  # it codes the categories of the rows it explains too
         engine = _engine(step, ctx, background, pd.concat([background, X]))
     positions = pulled[POSITION].to_numpy()
@@ -158,13 +163,56 @@ def shap_result(step: ShapStep, ctx: Any, frame: Any, strata: Strata, renumber: 
     return step.run(sample_ctx)
 
 
+def shap_engine(step: ShapStep, ctx: Any, source: RowSource, X: pd.DataFrame) -> Any:
+    """The SHAP step's engine as :func:`shap_result` builds it, for explaining the rows ``X`` (pulled from ``source``).
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from contextlib import nullcontext
+    >>> from types import SimpleNamespace
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from auditkit.engine.dask_sample import count_strata
+    >>> data = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0] * 5, "g": ["a", "b"] * 10, "y": [0, 0, 1, 1] * 5})
+    >>> ctx = SimpleNamespace(X=data[["x"]].iloc[:0], n_rows=20, model=LogisticRegression().fit(data[["x"]], data["y"]),
+    ...                       positive_label=1, rng=lambda salt: np.random.default_rng(0))
+    >>> import dask
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     frame = dd.from_pandas(data, npartitions=2)
+    ...     strata = count_strata(frame, data[["g"]].drop_duplicates(), data[["g"]].drop_duplicates())
+    ...     shap_engine(ShapStep(), ctx, RowSource(frame, nullcontext, True, strata), data[["x"]].iloc[:2]).explainer
+    'linear'
+    """
+    background = _background(step, ctx, source.frame, source.strata(ctx), source.renumber)
+    engine = _engine(step, ctx, background, background)
+    if engine.explainer == "permutation":
+        engine = _engine(step, ctx, background, pd.concat([background, X]))
+    return engine
+
+
+def _background(step: ShapStep, ctx: Any, frame: Any, strata: Strata, renumber: bool) -> pd.DataFrame:
+    """The background rows of ``shap_step.background_rows``, pulled from ``frame``."""
+    columns = list(ctx.X.columns)
+    n_rows = ctx.n_rows
+    size = int(step.background_size)
+    chosen = np.arange(n_rows) if n_rows <= size else np.sort(
+        ctx.rng("shap.background").choice(n_rows, size=size, replace=False))  # as shap_step.background_rows
+    return rows_of(pull_positions(frame, strata, chosen, columns), columns, renumber)
+
+
 def _engine(step: ShapStep, ctx: Any, background: pd.DataFrame, rows: pd.DataFrame) -> Any:
     return build_shap_engine(ctx.model, background, ctx.positive_label, explainer=step.explainer,
                              n_permutations=step.n_permutations, rows=rows)
 
 
-def _rows(pulled: pd.DataFrame, columns: list[str], renumber: bool) -> pd.DataFrame:
-    """The model's input columns of pulled rows; indexed by position in the data when ``renumber``."""
+def rows_of(pulled: pd.DataFrame, columns: list[str], renumber: bool) -> pd.DataFrame:
+    """The ``columns`` of pulled rows; indexed by position in the data when ``renumber``.
+
+    Examples
+    --------
+    >>> rows_of(pd.DataFrame({"x": [1.0, 2.0], POSITION: [7, 9]}), ["x"], True).index.tolist()
+    [7, 9]
+    """
     rows = pulled[columns]
     if renumber:
         rows = rows.set_axis(pd.RangeIndex(0, 0) if not len(rows) else pd.Index(pulled[POSITION].to_numpy()))

@@ -114,13 +114,47 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
 
     codec = TabularCodec.fit(training, rows)
     train_codes, medians, _ = _impute(codec, codec.encode(training), None)
+    output = lime_output(model, codec, positive_label)
+    explainer = LimeTabularExplainer(train_codes, **lime_settings(codec, output[0], discretize_continuous))
+    return explain_rows(explainer, codec, medians, output, rows, seeds, num_samples)
+
+
+def lime_settings(codec: TabularCodec, mode: str, discretize_continuous: bool) -> dict[str, Any]:
+    """The settings of the ``LimeTabularExplainer`` of rows coded by ``codec`` (all but the training data).
+
+    Examples
+    --------
+    >>> codec = TabularCodec.fit(pd.DataFrame({"sex": ["F", "M"], "age": [30, 40]}))
+    >>> settings = lime_settings(codec, "classification", True)
+    >>> settings["categorical_features"], settings["feature_selection"]
+    ([0], 'none')
+    """
+    return {"mode": mode, "feature_names": codec.columns, "categorical_features": codec.categorical_positions,
+            "categorical_names": codec.category_names(), "discretize_continuous": discretize_continuous,
+            "random_state": 0, "feature_selection": "none"}
+
+
+def explain_rows(explainer: Any, codec: TabularCodec, medians: np.ndarray, output: tuple, rows: pd.DataFrame,
+                 seeds: list[int], num_samples: int) -> LimeRuns:
+    """Explain each row of ``rows`` once per seed with a prepared ``explainer`` (see :func:`explain_with_lime`).
+
+    ``medians`` replace the rows' missing numbers (the training data's, per column), ``output`` is
+    :func:`lime_output`'s for the model.
+
+    Examples
+    --------
+    >>> from lime.lime_tabular import LimeTabularExplainer
+    >>> from auditkit.examples import loans_model
+    >>> X, model = loans_model()
+    >>> codec = TabularCodec.fit(X)
+    >>> output = lime_output(model, codec, None)
+    >>> explainer = LimeTabularExplainer(codec.encode(X), **lime_settings(codec, output[0], True))
+    >>> runs = explain_rows(explainer, codec, np.zeros(2), output, X.iloc[[0]], [1], 500)
+    >>> np.allclose(runs.weights, explain_with_lime(model, X.iloc[[0]], X, [1], num_samples=500).weights)
+    True
+    """
     row_codes, _, imputed = _impute(codec, codec.encode(rows), medians)
-    mode, predict, label, space = _lime_output(model, codec, positive_label)
-    explainer = LimeTabularExplainer(
-        train_codes, mode=mode, feature_names=codec.columns,
-        categorical_features=codec.categorical_positions, categorical_names=codec.category_names(),
-        discretize_continuous=discretize_continuous, random_state=0, feature_selection="none",
-    )
+    _, predict, label, space = output
     n_features = len(codec.columns)
     weights = np.zeros((len(rows), len(seeds), n_features))
     local_r2 = np.zeros((len(rows), len(seeds)))
@@ -141,9 +175,9 @@ def explain_with_lime(model: Any, rows: pd.DataFrame, training: pd.DataFrame, se
             with draws.recording():
                 samples = [_drawn_samples(lambda fn, i=i, r=r: explain(i, r, fn)) for i, r in batch]
             outputs = _split(predict(np.concatenate(samples)), [len(codes) for codes in samples])
-            for (i, r), codes, output in zip(batch, samples, outputs, strict=True):
+            for (i, r), codes, output_ in zip(batch, samples, outputs, strict=True):
                 with draws.replaying():
-                    exp = explain(i, r, _replay(codes, output, predict))
+                    exp = explain(i, r, _replay(codes, output_, predict))
                 for j, w in exp.local_exp[label]:
                     weights[i, r, j] = w
                 local_r2[i, r] = exp.score
@@ -304,8 +338,17 @@ def _impute(codec: TabularCodec, codes: np.ndarray, medians: np.ndarray | None):
     return codes, medians, int(missing.sum())
 
 
-def _lime_output(model: Any, codec: TabularCodec, positive_label: Any):
-    """``(mode, predict_fn on codes, label explained, output space)`` for the model."""
+def lime_output(model: Any, codec: TabularCodec, positive_label: Any) -> tuple[str, Any, int, str]:
+    """``(mode, predict_fn on codes, label explained, output space)`` for the model.
+
+    Examples
+    --------
+    >>> from auditkit.examples import loans_model
+    >>> X, model = loans_model()
+    >>> mode, predict, label, space = lime_output(model, TabularCodec.fit(X), None)
+    >>> mode, label, space, predict(TabularCodec.fit(X).encode(X)).shape
+    ('classification', 1, 'probability', (6, 2))
+    """
     classes = list(getattr(model, "classes_", []))
     if classes and hasattr(model, "predict_proba"):
         # The positive label's class (no fallback to another class); the last class without one.

@@ -115,9 +115,11 @@ class LimeStep(Step):
 
     def explain(self, ctx) -> LimeOutcome:
         """Choose the instances and explain them (computed once per audit and settings)."""
-        key = ("lime.outcome", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
-               self.num_samples, self.discretize_continuous)
-        return ctx.cache.get_or_compute(key, lambda: self._explain(ctx))
+        return ctx.cache.get_or_compute(self._outcome_key(), lambda: self._explain(ctx))
+
+    def _outcome_key(self) -> tuple:
+        return ("lime.outcome", self.n_instances, tuple(self.row_ids or ()), self.errors_per_group, self.repeats,
+                self.num_samples, self.discretize_continuous)
 
     def _explain(self, ctx) -> LimeOutcome:
         instances, missing = self.select_instances(ctx)
@@ -179,7 +181,7 @@ class LimeStep(Step):
             "num_samples": self.num_samples, "repeats": self.repeats, "seeds": outcome.seeds,
             "top_k": self.top_k, "min_jaccard": self.min_jaccard,
             "discretize_continuous": self.discretize_continuous,
-            "training_rows": len(ctx.X_train if ctx.X_train is not None else ctx.X),
+            "training_rows": len(ctx.X_train) if ctx.X_train is not None else ctx.n_rows,
             "output_space": runs.output_space if runs else None,
             "imputed_numeric_values": runs.imputed_numeric if runs else 0,
             "missing_row_ids": outcome.missing_ids,

@@ -136,7 +136,7 @@ def test_the_default_local_cluster_is_closed_afterwards():
 
 SUPPORTED = ("engine='dask' audits the binary decisions of a column \\(predictions=COLUMN, optionally scores=COLUMN\\) "
              "or of a model \\(model=...\\), with no sample, with the steps data_overview, data_bias, performance, "
-             "fairness \\(and shap with a model\\); got ")
+             "fairness \\(and shap, lime, agreement with a model\\); got ")
 
 
 @pytest.mark.parametrize(("change", "got"), [
@@ -160,8 +160,8 @@ def test_the_cli_refuses_an_unsupported_combination_with_exit_2(parts, tmp_path,
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("auditkit: error: --engine dask audits the binary decisions of a column")
-    assert err.rstrip().endswith("with the steps data_overview, data_bias, performance, fairness (and shap with a "
-                                 "model); got steps shap")
+    assert err.rstrip().endswith("with the steps data_overview, data_bias, performance, fairness (and shap, lime, "
+                                 "agreement with a model); got steps shap")
     assert "Traceback" not in err
 
 

@@ -276,14 +276,14 @@ def test_shap_of_every_row_when_the_budget_allows(frame):
 
 
 @pytest.mark.parametrize(("settings", "got"), [
-    ({"steps": ["fairness", "lime"]}, "got steps lime"),
-    ({"steps": ["agreement"]}, "got steps agreement"),
+    ({"model": None, "predictions": "approved", "steps": ["fairness", "lime"]}, "got steps lime"),
+    ({"model": None, "predictions": "approved", "steps": ["agreement"]}, "got steps agreement"),
     ({"model": None, "predictions": "approved", "steps": ["shap"]}, "got steps shap"),
 ])
 def test_steps_the_engine_does_not_run_are_refused(settings, got, frame):
     model = LogisticRegression().fit(frame[FEATURES], frame["approved"])
     with pytest.raises(InputError, match=f"with the steps data_overview, data_bias, performance, fairness "
-                                         f"\\(and shap with a model\\); {got}$"):
+                                         f"\\(and shap, lime, agreement with a model\\); {got}$"):
         auditkit.audit(data=dask_frame(frame), engine="dask", scheduler="synchronous", progress=False,
                        **{**SETTINGS, "model": model, **settings})
 

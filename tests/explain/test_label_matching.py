@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from auditkit.exceptions import InputError
 from auditkit.explain.codec import TabularCodec
-from auditkit.explain.lime_runs import _lime_output, explain_with_lime
+from auditkit.explain.lime_runs import explain_with_lime, lime_output
 from auditkit.explain.shap_models import class_index as _class_index
 from auditkit.explain.shap_values import build_shap_engine
 from auditkit.io.labels import class_position
@@ -60,14 +60,14 @@ def test_explained_class_of_a_model_with_float_classes(positive, position):
     model = _model((0.0, 1.0))
     assert _class_index(model, positive) == position
     codec = TabularCodec.fit(_frame())
-    assert _lime_output(model, codec, positive)[2] == position
+    assert lime_output(model, codec, positive)[2] == position
 
 
 def test_explained_class_when_the_positive_label_is_the_first_of_string_classes():
     model = _model(("no", "yes"))
     assert list(model.classes_) == ["no", "yes"]
     assert _class_index(model, "no") == 0
-    assert _lime_output(model, TabularCodec.fit(_frame()), "no")[2] == 0
+    assert lime_output(model, TabularCodec.fit(_frame()), "no")[2] == 0
 
 
 @pytest.mark.parametrize(("classes", "negative", "positive"), [
