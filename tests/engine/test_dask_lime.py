@@ -200,3 +200,20 @@ def test_the_client_receives_no_whole_column(monkeypatch):
                    steps=["lime"], step_options={"lime": {**LIME, "repeats": 1}}, **SETTINGS)
     sketches = 4 * len(FEATURES) * 2 * (SAMPLES + 1)  # per partition and numeric column: values and ranks
     assert received and max(received) <= sketches + 100 < len(data)  # bounded by partitions, not rows: no column
+
+
+@pytest.mark.slow
+def test_lime_and_agreement_on_a_local_cluster_give_the_in_memory_numbers(frame, tmp_path):
+    """Parquet parts read by a 2-process LocalCluster (not the synchronous scheduler): same instances and numbers."""
+    model, columns = MODELS["a pipeline with a category"]
+    fitted = model().fit(frame[columns], frame["approved"])
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    back = pd.concat([pd.read_parquet(p) for p in sorted(tmp_path.glob("part-*.parquet"))], ignore_index=True)
+    both = {**SETTINGS, "model": fitted, "steps": ["performance", "lime", "agreement"],
+            "step_options": {"lime": LIME}}
+    on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", **both)
+    in_memory = auditkit.audit(data=back, **both)
+    got, expected = (audit.step("lime").payload["lime"]["instances"] for audit in (on_dask, in_memory))
+    assert [row["row_id"] for row in got] == [row["row_id"] for row in expected]
+    assert_same_numbers(on_dask.to_dict(), in_memory.to_dict(), rel=WEIGHTS_REL)
