@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
 # What may differ between engines: when it ran, how the data was named, read and hashed.
 ENGINE_KEYS = {"provenance": ("started", "finished", "data_sha256", "data_files", "data_format"),
                "dataset": ("name", "spec")}
@@ -34,3 +40,16 @@ def _approximate(value, rel: float):
     if isinstance(value, float) and value == value:
         return pytest.approx(value, rel=rel, abs=1e-15)
     return value
+
+
+def read_back(folder: Path) -> pd.DataFrame:
+    """The rows of the Parquet partitions in ``folder`` as pandas reads them (its string dtype, as Dask's workers)."""
+    return pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("part-*.parquet"))], ignore_index=True)
+
+
+def parquet_parts(frame: pd.DataFrame, folder: Path, row_sets: Iterable[Any]) -> pd.DataFrame:
+    """``frame`` written as ``part-{i}.parquet`` in ``folder``, one file per row set (positions or a slice; may be
+    empty); returns the rows as read back (:func:`read_back`), what the in-memory engine is compared on."""
+    for i, rows in enumerate(row_sets):
+        frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False)
+    return read_back(folder)

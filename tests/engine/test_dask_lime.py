@@ -9,7 +9,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _engine_parity import assert_same_numbers
+from _engine_parity import assert_same_numbers, parquet_parts
 from _frames import make_frame
 from lime.lime_tabular import LimeTabularExplainer
 from sklearn.compose import make_column_transformer
@@ -207,9 +207,7 @@ def test_lime_and_agreement_on_a_local_cluster_give_the_in_memory_numbers(frame,
     """Parquet parts read by a 2-process LocalCluster (not the synchronous scheduler): same instances and numbers."""
     model, columns = MODELS["a pipeline with a category"]
     fitted = model().fit(frame[columns], frame["approved"])
-    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
-        frame.iloc[rows].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
-    back = pd.concat([pd.read_parquet(p) for p in sorted(tmp_path.glob("part-*.parquet"))], ignore_index=True)
+    back = parquet_parts(frame, tmp_path, np.array_split(np.arange(len(frame)), 3))
     both = {**SETTINGS, "model": fitted, "steps": ["performance", "lime", "agreement"],
             "step_options": {"lime": LIME}}
     on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", **both)

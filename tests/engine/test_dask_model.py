@@ -10,7 +10,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _engine_parity import assert_same_numbers
+from _engine_parity import assert_same_numbers, parquet_parts
 from _frames import make_frame
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
@@ -39,11 +39,6 @@ def frame() -> pd.DataFrame:
 def dask_frame(frame: pd.DataFrame, npartitions: int = 3):
     with dask.config.set({"dataframe.convert-string": False}):  # object strings, as the in-memory frame has them
         return dd.from_pandas(frame, npartitions=npartitions)
-
-
-def read_back(folder) -> pd.DataFrame:
-    """The rows of the Parquet partitions in ``folder`` as pandas reads them (its string dtype, as Dask's workers)."""
-    return pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("part-*.parquet"))], ignore_index=True)
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,10 +75,9 @@ def test_uneven_and_empty_parquet_partitions_give_the_in_memory_numbers(frame, t
     import skops.io as sio
 
     sio.dump(model, path)
-    for i, (start, stop) in enumerate([(0, 0), (0, 7), (7, 7), (7, 500)]):  # two empty partitions
-        frame.iloc[start:stop].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    back = parquet_parts(frame, tmp_path, [slice(0, 0), slice(0, 7), slice(7, 7), slice(7, 500)])  # two empty
     settings = {**SETTINGS, "model": str(path)}
-    in_memory = auditkit.audit(data=read_back(tmp_path), progress=False, **settings).to_dict()
+    in_memory = auditkit.audit(data=back, progress=False, **settings).to_dict()
     on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", scheduler="synchronous",
                              progress=False, **settings).to_dict()
     assert_same_numbers(on_dask, in_memory)
@@ -201,10 +195,9 @@ def test_a_models_audit_on_a_local_cluster_gives_the_in_memory_numbers(frame, tm
     from distributed import LocalCluster
 
     model = LogisticRegression().fit(frame[FEATURES], frame["approved"])
-    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
-        frame.iloc[rows].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    back = parquet_parts(frame, tmp_path, np.array_split(np.arange(len(frame)), 3))
     settings = {**SETTINGS, "model": model}
-    in_memory = auditkit.audit(data=read_back(tmp_path), progress=False, **settings).to_dict()
+    in_memory = auditkit.audit(data=back, progress=False, **settings).to_dict()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask",
                                  scheduler=cluster.scheduler_address, progress=False, **settings).to_dict()
@@ -254,10 +247,9 @@ def test_shap_on_dask_explains_the_in_memory_rows_with_the_same_numbers(case, fr
 
 def test_shap_of_parquet_partitions_names_the_rows_as_in_memory(frame, tmp_path):
     model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(frame[FEATURES], frame["approved"])
-    for i, (start, stop) in enumerate([(0, 0), (0, 90), (90, 90), (90, 500)]):
-        frame.iloc[start:stop].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    back = parquet_parts(frame, tmp_path, [slice(0, 0), slice(0, 90), slice(90, 90), slice(90, 500)])
     settings = {**SETTINGS, "model": model, "steps": ["shap"], "shap_rows": 30}
-    in_memory = auditkit.audit(data=read_back(tmp_path), progress=False, **settings)
+    in_memory = auditkit.audit(data=back, progress=False, **settings)
     on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", scheduler="synchronous",
                              progress=False, **settings)
     assert_same_shap(on_dask, in_memory)  # row ids are positions in the data, not in a partition
@@ -293,10 +285,9 @@ def test_shap_on_a_local_cluster_gives_the_in_memory_numbers_and_closes_the_clus
     from distributed import get_client
 
     model = _one_hot_logistic().fit(frame[[*FEATURES, "sex"]], frame["approved"])
-    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
-        frame.iloc[rows].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    back = parquet_parts(frame, tmp_path, np.array_split(np.arange(len(frame)), 3))
     settings = {**SETTINGS, "model": model, "steps": [*STEPS, "shap"], "shap_rows": 40}
-    in_memory = auditkit.audit(data=read_back(tmp_path), progress=False, **settings)
+    in_memory = auditkit.audit(data=back, progress=False, **settings)
     on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask", progress=False, **settings)
     assert_same_shap(on_dask, in_memory)
     with pytest.raises(ValueError, match="No global client found"):
