@@ -37,7 +37,7 @@ from auditkit.explain.lime_runs import explain_rows, lime_output, lime_settings
 from auditkit.explain.shap_sample import CountedRowSample
 from auditkit.result import StepResult
 from auditkit.steps._explain_common import row_ids
-from auditkit.steps.lime_step import LimeOutcome, LimeStep, decision_threshold, lime_seeds
+from auditkit.steps.lime_step import LimeOutcome, LimeStep, decision_confidence, decision_threshold, lime_seeds
 
 ROW = "__auditkit_row__"  # a wanted row's label, as the client looks it up
 
@@ -267,8 +267,7 @@ def _partition_errors(part: pd.DataFrame, strata: Strata, positive: Any, target:
     """Per stratum, the partition's ``per_group`` most confident wrong decisions: stratum, confidence, position."""
     y_pred = (part[DECISION] == positive).to_numpy()
     wrong = np.flatnonzero(y_pred != (part[target] == positive).to_numpy())
-    margin = part[SCORE].to_numpy(dtype=float)[wrong] - threshold
-    confidence = np.where(y_pred[wrong], margin, -margin)  # decision_confidence's numbers
+    confidence = decision_confidence(y_pred[wrong], part[SCORE].to_numpy(dtype=float)[wrong], None, threshold)
     rows = pd.DataFrame({"stratum": strata_of_rows(part.iloc[wrong], strata), "confidence": confidence,
                          "position": start + wrong})
     return pd.concat([_top(rows[rows["stratum"] == h], per_group) for h in np.unique(rows["stratum"])] or [rows])

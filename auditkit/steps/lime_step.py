@@ -328,12 +328,14 @@ def _confident_errors(ctx, per_group: int) -> list[tuple[int, str]]:
     return picked
 
 
-def decision_confidence(y_pred: np.ndarray, y_score: np.ndarray, score_kind: str | None) -> np.ndarray:
+def decision_confidence(y_pred: np.ndarray, y_score: np.ndarray, score_kind: str | None,
+                        threshold: float | None = None) -> np.ndarray:
     """How far each score lies beyond the decision threshold, on the side of its decision.
 
     A positive decision is the more confident the further its score lies above the threshold,
     a negative one the further below; a score on the other side of the threshold gives a
-    negative confidence. The threshold is :func:`decision_threshold`. For probabilities this
+    negative confidence. The threshold is ``threshold`` if given (the Dask engine's, found from all
+    rows while each partition's rows are scored), else :func:`decision_threshold`. For probabilities this
     ranks as ``p`` for positive and ``1 - p`` for negative decisions; for decision scores (any
     scale, centred on 0 by scikit-learn's ``decision_function``) as ``s`` and ``-s``.
 
@@ -342,7 +344,9 @@ def decision_confidence(y_pred: np.ndarray, y_score: np.ndarray, score_kind: str
     >>> decision_confidence(np.array([1, 0, 1, 0]), np.array([3.0, -2.0, 0.5, 1.0]), "decision").tolist()
     [3.0, 2.0, 0.5, -1.0]
     """
-    margin = y_score - decision_threshold(y_pred, y_score, score_kind)
+    if threshold is None:
+        threshold = decision_threshold(y_pred, y_score, score_kind)
+    margin = y_score - threshold
     return np.where(y_pred == 1, margin, -margin)
 
 
