@@ -23,6 +23,7 @@ same way) explains them with the in-memory per-row seeds.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,14 @@ from auditkit.explain.lime_runs import explain_rows, lime_output, lime_settings
 from auditkit.explain.shap_sample import CountedRowSample
 from auditkit.result import StepResult
 from auditkit.steps._explain_common import row_ids
-from auditkit.steps.lime_step import LimeOutcome, LimeStep, decision_confidence, decision_threshold, lime_seeds
+from auditkit.steps.lime_step import (
+    LimeOutcome,
+    LimeStep,
+    decision_confidence,
+    decision_threshold,
+    error_picks,
+    lime_seeds,
+)
 
 ROW = "__auditkit_row__"  # a wanted row's label, as the client looks it up
 
@@ -251,15 +259,14 @@ def _confident_errors(ctx: Any, source: RowSource, strata: Strata, per_group: in
                           for p, part in enumerate(parts)])
     found = pd.concat(tops, ignore_index=True) if tops else pd.DataFrame({"stratum": [], "confidence": [],
                                                                           "position": []})
-    picked: list[tuple[int, str]] = []
-    for feature in strata.groups.columns:
+
+    def most_confident(feature: str) -> Iterator[tuple[str, Any, list[int]]]:
         labels = strata.groups[feature].to_numpy()
         for group in sorted(set(labels[strata.sizes > 0].tolist()), key=str):
             candidates = found[np.isin(found["stratum"].to_numpy(), np.flatnonzero(labels == group))]
-            for p in _most_confident(candidates, per_group):
-                if p not in {q for q, _ in picked}:
-                    picked.append((p, f"most confident error, {feature}={group}"))
-    return picked
+            yield feature, group, _most_confident(candidates, per_group)
+
+    return error_picks(pick for feature in strata.groups.columns for pick in most_confident(feature))
 
 
 def _partition_errors(part: pd.DataFrame, strata: Strata, positive: Any, target: str, threshold: float, start: int,

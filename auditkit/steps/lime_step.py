@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -316,15 +317,35 @@ def _confident_errors(ctx, per_group: int) -> list[tuple[int, str]]:
         return []
     wrong = ctx.y_pred != ctx.y_true
     confidence = decision_confidence(ctx.y_pred, ctx.y_score, ctx.score_kind)
-    picked: list[tuple[int, str]] = []
-    for feature in ctx.sensitive_features:
+
+    def most_confident(feature: str) -> Iterator[tuple[str, Any, np.ndarray]]:
         labels = ctx.sensitive[feature].to_numpy()
         for group in sorted(set(labels.tolist()), key=str):
             candidates = np.flatnonzero(wrong & (labels == group))
-            order = candidates[np.argsort(-confidence[candidates], kind="stable")]
-            for p in order[:per_group]:
-                if int(p) not in {q for q, _ in picked}:
-                    picked.append((int(p), f"most confident error, {feature}={group}"))
+            yield feature, group, candidates[np.argsort(-confidence[candidates], kind="stable")][:per_group]
+
+    return error_picks(pick for feature in ctx.sensitive_features for pick in most_confident(feature))
+
+
+def error_picks(tops: Iterable[tuple[str, Any, Iterable[int]]]) -> list[tuple[int, str]]:
+    """``(position, reason)`` of each group's most confident errors, in order, a row picked once (for its first group).
+
+    Parameters
+    ----------
+    tops : iterable of (feature, group, positions)
+        Per sensitive feature and group, in the order to pick, the positions of its most confident errors.
+
+    Examples
+    --------
+    >>> error_picks([("sex", "f", [4, 2]), ("sex", "m", [7]), ("race", "b", [2, 9])])
+    [(4, 'most confident error, sex=f'), (2, 'most confident error, sex=f'), (7, 'most confident error, sex=m'), \
+(9, 'most confident error, race=b')]
+    """
+    picked: list[tuple[int, str]] = []
+    for feature, group, positions in tops:
+        for p in positions:
+            if int(p) not in {q for q, _ in picked}:
+                picked.append((int(p), f"most confident error, {feature}={group}"))
     return picked
 
 
