@@ -45,6 +45,7 @@ from auditkit.threads import one_blas_thread
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
 SCORE_CELL_BUDGET = 2**15  # non-empty cells (finest groups x bins x 2 labels) resampled, above MIN_SCORE_BINS
+FEW_GROUPS = 32  # up to this many groups, each group's sum of products is one ``einsum`` (no temporary)
 CHUNK_CELLS = 2**18  # cells x resamples scored at once: arrays of 2 MB stay in the processor's cache
 
 
@@ -172,7 +173,7 @@ class _Grouping:
 
     def slots(self, padded: np.ndarray, label: int) -> np.ndarray:
         """This grouping's counts of ``label`` per slot ``(n_resamples, n_slots)`` from padded finest draws."""
-        taken = padded[:, self.take[label]]
+        taken = np.take(padded, self.take[label], axis=1)  # row-major, unlike ``padded[:, take]``: fast along rows
         starts = self.starts[label]
         return taken if starts is None else np.add.reduceat(taken, starts, axis=1)
 
@@ -334,15 +335,20 @@ def _score(grouping: _Grouping, padded: np.ndarray,
     """Metrics and bounds ``(n_resamples, n_groups)`` of a grouping from padded cell counts ``(n_resamples, ...)``."""
     negatives, positives = grouping.slots(padded, 0), grouping.slots(padded, 1)
     through = np.cumsum(negatives, axis=1)  # negatives in this slot and earlier ones, of any group
-    pairs = positives * negatives  # positive-negative pairs within a slot
-    terms = positives * through  # every pair within a slot counted as ordered rightly ...
-    terms -= pairs * (1.0 - grouping.within)  # ... less the share that is not
     starts = grouping.group_starts
+    before = through[:, starts] - negatives[:, starts]  # negatives of the groups before each group
     n_positive, n_negative = np.add.reduceat(positives, starts, axis=1), np.add.reduceat(negatives, starts, axis=1)
     all_pairs = n_positive * n_negative
-    ordered = np.add.reduceat(terms, starts, axis=1) - n_positive * (through[:, starts] - negatives[:, starts])
+    if grouping.exact:
+        ordered, pairs = _tied_pairs_ordered(positives, negatives, through, starts), None
+    else:
+        pairs = positives * negatives  # positive-negative pairs within a slot
+        terms = positives * through  # every pair within a slot counted as ordered rightly ...
+        terms -= pairs * (1.0 - grouping.within)  # ... less the share that is not
+        ordered = np.add.reduceat(terms, starts, axis=1)
+    ordered -= n_positive * before
     metrics = {"roc_auc": _ratio(ordered, all_pairs)}
-    if grouping.exact or not grouping.slack.any():
+    if pairs is None or not grouping.slack.any():
         bounds = {"roc_auc": np.where(all_pairs > 0, 0.0, np.nan)}
     else:
         bounds = {"roc_auc": _ratio(np.add.reduceat(pairs * grouping.slack, starts, axis=1), all_pairs)}
@@ -353,6 +359,22 @@ def _score(grouping: _Grouping, padded: np.ndarray,
         bounds["brier_score"] = _ratio(sums["error_spread"], sums["rows"])
         bounds["calibration_in_the_large"] = _ratio(sums["score_spread"], sums["rows"])
     return metrics, bounds
+
+
+def _tied_pairs_ordered(positives: np.ndarray, negatives: np.ndarray, through: np.ndarray,
+                        starts: np.ndarray) -> np.ndarray:
+    """Per group, the sum over its slots of ``positives * (through - negatives / 2)``: pairs within a slot are ties.
+
+    The terms are the general formula's with ``within`` 0.5; they are whole or half numbers of pairs, so
+    their sums are exact in any order: the same numbers in fewer passes (``through`` is overwritten).
+    """
+    through -= 0.5 * negatives
+    if len(starts) > FEW_GROUPS:  # many groups: one product, summed by group
+        through *= positives
+        return np.add.reduceat(through, starts, axis=1)
+    ends = np.r_[starts[1:], positives.shape[1]]
+    return np.stack([np.einsum("ij,ij->i", positives[:, a:b], through[:, a:b])
+                     for a, b in zip(starts, ends, strict=True)], axis=1)
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from auditkit.fairness.score_cells import CHUNK_CELLS, ScoreStatistics, bins_for
 from auditkit.result import Finding
 from auditkit.stats.bootstrap import DEFAULT_LEVEL, multinomial_resamples, wilson_interval
 from auditkit.stats.levels import wide
+from auditkit.threads import one_blas_thread
 
 CALIBRATION_BINS = 10
 
@@ -208,12 +209,14 @@ def metrics_from_statistics(stats: ScoreStatistics, n_boot: int, rng: np.random.
         return ScoreMetrics([(p, None) for p in points], summary)
     chunks: list[list[dict]] = [[] for _ in points]
     largest: dict[str, float] = {}
-    for draws in multinomial_resamples(stats.counts, n_boot, rng, chunk_cells=CHUNK_CELLS):
-        metrics, bounds = stats.metrics(draws.astype(float), probabilities)
-        for i, values in enumerate(metrics):
-            chunks[i].append(values)
-        for name in metrics[0]:
-            largest[name] = max([largest.get(name, 0.0)] + [float(np.nanmax(b[name], initial=0.0)) for b in bounds])
+    with one_blas_thread():  # once for every chunk (each chunk's products would set it again)
+        for draws in multinomial_resamples(stats.counts, n_boot, rng, chunk_cells=CHUNK_CELLS):
+            metrics, bounds = stats.metrics(draws.astype(float), probabilities)
+            for i, values in enumerate(metrics):
+                chunks[i].append(values)
+            for name in metrics[0]:
+                largest[name] = max([largest.get(name, 0.0)] + [float(np.nanmax(b[name], initial=0.0))
+                                                                 for b in bounds])
     for name, key in BOUND_NAMES.items():
         if name in largest:
             summary[key] = largest[name]

@@ -200,6 +200,7 @@ def predict_for_audit(model: Any, X: pd.DataFrame, task: str, labels: tuple[Any,
     """
     classes = model_classes(model)
     require_task_fit(model, classes, task, labels, target)
+    model, X = _transformed_once(model, X)
     predicted = _one_per_row(_call(model, "predict", X), len(X), "predict")
     if task == "regression":
         numbers = _numbers(predicted, "predict")
@@ -208,6 +209,21 @@ def predict_for_audit(model: Any, X: pd.DataFrame, task: str, labels: tuple[Any,
     if task == "multiclass":
         return ModelOutput(codes)
     return ModelOutput(codes.astype(np.int8), *_binary_scores(model, classes, X, labels))
+
+
+def _transformed_once(model: Any, X: pd.DataFrame) -> tuple[Any, Any]:
+    """A scikit-learn ``Pipeline``'s final estimator and ``X`` through its other steps; anything else as it is.
+
+    ``Pipeline.predict`` and ``predict_proba`` each run ``X`` through every step before the last; the audit
+    asks for both, so it runs the steps once and calls the final estimator (the same outputs: that is
+    what the pipeline's methods do). Only the ``Pipeline`` class itself: subclasses may predict otherwise.
+    """
+    if type(model).__name__ != "Pipeline" or type(model).__module__ != "sklearn.pipeline" or len(model.steps) < 2:
+        return model, X
+    for _, step in model.steps[:-1]:
+        if step is not None and not (isinstance(step, str) and step == "passthrough"):
+            X = _call(step, "transform", X)
+    return model.steps[-1][1], X
 
 
 def _label_codes(predicted: np.ndarray, labels: tuple[Any, ...], task: str, target: str) -> np.ndarray:

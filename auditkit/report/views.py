@@ -278,13 +278,46 @@ def figure_html(fig: Figure, alt: str) -> str:
     >>> "' width='" in html  # shown at 100 px per figure inch (bounding box tight), PNG 1.5 times as wide
     True
     """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE, bbox_inches=None if laid_out(fig) else "tight")
-    png = buffer.getvalue()
+    png = laid_out_png(fig) if laid_out(fig) else _png(fig, bbox_inches="tight")
     width = round(int.from_bytes(png[16:20], "big") / PRINT_SCALE)  # the PNG header's width, in pixels
     encoded = base64.b64encode(png).decode("ascii")
     return plain_html(f"<img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{encoded}' "
                       f"width='{width}' style='max-width:100%;height:auto'/>")
+
+
+def _png(fig: Figure, **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE, **options)
+    return buffer.getvalue()
+
+
+def laid_out_png(fig: Figure) -> bytes:
+    """The PNG of a figure laid out by its layout engine, drawn once: the same bytes as ``fig.savefig``, less CPU.
+
+    matplotlib's ``savefig`` draws such a figure twice: a first pass with drawing switched off, only to
+    run the layout, then the real one. Here the layout engine runs by itself at the PNG's resolution and is
+    switched off for the real pass (as ``savefig`` does after its first pass); the figure gets its layout
+    engine and resolution back afterwards. About a sixth of the report's figure drawing.
+
+    Examples
+    --------
+    >>> import io, matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    >>> _ = ax.set_title("rates"), ax.plot([0, 1], [0, 1], label="a"), ax.legend()
+    >>> buffer = io.BytesIO()
+    >>> fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PRINT_SCALE)
+    >>> laid_out_png(fig) == buffer.getvalue(), laid_out(fig), fig.dpi
+    (True, True, 100.0)
+    """
+    engine, dpi = fig.get_layout_engine(), fig.dpi
+    fig.set_dpi(SCREEN_DPI * PRINT_SCALE)
+    try:
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+        return _png(fig)
+    finally:
+        fig.set_layout_engine(engine)
+        fig.set_dpi(dpi)
 
 
 def laid_out(fig: Figure) -> bool:
