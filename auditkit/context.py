@@ -17,9 +17,7 @@ from auditkit.io import validate as check
 from auditkit.io._audit_parts import from_model, from_predictions, from_reference, provenance_of, without_model
 from auditkit.io.audit_rows import choose_rows
 from auditkit.io.data import LoadedData, read_data
-from auditkit.io.models import (
-    ModelOutput,
-)
+from auditkit.io.model_outputs import ModelOutput
 from auditkit.spec import AuditSpec
 from auditkit.stats.counts import group_codes
 from auditkit.stats.missing_group import MISSING_GROUP as MISSING_GROUP  # re-exported: the label of the missing group

@@ -152,7 +152,7 @@ class ModelPredictionError(InputError):
     --------
     >>> import pandas as pd
     >>> from sklearn.linear_model import LinearRegression
-    >>> from auditkit.io.models import predict_for_audit
+    >>> from auditkit.io.model_outputs import predict_for_audit
     >>> X = pd.DataFrame({"x": [0.0, 1.0]})
     >>> predict_for_audit(LinearRegression().fit(X, [0.0, 1.0]), X, "binary", (0, 1), "y")
     Traceback (most recent call last):

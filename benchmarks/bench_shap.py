@@ -134,7 +134,7 @@ def optional_boosters() -> dict:
 
 
 def family_row(name, ctx, model, y_train) -> dict:
-    from auditkit.io.models import predict_for_audit
+    from auditkit.io.model_outputs import predict_for_audit
     from auditkit.steps.shap_step import ShapStep, background_rows
 
     fit_seconds, _ = timed(lambda: model.fit(ctx.X_train, y_train))

@@ -5,7 +5,7 @@ skops file, pickle only with ``trust_model=True``: the same function, the same e
 against the target's labels there, and shipped to the workers once (one task of the graph, which each
 worker fetches once). Each partition gets two more columns, the decision as the target's own label
 (:data:`DECISION`) and the positive class's score (:data:`SCORE`), computed by
-:func:`auditkit.io.models.predict_for_audit`, the in-memory engine's own function (same threshold,
+:func:`auditkit.io.model_outputs.predict_for_audit`, the in-memory engine's own function (same threshold,
 same positive class), on one BLAS/OpenMP thread. The counts-based steps then read them as they read a
 ``predictions=``/``scores=`` column; the audit's context says what a model audit's says (mode
 ``"model"``, the model, its input columns, where the scores came from).
@@ -25,7 +25,7 @@ from auditkit.io import validate as check
 from auditkit.io._audit_parts import audited_model, provenance_of
 from auditkit.io.data import LoadedData
 from auditkit.io.model_inputs import model_columns
-from auditkit.io.models import ModelOutput, model_classes, predict_for_audit, require_task_fit
+from auditkit.io.model_outputs import ModelOutput, model_classes, predict_for_audit, require_task_fit
 from auditkit.spec import AuditSpec
 
 DECISION = "__auditkit_decision__"  # the column of the model's decisions, as the target's labels
@@ -152,7 +152,7 @@ def load_model(spec: AuditSpec) -> Any:
 
 
 def _score_method(model: Any, classes: list[Any] | None) -> tuple[str | None, str | None]:
-    """What :func:`~auditkit.io.models.predict_for_audit` scores a binary model with: ``(kind, method)``."""
+    """What :func:`~auditkit.io.model_outputs.predict_for_audit` scores a binary model with: ``(kind, method)``."""
     if classes is None:
         return None, None
     if hasattr(model, "predict_proba"):

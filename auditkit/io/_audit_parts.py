@@ -16,15 +16,8 @@ from auditkit.io.audit_rows import take_rows
 from auditkit.io.data import LoadedData
 from auditkit.io.inputs import HASH_FILE, default_model_name, is_estimator, model_fingerprint, require_fitted
 from auditkit.io.model_inputs import model_columns, reference_columns
-from auditkit.io.models import (
-    ModelOutput,
-    describe_model,
-    load_model,
-    make_reference_model,
-    model_origin,
-    predict_for_audit,
-    prepare_features,
-)
+from auditkit.io.model_outputs import ModelOutput, predict_for_audit
+from auditkit.io.models import describe_model, load_model, make_reference_model, model_origin, prepare_features
 from auditkit.spec import AuditSpec
 
 

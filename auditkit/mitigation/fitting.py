@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from auditkit.io.inputs import final_estimator
 from auditkit.io.labels import class_position, label_codes
-from auditkit.io.models import model_classes
+from auditkit.io.model_outputs import model_classes
 
 SCORE_METHODS = ("predict_proba", "decision_function", "predict")
 

@@ -85,7 +85,7 @@ def test_uneven_and_empty_parquet_partitions_give_the_in_memory_numbers(frame, t
 
 
 def test_the_workers_decide_as_predict_for_audit_does(frame):
-    from auditkit.io.models import predict_for_audit
+    from auditkit.io.model_outputs import predict_for_audit
 
     data = labelled(frame)
     model = LogisticRegression().fit(data[FEATURES], data["approved"])

@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from auditkit import AuditSpec, audit, build_context
 from auditkit.exceptions import InputError, ModelPredictionError
-from auditkit.io.models import predict_for_audit
+from auditkit.io.model_outputs import predict_for_audit
 
 ROWS = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
 

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
 from auditkit.exceptions import ModelPredictionError
-from auditkit.io.models import predict_for_audit
+from auditkit.io.model_outputs import predict_for_audit
 
 
 class CountingScaler(TransformerMixin, BaseEstimator):

@@ -1,4 +1,4 @@
-"""Every laid-out figure of a report is drawn once, to the same PNG bytes as matplotlib's savefig (which draws twice)."""
+"""Every laid-out report figure is drawn once, to the same PNG bytes as savefig makes (it draws twice)."""
 
 import io
 
