@@ -97,7 +97,7 @@ def text_into_returning_pool(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
             values = pa.array(frame.iloc[:, i].array)  # the column's own Arrow data (a ChunkedArray if chunked)
             chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-            moved = pa.concat_arrays(chunks, memory_pool=pool)
+            moved = pa.concat_arrays(chunks, memory_pool=pool) if chunks else pa.array([], type=values.type)
             frame.isetitem(i, pd.Series(pd.arrays.ArrowStringArray(moved, dtype=dtype), index=frame.index,
                                         copy=False))
             del values, chunks, moved
