@@ -38,13 +38,14 @@ from functools import cached_property
 
 import numpy as np
 
-from auditkit.fairness.score_pairs import RowsByScore, index_type, pairs_within_bins
+from auditkit.fairness.score_pairs import RowsByScore, code_type, index_type, pairs_within_bins
 from auditkit.stats.levels import wide
 from auditkit.threads import one_blas_thread
 
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
 SCORE_CELL_BUDGET = 2**15  # non-empty cells (finest groups x bins x 2 labels) resampled, above MIN_SCORE_BINS
+ROW_BLOCK = 2**16  # rows of a row-long temporary worked at a time (0.5 MB of int64)
 CHUNK_CELLS = 2**18  # cells x resamples scored at once: arrays of 2 MB stay in the processor's cache
 
 
@@ -104,25 +105,23 @@ class ScoreBins:
 
     @classmethod
     def of(cls, y_score: np.ndarray, max_bins: int) -> ScoreBins:
+        n_rows = len(y_score)
         by_score = np.argsort(y_score)  # the order of equal scores does not matter: they are one value
         ordered = y_score[by_score]
-        new_value = np.empty(len(y_score), dtype=bool)
+        new_value = np.empty(n_rows, dtype=bool)
         new_value[:1] = True
         np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
         del ordered
-        rank = np.cumsum(new_value, dtype=index_type(len(y_score)))
+        rank = np.cumsum(new_value, dtype=index_type(n_rows))
         rank -= 1
-        del new_value
         value_of_row = np.empty_like(rank)
         value_of_row[by_score] = rank
-        counts = np.bincount(rank)
         del rank
-        if len(counts) <= max_bins:
-            return cls(value_of_row, np.arange(len(counts)), len(counts), True, by_score)
-        slot = (np.cumsum(counts) - counts) * max_bins // len(y_score)
-        alone = counts * max_bins >= len(y_score)  # a score of a bin's worth of rows or more: a bin of its own
-        starts = np.r_[True, (slot[1:] != slot[:-1]) | alone[1:]]
-        bin_of_value = np.cumsum(starts) - 1
+        first = np.flatnonzero(new_value)  # where each score's rows start among the rows in order of score
+        del new_value
+        if len(first) <= max_bins:
+            return cls(value_of_row, np.arange(len(first)), len(first), True, by_score)
+        bin_of_value = _bins_of_values(first, n_rows, max_bins)
         return cls(value_of_row, bin_of_value, int(bin_of_value[-1]) + 1, False, by_score)
 
     @property
@@ -133,6 +132,36 @@ class ScoreBins:
     @property
     def n_values(self) -> int:
         return len(self.bin_of_value)
+
+
+def _bins_of_values(first: np.ndarray, n_rows: int, max_bins: int) -> np.ndarray:
+    """Bin of each distinct score from the position of its first row in order of score (``first``, int64; reused).
+
+    A bin starts where ``first * max_bins // n_rows`` steps up, and at each score of ``n_rows / max_bins``
+    rows or more (a bin of its own). Every array is one per distinct score, worked in place where it can be;
+    the bins are counted in the narrowest type that holds ``2 * max_bins`` of them (int16 below ``2**15``).
+
+    Examples
+    --------
+    >>> _bins_of_values(np.array([0, 6, 7, 8, 9]), 10, max_bins=3).tolist()  # the first score: 6 of 10 rows
+    [0, 1, 2, 2, 2]
+    """
+    counts = np.empty(len(first), dtype=index_type(n_rows))  # rows of each score
+    np.subtract(first[1:], first[:-1], out=counts[:-1])
+    counts[-1:] = n_rows - first[-1:]
+    alone = counts >= -(-n_rows // max_bins)  # ``counts * max_bins >= n_rows``: a bin's worth of rows, a bin of its own
+    del counts
+    slot = first
+    slot *= max_bins
+    slot //= n_rows
+    starts = np.empty(len(slot), dtype=bool)
+    starts[:1] = True
+    np.not_equal(slot[1:], slot[:-1], out=starts[1:])
+    starts[1:] |= alone[1:]
+    del alone, slot
+    bin_of_value = np.cumsum(starts, dtype=code_type(2 * max_bins))  # at most max_bins slots and as many alone
+    bin_of_value -= 1
+    return bin_of_value
 
 
 @dataclass
@@ -269,7 +298,9 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
     Counted (``bincount``, no sort) when there are no more possible keys than about four per row.
     """
     keys = np.multiply(fine_codes, bins.n_bins, dtype=np.int64)  # (fine * n_bins + bin) * 2 + label, in place
-    keys += bins.of_row
+    for start in range(0, len(keys), ROW_BLOCK):  # each row's bin gathered a block at a time, not a row-long array
+        block = slice(start, start + ROW_BLOCK)
+        keys[block] += bins.bin_of_value[bins.value_of_row[block]]
     keys *= 2
     keys += label
     possible = n_fine * bins.n_bins * 2
@@ -285,20 +316,36 @@ def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: n
                   y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The non-empty cells, their rows and :attr:`ScoreStatistics.columns` (the row-long arrays freed on return)."""
     cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
-    error = (y_score - label) ** 2
-    means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
-    spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
-               for values, mean in ((y_score, means[0]), (error, means[1]))]
+    means, spreads = [], []
+    for squared in (False, True):  # the scores, then the squared errors: one row-long array of values at a time
+        values = _squared_errors(y_score, label) if squared else y_score
+        means.append(np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts)
+        spreads.append(np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, means[-1]))  # exact: 0
+        del values
     return cells, counts, np.column_stack(means + spreads)
+
+
+def _squared_errors(y_score: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """``(y_score - label) ** 2`` in one array (squared in place).
+
+    Examples
+    --------
+    >>> _squared_errors(np.array([0.25, 0.5]), np.array([1, 0], dtype=np.int8)).tolist()
+    [0.5625, 0.25]
+    """
+    error = np.subtract(y_score, label)
+    return np.square(error, out=error)
 
 
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Largest distance of a row's value from its cell's mean, per cell."""
     spread = np.zeros(len(mean))
-    distance = mean[cell_of_row]  # |values - mean| in place: one row-long temporary
-    np.subtract(values, distance, out=distance)
-    np.abs(distance, out=distance)
-    np.maximum.at(spread, cell_of_row, distance)
+    for start in range(0, len(values), ROW_BLOCK):  # a block of rows at a time: the largest is the same in any order
+        cells = cell_of_row[start:start + ROW_BLOCK]
+        distance = mean[cells]  # |values - mean| in place
+        np.subtract(values[start:start + ROW_BLOCK], distance, out=distance)
+        np.abs(distance, out=distance)
+        np.maximum.at(spread, cells, distance)
     return spread
 
 
