@@ -309,7 +309,8 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
     counts = np.bincount(keys, minlength=possible)
     present = counts > 0
     rank = np.cumsum(present) - 1
-    return np.flatnonzero(present), rank[keys], counts[present]
+    cell_of_row = np.take(rank, keys, out=keys, mode="clip")  # into the keys' own array (every key is in range)
+    return np.flatnonzero(present), cell_of_row, counts[present]
 
 
 def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: np.ndarray,
