@@ -38,14 +38,20 @@ from functools import cached_property
 
 import numpy as np
 
-from auditkit.fairness.score_pairs import RowsByScore, code_type, index_type, pairs_within_bins
+from auditkit.fairness.score_pairs import (
+    ROW_BLOCK,
+    RowsByScore,
+    bins_of_values,
+    index_type,
+    pairs_within_bins,
+    squared_errors,
+)
 from auditkit.stats.levels import wide
 from auditkit.threads import one_blas_thread
 
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
 SCORE_CELL_BUDGET = 2**15  # non-empty cells (finest groups x bins x 2 labels) resampled, above MIN_SCORE_BINS
-ROW_BLOCK = 2**16  # rows of a row-long temporary worked at a time (0.5 MB of int64)
 CHUNK_CELLS = 2**18  # cells x resamples scored at once: arrays of 2 MB stay in the processor's cache
 
 
@@ -121,7 +127,7 @@ class ScoreBins:
         del new_value
         if len(first) <= max_bins:
             return cls(value_of_row, np.arange(len(first)), len(first), True, by_score)
-        bin_of_value = _bins_of_values(first, n_rows, max_bins)
+        bin_of_value = bins_of_values(first, n_rows, max_bins)
         return cls(value_of_row, bin_of_value, int(bin_of_value[-1]) + 1, False, by_score)
 
     @property
@@ -132,36 +138,6 @@ class ScoreBins:
     @property
     def n_values(self) -> int:
         return len(self.bin_of_value)
-
-
-def _bins_of_values(first: np.ndarray, n_rows: int, max_bins: int) -> np.ndarray:
-    """Bin of each distinct score from the position of its first row in order of score (``first``, int64; reused).
-
-    A bin starts where ``first * max_bins // n_rows`` steps up, and at each score of ``n_rows / max_bins``
-    rows or more (a bin of its own). Every array is one per distinct score, worked in place where it can be;
-    the bins are counted in the narrowest type that holds ``2 * max_bins`` of them (int16 below ``2**15``).
-
-    Examples
-    --------
-    >>> _bins_of_values(np.array([0, 6, 7, 8, 9]), 10, max_bins=3).tolist()  # the first score: 6 of 10 rows
-    [0, 1, 2, 2, 2]
-    """
-    counts = np.empty(len(first), dtype=index_type(n_rows))  # rows of each score
-    np.subtract(first[1:], first[:-1], out=counts[:-1])
-    counts[-1:] = n_rows - first[-1:]
-    alone = counts >= -(-n_rows // max_bins)  # ``counts * max_bins >= n_rows``: a bin's worth of rows, a bin of its own
-    del counts
-    slot = first
-    slot *= max_bins
-    slot //= n_rows
-    starts = np.empty(len(slot), dtype=bool)
-    starts[:1] = True
-    np.not_equal(slot[1:], slot[:-1], out=starts[1:])
-    starts[1:] |= alone[1:]
-    del alone, slot
-    bin_of_value = np.cumsum(starts, dtype=code_type(2 * max_bins))  # at most max_bins slots and as many alone
-    bin_of_value -= 1
-    return bin_of_value
 
 
 @dataclass
@@ -319,23 +295,11 @@ def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: n
     cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
     means, spreads = [], []
     for squared in (False, True):  # the scores, then the squared errors: one row-long array of values at a time
-        values = _squared_errors(y_score, label) if squared else y_score
+        values = squared_errors(y_score, label) if squared else y_score
         means.append(np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts)
         spreads.append(np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, means[-1]))  # exact: 0
         del values
     return cells, counts, np.column_stack(means + spreads)
-
-
-def _squared_errors(y_score: np.ndarray, label: np.ndarray) -> np.ndarray:
-    """``(y_score - label) ** 2`` in one array (squared in place).
-
-    Examples
-    --------
-    >>> _squared_errors(np.array([0.25, 0.5]), np.array([1, 0], dtype=np.int8)).tolist()
-    [0.5625, 0.25]
-    """
-    error = np.subtract(y_score, label)
-    return np.square(error, out=error)
 
 
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:

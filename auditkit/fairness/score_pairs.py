@@ -151,6 +151,48 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
 ROW_BLOCK = 2**16  # rows of a temporary worked at a time (0.5 MB of int64)
 
 
+def bins_of_values(first: np.ndarray, n_rows: int, max_bins: int) -> np.ndarray:
+    """Bin of each distinct score from the position of its first row in order of score (``first``, int64; reused).
+
+    A bin starts where ``first * max_bins // n_rows`` steps up, and at each score of ``n_rows / max_bins``
+    rows or more (a bin of its own). Every array is one per distinct score, worked in place where it can be;
+    the bins are counted in the narrowest type that holds ``2 * max_bins`` of them (int16 below ``2**15``).
+
+    Examples
+    --------
+    >>> bins_of_values(np.array([0, 6, 7, 8, 9]), 10, max_bins=3).tolist()  # the first score: 6 of 10 rows
+    [0, 1, 2, 2, 2]
+    """
+    counts = np.empty(len(first), dtype=index_type(n_rows))  # rows of each score
+    np.subtract(first[1:], first[:-1], out=counts[:-1])
+    counts[-1:] = n_rows - first[-1:]
+    alone = counts >= -(-n_rows // max_bins)  # ``counts * max_bins >= n_rows``: a bin's worth of rows, a bin of its own
+    del counts
+    slot = first
+    slot *= max_bins
+    slot //= n_rows
+    starts = np.empty(len(slot), dtype=bool)
+    starts[:1] = True
+    np.not_equal(slot[1:], slot[:-1], out=starts[1:])
+    starts[1:] |= alone[1:]
+    del alone, slot
+    bin_of_value = np.cumsum(starts, dtype=code_type(2 * max_bins))  # at most max_bins slots and as many alone
+    bin_of_value -= 1
+    return bin_of_value
+
+
+def squared_errors(y_score: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """``(y_score - label) ** 2`` in one array (squared in place).
+
+    Examples
+    --------
+    >>> squared_errors(np.array([0.25, 0.5]), np.array([1, 0], dtype=np.int8)).tolist()
+    [0.5625, 0.25]
+    """
+    error = np.subtract(y_score, label)
+    return np.square(error, out=error)
+
+
 def _less_rank(positions: np.ndarray) -> np.ndarray:
     """``positions[k] - k`` for every ``k``, as floats, a block at a time (no ``arange`` as long as the rows).
 
