@@ -90,19 +90,29 @@ def text_into_returning_pool(frame: pd.DataFrame) -> pd.DataFrame:
     >>> moved.equals(read), (moved.dtypes == read.dtypes).all()
     (True, np.True_)
     """
-    import pyarrow as pa
-
     pool = returning_pool()
     for i, dtype in enumerate(frame.dtypes):
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-            values = pa.array(frame.iloc[:, i].array)  # the column's own Arrow data (a ChunkedArray if chunked)
-            chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-            moved = pa.concat_arrays(chunks, memory_pool=pool) if chunks else pa.array([], type=values.type)
-            frame.isetitem(i, pd.Series(pd.arrays.ArrowStringArray(moved, dtype=dtype), index=frame.index,
-                                        copy=False))
-            del values, chunks, moved
+            moved = _moved_text(frame.iloc[:, i], dtype, pool)
+            if moved is not None:
+                frame.isetitem(i, moved)
+            del moved
             return_freed_heap()  # before the next copy: the heap's free pages are still resident
     return frame
+
+
+def _moved_text(column: pd.Series, dtype: pd.StringDtype, pool: Any) -> pd.Series | None:
+    """``column``'s Arrow text copied into ``pool`` as one chunk; None where pandas cannot be told the dtype."""
+    import pyarrow as pa
+
+    values = pa.array(column.array)  # the column's own Arrow data (a ChunkedArray if chunked)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    moved = pa.concat_arrays(chunks, memory_pool=pool) if chunks else pa.array([], type=values.type)
+    try:
+        text = pd.arrays.ArrowStringArray(moved, dtype=dtype)
+    except TypeError:  # pandas < 3 takes no dtype here: the column stays as it was read
+        return None
+    return pd.Series(text, index=column.index, name=column.name, copy=False)
 
 
 def return_freed_heap() -> bool:

@@ -89,3 +89,17 @@ def test_parsers_chunks_are_joined_for_a_file_of_many_chunks(tmp_path: Path):
 def test_returning_the_freed_heap_says_whether_it_could():
     assert arrow_memory.return_freed_heap() is (arrow_memory._malloc_trim() is not None)
 
+
+
+def test_a_pandas_that_takes_no_dtype_leaves_the_column_as_read(monkeypatch: pytest.MonkeyPatch):
+    def no_dtype(values, **kwargs):  # pandas 2's ArrowStringArray(values): no dtype keyword
+        if kwargs:
+            raise TypeError("__init__() got an unexpected keyword argument 'dtype'")
+        raise AssertionError("not called like this")
+
+    text = _chunked_text([3, 4], TEXT_DTYPES[0])
+    frame = pd.DataFrame({"t": text})
+    monkeypatch.setattr(pd.arrays, "ArrowStringArray", no_dtype)
+    moved = text_into_returning_pool(frame)
+    assert _chunks(moved["t"]) == 2  # untouched, still the parser's chunks
+    assert moved["t"].tolist() == text.tolist()
