@@ -38,7 +38,14 @@ from functools import cached_property
 
 import numpy as np
 
-from auditkit.fairness.score_pairs import RowsByScore, index_type, pairs_within_bins
+from auditkit.fairness.score_pairs import (
+    ROW_BLOCK,
+    RowsByScore,
+    bins_of_values,
+    index_type,
+    pairs_within_bins,
+    squared_errors,
+)
 from auditkit.stats.levels import wide
 from auditkit.threads import one_blas_thread
 
@@ -105,25 +112,23 @@ class ScoreBins:
 
     @classmethod
     def of(cls, y_score: np.ndarray, max_bins: int) -> ScoreBins:
+        n_rows = len(y_score)
         by_score = np.argsort(y_score)  # the order of equal scores does not matter: they are one value
         ordered = y_score[by_score]
-        new_value = np.empty(len(y_score), dtype=bool)
+        new_value = np.empty(n_rows, dtype=bool)
         new_value[:1] = True
         np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
         del ordered
-        rank = np.cumsum(new_value, dtype=index_type(len(y_score)))
+        rank = np.cumsum(new_value, dtype=index_type(n_rows))
         rank -= 1
-        del new_value
         value_of_row = np.empty_like(rank)
         value_of_row[by_score] = rank
-        counts = np.bincount(rank)
         del rank
-        if len(counts) <= max_bins:
-            return cls(value_of_row, np.arange(len(counts)), len(counts), True, by_score)
-        slot = (np.cumsum(counts) - counts) * max_bins // len(y_score)
-        alone = counts * max_bins >= len(y_score)  # a score of a bin's worth of rows or more: a bin of its own
-        starts = np.r_[True, (slot[1:] != slot[:-1]) | alone[1:]]
-        bin_of_value = np.cumsum(starts) - 1
+        first = np.flatnonzero(new_value)  # where each score's rows start among the rows in order of score
+        del new_value
+        if len(first) <= max_bins:
+            return cls(value_of_row, np.arange(len(first)), len(first), True, by_score)
+        bin_of_value = bins_of_values(first, n_rows, max_bins)
         return cls(value_of_row, bin_of_value, int(bin_of_value[-1]) + 1, False, by_score)
 
     @property
@@ -270,7 +275,9 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
     Counted (``bincount``, no sort) when there are no more possible keys than about four per row.
     """
     keys = np.multiply(fine_codes, bins.n_bins, dtype=np.int64)  # (fine * n_bins + bin) * 2 + label, in place
-    keys += bins.of_row
+    for start in range(0, len(keys), ROW_BLOCK):  # each row's bin gathered a block at a time, not a row-long array
+        block = slice(start, start + ROW_BLOCK)
+        keys[block] += bins.bin_of_value[bins.value_of_row[block]]
     keys *= 2
     keys += label
     possible = n_fine * bins.n_bins * 2
@@ -279,27 +286,32 @@ def _cells_of(fine_codes: np.ndarray, bins: ScoreBins, label: np.ndarray,
     counts = np.bincount(keys, minlength=possible)
     present = counts > 0
     rank = np.cumsum(present) - 1
-    return np.flatnonzero(present), rank[keys], counts[present]
+    cell_of_row = np.take(rank, keys, out=keys, mode="clip")  # into the keys' own array (every key is in range)
+    return np.flatnonzero(present), cell_of_row, counts[present]
 
 
 def _cell_columns(fine_codes: np.ndarray, n_fine: int, bins: ScoreBins, label: np.ndarray,
                   y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The non-empty cells, their rows and :attr:`ScoreStatistics.columns` (the row-long arrays freed on return)."""
     cells, cell_of_row, counts = _cells_of(fine_codes, bins, label, n_fine)
-    error = (y_score - label) ** 2
-    means = [np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts for values in (y_score, error)]
-    spreads = [np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, mean)  # exact: one score
-               for values, mean in ((y_score, means[0]), (error, means[1]))]
+    means, spreads = [], []
+    for squared in (False, True):  # the scores, then the squared errors: one row-long array of values at a time
+        values = squared_errors(y_score, label) if squared else y_score
+        means.append(np.bincount(cell_of_row, weights=values, minlength=len(cells)) / counts)
+        spreads.append(np.zeros(len(cells)) if bins.exact else _spread(cell_of_row, values, means[-1]))  # exact: 0
+        del values
     return cells, counts, np.column_stack(means + spreads)
 
 
 def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Largest distance of a row's value from its cell's mean, per cell."""
     spread = np.zeros(len(mean))
-    distance = mean[cell_of_row]  # |values - mean| in place: one row-long temporary
-    np.subtract(values, distance, out=distance)
-    np.abs(distance, out=distance)
-    np.maximum.at(spread, cell_of_row, distance)
+    for start in range(0, len(values), ROW_BLOCK):  # a block of rows at a time: the largest is the same in any order
+        cells = cell_of_row[start:start + ROW_BLOCK]
+        distance = mean[cells]  # |values - mean| in place
+        np.subtract(values[start:start + ROW_BLOCK], distance, out=distance)
+        np.abs(distance, out=distance)
+        np.maximum.at(spread, cells, distance)
     return spread
 
 

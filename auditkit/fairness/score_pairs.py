@@ -118,14 +118,15 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
     ends = np.cumsum(rows_in)
     positives = (positives_through[ends] - positives_through[ends - rows_in]).astype(float)
     negatives = rows_in - positives
-    negatives_before = np.arange(len(segment), dtype=it)  # negatives before each row (any group, in this order)
-    negatives_before -= positives_through[:-1]
-    del positives_through
     chosen = np.flatnonzero(positive)  # each positive row counts the negatives below it
     segment_of_positive = segment[chosen]
-    if value is None:  # every score is one row's
-        start, below = None, negatives_before[chosen].astype(float)
+    if value is None:  # every score is one row's: the negatives before the k-th positive row are its position less k
+        del positives_through
+        start, below = None, _less_rank(chosen)
     else:  # the negatives before a row's run of equal scores, and half of those within it
+        negatives_before = np.arange(len(segment), dtype=it)  # negatives before each row (any group, in this order)
+        negatives_before -= positives_through[:-1]
+        del positives_through
         start = np.empty(len(value), dtype=bool)
         start[:1] = True
         start[1:] = (value[1:] != value[:-1]) | (segment[1:] != segment[:-1])
@@ -135,8 +136,8 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
         in_run = np.diff(np.r_[before_run, negatives_before[-1:] + (1 - positive[-1:])])
         run = (np.cumsum(start, dtype=it) - 1)[chosen]
         below = before_run[run] + 0.5 * in_run[run]
-        del run, run_starts, before_run, in_run
-    del negatives_before, chosen
+        del run, run_starts, before_run, in_run, negatives_before
+    del chosen
     below -= (np.cumsum(negatives) - negatives)[segment_of_positive]  # less the negatives of earlier (group, bin)s
     ordered = np.bincount(segment_of_positive, weights=below, minlength=size)
     del below, segment_of_positive
@@ -145,6 +146,66 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
     scores_in = rows_in if start is None else np.bincount(segment[start], minlength=size)
     slack = np.where((scores_in <= 1) | (pairs == 0), 0.0, np.maximum(share, 1.0 - share))
     return share.reshape(n_groups, -1), slack.reshape(n_groups, -1)
+
+
+ROW_BLOCK = 2**16  # rows of a temporary worked at a time (0.5 MB of int64)
+
+
+def bins_of_values(first: np.ndarray, n_rows: int, max_bins: int) -> np.ndarray:
+    """Bin of each distinct score from the position of its first row in order of score (``first``, int64; reused).
+
+    A bin starts where ``first * max_bins // n_rows`` steps up, and at each score of ``n_rows / max_bins``
+    rows or more (a bin of its own). Every array is one per distinct score, worked in place where it can be;
+    the bins are counted in the narrowest type that holds ``2 * max_bins`` of them (int16 below ``2**15``).
+
+    Examples
+    --------
+    >>> bins_of_values(np.array([0, 6, 7, 8, 9]), 10, max_bins=3).tolist()  # the first score: 6 of 10 rows
+    [0, 1, 2, 2, 2]
+    """
+    counts = np.empty(len(first), dtype=index_type(n_rows))  # rows of each score
+    np.subtract(first[1:], first[:-1], out=counts[:-1])
+    counts[-1:] = n_rows - first[-1:]
+    alone = counts >= -(-n_rows // max_bins)  # ``counts * max_bins >= n_rows``: a bin's worth of rows, a bin of its own
+    del counts
+    slot = first
+    slot *= max_bins
+    slot //= n_rows
+    starts = np.empty(len(slot), dtype=bool)
+    starts[:1] = True
+    np.not_equal(slot[1:], slot[:-1], out=starts[1:])
+    starts[1:] |= alone[1:]
+    del alone, slot
+    bin_of_value = np.cumsum(starts, dtype=code_type(2 * max_bins))  # at most max_bins slots and as many alone
+    bin_of_value -= 1
+    return bin_of_value
+
+
+def squared_errors(y_score: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """``(y_score - label) ** 2`` in one array (squared in place).
+
+    Examples
+    --------
+    >>> squared_errors(np.array([0.25, 0.5]), np.array([1, 0], dtype=np.int8)).tolist()
+    [0.5625, 0.25]
+    """
+    error = np.subtract(y_score, label)
+    return np.square(error, out=error)
+
+
+def _less_rank(positions: np.ndarray) -> np.ndarray:
+    """``positions[k] - k`` for every ``k``, as floats, a block at a time (no ``arange`` as long as the rows).
+
+    Examples
+    --------
+    >>> _less_rank(np.array([1, 2, 5])).tolist()
+    [1.0, 1.0, 3.0]
+    """
+    out = positions.astype(float)
+    for start in range(0, len(out), ROW_BLOCK):
+        block = out[start:start + ROW_BLOCK]
+        block -= np.arange(start, start + len(block))
+    return out
 
 
 FEW_GROUPS = 64  # up to this many groups, the rows of each are picked by a mask (no row-long sort order)
@@ -167,12 +228,15 @@ def _by_group(member: np.ndarray, n_groups: int, rows: RowsByScore,
         order = np.argsort(codes, kind="stable")  # a radix sort: by group, then (the rows being in order) by score
         segment = codes.astype(index_type(n_groups * n_bins))[order] * n_bins + rows.bin[order]
         return segment, rows.label[order], None if rows.value is None else rows.value[order]
-    parts: list[list[np.ndarray]] = [[], [], []]
+    ends = np.cumsum(np.bincount(codes, minlength=n_groups))
+    segment, label = np.empty_like(rows.bin), np.empty_like(rows.label)  # filled group by group: no parts joined
+    value = None if rows.value is None else np.empty_like(rows.value)
     for group in range(n_groups):
         chosen = codes == group
-        parts[0].append(rows.bin[chosen] + np.asarray(group * n_bins, dtype=rows.bin.dtype))
-        parts[1].append(rows.label[chosen])
-        if rows.value is not None:
-            parts[2].append(rows.value[chosen])
-    del codes
-    return np.concatenate(parts[0]), np.concatenate(parts[1]), np.concatenate(parts[2]) if parts[2] else None
+        place = slice(ends[group] - int(np.count_nonzero(chosen)), ends[group])
+        np.compress(chosen, rows.bin, out=segment[place])
+        segment[place] += np.asarray(group * n_bins, dtype=rows.bin.dtype)
+        np.compress(chosen, rows.label, out=label[place])
+        if value is not None:
+            np.compress(chosen, rows.value, out=value[place])
+    return segment, label, value
