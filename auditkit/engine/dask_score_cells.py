@@ -9,8 +9,7 @@ built in up to two more passes over the partitions:
    :data:`VALUES_KEPT` (a tree of tasks merges them, each holding at most that many).
 2. If the distinct scores are more than the bins allowed (``bins_for`` the finest groups and rows,
    as in memory): the order statistics that place the bins (:mod:`auditkit.engine.score_bins`) and the
-   distinct count, from the sketches' brackets (:mod:`auditkit.engine.dask_order_stats`, the same
-   second pass as a numeric column's deciles).
+   distinct count, found by one task per range of score values (the sketches cut the ranges).
 3. Each partition sums its rows per (cell, score bin, calibration bin) (rows, sums, smallest and
    largest score and squared error); the sums are merged by a tree. For binned scores each partition
    also hands its rows (finest group, label, score, bin) to one task per range of bins, which counts
@@ -27,17 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.engine.dask_order_stats import (
-    RunSketch,
-    brackets,
-    count_partition,
-    joined,
-    merge_interval_counts,
-    range_cuts,
-    union_sorted,
-)
+from auditkit.engine.dask_order_stats import RunSketch, range_cuts, union_sorted
 from auditkit.engine.dask_tables import distinct_buckets, merge_tree
-from auditkit.engine.score_bins import BinEdges, binned_edges, order_ranks
+from auditkit.engine.score_bins import BinEdges, RangeEdges, merge_edges, range_edges
 from auditkit.fairness.cell_scores import OVERALL, CellScores, CountedBins, calibration_bins
 from auditkit.fairness.score_cells import MAX_SCORE_BINS, SCORE_CELL_BUDGET, bins_for
 from auditkit.fairness.scores import CALIBRATION_BINS
@@ -109,28 +100,59 @@ def _join(parts: list[list[Any]]) -> list[Any]:
 def bin_edges(frame: Any, score: str, first: FirstPass, max_bins: int) -> tuple[BinEdges, int]:
     """The bins of the scores (``ScoreBins.of(scores, max_bins)``'s) and the number of distinct scores.
 
-    Exact (one bin per score) when the first pass found at most ``max_bins`` distinct scores; else a
-    second pass over ``frame[score]`` counts the order statistics' intervals and the distinct scores.
+    Exact (one bin per score) when the first pass found at most ``max_bins`` distinct scores. Else a
+    second pass over ``frame[score]``: each partition cuts its sorted scores into ranges of values
+    (:func:`~auditkit.engine.dask_order_stats.range_cuts` of the sketches: about :data:`ROWS_PER_RANGE`
+    rows a range) and hands each range's distinct values with their rows to the range's task, which
+    finds the bins' edges inside it (:func:`~auditkit.engine.score_bins.range_edges`), knowing the rows
+    below the range from every partition's counts.
     """
     if len(first.values) <= max_bins:
         return BinEdges.exact_values(first.values), len(first.values)
     import dask
 
     n = first.n
-    bounds = brackets(first.sketches, order_ranks(n, max_bins))
-    intervals, cuts = joined(bounds), range_cuts(first.sketches, distinct_buckets(len(first.sketches)))
-    parts = [dask.delayed(_count_scores, nout=len(cuts) + 2)(part, intervals, cuts)
-             for part in frame[score].to_delayed()]
-    counts = merge_tree(merge_interval_counts, [part[0] for part in parts])
-    distinct = [dask.delayed(lambda pieces: len(union_sorted(pieces)))([part[1 + r] for part in parts])
-                for r in range(len(cuts) + 1)]
-    counts, distinct = dask.compute(counts, distinct)
-    return binned_edges(counts, n, max_bins), int(sum(distinct))
+    cuts = range_cuts(first.sketches, max(distinct_buckets(len(first.sketches)), -(-n // ROWS_PER_RANGE)))
+    parts = [dask.delayed(split_scores, nout=len(cuts) + 2)(part, cuts) for part in frame[score].to_delayed()]
+    below = dask.delayed(rows_below_ranges)([part[0] for part in parts])
+    ranges = [dask.delayed(_range_edges)([part[1 + r] for part in parts], below, r, n, max_bins)
+              for r in range(len(cuts) + 1)]
+    largest = max(float(s.values[-1]) for s in first.sketches if s.n)
+    return merge_edges(list(dask.compute(*ranges)), largest)
 
 
-def _count_scores(scores: pd.Series, intervals: np.ndarray, cuts: np.ndarray) -> list[Any]:
-    counts, ranges = count_partition(np.sort(scores.to_numpy(dtype=float)), intervals, cuts)
-    return [counts, *ranges]
+def split_scores(scores: pd.Series, cuts: np.ndarray) -> list[Any]:
+    """A partition's rows per range of values (``[cut_i, cut_i+1)``), then each range's distinct values and rows.
+
+    Examples
+    --------
+    >>> rows, *ranges = split_scores(pd.Series([0.5, 0.1, 0.5, 0.9]), np.array([0.5]))
+    >>> rows.tolist(), [(v.tolist(), c.tolist()) for v, c in ranges]
+    ([1, 3], [([0.1], [1]), ([0.5, 0.9], [2, 1])])
+    """
+    values, counts = np.unique(scores.to_numpy(dtype=float), return_counts=True)
+    ends = np.searchsorted(values, cuts, side="left")
+    pieces = [(values[a:b], counts[a:b]) for a, b in zip(np.r_[0, ends], np.r_[ends, len(values)], strict=True)]
+    return [np.array([c.sum() for _, c in pieces], dtype=np.int64), *pieces]
+
+
+def rows_below_ranges(rows: list[np.ndarray]) -> np.ndarray:
+    """The rows below each range of values, from every partition's rows per range.
+
+    Examples
+    --------
+    >>> rows_below_ranges([np.array([1, 3]), np.array([2, 0])]).tolist()
+    [0, 3]
+    """
+    total = np.sum(rows, axis=0)
+    return np.cumsum(total) - total
+
+
+def _range_edges(pieces: list[tuple[np.ndarray, np.ndarray]], below: np.ndarray, r: int, n: int,
+                 max_bins: int) -> RangeEdges:
+    values, which = np.unique(np.concatenate([v for v, _ in pieces]), return_inverse=True)
+    counts = np.bincount(which, weights=np.concatenate([c for _, c in pieces]), minlength=len(values))
+    return range_edges(values, counts.round().astype(np.int64), int(below[r]), n, max_bins)
 
 
 @dataclass(frozen=True)

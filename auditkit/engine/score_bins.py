@@ -1,4 +1,4 @@
-"""The in-memory engine's score bins, found from order statistics of the scores: no score gathered.
+"""The in-memory engine's score bins, found range by range of the scores: no task holds all the scores.
 
 :class:`~auditkit.fairness.score_cells.ScoreBins` cuts the sorted distinct scores into bins of about
 ``n / max_bins`` rows: a distinct value ``v`` starts a bin when ``floor(below(v) * max_bins / n)``
@@ -6,9 +6,11 @@ differs from its predecessor's (``below(v)``: the rows scoring less than ``v``),
 holds ``n / max_bins`` rows or more. The first happens exactly at the smallest value above the order
 statistic ``x_(t - 1)`` for ``t = ceil(k n / max_bins)``, ``k = 1 .. max_bins - 1``; so a score's bin
 is the number of those order statistics below it plus the number of lone values at or below it that
-no order statistic starts already (:class:`BinEdges`). A lone value spans ``n / max_bins`` ranks, so it
-is one of those order statistics or the largest score: their exact counts
-(:class:`~auditkit.engine.dask_order_stats.IntervalCounts`) find every one.
+no order statistic starts already (:class:`BinEdges`).
+
+The scores are cut into ranges of values (each partition's scores go to one task per range, with the
+rows below the range); a range's task finds the order statistics and lone values inside it
+(:func:`range_edges`), and :func:`merge_edges` joins them.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from auditkit.engine.dask_order_stats import IntervalCounts, order_statistics
 
 
 @dataclass(frozen=True)
@@ -58,48 +58,64 @@ class BinEdges:
         return found.astype(np.int32)
 
 
-def order_ranks(n: int, max_bins: int) -> np.ndarray:
-    """The 0-based ranks whose order statistics the bins need: ``ceil(k n / max_bins) - 1`` and the largest.
+@dataclass(frozen=True)
+class RangeEdges:
+    """What one range of the scores holds of the bins' edges.
 
-    Examples
-    --------
-    >>> order_ranks(10, 3).tolist()
-    [3, 6, 9]
+    Attributes
+    ----------
+    thresholds, through : ndarray
+        The order statistics ``x_(ceil(k n / max_bins) - 1)`` in the range, and the rows at or below each.
+    lone, below : ndarray
+        The values of ``n / max_bins`` rows or more in the range (but the smallest score), and the rows below each.
+    n_distinct : int
     """
-    k = np.arange(1, max_bins, dtype=np.int64)
-    return np.unique(np.r_[-(-k * n // max_bins) - 1, n - 1])
+
+    thresholds: np.ndarray
+    through: np.ndarray
+    lone: np.ndarray
+    below: np.ndarray
+    n_distinct: int
 
 
-def binned_edges(counts: IntervalCounts, n: int, max_bins: int) -> BinEdges:
-    """The :class:`BinEdges` of ``ScoreBins.of(scores, max_bins)`` (binned: more distinct scores than bins) from
-    the interval counts that hold the :func:`order_ranks`.
+def range_edges(values: np.ndarray, counts: np.ndarray, below: int, n: int, max_bins: int) -> RangeEdges:
+    """The :class:`RangeEdges` of a range whose distinct ``values`` (sorted) hold ``counts`` rows, ``below`` rows
+    of all ``n`` scoring less.
 
     Examples
     --------
-    >>> from auditkit.engine.dask_order_stats import count_partition
+    >>> edges = range_edges(np.array([0.1, 0.5, 0.7]), np.array([1, 5, 4]), 0, 10, 2)  # 0.5: half the rows
+    >>> edges.thresholds.tolist(), edges.through.tolist(), edges.lone.tolist(), edges.below.tolist()
+    ([0.5], [6], [0.5], [1])
+    """
+    through = below + np.cumsum(counts, dtype=np.int64)
+    k = np.arange(1, max_bins, dtype=np.int64)
+    ranks = -(-k * n // max_bins) - 1
+    ranks = ranks[(ranks >= below) & (ranks < (through[-1] if len(through) else below))]
+    at = np.unique(np.searchsorted(through, ranks + 1, side="left"))  # the first value with rank + 1 rows through it
+    starts = through - counts
+    lone = (counts * max_bins >= n) & (starts > 0)
+    return RangeEdges(values[at], through[at], values[lone], starts[lone], len(values))
+
+
+def merge_edges(ranges: list[RangeEdges], largest: float) -> tuple[BinEdges, int]:
+    """The :class:`BinEdges` (binned) of all the ranges' scores, whose largest is ``largest``, and the distinct count.
+
+    A lone value is left out of ``at`` when an order statistic's bin starts at it already (the order
+    statistic is the value just below it: the rows through it are the rows below the lone value).
+
+    Examples
+    --------
     >>> scores = np.sort(np.r_[0.1, np.full(5, 0.5), 0.7, 0.8, 0.9, 0.95])
-    >>> counts = count_partition(scores, np.array([[0.1, 0.95]]), np.array([]))[0]
-    >>> edges = binned_edges(counts, 10, 2)  # 0.5 holds half the rows: a bin of its own
-    >>> edges.of(scores).tolist(), edges.n_bins
-    ([0, 1, 1, 1, 1, 1, 2, 2, 2, 2], 3)
+    >>> low = range_edges(np.array([0.1, 0.5]), np.array([1, 5]), 0, 10, 2)
+    >>> high = range_edges(np.array([0.7, 0.8, 0.9, 0.95]), np.ones(4, dtype=int), 6, 10, 2)
+    >>> edges, n_distinct = merge_edges([low, high], 0.95)  # 0.5 holds half the rows: a bin of its own
+    >>> edges.of(scores).tolist(), edges.n_bins, n_distinct
+    ([0, 1, 1, 1, 1, 1, 2, 2, 2, 2], 3, 6)
     """
-    k = np.arange(1, max_bins, dtype=np.int64)
-    thresholds = np.unique(order_statistics(counts, -(-k * n // max_bins) - 1))
-    largest = float(order_statistics(counts, np.array([n - 1]))[0])
-    candidates = np.unique(np.r_[thresholds, largest])
-    below, rows = np.array([_rows_at(counts, v) for v in candidates], dtype=np.int64).reshape(-1, 2).T
-    lone = (rows * max_bins >= n) & (below > 0)  # the smallest score starts the first bin anyway
-    through = {int(b + r) for v, b, r in zip(candidates, below, rows, strict=True) if v in set(thresholds)}
-    started = np.array([int(b) in through for b in below], dtype=bool)  # the value just above a threshold
-    at = candidates[lone & ~started]
+    thresholds = np.unique(np.concatenate([r.thresholds for r in ranges]))
+    through = set(np.concatenate([r.through for r in ranges]).tolist())
+    lone, below = np.concatenate([r.lone for r in ranges]), np.concatenate([r.below for r in ranges])
+    at = np.sort(lone[[int(b) not in through for b in below]])
     n_bins = int(np.searchsorted(thresholds, largest, side="left") + np.searchsorted(at, largest, side="right")) + 1
-    return BinEdges(thresholds, at, n_bins, False)
-
-
-def _rows_at(counts: IntervalCounts, value: float) -> tuple[int, int]:
-    """Rows below ``value`` and rows equal to it (``value``: a score inside one of the intervals)."""
-    for m, values in enumerate(counts.values):
-        at = int(np.searchsorted(values, value, side="left"))
-        if at < len(values) and values[at] == value:
-            return int(counts.below[m] + counts.counts[m][:at].sum()), int(counts.counts[m][at])
-    raise AssertionError(f"{value} is in no interval")  # an order statistic, found in its interval
+    return BinEdges(thresholds, at, n_bins, False), int(sum(r.n_distinct for r in ranges))

@@ -75,10 +75,11 @@ class CellScores:
     Examples
     --------
     >>> import numpy as np
-    >>> cells = CellScores.of_rows(np.array([0, 0, 1, 1]), np.array([.2, .7, .4, .9]), np.array([0, 1, 0, 1]),
-    ...                            fine_codes=np.array([0, 1]))
-    >>> cells.overall(np.array([0, 1]), probabilities=True)["roc_auc"]
-    1.0
+    >>> label_of_cell = np.array([0, 1])  # two cells (context rows): a negative and a positive one
+    >>> cells = CellScores.of_rows(np.array([0, 1, 0, 1]), np.array([.2, .7, .4, .9]), label_of_cell,
+    ...                            fine_codes=np.array([0, 0]))
+    >>> cells.overall(label_of_cell, probabilities=True)["roc_auc"], cells.score_range()
+    (1.0, (0.2, 0.9))
     """
 
     row: np.ndarray
