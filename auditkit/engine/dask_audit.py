@@ -37,6 +37,7 @@ from auditkit.context import build_context
 from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
+from auditkit.engine.dask_categories import known_categories
 from auditkit.engine.dask_explain import DaskRowsStep, RowSource
 from auditkit.engine.dask_lime import agreement_result, lime_result
 from auditkit.engine.dask_model import SCORE, ModelRun, decisions_spec, load_model, model_context, model_run
@@ -158,6 +159,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     if held:
         session.enter_context(dask_scheduler(scheduler))
     with nullcontext() if held else dask_scheduler(scheduler):  # the data is read twice: the tables, the pairs
+        source = replace(source, frame=known_categories(source.frame))  # every partition with one dtype
         run = None if model is None else model_run(probe, model, source.frame)
         scored = run is not None and run.score_kind is not None  # the scores are reduced on the workers
         cells_settings = given if run is None else decisions_spec(given, run)
