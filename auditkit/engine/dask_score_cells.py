@@ -64,7 +64,14 @@ class FirstPass:
 
 
 def first_pass_part(scores: pd.Series) -> tuple[RunSketch, np.ndarray]:
-    """One partition's sketch of its sorted scores and its distinct scores (the smallest :data:`VALUES_KEPT`)."""
+    """One partition's sketch of its sorted scores and its distinct scores (the smallest :data:`VALUES_KEPT`).
+
+    Examples
+    --------
+    >>> sketch, values = first_pass_part(pd.Series([0.3, 0.1, 0.3]))
+    >>> sketch.n, values.tolist()
+    (3, [0.1, 0.3])
+    """
     ordered = np.sort(scores.to_numpy(dtype=float))
     return RunSketch.of(ordered), merge_values([ordered])
 
@@ -81,7 +88,19 @@ def merge_values(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def first_pass_graph(score: str) -> Any:
-    """``also`` of :func:`~auditkit.engine.dask_tables.aggregate`: the delayed :class:`FirstPass` of ``score``."""
+    """``also`` of :func:`~auditkit.engine.dask_tables.aggregate`: the delayed :class:`FirstPass` of ``score``.
+
+    Examples
+    --------
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> from auditkit.engine.dask_tables import aggregate
+    >>> data = dd.from_pandas(pd.DataFrame({"g": ["a", "b"] * 3, "s": [.1, .2, .3, .1, .2, .4]}), npartitions=2)
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     first = aggregate(data, ["g"], also=first_pass_graph("s")).also
+    >>> first.n, first.values.tolist()
+    (6, [0.1, 0.2, 0.3, 0.4])
+    """
     import dask
 
     def build(partitions: list[Any], missing: Any) -> Any:
@@ -106,6 +125,20 @@ def bin_edges(frame: Any, score: str, first: FirstPass, max_bins: int) -> tuple[
     rows a range) and hands each range's distinct values with their rows to the range's task, which
     finds the bins' edges inside it (:func:`~auditkit.engine.score_bins.range_edges`), knowing the rows
     below the range from every partition's counts.
+
+    Examples
+    --------
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> scores = pd.Series(np.r_[np.linspace(0, 1, 90), np.full(10, 0.5)], name="s")
+    >>> frame = dd.from_pandas(scores.to_frame(), npartitions=3)
+    >>> first = FirstPass.of([first_pass_part(scores[i::3]) for i in range(3)])
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     edges, n_values = bin_edges(frame, "s", first, max_bins=8)
+    >>> from auditkit.fairness.score_cells import ScoreBins
+    >>> expected = ScoreBins.of(scores.to_numpy(), 8)
+    >>> edges.n_bins == expected.n_bins, edges.of(scores.to_numpy()).tolist() == expected.of_row.tolist(), n_values
+    (True, True, 91)
     """
     if len(first.values) <= max_bins:
         return BinEdges.exact_values(first.values), len(first.values)
@@ -167,6 +200,15 @@ class CellLayout:
         Per cell: the 0/1 label and the finest group.
     members : dict of tuple to ndarray
         Per grouping of the pairs (every set of sensitive features, and ``()``), the group of each finest group.
+
+    Examples
+    --------
+    >>> from auditkit import AuditSpec, build_context
+    >>> cells = pd.DataFrame({"g": ["a", "a", "b"], "y": [0, 1, 1], "d": [0, 1, 0]})
+    >>> ctx = build_context(AuditSpec(data=cells, target="y", sensitive=["g"], predictions="d"))
+    >>> layout = CellLayout.of(ctx, cells)
+    >>> layout.label.tolist(), layout.fine.tolist(), sorted(layout.members), layout.n_fine
+    ([0, 1, 1], [0, 0, 1], [(), ('g',)], 2)
     """
 
     keys: pd.DataFrame
@@ -193,7 +235,23 @@ class CellLayout:
 
 
 def cell_scores(frame: Any, score: str, layout: CellLayout, first: FirstPass) -> CellScores:
-    """The :class:`CellScores` of ``frame``'s rows (passes 2 and 3 of the module)."""
+    """The :class:`CellScores` of ``frame``'s rows (passes 2 and 3 of the module).
+
+    Examples
+    --------
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> from auditkit import AuditSpec, build_context
+    >>> cells = pd.DataFrame({"g": ["a", "a", "b", "b"], "y": [0, 1, 0, 1]})
+    >>> rows = pd.DataFrame({"g": ["a", "a", "b", "b"] * 2, "y": [0, 1] * 4, "s": [.1, .8, .3, .6, .2, .9, .4, .5]})
+    >>> ctx = build_context(AuditSpec(data=cells.assign(d=cells["y"]), target="y", sensitive=["g"], predictions="d"))
+    >>> frame = dd.from_pandas(rows, npartitions=2)
+    >>> first = FirstPass.of([first_pass_part(p["s"]) for p in (rows[:4], rows[4:])])
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     scores = cell_scores(frame, "s", CellLayout.of(ctx, cells), first)
+    >>> scores.bins.exact, scores.overall(ctx.y_true, probabilities=True)["roc_auc"]
+    (True, 1.0)
+    """
     import dask
 
     max_bins = bins_for(layout.n_fine, first.n)

@@ -69,6 +69,11 @@ class RangeEdges:
     lone, below : ndarray
         The values of ``n / max_bins`` rows or more in the range (but the smallest score), and the rows below each.
     n_distinct : int
+
+    Examples
+    --------
+    >>> range_edges(np.array([0.2, 0.4]), np.array([3, 1]), 6, 10, 2).n_distinct
+    2
     """
 
     thresholds: np.ndarray
