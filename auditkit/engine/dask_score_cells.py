@@ -35,7 +35,7 @@ from auditkit.fairness.scores import CALIBRATION_BINS
 from auditkit.stats.levels import wide
 
 VALUES_KEPT = max(SCORE_CELL_BUDGET, MAX_SCORE_BINS) + 1  # distinct scores the first pass keeps: one more than bins
-ROWS_PER_RANGE = 2**22  # rows of the bins one pair-counting task holds (about 64 MB)
+ROWS_PER_RANGE = 2**20  # rows of the bins one pair-counting task holds (16 bytes a row, sorted per grouping)
 CELL = "__auditkit_cell__"
 STATISTICS = ["rows", "score", "error", "score_low", "error_low", "score_high", "error_high"]
 
