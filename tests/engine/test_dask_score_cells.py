@@ -223,3 +223,19 @@ def _longest(value, depth: int = 0) -> int:
     if isinstance(value, list | tuple):
         return max((_longest(v, depth + 1) for v in value), default=0)
     return 0
+
+
+@pytest.mark.slow
+def test_binned_scores_on_a_local_cluster_give_the_in_memory_numbers(frame, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(dask_score_cells, "ROWS_PER_RANGE", 10_000)  # several pair-counting tasks (pickled with it)
+    model = LogisticRegression().fit(frame[FEATURES], frame["approved"])
+    back = parquet_parts(frame, tmp_path, [slice(0, 15_000), slice(15_000, 15_000), slice(15_000, ROWS)])
+    settings = {**SETTINGS, "model": model}
+    in_memory = auditkit.audit(data=back, progress=False, **settings).to_dict()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask",
+                                 scheduler=cluster.scheduler_address, progress=False, **settings).to_dict()
+    assert score_statistics(on_dask)["method"] == "binned"
+    assert_same_numbers(on_dask, in_memory)
