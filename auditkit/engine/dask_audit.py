@@ -169,7 +169,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
         added = [] if run is None else run.added_columns
         keys = _key_columns(AuditSpec(data=pd.DataFrame(), **cells_settings), frame)
         also = _first_pass(None if bias_columns is None else encodings_graph(source.frame, bias_columns),
-                           first_pass_graph(SCORE) if scored else None)
+                           first_pass_graph(SCORE) if scored and _reads_scores(probe) else None)
         tables = aggregate(frame, keys, also, counted=[*(bias_columns or ()), *added])
         first = tables.also[1]
         tables = replace(tables, columns=tables.columns[~tables.columns["column"].isin(added)].reset_index(drop=True),
@@ -183,7 +183,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
                             row_weights=tables.cells[COUNT].to_numpy(dtype=np.int64))
         name = probe.data_name or source.name
         audit_spec = AuditSpec(data=loaded.frame, **{**cells_settings, "data_name": name})
-        scores = None if not scored else cell_scores(frame, SCORE, CellLayout.of(
+        scores = None if not (scored and _reads_scores(probe)) else cell_scores(frame, SCORE, CellLayout.of(
             build_context(audit_spec, loaded=loaded), loaded.frame[keys]), first)
     user_spec = None if run is None else AuditSpec(data=loaded.frame, **{**given, "data_name": name})
     n_features = len(run.columns) if run is not None else len(
@@ -191,6 +191,14 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     pull_in = nullcontext if held else partial(dask_scheduler, scheduler)
     rows = RowSource(source.frame, pull_in, renumber=bool(source.files), decided=frame, run=run) if explains else None
     return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows, scores)
+
+
+SCORE_STEPS = ("performance", "fairness", "lime", "agreement")  # what reads the scores (lime: its threshold)
+
+
+def _reads_scores(spec: AuditSpec) -> bool:
+    """Whether a step of ``spec`` reads the model's scores (else they are not reduced: two reads saved)."""
+    return any(name in SCORE_STEPS for name in spec.step_names)
 
 
 def _first_pass(bias: Any, scores: Any) -> Any:

@@ -19,7 +19,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 import auditkit
-from auditkit.engine import dask_score_cells
+from auditkit.engine import dask_audit, dask_score_cells
 from auditkit.engine.dask_order_stats import RunSketch, range_cuts
 from auditkit.engine.dask_score_cells import ordered_pairs, rows_below_ranges, split_scores
 from auditkit.engine.score_bins import BinEdges, merge_edges, range_edges
@@ -238,4 +238,17 @@ def test_binned_scores_on_a_local_cluster_give_the_in_memory_numbers(frame, tmp_
         on_dask = auditkit.audit(data=str(tmp_path / "part-*.parquet"), engine="dask",
                                  scheduler=cluster.scheduler_address, progress=False, **settings).to_dict()
     assert score_statistics(on_dask)["method"] == "binned"
+    assert_same_numbers(on_dask, in_memory)
+
+
+def test_an_audit_whose_steps_read_no_score_does_not_reduce_them(frame, monkeypatch):
+    called = []
+    monkeypatch.setattr(dask_audit, "cell_scores", lambda *args: called.append(args))
+    model = LogisticRegression().fit(frame[FEATURES], frame["approved"])
+    settings = {**SETTINGS, "model": model, "steps": ["data_overview", "data_bias"],
+                "step_options": {"data_bias": {"n_boot": 10}}}
+    in_memory = auditkit.audit(data=frame, progress=False, **settings).to_dict()
+    on_dask = auditkit.audit(data=dask_frame(frame), engine="dask", scheduler="synchronous", progress=False,
+                             **settings).to_dict()
+    assert called == []
     assert_same_numbers(on_dask, in_memory)
