@@ -10,11 +10,14 @@ ordered rightly (ties a half), counted by one task per range of bins over the ro
 
 From these :class:`CellScores` builds the in-memory engine's score statistics (the same bins, cells
 and counts, hence the same bootstrap draws), calibration cells, overall ROC AUC and Brier score: every
-count equal, every mean a sum in another order (equal to about 1e-16 relative).
+count equal; with one score per bin, each cell's mean score and squared error are the in-memory ones to the
+last bit (:func:`repeated_sum`); with binned scores they are sums in another order (equal to about 1e-16
+relative).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -126,7 +129,14 @@ class CellScores:
         keys = (wide(fine_codes)[self.row] * n_bins + self.bin) * 2 + label
         cells, entry = np.unique(keys, return_inverse=True)
         counts = np.bincount(entry, weights=self.counts, minlength=len(cells)).round().astype(np.int64)
-        means = [np.bincount(entry, weights=self.sums[:, j], minlength=len(cells)) / counts for j in (0, 1)]
+        if self.bins.exact:  # every row of a cell has one score: its sum in memory is the repeated addition of it
+            values = [np.zeros(len(cells)) for _ in (0, 1)]
+            for j in (0, 1):
+                values[j][entry] = self.low[:, j]
+            means = [np.array([repeated_sum(v, k) for v, k in zip(vals, counts.tolist(), strict=True)]) / counts
+                     for vals in values]
+        else:
+            means = [np.bincount(entry, weights=self.sums[:, j], minlength=len(cells)) / counts for j in (0, 1)]
         spreads = [np.zeros(len(cells)) if self.bins.exact else self._spread(entry, len(cells), j, means[j])
                    for j in (0, 1)]
         fine_starts = np.searchsorted(cells // (2 * n_bins), np.arange(n_fine))
@@ -230,3 +240,41 @@ def calibration_bins(y_score: np.ndarray, n_bins: int = CALIBRATION_BINS) -> np.
     key = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1), y_score, side="right")
     np.clip(key, 1, n_bins, out=key)
     return key - 1
+
+
+def repeated_sum(value: float, count: int) -> float:
+    """``value`` added ``count`` times to 0.0, one addition at a time (as ``numpy.bincount`` sums a cell's equal
+    weights), in about 3 steps per power of two the sum crosses.
+
+    Within a power of two the float grid is even, so after at most one step (a tie rounded to even) every
+    addition adds the same amount until the sum nears the next power: those are taken at once.
+
+    Examples
+    --------
+    >>> value, count = 0.1, 1_000_003
+    >>> repeated_sum(value, count) == float(np.bincount(np.zeros(count, dtype=int), weights=np.full(count, value))[0])
+    True
+    >>> repeated_sum(0.1, 3), 0.1 * 3, 0.1 + 0.1 + 0.1
+    (0.30000000000000004, 0.30000000000000004, 0.30000000000000004)
+    """
+    v = float(value)
+    if count <= 0 or v == 0.0:
+        return 0.0
+    if not math.isfinite(v):
+        return v
+    sign, v = math.copysign(1.0, v), abs(v)  # rounding to nearest is symmetric
+    total, left = 0.0, int(count)
+    while left > 0:
+        total += v
+        left -= 1
+        step = (total + v) - total
+        if left == 0 or step == 0.0:  # nothing left, or the value too small to change the sum
+            break
+        if ((total + v) + v) - (total + v) != step:  # the tie's one different step
+            continue
+        top = math.ldexp(1.0, math.frexp(total)[1])  # the power of two above the sum
+        jump = min(int((top - total - v) // step) - 2, left)  # additions that stay well below it
+        if jump > 0:
+            total += jump * step  # exact: a multiple of the grid, below the power
+            left -= jump
+    return sign * total

@@ -21,26 +21,24 @@ def numbers(audit: dict) -> dict:
     return out
 
 
-def assert_same_numbers(got: dict, expected: dict, rel: float = 1e-12, absolute: float = 1e-15) -> None:
+def assert_same_numbers(got: dict, expected: dict, rel: float = 1e-12) -> None:
     """Every number of ``got`` equals ``expected``'s; floats within ``rel`` (sums of scores in another row order).
 
     Counts, texts and the structure must be identical; a float may differ in its last bits only, as a sum of the
     same values in another order does (the Dask engine sees the rows grouped by cell, not in the file's order).
-    ``absolute``: the tolerance of a difference of such sums (calibration in the large: mean score less the
-    positive rate), whose error is relative to the sums, not to itself.
     """
-    assert _approximate(numbers(got), rel, absolute) == numbers(expected)
+    assert _approximate(numbers(got), rel) == numbers(expected)
 
 
-def _approximate(value, rel: float, absolute: float):
+def _approximate(value, rel: float):
     import pytest
 
     if isinstance(value, dict):
-        return {k: _approximate(v, rel, absolute) for k, v in value.items()}
+        return {k: _approximate(v, rel) for k, v in value.items()}
     if isinstance(value, list):
-        return [_approximate(v, rel, absolute) for v in value]
+        return [_approximate(v, rel) for v in value]
     if isinstance(value, float) and value == value:
-        return pytest.approx(value, rel=rel, abs=absolute)
+        return pytest.approx(value, rel=rel, abs=1e-15)
     return value
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from _engine_parity import assert_same_numbers, parquet_parts
 from _frames import make_frame
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
@@ -23,7 +24,7 @@ from auditkit.engine import dask_audit, dask_score_cells
 from auditkit.engine.dask_order_stats import RunSketch, range_cuts
 from auditkit.engine.dask_score_cells import ordered_pairs, rows_below_ranges, split_scores
 from auditkit.engine.score_bins import BinEdges, merge_edges, range_edges
-from auditkit.fairness.cell_scores import CellScores
+from auditkit.fairness.cell_scores import CellScores, repeated_sum
 from auditkit.fairness.score_cells import ScoreBins
 from auditkit.fairness.score_pairs import RowsByScore, pairs_within_bins
 from auditkit.steps.performance import overall_auc
@@ -150,11 +151,22 @@ def test_the_overall_auc_of_the_cells_is_the_rows_to_the_last_bit():
     assert got["brier_score"] == pytest.approx(np.mean((scores - label_of_cell[cell]) ** 2), rel=1e-12)
 
 
+VALUES = [0.1, 1 / 3, 0.5, 0.37, 0.9999999, 2.0**-30, 1e-300, 123.456, -0.3, *np.random.default_rng(0).random(20)]
+
+
+@pytest.mark.parametrize("value", VALUES)
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 100, 4097, 123_457])
+def test_a_repeated_sum_is_numpys_one_addition_at_a_time(value, count):
+    one_at_a_time = np.bincount(np.zeros(count, dtype=np.int64), weights=np.full(count, value))[0]
+    assert repeated_sum(value, count) == one_at_a_time  # to the last bit
+
+
 # --- whole audits: the in-memory numbers ----------------------------------------------------------------------------
 
 MODELS = {
     "a shallow tree: few distinct scores, exact": (lambda: DecisionTreeClassifier(max_depth=3, random_state=0),
                                                    "exact"),
+    "one score for every row: exact": (lambda: DummyClassifier(strategy="prior"), "exact"),
     "continuous probabilities: binned": (lambda: LogisticRegression(), "binned"),
     "continuous decision scores: binned": (lambda: LinearSVC(), "binned"),
 }
@@ -169,10 +181,7 @@ def test_a_models_score_metrics_on_dask_are_the_in_memory_ones(case, frame):
     on_dask = auditkit.audit(data=dask_frame(frame), engine="dask", scheduler="synchronous", progress=False,
                              **settings).to_dict()
     assert score_statistics(in_memory)["method"] == method
-    # Calibration in the large is a group's mean score less its positive rate (both about 0.4): in memory each
-    # cell's scores are added one at a time in row order (thousands of equal scores, for a tree), here by partition,
-    # so the two differ by about 1e-15 of the 0.4s, which is 1e-12 of neither's difference.
-    assert_same_numbers(on_dask, in_memory, absolute=1e-13)
+    assert_same_numbers(on_dask, in_memory)
     assert on_dask["performance"]["overall"]["roc_auc"] == in_memory["performance"]["overall"]["roc_auc"]
 
 
