@@ -108,6 +108,9 @@ class AuditContext:
         engine's cells: one row per distinct combination of the columns the steps read, with its count;
         ``LoadedData.row_weights``); None: one each. The steps that take weights (performance, fairness,
         data_bias) count every row that many times; ``n_rows`` is their sum.
+    score_cells : auditkit.fairness.cell_scores.CellScores or None
+        The Dask engine's statistics of a model's scores, computed on the workers, when ``y_score`` is None
+        but ``score_kind`` is not (the scores of the rows the cells stand for; performance and fairness read them).
     cache : AuditCache
         Work shared between the steps of this audit (``ctx.cache.get_or_compute(key, fn)``);
         the one part of the context that changes while the audit runs. Every context starts
@@ -144,6 +147,7 @@ class AuditContext:
     score_kind: str | None = None
     train_frame: pd.DataFrame | None = None
     weights: np.ndarray | None = None
+    score_cells: Any = None
     cache: AuditCache = field(default_factory=AuditCache, init=False, compare=False, repr=False)
 
     @property

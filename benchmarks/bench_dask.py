@@ -24,8 +24,12 @@ Each engine runs in a fresh subprocess (``--child``):
 
 Every timing records the 1-minute load average before and after (the machine has 2 cores shared with other work).
 
+With ``--model``, the audit is of a model instead of the ``decision`` column: a logistic regression on ``x0..x9``
+(a skops file in the data's folder), whose decisions and continuous probabilities the workers compute.
+
 Run: ``python benchmarks/bench_dask.py [--sizes 1000000 10000000] [--partitions 20] [--scores] [--data-bias]
-[--folder DIR]`` (writes ``benchmarks/results/dask.json``; ``--folder`` keeps the written partitions for the next run).
+[--model] [--folder DIR]`` (writes ``benchmarks/results/dask.json``; ``--folder`` keeps the written partitions for
+the next run).
 The client's context rows (the cells it audits with their counts as weights) are recorded as ``client_rows``.
 """
 
@@ -83,9 +87,23 @@ def write_partitions(n: int, partitions: int, folder: Path, scores: bool) -> tup
 
 def settings(scores: bool) -> dict:
     steps = STEPS + (["data_bias"] if os.environ.get("BENCH_DASK_DATA_BIAS") else [])
-    return {"target": "label", "sensitive": ["sex", "race"], "predictions": "decision", "steps": steps,
-            "seed": SEED, "step_options": {"fairness": {"n_boot": N_BOOT}}, "progress": False,
-            **({"scores": SCORE_COLUMN} if scores else {})}
+    audited = {"model": os.environ["BENCH_DASK_MODEL"]} if os.environ.get("BENCH_DASK_MODEL") else {
+        "predictions": "decision", **({"scores": SCORE_COLUMN} if scores else {})}
+    return {"target": "label", "sensitive": ["sex", "race"], "steps": steps, "seed": SEED,
+            "step_options": {"fairness": {"n_boot": N_BOOT}}, "progress": False, **audited}
+
+
+def write_model(folder: Path) -> Path:
+    """A logistic regression on the ten numeric features (fitted on rows of another seed), as a skops file."""
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    path = folder / "model.skops"
+    if not path.exists():
+        rows = make_frame(50_000, seed=SEED + 999)
+        columns = [f"x{i}" for i in range(10)]
+        sio.dump(LogisticRegression().fit(rows[columns], rows["label"]), path)
+    return path
 
 
 def rss_mb(field: str = "VmHWM") -> float:
@@ -280,6 +298,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
     parser.add_argument("--scores", action="store_true", help=f"also scores={SCORE_COLUMN} (2 decimals)")
     parser.add_argument("--data-bias", action="store_true", help="also the data_bias step")
+    parser.add_argument("--model", action="store_true", help="audit a logistic regression's decisions and "
+                                                             "probabilities (model=, computed on the workers) "
+                                                             "instead of the decision column")
     parser.add_argument("--engines", nargs="+", choices=("memory", "dask"), default=["memory", "dask"],
                         help="run only these (a run's missing engine is null in the JSON)")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -296,12 +317,15 @@ def main(argv: list[str] | None = None) -> None:
         return
     result = {"steps": settings(args.scores)["steps"], "n_boot": N_BOOT, "workers": WORKERS,
               "scores": SCORE_COLUMN if args.scores else None,
+              "model": "LogisticRegression on x0..x9 (model=, probabilities)" if args.model else None,
               "runs": [], "machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             wall = time.perf_counter()
             folder = (args.folder or Path(tmp)) / f"{n}-{args.partitions}{'-scores' if args.scores else ''}"
             pattern, whole = write_partitions(n, args.partitions, folder, args.scores)
+            if args.model:
+                os.environ["BENCH_DASK_MODEL"] = str(write_model(folder))  # the children inherit it
             print(f"{n:,} rows written in {time.perf_counter() - wall:.0f}s", flush=True)
             memory = run_child("memory", str(whole), args.scores) if "memory" in args.engines else None
             print("memory", json.dumps(memory), flush=True)

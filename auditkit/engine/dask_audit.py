@@ -13,7 +13,9 @@ metrics (ROC AUC, Brier score, calibration by group, through :mod:`auditkit.fair
 exact or binned as the in-memory engine chooses) depend on the rows only through the counts of
 (finest group, score value, label), so they too are the in-memory engine's. The cells are few when
 the scores take few distinct values (rounded scores, score bands, a tree model's leaves); continuous
-scores make about one cell per row.
+scores of a column make about one cell per row. A model's scores are not a key: the workers reduce
+them to the score metrics' own statistics (:mod:`auditkit.engine.dask_score_cells`), whose size is
+that of the score bins, however many rows and distinct scores.
 
 No step expands a table into rows on the client: data_bias's proxies and missingness are measured on
 the (sensitive feature, column) tables (:mod:`auditkit.engine.dask_bias`).
@@ -31,15 +33,19 @@ import numpy as np
 import pandas as pd
 
 from auditkit.cluster import dask_client
+from auditkit.context import build_context
 from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
+from auditkit.engine.dask_categories import known_categories
 from auditkit.engine.dask_explain import DaskRowsStep, RowSource
 from auditkit.engine.dask_lime import agreement_result, lime_result
-from auditkit.engine.dask_model import ModelRun, decisions_spec, load_model, model_context, model_run
+from auditkit.engine.dask_model import SCORE, ModelRun, decisions_spec, load_model, model_context, model_run
 from auditkit.engine.dask_numbers import finish_encodings
+from auditkit.engine.dask_score_cells import CellLayout, cell_scores, first_pass_graph
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
+from auditkit.fairness.cell_scores import CellScores
 from auditkit.io.data import LoadedData
 from auditkit.params import show
 from auditkit.result import StepResult
@@ -84,10 +90,14 @@ class DaskShared:
     run: ModelRun | None = None
     spec: AuditSpec | None = None
     rows: RowSource | None = None
+    scores: CellScores | None = None
 
     def audit_context(self, ctx: Any) -> Any:
-        """The context the steps run on: ``ctx`` (of the cells), as a model audit's when a model was audited."""
-        return ctx if self.run is None else model_context(ctx, self.spec, self.run, self.loaded)
+        """The context the steps run on: ``ctx`` (of the cells), as a model audit's when a model was audited (its
+        scores' statistics in ``score_cells``)."""
+        if self.run is None:
+            return ctx
+        return replace(model_context(ctx, self.spec, self.run, self.loaded), score_cells=self.scores)
 
     def engine_step(self, step: Any) -> Any:
         """The step the runner runs: an explanation step on rows pulled from the data; any other as it is."""
@@ -149,28 +159,58 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     if held:
         session.enter_context(dask_scheduler(scheduler))
     with nullcontext() if held else dask_scheduler(scheduler):  # the data is read twice: the tables, the pairs
+        source = replace(source, frame=known_categories(source.frame))  # every partition with one dtype
         run = None if model is None else model_run(probe, model, source.frame)
+        scored = run is not None and run.score_kind is not None  # the scores are reduced on the workers
         cells_settings = given if run is None else decisions_spec(given, run)
+        if scored:  # not a key of the cells: about one cell a row
+            cells_settings = {**cells_settings, "scores": None}
         frame = source.frame if run is None else run.with_decisions(source.frame)
         added = [] if run is None else run.added_columns
         keys = _key_columns(AuditSpec(data=pd.DataFrame(), **cells_settings), frame)
-        tables = aggregate(frame, keys, None if bias_columns is None else encodings_graph(source.frame, bias_columns),
-                           counted=[*(bias_columns or ()), *added])
-        tables = replace(tables, columns=tables.columns[~tables.columns["column"].isin(added)].reset_index(drop=True))
+        also = _first_pass(None if bias_columns is None else encodings_graph(source.frame, bias_columns),
+                           first_pass_graph(SCORE) if scored and _reads_scores(probe) else None)
+        tables = aggregate(frame, keys, also, counted=[*(bias_columns or ()), *added])
+        first = tables.also[1]
+        tables = replace(tables, columns=tables.columns[~tables.columns["column"].isin(added)].reset_index(drop=True),
+                         also=tables.also[0])
         bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
         if bias is not None:  # the encodings counted these columns' distinct values
             tables = tables.with_unique({c: e.n_distinct for c, e in bias.encodings.items()})
         sha256 = combined_sha256(source)
-    loaded = LoadedData(frame=tables.cells.drop(columns=COUNT), name=source.name, sha256=sha256, files=source.files,
-                        read=source.read, row_weights=tables.cells[COUNT].to_numpy(dtype=np.int64))
-    name = probe.data_name or source.name
-    audit_spec = AuditSpec(data=loaded.frame, **{**cells_settings, "data_name": name})
+        loaded = LoadedData(frame=tables.cells.drop(columns=COUNT), name=source.name, sha256=sha256,
+                            files=source.files, read=source.read,
+                            row_weights=tables.cells[COUNT].to_numpy(dtype=np.int64))
+        name = probe.data_name or source.name
+        audit_spec = AuditSpec(data=loaded.frame, **{**cells_settings, "data_name": name})
+        scores = None if not (scored and _reads_scores(probe)) else cell_scores(frame, SCORE, CellLayout.of(
+            build_context(audit_spec, loaded=loaded), loaded.frame[keys]), first)
     user_spec = None if run is None else AuditSpec(data=loaded.frame, **{**given, "data_name": name})
     n_features = len(run.columns) if run is not None else len(
         [c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
     pull_in = nullcontext if held else partial(dask_scheduler, scheduler)
     rows = RowSource(source.frame, pull_in, renumber=bool(source.files), decided=frame, run=run) if explains else None
-    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows)
+    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows, scores)
+
+
+SCORE_STEPS = ("performance", "fairness", "lime", "agreement")  # what reads the scores (lime: its threshold)
+
+
+def _reads_scores(spec: AuditSpec) -> bool:
+    """Whether a step of ``spec`` reads the model's scores (else they are not reduced: two reads saved)."""
+    return any(name in SCORE_STEPS for name in spec.step_names)
+
+
+def _first_pass(bias: Any, scores: Any) -> Any:
+    """``also`` of :func:`aggregate`: the data_bias encodings and the scores' first pass, each None if not wanted."""
+    if bias is None and scores is None:
+        return lambda partitions, missing: (None, None)
+
+    def build(partitions: list[Any], missing: Any) -> tuple[Any, Any]:
+        return (None if bias is None else bias(partitions, missing),
+                None if scores is None else scores(partitions, missing))
+
+    return build
 
 
 def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:

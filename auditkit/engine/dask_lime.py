@@ -251,7 +251,9 @@ def _confident_errors(ctx: Any, source: RowSource, strata: Strata, per_group: in
     run = source.run
     if run.score_kind is None or per_group == 0:
         return []
-    threshold = decision_threshold(ctx.y_pred, ctx.y_score, run.score_kind)
+    decided, scores = ((ctx.y_pred, ctx.y_score) if ctx.y_score is not None
+                       else ctx.score_cells.extremes(ctx.y_pred))  # each decision's extreme scores suffice
+    threshold = decision_threshold(decided, scores, run.score_kind)
     parts = source.decided[list(dict.fromkeys([run.target, DECISION, SCORE, *strata.groups.columns]))].to_delayed()
     starts = strata.starts
     tops = dask.compute(*[dask.delayed(_partition_errors)(part, strata, run.labels[1], run.target, threshold,

@@ -182,13 +182,22 @@ def _decide(part: pd.DataFrame, model: Any, columns: list[str], labels: tuple[An
 def decisions_spec(given: dict[str, Any], run: ModelRun) -> dict[str, Any]:
     """The settings of the audit of the cells: the model's decisions and scores read as columns.
 
+    The settings about the model (its inputs, name, licence...) are left out: they are the user's spec's, and an
+    audit of ``predictions=`` refuses them.
+
     Examples
     --------
     >>> run = ModelRun(None, ["x"], (0, 1), "y", None, None, pd.DataFrame())
-    >>> decisions_spec({"model": "m.skops", "trust_model": False}, run)
+    >>> decisions_spec({"model": "m.skops", "trust_model": False, "features": ["x"]}, run)
     {'model': None, 'trust_model': False, 'predictions': '__auditkit_decision__', 'scores': None}
     """
-    return {**given, "model": None, "predictions": DECISION, "scores": SCORE if run.score_kind else None}
+    kept = {k: v for k, v in given.items() if k not in MODEL_SETTINGS}
+    return {**kept, "model": None, "predictions": DECISION, "scores": SCORE if run.score_kind else None}
+
+
+# What an audit of predictions= refuses: settings about the model (auditkit.spec_checks.check_model_settings)
+MODEL_SETTINGS = ("model_name", "features", "exclude", "model_source", "model_licence", "model_version",
+                  "model_openness", "trust_types")
 
 
 def model_context(ctx: Any, spec: AuditSpec, run: ModelRun, loaded: LoadedData) -> Any:

@@ -50,11 +50,13 @@ def scores_not_probabilities(ctx: Any, step: str, skipped: str) -> list[Finding]
     >>> [(f.id, f.evidence["score_kind"]) for f in scores_not_probabilities(ctx, "fairness", "the Brier score")]
     [('fairness.scores_not_probabilities', 'decision')]
     """
-    if ctx.y_score is None or ctx.score_kind != "decision":
+    cells = getattr(ctx, "score_cells", None)  # engine="dask": the scores' statistics, not the scores
+    if (ctx.y_score is None and cells is None) or ctx.score_kind != "decision":
         return []
     source = (ctx.provenance.get("scores") or {}).get("source", "")
     origin = f"the model's {source}" if source in {"decision_function", "predict_proba"} else source
-    low, high = float(np.min(ctx.y_score)), float(np.max(ctx.y_score))
+    low, high = (float(np.min(ctx.y_score)), float(np.max(ctx.y_score))) if ctx.y_score is not None else (
+        cells.score_range())
     return [Finding(
         id=f"{step}.scores_not_probabilities",
         step=step,

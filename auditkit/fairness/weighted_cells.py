@@ -62,11 +62,17 @@ def weighted_fairness(ctx: Any, settings: FairnessSettings, groupings: list[tupl
     cells = wide(parts.fine_codes) * 4 + confusion_cells(ctx.y_true, ctx.y_pred)
     fine = _weighted_bincount(cells, weights, parts.n_fine * 4).reshape(parts.n_fine, 4)
     boot_fine = resample_counts(fine, settings.n_boot, ctx.rng("fairness.counts")) if settings.n_boot else None
-    scores = None
+    scores, cells = None, getattr(ctx, "score_cells", None)  # cells: the scores' statistics (engine="dask")
     if ctx.y_score is not None:
         scores = weighted_score_metrics(parts.fine_codes, parts.n_fine, parts.members, ctx.y_true, ctx.y_score,
                                         weights, settings.n_boot, ctx.rng("fairness.scores"),
                                         ctx.score_kind == "probability")
+    elif cells is not None:
+        stats = cells.statistics(parts.fine_codes, parts.n_fine, parts.members, parts.groupings, ctx.y_true)
+        scores = metrics_from_statistics(stats, settings.n_boot, ctx.rng("fairness.scores"),
+                                         ctx.score_kind == "probability")
+    calibrated = cells.calibration(parts.fine_codes, parts.n_fine, ctx.y_true) if (
+        cells is not None and ctx.score_kind == "probability") else None
     results, counts_frames, calibration = [], [], {}
     for i, features in enumerate(parts.groupings):
         result, counts = binary_grouping(parts, i, fine, boot_fine, scores, settings)
@@ -75,6 +81,9 @@ def weighted_fairness(ctx: Any, settings: FairnessSettings, groupings: list[tupl
         if ctx.y_score is not None and ctx.score_kind == "probability":
             calibration[grouping_name(features)] = weighted_calibration_table(
                 parts.row_codes(i), parts.keys[i], ctx.y_true, ctx.y_score, weights, level=settings.ci_level)
+        elif calibrated is not None:
+            calibration[grouping_name(features)] = calibrated.table(parts.members[i], parts.keys[i],
+                                                                    settings.ci_level)
     return FairnessOutput("binary", results, counts_frames, calibration,
                           score_statistics=None if scores is None else scores.summary)
 

@@ -50,6 +50,8 @@ class PerformanceStep(Step):
         metrics = {"n": int(cells.sum()), **rates, "recall": recall, "f1": f1}
         if ctx.y_score is not None:
             metrics.update(_score_metrics(ctx.y_true, ctx.y_score, ctx.score_kind == "probability", ctx.weights))
+        elif ctx.score_cells is not None:  # engine="dask": the scores' statistics, computed on the workers
+            metrics.update(ctx.score_cells.overall(ctx.y_true, ctx.score_kind == "probability"))
         confusion = {"tp": int(cells[TP]), "fp": int(cells[FP]), "fn": int(cells[FN]), "tn": int(cells[TN])}
         return self._result(metrics, confusion, seen + scores_not_probabilities(ctx, self.name, "the Brier score"))
 
