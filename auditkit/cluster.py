@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import gc
 import logging
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -68,9 +69,46 @@ def _client(scheduler: str | None, workers: int, config: Mapping[str, Any] | Non
         return
     cluster_options = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": ":0",
                        "silence_logs": silence_logs}
-    with dask.config.set(dict(config or {})), LocalCluster(**cluster_options) as cluster, Client(cluster) as client:
-        _exit_without_final_collection(client)
-        yield client
+    started_with = dict(os.environ)  # Dask's nanny writes its workers' settings into it: see _restore_environment
+    written: set[str] = set()
+    try:
+        with dask.config.set(dict(config or {})), LocalCluster(**cluster_options) as cluster:
+            written = _restore_environment(started_with)
+            with Client(cluster) as client:
+                _exit_without_final_collection(client)
+                yield client
+    finally:
+        _restore_environment(started_with, written)
+
+
+def _restore_environment(environment: dict[str, str], names: set[str] | None = None) -> set[str]:
+    """Give this process the environment it had before starting a local cluster.
+
+    Dask's nanny sets ``OMP_NUM_THREADS=1`` (and MKL's, OpenBLAS's, ``MALLOC_TRIM_THRESHOLD_``,
+    ``PYTHONHASHSEED``) in the *parent's* ``os.environ`` before it spawns each worker, for the worker to
+    inherit, and leaves them there. Audits this process runs afterwards (a notebook's, after a batch)
+    would take that ``OMP_NUM_THREADS`` for the user's choice (:mod:`auditkit.threads`) and run OpenMP on
+    every core however busy; processes it starts later (a report kernel) would inherit all of them.
+    The workers keep theirs: they were spawned with them (a worker the nanny restarts gets them again).
+
+    ``names``: the variables to give back (default: every one that differs); returns them. Others the
+    user changes meanwhile are left alone.
+
+    Examples
+    --------
+    >>> before = dict(os.environ)
+    >>> os.environ["AUDITKIT_EXAMPLE_THREADS"] = "1"  # as the nanny sets OMP_NUM_THREADS
+    >>> _restore_environment(before), "AUDITKIT_EXAMPLE_THREADS" in os.environ
+    ({'AUDITKIT_EXAMPLE_THREADS'}, False)
+    """
+    if names is None:
+        names = {name for name in {*os.environ, *environment} if os.environ.get(name) != environment.get(name)}
+    for name in names:
+        if name in environment:
+            os.environ[name] = environment[name]
+        else:
+            os.environ.pop(name, None)
+    return names
 
 
 def _exit_without_final_collection(client: Client) -> None:
