@@ -157,16 +157,23 @@ def test_unknown_config_key_is_named(tmp_path, capsys):
     assert "unknown audit setting(s): sensitve" in capsys.readouterr().err
 
 
-def test_same_inputs_and_seed_give_identical_json(tmp_path):
-    docs = []
-    for run in ("a", "b"):
-        out = tmp_path / run
-        assert cli.main(["audit", "--data", "adult", "--sample", "2500", "--seed", "7",
-                         "--out", str(out), "--no-report"]) == 0
-        doc = audit_json(out)
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """One ``auditkit audit`` in its own process: a sample of adult, every default step, the report rendered."""
+    out = tmp_path_factory.mktemp("cli") / "report"
+    return run_cli("audit", "--data", "adult", "--sample", "1500", "--seed", "7", "--out", str(out)), out
+
+
+def test_same_inputs_and_seed_give_identical_json(tmp_path, reported):
+    """Every default step, run again in this process and without the report: the same audit.json."""
+    again = tmp_path / "again"
+    assert cli.main(["audit", "--data", "adult", "--sample", "1500", "--seed", "7", "--out", str(again),
+                     "--no-report"]) == 0
+    assert reported[0].returncode == 0, reported[0].stderr
+    docs = [audit_json(out) for out in (reported[1], again)]
+    for doc in docs:
         for key in ("started", "finished"):
             doc["provenance"].pop(key)
-        docs.append(doc)
     assert docs[0] == docs[1]
 
 
@@ -190,9 +197,8 @@ def test_different_seed_changes_the_split(tmp_path):
     assert not np.allclose(rates[0], rates[1])
 
 
-def test_end_to_end_report_on_a_sample(tmp_path):
-    out = tmp_path / "report"
-    result = run_cli("audit", "--data", "adult", "--sample", "1500", "--out", str(out))
+def test_end_to_end_report_on_a_sample(reported):
+    result, out = reported
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("report.html")
     html = (out / "report.html").read_text()

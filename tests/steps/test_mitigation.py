@@ -29,6 +29,12 @@ def biased():
     return datasets.make_biased(1500, seed=0).frame
 
 
+@pytest.fixture(scope="module")
+def seeded(biased):
+    """One audit with the quick settings and seed 1: several tests read it."""
+    return run(biased, seed=1)
+
+
 def run(frame, **settings):
     options = settings.pop("mitigation", QUICK)
     return auditkit.audit(data=frame, target="label", sensitive=["group"], steps=["mitigation"],
@@ -65,8 +71,8 @@ def test_same_seed_same_audit_json_and_another_seed_another_split(biased):
     assert first["mitigation"]["settings"]["split"]["seed"] != other["mitigation"]["settings"]["split"]["seed"]
 
 
-def test_the_options_table_has_one_row_per_option_with_intervals(biased):
-    table = run(biased, seed=1).table("mitigation", "options")
+def test_the_options_table_has_one_row_per_option_with_intervals(seeded):
+    table = seeded.table("mitigation", "options")
     assert table["option"].tolist() == ["unmitigated", "threshold_optimizer.demographic_parity",
                                         "threshold_optimizer.equalized_odds"]
     for measure in ("accuracy", "balanced_accuracy", "demographic_parity_difference", "equalized_odds_difference"):
@@ -74,8 +80,8 @@ def test_the_options_table_has_one_row_per_option_with_intervals(biased):
     assert table["accuracy_change"].isna().tolist() == [True, False, False]
 
 
-def test_the_tables_of_a_saved_audit_equal_those_in_memory(biased, tmp_path):
-    result = run(biased, seed=1)
+def test_the_tables_of_a_saved_audit_equal_those_in_memory(seeded, tmp_path):
+    result = seeded
     write_audit(result, tmp_path)
     loaded = AuditResult.from_json(tmp_path)
     for name in ("options", "by_group"):
@@ -153,8 +159,8 @@ def test_reductions_are_skipped_with_the_reason_when_the_estimator_takes_no_samp
                                                                         f"was not evaluated: {reason}."}
 
 
-def test_post_processing_is_said_to_need_the_sensitive_feature_at_decision_time(biased):
-    result = run(biased, seed=1)
+def test_post_processing_is_said_to_need_the_sensitive_feature_at_decision_time(seeded):
+    result = seeded
     finding = next(f for f in result.findings if f.id == "mitigation.sensitive_at_decision")
     assert finding.message.startswith("ThresholdOptimizer (demographic parity) and ThresholdOptimizer (equalized "
                                       "odds) use group at decision time")
