@@ -71,15 +71,15 @@ class ScoreSummary:
 
 
 def require_numeric(frame: Any, column: str) -> None:
-    """The in-memory engine's error for a scores column that is not numeric, from the Dask frame's dtype.
+    """The in-memory engine's error for a scores column that is not numeric, naming the Dask frame's dtype.
 
     Examples
     --------
     >>> import dask.dataframe as dd
-    >>> require_numeric(dd.from_pandas(pd.DataFrame({"s": ["high", "low"]}, dtype=object), npartitions=1), "s")
+    >>> require_numeric(dd.from_pandas(pd.DataFrame({"s": ["high", "low"]}), npartitions=1), "s")
     Traceback (most recent call last):
     ...
-    auditkit.exceptions.InputError: scores column 's' must be numeric; it has dtype object
+    auditkit.exceptions.InputError: scores column 's' must be numeric; it has dtype ...
     """
     check.numeric_scores(frame._meta[column].iloc[:0], column)
 
