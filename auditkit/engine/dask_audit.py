@@ -1,6 +1,6 @@
 """``engine="dask"``: an audit of partitioned data through the tables Dask aggregates.
 
-Dask reduces the data to rows per (sensitive values, true label, decision[, score]) cell and a
+Dask reduces the data to rows per (sensitive values, true label, decision) cell and a
 per-column summary; the audit then runs on those tables with the in-memory engine's own steps,
 bootstrap and findings. The client holds the cells, not the rows: the context's rows are the cells
 and their counts its ``weights`` (``LoadedData.row_weights``, ``AuditContext.weights``), which the
@@ -8,14 +8,13 @@ counts-based steps sum (performance, fairness through :mod:`auditkit.fairness.we
 data_bias's representation and base rates, the overview's group sizes). The confusion counts of
 every group, and so every number of the performance and fairness steps (their multinomial bootstrap
 included), are functions of the cells alone, which is why the numbers equal the in-memory engine's
-on the same rows. With ``scores=COLUMN`` the score value is one more key of the cells: the score
-metrics (ROC AUC, Brier score, calibration by group, through :mod:`auditkit.fairness.score_cells`,
-exact or binned as the in-memory engine chooses) depend on the rows only through the counts of
-(finest group, score value, label), so they too are the in-memory engine's. The cells are few when
-the scores take few distinct values (rounded scores, score bands, a tree model's leaves); continuous
-scores of a column make about one cell per row. A model's scores are not a key: the workers reduce
-them to the score metrics' own statistics (:mod:`auditkit.engine.dask_score_cells`), whose size is
-that of the score bins, however many rows and distinct scores.
+on the same rows. Scores, a model's or a ``scores=COLUMN``'s, are not a key of the cells: the workers
+reduce them to the score metrics' own statistics (ROC AUC, Brier score, calibration by group, exact
+or binned as the in-memory engine chooses: :mod:`auditkit.engine.dask_score_cells`), whose size is
+that of the score bins, however many rows and distinct scores. A scores column's kind (probabilities
+when every score is within [0, 1], else decision scores) and its errors (not numeric, missing or
+infinite values) are the in-memory engine's, from exact per-partition summaries
+(:mod:`auditkit.engine.dask_score_column`).
 
 No step expands a table into rows on the client: data_bias's proxies and missingness are measured on
 the (sensitive feature, column) tables (:mod:`auditkit.engine.dask_bias`).
@@ -173,7 +172,7 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
         score = SCORE if run is not None and run.score_kind is not None else column if numeric else None
         reduced = score is not None and _reads_scores(probe)  # the scores reduced on the workers
         cells_settings = given if run is None else decisions_spec(given, run)
-        if run is not None or column is not None:  # the scores are not a key of the cells: about one cell a row
+        if run is not None or column is not None:  # the scores are no key of the cells (about one cell a row)
             cells_settings = {**cells_settings, "scores": None}
         frame = source.frame if run is None else run.with_decisions(source.frame)
         added = [] if run is None else run.added_columns

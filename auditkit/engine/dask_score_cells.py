@@ -1,4 +1,4 @@
-"""A model's scores reduced on the workers to the score metrics' statistics: the client holds no score.
+"""Scores (a model's, or a scores column's) reduced on the workers to the score metrics' statistics: the client holds no score.
 
 With ``model=``, the cells (:mod:`auditkit.engine.dask_audit`) are keyed by the sensitive values, the
 label and the decision only; the scores reach the client as :class:`~auditkit.fairness.cell_scores.CellScores`,
