@@ -1,6 +1,8 @@
-"""Scores (a model's, or a scores column's) reduced on the workers to the score metrics' statistics: the client holds no score.
+"""Scores (a model's or a scores column's) reduced on the workers to the score metrics' statistics.
 
-With ``model=``, the cells (:mod:`auditkit.engine.dask_audit`) are keyed by the sensitive values, the
+The client holds no score.
+
+With ``model=`` or ``scores=COLUMN``, the cells (:mod:`auditkit.engine.dask_audit`) are keyed by the sensitive values, the
 label and the decision only; the scores reach the client as :class:`~auditkit.fairness.cell_scores.CellScores`,
 built in up to two more passes over the partitions:
 
