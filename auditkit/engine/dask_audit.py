@@ -1,6 +1,6 @@
 """``engine="dask"``: an audit of partitioned data through the tables Dask aggregates.
 
-Dask reduces the data to rows per (sensitive values, true label, decision[, score]) cell and a
+Dask reduces the data to rows per (sensitive values, true label, decision) cell and a
 per-column summary; the audit then runs on those tables with the in-memory engine's own steps,
 bootstrap and findings. The client holds the cells, not the rows: the context's rows are the cells
 and their counts its ``weights`` (``LoadedData.row_weights``, ``AuditContext.weights``), which the
@@ -8,14 +8,13 @@ counts-based steps sum (performance, fairness through :mod:`auditkit.fairness.we
 data_bias's representation and base rates, the overview's group sizes). The confusion counts of
 every group, and so every number of the performance and fairness steps (their multinomial bootstrap
 included), are functions of the cells alone, which is why the numbers equal the in-memory engine's
-on the same rows. With ``scores=COLUMN`` the score value is one more key of the cells: the score
-metrics (ROC AUC, Brier score, calibration by group, through :mod:`auditkit.fairness.score_cells`,
-exact or binned as the in-memory engine chooses) depend on the rows only through the counts of
-(finest group, score value, label), so they too are the in-memory engine's. The cells are few when
-the scores take few distinct values (rounded scores, score bands, a tree model's leaves); continuous
-scores of a column make about one cell per row. A model's scores are not a key: the workers reduce
-them to the score metrics' own statistics (:mod:`auditkit.engine.dask_score_cells`), whose size is
-that of the score bins, however many rows and distinct scores.
+on the same rows. Scores, a model's or a ``scores=COLUMN``'s, are not a key of the cells: the workers
+reduce them to the score metrics' own statistics (ROC AUC, Brier score, calibration by group, exact
+or binned as the in-memory engine chooses: :mod:`auditkit.engine.dask_score_cells`), whose size is
+that of the score bins, however many rows and distinct scores. A scores column's kind (probabilities
+when every score is within [0, 1], else decision scores) and its errors (not numeric, missing or
+infinite values) are the in-memory engine's, from exact per-partition summaries
+(:mod:`auditkit.engine.dask_score_column`).
 
 No step expands a table into rows on the client: data_bias's proxies and missingness are measured on
 the (sensitive feature, column) tables (:mod:`auditkit.engine.dask_bias`).
@@ -43,9 +42,11 @@ from auditkit.engine.dask_lime import agreement_result, lime_result
 from auditkit.engine.dask_model import SCORE, ModelRun, decisions_spec, load_model, model_context, model_run
 from auditkit.engine.dask_numbers import finish_encodings
 from auditkit.engine.dask_score_cells import CellLayout, cell_scores, first_pass_graph
+from auditkit.engine.dask_score_column import require_numeric, summary_graph
 from auditkit.engine.dask_tables import COUNT, DaskSource, DaskTables, aggregate, combined_sha256, open_source
 from auditkit.exceptions import InputError
 from auditkit.fairness.cell_scores import CellScores
+from auditkit.io import validate as check
 from auditkit.io.data import LoadedData
 from auditkit.params import show
 from auditkit.result import StepResult
@@ -91,12 +92,17 @@ class DaskShared:
     spec: AuditSpec | None = None
     rows: RowSource | None = None
     scores: CellScores | None = None
+    score_kind: str | None = None
 
     def audit_context(self, ctx: Any) -> Any:
-        """The context the steps run on: ``ctx`` (of the cells), as a model audit's when a model was audited (its
-        scores' statistics in ``score_cells``)."""
-        if self.run is None:
+        """The context the steps run on: ``ctx`` (of the cells), as a model audit's when a model was audited, with
+        a scores column's kind and provenance when one was given (the scores' statistics in ``score_cells``)."""
+        if self.run is None and self.score_kind is None:
             return ctx
+        if self.run is None:
+            scores = {"kind": self.score_kind, "source": f"column '{self.spec.scores}'"}
+            return replace(ctx, spec=self.spec, score_kind=self.score_kind, score_cells=self.scores,
+                           provenance={**ctx.provenance, "scores": scores})
         return replace(model_context(ctx, self.spec, self.run, self.loaded), score_cells=self.scores)
 
     def engine_step(self, step: Any) -> Any:
@@ -161,17 +167,20 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
     with nullcontext() if held else dask_scheduler(scheduler):  # the data is read twice: the tables, the pairs
         source = replace(source, frame=known_categories(source.frame))  # every partition with one dtype
         run = None if model is None else model_run(probe, model, source.frame)
-        scored = run is not None and run.score_kind is not None  # the scores are reduced on the workers
+        column = probe.scores if run is None else None  # a scores column, checked as in memory
+        numeric = column is not None and _is_numeric(source.frame, column)  # else refused after the cells' checks
+        score = SCORE if run is not None and run.score_kind is not None else column if numeric else None
+        reduced = score is not None and _reads_scores(probe)  # the scores reduced on the workers
         cells_settings = given if run is None else decisions_spec(given, run)
-        if scored:  # not a key of the cells: about one cell a row
+        if run is not None or column is not None:  # the scores are no key of the cells (about one cell a row)
             cells_settings = {**cells_settings, "scores": None}
         frame = source.frame if run is None else run.with_decisions(source.frame)
         added = [] if run is None else run.added_columns
         keys = _key_columns(AuditSpec(data=pd.DataFrame(), **cells_settings), frame)
         also = _first_pass(None if bias_columns is None else encodings_graph(source.frame, bias_columns),
-                           first_pass_graph(SCORE) if scored and _reads_scores(probe) else None)
+                           first_pass_graph(score) if reduced else None, summary_graph(column) if numeric else None)
         tables = aggregate(frame, keys, also, counted=[*(bias_columns or ()), *added])
-        first = tables.also[1]
+        _, first, summary = tables.also
         tables = replace(tables, columns=tables.columns[~tables.columns["column"].isin(added)].reset_index(drop=True),
                          also=tables.also[0])
         bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
@@ -183,14 +192,19 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
                             row_weights=tables.cells[COUNT].to_numpy(dtype=np.int64))
         name = probe.data_name or source.name
         audit_spec = AuditSpec(data=loaded.frame, **{**cells_settings, "data_name": name})
-        scores = None if not (scored and _reads_scores(probe)) else cell_scores(frame, SCORE, CellLayout.of(
-            build_context(audit_spec, loaded=loaded), loaded.frame[keys]), first)
-    user_spec = None if run is None else AuditSpec(data=loaded.frame, **{**given, "data_name": name})
+        cells_ctx = cells_context(audit_spec, loaded)  # its checks (target, predictions) come before the scores'
+        kind = None
+        if column is not None:  # after the cells' checks (target, predictions), as in memory
+            require_numeric(source.frame, column)
+            kind = summary.kind(column)
+        scores = cell_scores(frame, score, CellLayout.of(cells_ctx, loaded.frame[keys]), first) if reduced else None
+    user_spec = None if run is None and column is None else AuditSpec(data=loaded.frame,
+                                                                      **{**given, "data_name": name})
     n_features = len(run.columns) if run is not None else len(
         [c for c in source.frame.columns if c not in {probe.target, probe.predictions, probe.scores}])
     pull_in = nullcontext if held else partial(dask_scheduler, scheduler)
     rows = RowSource(source.frame, pull_in, renumber=bool(source.files), decided=frame, run=run) if explains else None
-    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows, scores)
+    return audit_spec, DaskShared(loaded, tables, n_features, bias, run, user_spec, rows, scores, kind)
 
 
 SCORE_STEPS = ("performance", "fairness", "lime", "agreement")  # what reads the scores (lime: its threshold)
@@ -201,16 +215,44 @@ def _reads_scores(spec: AuditSpec) -> bool:
     return any(name in SCORE_STEPS for name in spec.step_names)
 
 
-def _first_pass(bias: Any, scores: Any) -> Any:
-    """``also`` of :func:`aggregate`: the data_bias encodings and the scores' first pass, each None if not wanted."""
-    if bias is None and scores is None:
-        return lambda partitions, missing: (None, None)
-
-    def build(partitions: list[Any], missing: Any) -> tuple[Any, Any]:
-        return (None if bias is None else bias(partitions, missing),
-                None if scores is None else scores(partitions, missing))
+def _first_pass(*graphs: Any) -> Any:
+    """``also`` of :func:`aggregate`: one value per graph (the data_bias encodings, the scores' first pass, the
+    scores column's summary), None for a graph that is None (not wanted)."""
+    def build(partitions: list[Any], missing: Any) -> tuple[Any, ...]:
+        return tuple(None if graph is None else graph(partitions, missing) for graph in graphs)
 
     return build
+
+
+def _is_numeric(frame: Any, column: str) -> bool:
+    return column in frame.columns and pd.api.types.is_numeric_dtype(frame._meta[column])
+
+
+def cells_context(spec: AuditSpec, loaded: LoadedData) -> Any:
+    """The context of the cells (``loaded``), or the in-memory engine's error for the rows: a cell with a missing
+    target or decision stands for ``row_weights`` rows, and the error counts the rows, as in memory.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"g": ["a", "b", "b"], "y": [0, 1, 1], "d": [0, 1, None]})
+    >>> loaded = LoadedData(cells, "cells", "0", row_weights=np.array([4, 5, 6]))
+    >>> cells_context(AuditSpec(data=cells, target="y", sensitive=["g"], predictions="d"), loaded)
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: predictions column 'd' has 6 missing values
+    """
+    try:
+        return build_context(spec, loaded=loaded)
+    except InputError as error:
+        for column in (spec.target, spec.predictions):
+            missing = loaded.frame[column].isna().to_numpy() if column in loaded.frame.columns else None
+            if missing is None or not missing.any():
+                continue
+            said = f"column '{column}' has {int(missing.sum())} missing values"
+            if said in str(error):
+                rows = f"column '{column}' has {int(loaded.row_weights[missing].sum())} missing values"
+                raise InputError(str(error).replace(said, rows)) from None
+        raise
 
 
 def _bias_columns(spec: AuditSpec, source: DaskSource) -> list[str]:
@@ -260,6 +302,8 @@ def _key_columns(spec: AuditSpec, frame: Any) -> list[str]:
     if missing:
         raise InputError(f"the data has no column {', '.join(map(show, missing))}; its columns are "
                          f"{', '.join(map(str, frame.columns))}")
+    check.sensitive_roles(spec.sensitive, {"target": spec.target, "predictions": spec.predictions,
+                                           "scores": spec.scores})  # the scores are no key: checked here
     return keys
 
 

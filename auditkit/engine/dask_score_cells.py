@@ -1,8 +1,8 @@
-"""A model's scores reduced on the workers to the score metrics' statistics: the client holds no score.
+"""Scores (a model's or a scores column's) reduced on the workers to the score metrics' statistics.
 
-With ``model=``, the cells (:mod:`auditkit.engine.dask_audit`) are keyed by the sensitive values, the
-label and the decision only; the scores reach the client as :class:`~auditkit.fairness.cell_scores.CellScores`,
-built in up to two more passes over the partitions:
+With ``model=`` or ``scores=COLUMN``, the cells (:mod:`auditkit.engine.dask_audit`) are keyed by the
+sensitive values, the label and the decision only; the scores reach the client (which holds no score) as
+:class:`~auditkit.fairness.cell_scores.CellScores`, built in up to two more passes over the partitions:
 
 1. With the cells (the same read): each partition's sorted scores give a
    :class:`~auditkit.engine.dask_order_stats.RunSketch` and their distinct values, kept up to

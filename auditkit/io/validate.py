@@ -194,9 +194,24 @@ def require_finite(numbers: np.ndarray, described: str) -> None:
     """
     bad = ~np.isfinite(numbers)
     if bad.any():
-        counts = {"inf": int(np.isposinf(numbers).sum()), "-inf": int(np.isneginf(numbers).sum()),
-                  "NaN": int(np.isnan(numbers).sum())}
-        shown = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        refuse_not_finite({"inf": int(np.isposinf(numbers).sum()), "-inf": int(np.isneginf(numbers).sum()),
+                           "NaN": int(np.isnan(numbers).sum())}, described)
+
+
+def refuse_not_finite(counts: dict[str, int], described: str) -> None:
+    """:func:`require_finite`'s error from the counts of ``inf``, ``-inf`` and ``NaN`` (none when all are 0).
+
+    Examples
+    --------
+    >>> refuse_not_finite({"inf": 0, "-inf": 0, "NaN": 0}, "scores column 'score'")
+    >>> refuse_not_finite({"inf": 1, "-inf": 0, "NaN": 2}, "scores column 'score'")
+    Traceback (most recent call last):
+    ...
+    auditkit.exceptions.InputError: scores column 'score' has values that are not finite numbers (1 inf, 2 NaN);
+    expected finite numbers
+    """
+    shown = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    if shown:
         raise InputError(f"{described} has values that are not finite numbers ({shown}); expected finite numbers")
 
 
