@@ -37,6 +37,7 @@ from auditkit.engine import DASK_MODEL_STEPS, DASK_STEPS
 from auditkit.engine.dask_bias import BiasTables, data_bias_result
 from auditkit.engine.dask_bias_tables import encodings_graph, pair_tables, sensitive_values
 from auditkit.engine.dask_categories import known_categories
+from auditkit.engine.dask_distinct import distinct_counts, unbounded_columns
 from auditkit.engine.dask_explain import DaskRowsStep, RowSource
 from auditkit.engine.dask_lime import agreement_result, lime_result
 from auditkit.engine.dask_model import SCORE, ModelRun, decisions_spec, load_model, model_context, model_run
@@ -179,11 +180,13 @@ def prepare_dask_audit(spec: AuditSpec | None, settings: dict[str, Any], schedul
         keys = _key_columns(AuditSpec(data=pd.DataFrame(), **cells_settings), frame)
         also = _first_pass(None if bias_columns is None else encodings_graph(source.frame, bias_columns),
                            first_pass_graph(score) if reduced else None, summary_graph(column) if numeric else None)
-        tables = aggregate(frame, keys, also, counted=[*(bias_columns or ()), *added])
+        later = unbounded_columns(source.frame, [*(bias_columns or ()), *keys])  # counted a few columns a read
+        tables = aggregate(frame, keys, also, counted=[*(bias_columns or ()), *added, *later])
         _, first, summary = tables.also
         tables = replace(tables, columns=tables.columns[~tables.columns["column"].isin(added)].reset_index(drop=True),
                          also=tables.also[0])
         bias = None if bias_columns is None else _bias_tables(probe, source, bias_columns, tables)
+        tables = tables.with_unique(distinct_counts(source.frame, later, tables.n_rows))
         if bias is not None:  # the encodings counted these columns' distinct values
             tables = tables.with_unique({c: e.n_distinct for c, e in bias.encodings.items()})
         sha256 = combined_sha256(source)
