@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # What may differ between engines: when it ran, how the data was named, read and hashed.
@@ -53,3 +54,22 @@ def parquet_parts(frame: pd.DataFrame, folder: Path, row_sets: Iterable[Any]) ->
     for i, rows in enumerate(row_sets):
         frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False)
     return read_back(folder)
+
+
+def longest_array(value: Any, *, frames: bool = True, depth: int = 0) -> int:
+    """The longest array in ``value`` (inside lists, tuples, dicts and dataclasses): what a Dask task returned.
+
+    ``frames``: Series, frames and indexes count too (else only NumPy arrays: a partition read, or a table keyed
+    by cells or levels, is left out).
+    """
+    if isinstance(value, np.ndarray) or (frames and isinstance(value, pd.Series | pd.DataFrame | pd.Index)):
+        return len(value) if np.ndim(value) else 0
+    if depth > 5 or isinstance(value, str | bytes | pd.Series | pd.DataFrame | pd.Index):
+        return 0
+    if isinstance(value, dict):
+        value = list(value.values())
+    elif hasattr(value, "__dataclass_fields__"):
+        value = list(vars(value).values())
+    if isinstance(value, list | tuple):
+        return max((longest_array(v, frames=frames, depth=depth + 1) for v in value), default=0)
+    return 0

@@ -13,6 +13,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from _engine_parity import longest_array
 from _frames import make_frame
 from dask.callbacks import Callback
 
@@ -155,21 +156,8 @@ class _LargestArray(Callback):
         self.largest = 0
 
     def _posttask(self, key, result, dsk, state, worker_id):
-        self.largest = max(self.largest, _longest(result))
+        self.largest = max(self.largest, longest_array(result, frames=False))
 
-
-def _longest(value, depth: int = 0) -> int:
-    if isinstance(value, np.ndarray):
-        return len(value) if value.ndim else 0
-    if depth > 4 or isinstance(value, pd.DataFrame | pd.Series | pd.Index | str | bytes):
-        return 0  # a partition read, a table keyed by cells or levels
-    if isinstance(value, dict):
-        value = list(value.values())
-    elif hasattr(value, "__dataclass_fields__"):
-        value = list(vars(value).values())
-    if isinstance(value, list | tuple):
-        return max((_longest(v, depth + 1) for v in value), default=0)
-    return 0
 
 
 def test_no_task_of_an_audit_holds_a_numeric_column():

@@ -12,7 +12,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _engine_parity import assert_same_numbers, parquet_parts
+from _engine_parity import assert_same_numbers, longest_array, parquet_parts
 from _frames import make_frame
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -208,7 +208,7 @@ def test_the_client_receives_nothing_as_long_as_the_rows(monkeypatch):
 
     def spy(*args, **kwargs):
         out = compute(*args, **kwargs)
-        received.append(_longest(out))
+        received.append(longest_array(out))
         return out
 
     monkeypatch.setattr(dask, "compute", spy)
@@ -218,20 +218,6 @@ def test_the_client_receives_nothing_as_long_as_the_rows(monkeypatch):
     assert score_statistics(audit)["distinct_scores"] > rows / 2
     assert max(received) <= rows / 5  # the cells, the bins' sums and pairs, the first pass's kept values
 
-
-def _longest(value, depth: int = 0) -> int:
-    """The longest array, Series or frame in ``value`` (inside lists, tuples, dicts and dataclasses)."""
-    if isinstance(value, np.ndarray | pd.Series | pd.DataFrame | pd.Index):
-        return len(value) if np.ndim(value) else 0
-    if depth > 5 or isinstance(value, str | bytes):
-        return 0
-    if isinstance(value, dict):
-        value = list(value.values())
-    elif hasattr(value, "__dataclass_fields__"):
-        value = list(vars(value).values())
-    if isinstance(value, list | tuple):
-        return max((_longest(v, depth + 1) for v in value), default=0)
-    return 0
 
 
 @pytest.mark.slow

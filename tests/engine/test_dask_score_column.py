@@ -12,7 +12,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _engine_parity import assert_same_numbers, parquet_parts
+from _engine_parity import assert_same_numbers, longest_array, parquet_parts
 from _frames import make_frame
 
 import auditkit
@@ -100,7 +100,7 @@ def test_the_client_receives_nothing_as_long_as_the_rows(monkeypatch):
 
     def spy(*args, **kwargs):
         out = compute(*args, **kwargs)
-        received.append(_longest(out))
+        received.append(longest_array(out))
         return out
 
     monkeypatch.setattr(dask, "compute", spy)
@@ -111,20 +111,6 @@ def test_the_client_receives_nothing_as_long_as_the_rows(monkeypatch):
     # decision, and finest groups x bins stay within the budget, whatever the rows (main: a cell per row)
     assert max(received) <= 4 * dask_score_cells.VALUES_KEPT < rows / 2
 
-
-def _longest(value, depth: int = 0) -> int:
-    """The longest array, Series or frame in ``value`` (inside lists, tuples, dicts and dataclasses)."""
-    if isinstance(value, np.ndarray | pd.Series | pd.DataFrame | pd.Index):
-        return len(value) if np.ndim(value) else 0
-    if depth > 5 or isinstance(value, str | bytes):
-        return 0
-    if isinstance(value, dict):
-        value = list(value.values())
-    elif hasattr(value, "__dataclass_fields__"):
-        value = list(vars(value).values())
-    if isinstance(value, list | tuple):
-        return max((_longest(v, depth + 1) for v in value), default=0)
-    return 0
 
 
 BAD_COLUMNS = {  # a bad scores column, as the user may give it
