@@ -73,3 +73,19 @@ def longest_array(value: Any, *, frames: bool = True, depth: int = 0) -> int:
     if isinstance(value, list | tuple):
         return max((longest_array(v, frames=frames, depth=depth + 1) for v in value), default=0)
     return 0
+
+
+def longest_computed(monkeypatch: Any) -> list[int]:
+    """Spy on ``dask.compute``: the list it returns gets the longest array of each computation's results."""
+    import dask
+
+    received: list[int] = []
+    compute = dask.compute
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = compute(*args, **kwargs)
+        received.append(longest_array(out))
+        return out
+
+    monkeypatch.setattr(dask, "compute", spy)
+    return received

@@ -12,7 +12,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _engine_parity import assert_same_numbers, longest_array, parquet_parts
+from _engine_parity import assert_same_numbers, longest_computed, parquet_parts
 from _frames import make_frame
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -203,15 +203,7 @@ def test_the_client_receives_nothing_as_long_as_the_rows(monkeypatch):
     rows = 200_000
     data = make_frame(rows, seed=8).drop(columns=["score", "decision"]).astype({"sex": object, "region": object})
     model = LogisticRegression().fit(data[FEATURES], data["approved"])
-    received: list[int] = []
-    compute = dask.compute
-
-    def spy(*args, **kwargs):
-        out = compute(*args, **kwargs)
-        received.append(longest_array(out))
-        return out
-
-    monkeypatch.setattr(dask, "compute", spy)
+    received = longest_computed(monkeypatch)
     audit = auditkit.audit(data=dask_frame(data, 8), engine="dask", scheduler="synchronous", progress=False,
                            **{**SETTINGS, "model": model}).to_dict()
     assert score_statistics(audit)["method"] == "binned"

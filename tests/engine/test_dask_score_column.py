@@ -12,7 +12,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from _engine_parity import assert_same_numbers, longest_array, parquet_parts
+from _engine_parity import assert_same_numbers, longest_computed, parquet_parts
 from _frames import make_frame
 
 import auditkit
@@ -95,15 +95,7 @@ def test_the_client_receives_nothing_as_long_as_the_rows(monkeypatch):
     rows = 300_000
     data = make_frame(rows, seed=8).astype({"sex": object, "region": object})
     data["score"] = np.random.default_rng(1).random(rows)  # about one distinct score a row, unrelated to the decision
-    received: list[int] = []
-    compute = dask.compute
-
-    def spy(*args, **kwargs):
-        out = compute(*args, **kwargs)
-        received.append(longest_array(out))
-        return out
-
-    monkeypatch.setattr(dask, "compute", spy)
+    received = longest_computed(monkeypatch)
     audit = auditkit.audit(data=dask_frame(data, 8), engine="dask", scheduler="synchronous", **SETTINGS).to_dict()
     statistics = audit["fairness"]["settings"]["score_statistics"]
     assert statistics["method"] == "binned" and statistics["distinct_scores"] > rows / 2
