@@ -18,11 +18,12 @@ relative).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from auditkit.fairness.score_cells import ScoreBins, ScoreStatistics, _grouping
+from auditkit.fairness.score_pairs import share_and_slack
 from auditkit.fairness.scores import CALIBRATION_BINS, CalibrationCells
 from auditkit.stats.levels import wide
 
@@ -151,13 +152,8 @@ class CellScores:
         return np.maximum(np.abs(high - mean), np.abs(low - mean))
 
     def _grouping(self, member: np.ndarray, features: tuple[str, ...], cells: np.ndarray, counts: np.ndarray):
-        grouping = _grouping(member, None, cells, self.bins)
-        if self.bins.exact:  # every pair within a bin is a tie
-            return grouping
-        share, slack = self.shares(features, member, cells, counts)
-        fine_bin = cells // 2
-        slots = np.unique(wide(member)[fine_bin // self.bins.n_bins] * self.bins.n_bins + fine_bin % self.bins.n_bins)
-        return replace(grouping, within=share.ravel()[slots], slack=slack.ravel()[slots], exact=False)
+        return _grouping(member, cells, self.bins,  # exact bins: every pair within a bin is a tie
+                         None if self.bins.exact else self.shares(features, member, cells, counts))
 
     def shares(self, features: tuple[str, ...], member: np.ndarray, cells: np.ndarray,
                counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,9 +167,7 @@ class CellScores:
         slot = wide(member)[fine_bin // n_bins] * n_bins + fine_bin % n_bins
         positives, negatives = (np.bincount(slot, weights=counts * (label == y), minlength=n_groups * n_bins)
                                 for y in (1, 0))
-        pairs = positives * negatives
-        share = np.divide(ordered.ravel(), pairs, out=np.full(len(pairs), 0.5), where=pairs > 0)
-        slack = np.where(~several.ravel() | (pairs == 0), 0.0, np.maximum(share, 1.0 - share))
+        share, slack = share_and_slack(ordered.ravel(), positives * negatives, several.ravel())
         return share.reshape(n_groups, -1), slack.reshape(n_groups, -1)
 
     def calibration(self, fine_codes: np.ndarray, n_fine: int, y_true: np.ndarray) -> CalibrationCells:

@@ -236,7 +236,9 @@ class ScoreStatistics:
         cells, counts, columns = _cell_columns(fine_codes, n_fine, bins, label, y_score)
         fine_of_cell = cells // (2 * bins.n_bins)
         fine_starts = np.searchsorted(fine_of_cell, np.arange(n_fine))
-        groupings = [_grouping(np.asarray(m), by_score, cells, bins) for m in members]
+        groupings = [_grouping(m, cells, bins, None if by_score is None else
+                               pairs_within_bins(m, int(m.max()) + 1, by_score, bins.n_bins))
+                     for m in map(np.asarray, members)]
         return cls(cells, counts, columns, bins, fine_starts, groupings)
 
     def metrics(self, draws: np.ndarray, probabilities: bool) -> tuple[list[dict], list[dict]]:
@@ -315,8 +317,10 @@ def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np
     return spread
 
 
-def _grouping(member: np.ndarray, by_score: RowsByScore | None, cells: np.ndarray,
-              bins: ScoreBins) -> _Grouping:
+def _grouping(member: np.ndarray, cells: np.ndarray, bins: ScoreBins,
+              shares: tuple[np.ndarray, np.ndarray] | None = None) -> _Grouping:
+    """A grouping's slots of ``cells``; ``shares``: per (group, bin) the share of pairs ordered rightly and its slack
+    (binned scores; without, every pair within a slot is a tie, as in exact bins in the data and every resample)."""
     fine_bin = cells // 2
     slot_key = wide(member)[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins  # (group, bin) of each cell
     slots, slot_of_cell = np.unique(slot_key, return_inverse=True)
@@ -324,10 +328,8 @@ def _grouping(member: np.ndarray, by_score: RowsByScore | None, cells: np.ndarra
     group = slots // bins.n_bins
     group_starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     within, slack = np.full(len(slots), 0.5), np.zeros(len(slots))
-    if by_score is not None:  # in exact bins every pair within a bin is a tie, in the data and in every resample
-        n_groups = int(member.max()) + 1
-        shares, slacks = pairs_within_bins(member, n_groups, by_score, bins.n_bins)
-        within, slack = shares.ravel()[slots], slacks.ravel()[slots]
+    if shares is not None:
+        within, slack = shares[0].ravel()[slots], shares[1].ravel()[slots]
     return _Grouping(member, take, starts, within, slack, group_starts, bins.exact)
 
 

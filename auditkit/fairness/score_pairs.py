@@ -141,11 +141,29 @@ def pairs_within_bins(member: np.ndarray, n_groups: int, rows: RowsByScore,
     below -= (np.cumsum(negatives) - negatives)[segment_of_positive]  # less the negatives of earlier (group, bin)s
     ordered = np.bincount(segment_of_positive, weights=below, minlength=size)
     del below, segment_of_positive
-    pairs = positives * negatives
-    share = np.divide(ordered, pairs, out=np.full(size, 0.5), where=pairs > 0)
     scores_in = rows_in if start is None else np.bincount(segment[start], minlength=size)
-    slack = np.where((scores_in <= 1) | (pairs == 0), 0.0, np.maximum(share, 1.0 - share))
+    share, slack = share_and_slack(ordered, positives * negatives, scores_in > 1)
     return share.reshape(n_groups, -1), slack.reshape(n_groups, -1)
+
+
+def share_and_slack(ordered: np.ndarray, pairs: np.ndarray, several: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per (group, bin): the share of its positive-negative ``pairs`` that are ``ordered`` rightly, and its slack.
+
+    The share of a (group, bin) of no pairs is 0.5. The slack, how far the share may move in a resample,
+    is ``max(share, 1 - share)``, and 0 where the group has no pair or not ``several`` scores in the bin
+    (every pair a tie). The one rule of every engine's pair counts: the rows', weighted rows' and the
+    Dask workers'.
+
+    Examples
+    --------
+    >>> share, slack = share_and_slack(np.array([3.0, 0.0, 1.0]), np.array([4.0, 0.0, 2.0]),
+    ...                                np.array([True, True, False]))
+    >>> share.tolist(), slack.tolist()
+    ([0.75, 0.5, 0.5], [0.75, 0.0, 0.0])
+    """
+    share = np.divide(ordered, pairs, out=np.full(len(pairs), 0.5), where=pairs > 0)
+    slack = np.where(~several | (pairs == 0), 0.0, np.maximum(share, 1.0 - share))
+    return share, slack
 
 
 ROW_BLOCK = 2**16  # rows of a temporary worked at a time (0.5 MB of int64)

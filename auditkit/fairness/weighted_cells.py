@@ -15,7 +15,6 @@ builds them, with weighted counts and sums, and resampled by
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import pandas as pd
 from auditkit.exceptions import InputError
 from auditkit.fairness.analysis import FairnessSettings
 from auditkit.fairness.score_cells import ScoreBins, ScoreStatistics, _grouping, bins_for
+from auditkit.fairness.score_pairs import bins_of_values, share_and_slack
 from auditkit.fairness.scores import CALIBRATION_BINS, ScoreMetrics, metrics_from_statistics
 from auditkit.fairness.tasks import COUNT_COLUMNS, FairnessOutput, binary_grouping
 from auditkit.stats.bootstrap import DEFAULT_LEVEL, resample_counts, wilson_interval
@@ -157,11 +157,7 @@ def _weighted_bins(y_score: np.ndarray, weights: np.ndarray, max_bins: int) -> S
     counts = _weighted_bincount(rank, weights[by_score], int(rank[-1]) + 1 if len(rank) else 0)
     if len(counts) <= max_bins:
         return ScoreBins(value_of_row, np.arange(len(counts)), len(counts), True, by_score)
-    n_rows = int(counts.sum())
-    slot = (np.cumsum(counts) - counts) * max_bins // n_rows
-    alone = counts * max_bins >= n_rows
-    starts = np.r_[True, (slot[1:] != slot[:-1]) | alone[1:]]
-    bin_of_value = np.cumsum(starts) - 1
+    bin_of_value = bins_of_values(np.cumsum(counts) - counts, int(counts.sum()), max_bins)  # weighted rows below
     return ScoreBins(value_of_row, bin_of_value, int(bin_of_value[-1]) + 1, False, by_score)
 
 
@@ -175,13 +171,8 @@ def _spread(cell_of_row: np.ndarray, values: np.ndarray, mean: np.ndarray) -> np
 def _weighted_grouping(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, weights: np.ndarray,
                        cells: np.ndarray, bins: ScoreBins) -> Any:
     """The grouping's slots (``score_cells``' own), with the pairs within binned slots counted with the weights."""
-    grouping = _grouping(member, None, cells, bins)  # exact bins: every pair within a bin is a tie
-    if bins.exact:
-        return grouping
-    fine_bin = cells // 2
-    slots = np.unique(wide(member)[fine_bin // bins.n_bins] * bins.n_bins + fine_bin % bins.n_bins)
-    shares, slacks = _pairs_within_bins(member, fine_codes, label, weights, bins)
-    return replace(grouping, within=shares.ravel()[slots], slack=slacks.ravel()[slots], exact=False)
+    return _grouping(member, cells, bins,  # exact bins: every pair within a bin is a tie
+                     None if bins.exact else _pairs_within_bins(member, fine_codes, label, weights, bins))
 
 
 def _pairs_within_bins(member: np.ndarray, fine_codes: np.ndarray, label: np.ndarray, weights: np.ndarray,
@@ -203,9 +194,7 @@ def _pairs_within_bins(member: np.ndarray, fine_codes: np.ndarray, label: np.nda
     ordered = np.bincount(segment, weights=positives * (below + 0.5 * negatives), minlength=size)
     pairs = (np.bincount(segment, weights=positives, minlength=size)
              * np.bincount(segment, weights=negatives, minlength=size))
-    within = np.divide(ordered, pairs, out=np.full(size, 0.5), where=pairs > 0)
-    one_score = np.bincount(segment, minlength=size) <= 1
-    slack = np.where(one_score | (pairs == 0), 0.0, np.maximum(within, 1.0 - within))
+    within, slack = share_and_slack(ordered, pairs, np.bincount(segment, minlength=size) > 1)
     return within.reshape(n_groups, -1), slack.reshape(n_groups, -1)
 
 
