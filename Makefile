@@ -1,9 +1,11 @@
 # make demo: create .venv, install, audit the bundled Adult data into reports/demo/
-# make test: create/use .venv, install with the dev extra, run the test suite
+# make test: create/use .venv, install with the dev extra, run the test suite on one process per core (pytest-xdist)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the tests, one process per core; a test module stays in one process, so its module-scoped fixtures run once
+PARALLEL := -n auto --dist loadfile
 
 .PHONY: demo test test-all lint bench notebooks lessons clean
 
@@ -20,10 +22,10 @@ demo: $(STAMP)
 	$(BIN)/auditkit demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -m ""
+	$(BIN)/python -m pytest $(PARALLEL) -m ""
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditkit tests benchmarks

@@ -73,3 +73,18 @@ def pytest_runtest_protocol(item, nextitem):
     """
     with _openmp_pools().limit(limits=1):
         return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _no_figure_left_open() -> Iterator[None]:
+    """Every test leaves pyplot with no open figure, as a notebook cell's caller would find it.
+
+    A figure a test leaves open is one pyplot still holds: a later test that counts the figures a report cell
+    leaves open (tests/report/test_report_images.py) would count it. In one process that test only passed
+    because other modules, run in between, closed everything; run in parallel (``make test``: pytest-xdist,
+    one process per core), it met five figures of tests/report/test_figure_canvas.py.
+    """
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None and pyplot.get_fignums():
+        pyplot.close("all")
