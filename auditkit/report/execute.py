@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -320,11 +321,21 @@ def running_python_kernel(spec_dir: Path):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
+    from auditkit.report.kernel_client import ReportKernelClient
+
     class ReportKernelManager(AsyncKernelManager):
-        """Remembers the clients it makes: papermill's, given this manager, would keep its channels open."""
+        """Remembers the clients it makes (papermill's, given this manager, would keep its channels open), each with
+        a session of its own.
+
+        jupyter_client gives every client of a manager a copy of the manager's session: the same identity, to
+        which the kernel sends the replies, and message ids counted from 0 again. Papermill's client, taking over
+        from the one that drew figures ahead, would receive the replies to that one's requests still running,
+        under the ids of its own first requests.
+        """
 
         def client(self, **kwargs: Any) -> Any:
             made = super().client(**kwargs)
+            made.session.session = str(uuid.uuid4())
             self.clients_made.append(made)
             return made
 
@@ -332,6 +343,7 @@ def running_python_kernel(spec_dir: Path):
     write_kernel_spec(spec_dir / KERNEL_NAME)
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
     manager = ReportKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+    manager.client_factory = ReportKernelClient  # ready without waiting 0.2 s for IOPub to fall silent
     manager.clients_made = []
     return manager
 
