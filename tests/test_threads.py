@@ -73,6 +73,64 @@ def test_compute_threads_limits_openmp_and_restores_it(monkeypatch):
         assert openmp_threads() == {2}
 
 
+def test_leave_a_core_limits_the_rest_of_the_audit_and_compute_threads_restores_the_users_sizes(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    with threadpool_limits(limits=3, user_api="openmp"):
+        with compute_threads(2):
+            assert openmp_threads() == {2}
+            threads.leave_a_core()
+            assert openmp_threads() == {1}
+            threads.leave_a_core()  # already one fewer: nothing more
+            assert openmp_threads() == {1}
+        assert openmp_threads() == {3}
+        with compute_threads(2):  # the next audit starts from its own choice again
+            assert openmp_threads() == {2}
+        threads.leave_a_core()  # outside an audit: nothing
+        assert openmp_threads() == {3}
+
+
+@pytest.mark.parametrize(("cores", "chosen", "expected"), [(8, 3, 3), (8, 8, 7), (1, 1, 1), (2, 1, 1)])
+def test_leave_a_core_leaves_fewer_threads_than_the_cores_only(monkeypatch, cores, chosen, expected):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "usable_cores", lambda: cores)
+    with compute_threads(chosen):
+        threads.leave_a_core()
+        assert openmp_threads() == {expected}
+
+
+def test_leave_a_core_leaves_a_users_omp_num_threads_alone(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    with threadpool_limits(limits=2, user_api="openmp"), compute_threads() as chosen:
+        threads.leave_a_core()
+        assert (chosen, openmp_threads()) == (None, {2})
+
+
+def test_the_audit_leaves_the_report_kernel_a_core_once_it_draws_ahead(monkeypatch, tmp_path):
+    from auditkit.report.execute import ReportKernel
+
+    class Client:
+        def execute(self, code, **options):
+            self.code = code
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    kernel = ReportKernel()
+    kernel.started, kernel._client = True, Client()
+    result = auditkit.audit(data="german", sample=200, seed=1, steps=["performance", "fairness"], progress=False,
+                            step_options={"fairness": {"n_boot": 20}})
+    try:
+        with compute_threads(2):
+            kernel.draw_ahead(auditkit.AuditResult({}, result.dataset, result.steps[:1]))  # no figures: no drawing
+            assert openmp_threads() == {2}
+            kernel.draw_ahead(result)
+            assert "draw_ahead" in kernel._client.code and openmp_threads() == {1}
+    finally:
+        kernel._client = None
+        kernel.close()
+
+
 class _RecordingPipeline(Pipeline):
     """A Pipeline that records the OpenMP pool sizes in effect when it is fitted."""
 

@@ -266,10 +266,12 @@ class ReportKernel:
         (:data:`~auditkit.report.drawing_ahead.SECTIONS_OF_STEP`), it is saved into the kernel's folder
         and the kernel is asked, without a reply, to draw those figures
         (:func:`~auditkit.report.drawing_ahead.draw_ahead`); the notebook then uses each one that shows
-        the same numbers (:mod:`~auditkit.report.figure_cache`). Nothing happens for other steps, or when
-        the kernel did not start.
+        the same numbers (:mod:`~auditkit.report.figure_cache`). The rest of the audit leaves the kernel a
+        core (:func:`~auditkit.threads.leave_a_core`). Nothing happens for other steps, or when the kernel
+        did not start.
         """
         from auditkit.report.drawing_ahead import SECTIONS_OF_STEP, save_so_far
+        from auditkit.threads import leave_a_core
 
         step = result.steps[-1].name if result.steps else None
         if not self.started or self._client is None or step not in SECTIONS_OF_STEP:
@@ -283,6 +285,7 @@ class ReportKernel:
         self._client.execute(f"from auditkit.report.drawing_ahead import draw_ahead as _auditkit_draw_ahead\n"
                              f"_auditkit_draw_ahead({str(folder)!r}, ({step!r},))\ndel _auditkit_draw_ahead",
                              silent=True, store_history=False, stop_on_error=False)
+        leave_a_core()  # the kernel now draws on one of them
 
     def hand_over(self) -> None:
         """Close the warm-up channels: papermill's client takes over the kernel (its requests queue after ours)."""
