@@ -6,6 +6,7 @@ Everything a report shows is computed before it reaches this module; the views h
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,12 +314,28 @@ class AuditResult:
         return ResultPlots(self)
 
 
+_REBUILT: dict[tuple[Any, str], dict[str, pd.DataFrame]] = {}  # (builder, payload digest) -> tables, latest last
+_REBUILT_KEPT = 32
+
+
 def _rebuilt_tables(step: str, payload: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """The tables of a loaded step, from its step class (none for a step this installation does not know)."""
+    """The tables of a loaded step, from its step class (none for a step this installation does not know).
+
+    Tables are a function of the payload alone, so those of a payload rebuilt lately are copied rather than
+    built again: the report kernel loads each audit so far, and then the audit, with the same steps before.
+    """
     if not payload:
         return {}
-    if step == POLICY_STEP:
-        return policy_tables(payload)
-    return get_step(step).tables_from_payload(payload) if step in step_names() else {}
+    if step != POLICY_STEP and step not in step_names():
+        return {}
+    build = policy_tables if step == POLICY_STEP else get_step(step).tables_from_payload
+    key = (build, hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest())
+    tables = _REBUILT.pop(key, None)
+    if tables is None:
+        tables = build(payload)
+    _REBUILT[key] = tables
+    while len(_REBUILT) > _REBUILT_KEPT:
+        del _REBUILT[next(iter(_REBUILT))]
+    return {name: table.copy() for name, table in tables.items()}
 
 

@@ -149,3 +149,40 @@ def test_loading_what_is_not_an_audit_names_the_problem(tmp_path):
     (tmp_path / "audit.json").write_text("not json")
     with pytest.raises(DataReadError, match=r"is not an audit.json \(not JSON text"):
         AuditResult.from_json(tmp_path)
+
+
+def test_loading_the_same_payload_again_copies_its_tables_rather_than_building_them(saved, monkeypatch):
+    from auditkit.registry import get_step
+
+    builds = []
+    fairness = get_step("fairness")
+    build = fairness.tables_from_payload
+
+    def counted(payload):
+        builds.append(payload)
+        return build(payload)
+
+    monkeypatch.setattr(fairness, "tables_from_payload", counted)
+    first = AuditResult.from_json(saved)
+    second = AuditResult.from_json(saved)
+    assert len(builds) == 1  # the report kernel loads each audit so far, with the same fairness step each time
+    for name, table in first.step("fairness").tables.items():
+        pd.testing.assert_frame_equal(table, second.step("fairness").tables[name])
+        assert table is not second.step("fairness").tables[name]
+    name = next(iter(first.step("fairness").tables))
+    first.step("fairness").tables[name].iloc[0, 0] = None  # a user's change to one loaded audit
+    assert not first.step("fairness").tables[name].equals(second.step("fairness").tables[name])
+    assert AuditResult.from_json(saved).step("fairness").tables[name].equals(second.step("fairness").tables[name])
+
+
+def test_a_changed_payload_builds_its_tables_anew(saved, tmp_path):
+    doc = json.loads((saved / "audit.json").read_text())
+    before = AuditResult.from_json(saved).table("fairness", "sex")
+    for row in doc["fairness"]["by_group"]:
+        if row["group"] == {"sex": "female"}:
+            row["n"] += 1
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    (changed / "audit.json").write_text(json.dumps(doc))
+    after = AuditResult.from_json(changed).table("fairness", "sex")
+    assert after.set_index("sex").loc["female", "n"] == before.set_index("sex").loc["female", "n"] + 1
