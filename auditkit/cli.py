@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from auditkit.cli_process import leave_objects_at_exit, own_process, skip_unused_imports
+from auditkit.cli_process import leave_objects_at_exit, skip_unused_imports
 from auditkit.engine import DASK_STEPS, ENGINES
 from auditkit.exceptions import BrowserError, InputError, ReportError
 from auditkit.registry import presets_help
@@ -292,7 +292,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     skip_unused_imports()
     if argv is None:
         atexit.register(leave_objects_at_exit)
-        own_process()
     try:
         return _dispatch(args)
     except InputError as exc:

@@ -57,32 +57,3 @@ def skip_unused_imports() -> None:
         return
     for name in UNUSED_MODULES:
         sys.modules.setdefault(name, None)  # None: "import name" raises ImportError, as for a missing module
-
-
-_OWNED: list[bool] = []
-
-
-def own_process() -> None:
-    """Mark this process as the ``auditkit`` command's own (its ``main`` run as the program).
-
-    Examples
-    --------
-    >>> owns_process()
-    False
-    """
-    _OWNED[:] = [True]
-
-
-def owns_process() -> bool:
-    """Whether this process is the ``auditkit`` command's own: then it may change process-wide settings
-    (pyplot's backend) for its own work, as a library called from a user's notebook must not.
-
-    Examples
-    --------
-    >>> import subprocess, sys
-    >>> code = "from auditkit.cli_process import own_process, owns_process; own_process(); print(owns_process())"
-    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
-    'True'
-    """
-    return bool(_OWNED)
-

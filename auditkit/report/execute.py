@@ -229,7 +229,6 @@ class ReportKernel:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="auditkit-kernel-"))
         self.cwd = self.folder / "cwd"
-        self.shared = self.folder / "figures"  # figures drawn beside the kernel (auditkit.report.shared_figures)
         self.manager: Any = None
         self.started = False
         self._client: Any = None
@@ -284,21 +283,9 @@ class ReportKernel:
             return
         # stop_on_error=False: were it to fail, the kernel must not abort the report's cells queued after it
         self._client.execute(f"from auditkit.report.drawing_ahead import draw_ahead as _auditkit_draw_ahead\n"
-                             f"_auditkit_draw_ahead({str(folder)!r}, ({step!r},), {str(self.shared)!r})\n"
-                             "del _auditkit_draw_ahead", silent=True, store_history=False, stop_on_error=False)
+                             f"_auditkit_draw_ahead({str(folder)!r}, ({step!r},))\ndel _auditkit_draw_ahead",
+                             silent=True, store_history=False, stop_on_error=False)
         leave_a_core()  # the kernel now draws on one of them
-
-    def draw_beside(self, audit_dir: Path) -> None:
-        """In the ``auditkit`` command's process, its audit saved in ``audit_dir``: draw the figures the kernel
-        is yet to claim (:func:`~auditkit.report.drawing_ahead.draw_beside`), rather than wait for it."""
-        from auditkit.cli_process import owns_process
-        from auditkit.report.drawing_ahead import draw_beside
-
-        if self.started and self._saved and owns_process():
-            try:
-                draw_beside(audit_dir, self.shared, [f"so-far-{n}" for n in range(1, self._saved + 1)])
-            except Exception:  # noqa: BLE001, S110 - drawing beside saves time only: the notebook draws the rest
-                pass
 
     def hand_over(self) -> None:
         """Close the warm-up channels: papermill's client takes over the kernel (its requests queue after ours)."""

@@ -37,7 +37,6 @@ PLOT_STEPS: dict[str, str] = {
 
 _DRAWN: dict[str, str] = {}  # figure key -> the figure's HTML, drawn ahead and not yet used
 _drawing_ahead = False
-_publishing = False  # figures drawn ahead go to the other process (auditkit.report.shared_figures), not to _DRAWN
 
 
 def plot_html(result: AuditResult, plot: str, what: str | Callable[[Figure], str], *args: Any, **kwargs: Any) -> str:
@@ -59,22 +58,16 @@ def plot_html(result: AuditResult, plot: str, what: str | Callable[[Figure], str
     >>> plot_html(result, "group_rates", "Bar chart", "sex").startswith("<div class='tex2jax_ignore")
     True
     """
-    from auditkit.report import shared_figures
     from auditkit.report.views import figure_html, plot_alt
 
     key = figure_key(result, plot, what, args, kwargs)
-    drawn = None if key is None else _DRAWN.pop(key, None) or shared_figures.published(key)
+    drawn = None if key is None else _DRAWN.pop(key, None)
     if drawn is not None:
         return drawn
-    if _drawing_ahead and key is not None and not shared_figures.claim(key):
-        return ""  # the other process draws it (nothing drawn ahead is shown)
     fig = getattr(result.plot, plot)(*args, **kwargs)
     html = figure_html(fig, plot_alt(fig, what(fig) if callable(what) else what))
     if _drawing_ahead and key is not None:
-        if _publishing:
-            shared_figures.publish(key, html)
-        else:
-            _DRAWN[key] = html
+        _DRAWN[key] = html
     return html
 
 
@@ -121,13 +114,9 @@ def figure_key(result: AuditResult, plot: str, what: str | Callable[[Figure], st
 
 
 def _settings(params: Any) -> str:
-    """matplotlib's settings as text: read from the mapping's storage (``items()`` validates each: 100x slower).
-
-    Without ``backend``: a report's figures are saved as PNG by Agg whatever the backend, and a process that has
-    not yet resolved its backend holds a placeholder object there (whose text differs from process to process).
-    """
+    """matplotlib's settings as text: read from the mapping's storage (``items()`` validates each: 100x slower)."""
     stored = dict.items(params) if isinstance(params, dict) else ()
-    return repr(sorted(item for item in (stored or params.items()) if item[0] != "backend"))
+    return repr(sorted(stored or params.items()))
 
 
 def _frame_digest(frame: Any) -> bytes:
@@ -162,11 +151,8 @@ def forget_drawn() -> None:
 
 
 @contextmanager
-def keep_drawn(*, publish: bool = False) -> Iterator[None]:
+def keep_drawn() -> Iterator[None]:
     """Within it, each figure :func:`plot_html` draws is kept, for one later call drawing the same figure.
-
-    With :mod:`~auditkit.report.shared_figures` on, a figure is drawn only when claimed first here; with
-    ``publish``, what is drawn is published for the other process instead of kept in this one.
 
     Examples
     --------
@@ -180,9 +166,9 @@ def keep_drawn(*, publish: bool = False) -> Iterator[None]:
     >>> kept_figures(), plot_html(result, "group_rates", "Bars") == drawn, kept_figures()
     (1, True, 0)
     """
-    global _drawing_ahead, _publishing
-    _drawing_ahead, _publishing = True, publish
+    global _drawing_ahead
+    _drawing_ahead = True
     try:
         yield
     finally:
-        _drawing_ahead, _publishing = False, False
+        _drawing_ahead = False

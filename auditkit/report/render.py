@@ -191,9 +191,6 @@ def commit_report(folder: OutputFolder, *, report: str = "full", report_timeout:
     notebook = folder.stage("report.ipynb")
     import papermill  # noqa: F401 - before the exporter's imports start beside it (they share nbformat, traitlets)
 
-    if kernel is not None:
-        kernel.draw_beside(folder.path)  # the figures the kernel has yet to draw, rather than wait for it
-
     with ThreadPoolExecutor(max_workers=1) as pool:
         exporter = pool.submit(html_exporter, warm=True)  # while the kernel runs the notebook (this process waits)
         try:
