@@ -112,6 +112,8 @@ def compute_threads(threads: int | None = None, *, models: bool = True) -> Itera
     model will run), scikit-learn's OpenMP runtime is loaded first, so the reference model and the
     explainers stay within it; without, scikit-learn is not imported for it (1.3 s). On leaving, the
     pools get their previous sizes back. None (``OMP_NUM_THREADS`` set by the user) leaves them alone.
+    Within another ``compute_threads`` of this thread (an audit's step), the free cores are at most those
+    the enclosing one runs on now (fewer once :func:`leave_a_core` has left one to the report kernel).
 
     Examples
     --------
@@ -125,6 +127,9 @@ def compute_threads(threads: int | None = None, *, models: bool = True) -> Itera
     if chosen is None:
         yield None
         return
+    enclosing = getattr(_AUDIT_THREADS, "chosen", None), getattr(_AUDIT_THREADS, "fewer", [])
+    if threads is None and enclosing[0] is not None:
+        chosen = min(chosen, enclosing[0])
     if models:
         import sklearn.utils._openmp_helpers  # noqa: F401 - loads the OpenMP runtime the reference model uses
     from threadpoolctl import threadpool_limits
@@ -136,7 +141,7 @@ def compute_threads(threads: int | None = None, *, models: bool = True) -> Itera
         finally:
             for limiter in reversed(_AUDIT_THREADS.fewer):  # back to the sizes before leave_a_core, then to the user's
                 limiter.restore_original_limits()
-            _AUDIT_THREADS.chosen, _AUDIT_THREADS.fewer = None, []
+            _AUDIT_THREADS.chosen, _AUDIT_THREADS.fewer = enclosing
 
 
 def leave_a_core() -> None:
@@ -161,9 +166,9 @@ def leave_a_core() -> None:
     True
     """
     chosen = getattr(_AUDIT_THREADS, "chosen", None)
-    fewer = max(1, min(chosen or 1, usable_cores() - 1))
-    if chosen is None or fewer == chosen:
+    if chosen is None or chosen <= max(1, usable_cores() - 1):
         return
+    fewer = max(1, usable_cores() - 1)
     from threadpoolctl import threadpool_limits
 
     _AUDIT_THREADS.chosen = fewer

@@ -90,6 +90,24 @@ def test_leave_a_core_limits_the_rest_of_the_audit_and_compute_threads_restores_
         assert openmp_threads() == {3}
 
 
+def test_a_step_choosing_its_threads_within_the_audit_keeps_the_core_left_to_the_kernel(monkeypatch):
+    """LIME's runs choose their threads within the audit's: once the kernel draws, not more than the audit left."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads, "free_cores", lambda: 2)
+    with threadpool_limits(limits=3, user_api="openmp"):
+        with compute_threads():
+            threads.leave_a_core()
+            with compute_threads() as step_threads:  # a step's own choice, within the audit
+                assert (step_threads, openmp_threads()) == (1, {1})
+            assert openmp_threads() == {1}
+            threads.leave_a_core()  # the audit's state is back: still one fewer, nothing more to do
+            assert openmp_threads() == {1}
+            with compute_threads(2) as given:  # a count given explicitly stands
+                assert (given, openmp_threads()) == (2, {2})
+        assert openmp_threads() == {3}
+
+
 @pytest.mark.parametrize(("cores", "chosen", "expected"), [(8, 3, 3), (8, 8, 7), (1, 1, 1), (2, 1, 1)])
 def test_leave_a_core_leaves_fewer_threads_than_the_cores_only(monkeypatch, cores, chosen, expected):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
